@@ -1,0 +1,90 @@
+/**
+ * The one catalog of Tessera error codes. Every refusal that crosses a process boundary
+ * (HTTP, CLI exit, SDK result) carries one of these codes; the HTTP status lives here so
+ * that server, cloud and CLI map errors the same way.
+ */
+export const ERROR_CATALOG = {
+  // client protocol: denials
+  NO_SEATS: { status: 409, message: 'all seats that could serve this client are in use' },
+  UNKNOWN_FEATURE: { status: 404, message: 'no installed license has this feature' },
+  LICENSE_EXPIRED: { status: 403, message: 'every license with this feature has expired' },
+  MAINTENANCE_EXPIRED: {
+    status: 403,
+    message: "the client's release date is after the maintenance date of every license with this feature",
+  },
+  CLOCK_TAMPERED: {
+    status: 503,
+    message: 'the system clock is behind time already seen; time-limited seats are refused until it is right',
+  },
+  LEASE_GONE: { status: 410, message: 'this lease is no longer held' },
+  // generic request errors
+  BAD_REQUEST: { status: 400, message: 'the request is malformed' },
+  UNAUTHORIZED: { status: 401, message: 'valid credentials are required' },
+  FORBIDDEN: { status: 403, message: 'not allowed' },
+  NOT_FOUND: { status: 404, message: 'not found' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'the request body is too large' },
+  RATE_LIMITED: { status: 429, message: 'too many requests; slow down' },
+  UNAVAILABLE: { status: 503, message: 'the server cannot take this request now; try again' },
+  INTERNAL: { status: 500, message: 'internal error' },
+  // documents
+  DOC_MALFORMED: { status: 400, message: 'the document is not a well-formed Tessera file' },
+  DOC_BAD_SIGNATURE: { status: 400, message: 'the document signature does not verify' },
+  DOC_UNKNOWN_KEY: { status: 400, message: 'the document is signed by a key this server does not trust' },
+  DOC_WRONG_TYPE: { status: 400, message: 'the document is of the wrong type for this action' },
+  DOC_INVALID: { status: 400, message: 'the document content is invalid' },
+  // license lifecycle
+  WRONG_SERVER: { status: 409, message: 'the license is bound to another server' },
+  FINGERPRINT_MISMATCH: { status: 409, message: "the license's hardware binding does not match this machine" },
+  LICENSE_UNINSTALLED: {
+    status: 409,
+    message: 'this license was uninstalled from this server and can never be installed again',
+  },
+  LICENSE_EXISTS: { status: 409, message: 'this license is already installed; use Renew License for a newer revision' },
+  LICENSE_NOT_INSTALLED: { status: 404, message: 'no license with this id is installed' },
+  REVISION_NOT_NEWER: { status: 409, message: 'a renewal must carry a higher revision than the installed license' },
+  BINDING_CHANGED: { status: 409, message: 'a renewal must keep the binding of the installed license' },
+  // admin
+  PASSWORD_CHANGE_REQUIRED: { status: 403, message: 'the initial password must be changed first' },
+  CONFLICT: { status: 409, message: 'the request conflicts with the current state' },
+  DATA_DIR_LOCKED: { status: 409, message: 'the data directory is in use by another process' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** HTTP status for a code. */
+export function statusOf(code: ErrorCode): number {
+  return ERROR_CATALOG[code].status;
+}
+
+/**
+ * A refusal with a stable code. Domain code throws it (or returns it as a result) and the
+ * transport layers map it: HTTP status from the catalog, CLI exit code 1 with `message`.
+ *
+ * @example
+ * throw new TesseraError('WRONG_SERVER', 'license lic_1 is bound to srv_abc, this is srv_def');
+ */
+export class TesseraError extends Error {
+  readonly code: ErrorCode;
+  readonly reason: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    opts?: { reason?: string; details?: Record<string, unknown>; cause?: unknown },
+  ) {
+    super(message ?? ERROR_CATALOG[code].message, opts?.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'TesseraError';
+    this.code = code;
+    this.reason = opts?.reason;
+    this.details = opts?.details;
+  }
+
+  get status(): number {
+    return statusOf(this.code);
+  }
+}
+
+export function isTesseraError(e: unknown): e is TesseraError {
+  return e instanceof TesseraError;
+}
