@@ -5,3 +5,4 @@ export * from './fingerprint/factors.js';
 export * from './ids.js';
 export * from './license.js';
 export * from './protocol.js';
+export * from './leasing/index.js';
