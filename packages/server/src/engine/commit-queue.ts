@@ -1,0 +1,86 @@
+import type { Db } from '../store/db.js';
+
+interface PendingOp {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface CommitQueueOptions {
+  /** Most operations in one transaction (DESIGN §4: "capped at a few hundred"). */
+  maxBatch: number;
+  /** Called after each commit, for metrics. */
+  onCommit?: (ops: number, ms: number) => void;
+}
+
+/**
+ * Group commit (DESIGN §4). Every state change of the server is an operation run inside a
+ * SQLite transaction; operations that arrive during one turn of the event loop share one
+ * transaction, so one fsync (`synchronous=FULL`) covers them all. An operation's promise
+ * settles only after its transaction commits: a caller that answers after `await` answers
+ * with the change on disk. A failed transaction rejects every operation in it and changes
+ * nothing; each caller undoes its own in-memory reservation.
+ *
+ * Operations run in the order they were enqueued, which is what lets an uninstall that runs
+ * after a checkout see (and revoke) that checkout's lease.
+ */
+export class CommitQueue {
+  private queue: PendingOp[] = [];
+  private scheduled = false;
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly opts: CommitQueueOptions,
+  ) {}
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  enqueue<T>(run: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('commit queue is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flush);
+      }
+    });
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const batch = this.queue.length <= this.opts.maxBatch ? this.queue : this.queue.slice(0, this.opts.maxBatch);
+    this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
+    if (this.queue.length > 0) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+    this.commit(batch);
+  };
+
+  private commit(batch: PendingOp[]): void {
+    const started = performance.now();
+    const results: unknown[] = new Array(batch.length);
+    try {
+      this.db.transaction(() => {
+        for (let i = 0; i < batch.length; i++) results[i] = batch[i]!.run();
+      })();
+    } catch (err) {
+      for (const op of batch) op.reject(err);
+      return;
+    }
+    this.opts.onCommit?.(batch.length, performance.now() - started);
+    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]);
+  }
+
+  /** Commits what is queued now, synchronously; later enqueues are refused. */
+  drainAndClose(): void {
+    this.closed = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.opts.maxBatch);
+      this.commit(batch);
+    }
+  }
+}

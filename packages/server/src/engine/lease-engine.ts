@@ -1,0 +1,609 @@
+import {
+  type CheckoutRequest,
+  type CheckoutResponse,
+  type Clock,
+  type ClockGuard,
+  type FeaturesResponse,
+  type FeatureView,
+  isExpired,
+  type LeaseGoneReason,
+  type LicenseClaims,
+  leasesToRevoke,
+  newId,
+  type SeatSource,
+  selectSeatSource,
+  utcDate,
+} from '@tessera/core';
+import type { LeaseRow, Store } from '../store/repositories.js';
+import type { CommitQueue } from './commit-queue.js';
+import { ExpiryWheel } from './expiry-wheel.js';
+
+/** One license's seats of one feature, with the leases drawing on it. */
+interface Source extends SeatSource {
+  feature: string;
+  leases: Set<Lease>;
+}
+
+type LeaseState = 'pending' | 'held' | 'ending' | 'gone';
+
+interface Lease {
+  readonly id: string;
+  source: Source;
+  readonly count: number;
+  /** Monotonic ms after which the lease lapses. */
+  deadline: number;
+  /** Creation order; revocation takes the newest first. */
+  readonly order: number;
+  state: LeaseState;
+}
+
+export type CheckoutOutcome =
+  | { ok: true; lease: CheckoutResponse }
+  | {
+      ok: false;
+      code: 'NO_SEATS' | 'UNKNOWN_FEATURE' | 'LICENSE_EXPIRED' | 'MAINTENANCE_EXPIRED' | 'CLOCK_TAMPERED';
+      message: string;
+    };
+
+export type HeartbeatOutcome = { ok: true; expiresAt: string } | { ok: false; reason: LeaseGoneReason };
+
+export type EngineEvent =
+  | { kind: 'granted'; feature: string; count: number; leaseId: string }
+  | { kind: 'denied'; feature: string; count: number; code: string }
+  | { kind: 'ended'; feature: string; count: number; leaseId: string; reason: LeaseGoneReason };
+
+export interface LeaseEngineOptions {
+  store: Store;
+  queue: CommitQueue;
+  clock: Clock;
+  clockGuard: ClockGuard;
+  poolId: string;
+  leaseSeconds: number;
+  heartbeatSeconds: number;
+  /** How often lapsed leases are looked for; they are freed within this plus one commit. */
+  sweepMs?: number;
+}
+
+/** A license-changing write that must commit with the engine's own changes. */
+export type ExtraWrite = () => void;
+
+/**
+ * The lease engine (DESIGN §4). Admission runs in memory, single-threaded, so no two
+ * checkouts can take the same seat; every change is then written through the group-commit
+ * queue in FIFO order, and a checkout is answered only after its lease is on disk.
+ *
+ * Seats are taken at once (a checkout reserves before its write) and given back only after
+ * the write that frees them commits (release, lapse), so what is on disk never holds more
+ * seats than the licenses do.
+ */
+export class LeaseEngine {
+  private readonly byFeature = new Map<string, Source[]>();
+  private readonly byLicense = new Map<string, Source[]>();
+  private readonly licenseClaims = new Map<string, LicenseClaims>();
+  private readonly leases = new Map<string, Lease>();
+  /** Recently ended leases and why, in two generations so old entries fall away cheaply. */
+  private goneNow = new Map<string, LeaseGoneReason>();
+  private goneBefore = new Map<string, LeaseGoneReason>();
+  private lastRotation: number;
+  private readonly wheel: ExpiryWheel<Lease>;
+  private order = 0;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private listeners: ((e: EngineEvent) => void)[] = [];
+  private heldSeats = 0;
+  private lastMarkWrite = 0;
+
+  constructor(private readonly o: LeaseEngineOptions) {
+    this.wheel = new ExpiryWheel<Lease>(o.clock.monotonic());
+    this.lastRotation = o.clock.monotonic();
+  }
+
+  get poolId(): string {
+    return this.o.poolId;
+  }
+  get leaseSeconds(): number {
+    return this.o.leaseSeconds;
+  }
+  get heartbeatSeconds(): number {
+    return this.o.heartbeatSeconds;
+  }
+  /** Leases held (committed or being committed). */
+  get leaseCount(): number {
+    return this.leases.size;
+  }
+  get seatsInUse(): number {
+    return this.heldSeats;
+  }
+  get clockTampered(): boolean {
+    return this.o.clockGuard.isTampered(this.o.clock.now());
+  }
+
+  onEvent(listener: (e: EngineEvent) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  private emit(e: EngineEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  /**
+   * Loads licenses and leases from disk. Each lease gets one fresh TTL for this boot
+   * (its old deadline was on the previous boot's monotonic clock). Leases that no longer fit
+   * (their license gone, or more seats than it holds) are revoked, newest first.
+   */
+  load(licenses: readonly LicenseClaims[], leases: Iterable<LeaseRow>): { revoked: number } {
+    for (const c of licenses) this.attachLicense(c);
+    const deadline = this.o.clock.monotonic() + this.o.leaseSeconds * 1000;
+    const orphans: Lease[] = [];
+    for (const row of leases) {
+      const source = this.byLicense.get(row.licenseId)?.find((s) => s.feature === row.feature);
+      const lease: Lease = {
+        id: row.leaseId,
+        source: source ?? placeholderSource(row),
+        count: row.count,
+        deadline,
+        order: ++this.order,
+        state: 'held',
+      };
+      this.leases.set(lease.id, lease);
+      if (!source) {
+        orphans.push(lease);
+        continue;
+      }
+      source.leases.add(lease);
+      source.inUse += lease.count;
+      this.heldSeats += lease.count;
+      this.wheel.add(lease);
+    }
+    const revoke: { lease: Lease; reason: LeaseGoneReason }[] = orphans.map((lease) => ({
+      lease,
+      reason: 'LICENSE_UNINSTALLED',
+    }));
+    for (const sources of this.byLicense.values()) {
+      for (const s of sources) for (const l of this.overflow(s)) revoke.push({ lease: l, reason: 'SEATS_REDUCED' });
+    }
+    if (revoke.length > 0) {
+      this.o.store.db.transaction(() => {
+        for (const r of revoke) this.writeRevocation(r.lease.id, r.reason);
+      })();
+      for (const r of revoke) this.forget(r.lease, r.reason);
+    }
+    const mark = Number(this.o.store.meta.get('clock.highWater') ?? '0');
+    if (mark > this.o.clockGuard.mark) this.o.clockGuard.reset(mark);
+    this.o.clockGuard.observe(this.o.clock.now());
+    this.o.store.leases.pruneGone(this.o.clock.now() - 7 * 86_400_000);
+    return { revoked: revoke.length };
+  }
+
+  start(): void {
+    const every = this.o.sweepMs ?? 100;
+    this.sweepTimer = setInterval(() => this.sweep(), every);
+    this.sweepTimer.unref();
+  }
+
+  stop(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    this.persistClockMark();
+  }
+
+  // ---- client protocol ----
+
+  checkout(req: CheckoutRequest): Promise<CheckoutOutcome> {
+    const now = this.o.clock.now();
+    const count = req.count ?? 1;
+    const releaseDate = req.client.releaseDate ?? utcDate(now);
+    const sources = this.byFeature.get(req.feature) ?? [];
+    const picked = selectSeatSource(
+      sources,
+      { count, releaseDate },
+      { nowMs: now, clockTampered: this.o.clockGuard.isTampered(now) },
+    );
+    if (!picked.ok) {
+      this.emit({ kind: 'denied', feature: req.feature, count, code: picked.code });
+      return Promise.resolve({ ok: false, code: picked.code, message: picked.message });
+    }
+    const source = picked.source as Source;
+    const mono = this.o.clock.monotonic();
+    const lease: Lease = {
+      id: newId('lease', now),
+      source,
+      count,
+      deadline: mono + this.o.leaseSeconds * 1000,
+      order: ++this.order,
+      state: 'pending',
+    };
+    this.reserve(lease);
+    const row: LeaseRow = {
+      leaseId: lease.id,
+      licenseId: source.licenseId,
+      feature: source.feature,
+      count,
+      clientId: req.client.id,
+      host: req.client.host ?? null,
+      app: req.client.app ?? null,
+      version: req.client.version ?? null,
+      releaseDate,
+      createdAt: now,
+    };
+    const leases = this.o.store.leases;
+    return this.o.queue
+      .enqueue(() => leases.insert(row))
+      .then(
+        () => {
+          if (lease.state === 'pending') lease.state = 'held';
+          this.wheel.add(lease);
+          this.emit({ kind: 'granted', feature: source.feature, count, leaseId: lease.id });
+          return {
+            ok: true as const,
+            lease: {
+              leaseId: lease.id,
+              feature: source.feature,
+              count,
+              licenseId: source.licenseId,
+              expiresAt: this.expiresAt(lease),
+              heartbeatSeconds: this.o.heartbeatSeconds,
+              leaseSeconds: this.o.leaseSeconds,
+              poolId: this.o.poolId,
+            },
+          };
+        },
+        (err: unknown) => {
+          this.unreserve(lease);
+          this.leases.delete(lease.id);
+          throw err;
+        },
+      );
+  }
+
+  heartbeat(leaseId: string): HeartbeatOutcome {
+    const lease = this.leases.get(leaseId);
+    const mono = this.o.clock.monotonic();
+    if (!lease || lease.state !== 'held' || lease.deadline < mono) {
+      return { ok: false, reason: this.goneReason(leaseId, lease) };
+    }
+    lease.deadline = mono + this.o.leaseSeconds * 1000;
+    return { ok: true, expiresAt: this.expiresAt(lease) };
+  }
+
+  /** Ends a lease at its holder's request; resolves once the release is on disk. Unknown ids resolve too. */
+  release(leaseId: string): Promise<void> {
+    const lease = this.leases.get(leaseId);
+    if (!lease || lease.state !== 'held') return Promise.resolve();
+    return this.end(lease, 'RELEASED');
+  }
+
+  /** An administrator takes a seat back; the holder hears REVOKED_BY_ADMIN at its next heartbeat. */
+  revoke(leaseId: string): Promise<boolean> {
+    const lease = this.leases.get(leaseId);
+    if (!lease || (lease.state !== 'held' && lease.state !== 'pending')) return Promise.resolve(false);
+    lease.state = 'gone';
+    this.goneNow.set(lease.id, 'REVOKED_BY_ADMIN');
+    return this.o.queue
+      .enqueue(() => this.writeRevocation(lease.id, 'REVOKED_BY_ADMIN'))
+      .then(() => {
+        this.forget(lease, 'REVOKED_BY_ADMIN');
+        return true;
+      });
+  }
+
+  features(): FeaturesResponse {
+    const features: FeatureView[] = [];
+    const now = this.o.clock.now();
+    for (const [feature, sources] of [...this.byFeature.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      let total = 0;
+      let inUse = 0;
+      const licenses = sources.map((s) => {
+        if (!isExpired(s, now)) total += s.count;
+        inUse += s.inUse;
+        return {
+          licenseId: s.licenseId,
+          count: s.count,
+          inUse: s.inUse,
+          expires: s.expires,
+          maintenanceUntil: s.maintenanceUntil,
+        };
+      });
+      features.push({ feature, total, inUse, available: Math.max(0, total - inUse), licenses });
+    }
+    return { poolId: this.o.poolId, features };
+  }
+
+  /** In-use seats per license and feature, for the admin tree. */
+  usageOf(licenseId: string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const s of this.byLicense.get(licenseId) ?? []) out.set(s.feature, s.inUse);
+    return out;
+  }
+
+  hasLease(leaseId: string): boolean {
+    const l = this.leases.get(leaseId);
+    return l !== undefined && (l.state === 'held' || l.state === 'pending');
+  }
+
+  // ---- license changes ----
+
+  /**
+   * Installs or renews a license: its seats are in the pool at once, `write` (the license
+   * row, audit) commits with the revocations the change causes, and leases beyond a reduced
+   * count lose their seats, newest first. Resolves with the number of leases revoked.
+   */
+  putLicense(claims: LicenseClaims, write: ExtraWrite): Promise<number> {
+    const before = this.licenseClaims.get(claims.licenseId);
+    const revoked = this.applyLicense(claims.licenseId, claims);
+    return this.o.queue
+      .enqueue(() => {
+        write();
+        for (const r of revoked) this.writeRevocation(r.lease.id, r.reason);
+      })
+      .then(
+        () => {
+          for (const r of revoked) this.forget(r.lease, r.reason);
+          this.o.clockGuard.acceptIssuedAt(Date.parse(claims.issuedAt));
+          return revoked.length;
+        },
+        (err: unknown) => {
+          this.rollbackLicense(claims.licenseId, before, revoked);
+          throw err;
+        },
+      );
+  }
+
+  /**
+   * Removes a license from the pool: its leases are revoked with `reason` in the same
+   * transaction as `write` (the tombstone), so no lease outlives its license on disk.
+   */
+  removeLicense(licenseId: string, reason: LeaseGoneReason, write: ExtraWrite): Promise<number> {
+    const before = this.licenseClaims.get(licenseId);
+    const revoked = this.applyLicense(licenseId, null, reason);
+    const leases = this.o.store.leases;
+    return this.o.queue
+      .enqueue(() => {
+        write();
+        for (const r of revoked) this.writeRevocation(r.lease.id, r.reason);
+        // Anything on disk for this license that memory did not know of goes too.
+        for (const row of leases.byLicense(licenseId)) this.writeRevocation(row.leaseId, reason);
+      })
+      .then(
+        () => {
+          for (const r of revoked) this.forget(r.lease, r.reason);
+          return revoked.length;
+        },
+        (err: unknown) => {
+          this.rollbackLicense(licenseId, before, revoked);
+          throw err;
+        },
+      );
+  }
+
+  // ---- internals ----
+
+  private reserve(lease: Lease): void {
+    lease.source.leases.add(lease);
+    lease.source.inUse += lease.count;
+    this.heldSeats += lease.count;
+    this.leases.set(lease.id, lease);
+  }
+
+  private unreserve(lease: Lease): void {
+    if (lease.source.leases.delete(lease)) {
+      lease.source.inUse -= lease.count;
+      this.heldSeats -= lease.count;
+    }
+  }
+
+  /** Drops a lease from memory once its end is on disk. */
+  private forget(lease: Lease, reason: LeaseGoneReason): void {
+    this.unreserve(lease);
+    if (this.leases.get(lease.id) === lease) this.leases.delete(lease.id);
+    lease.state = 'gone';
+    this.goneNow.set(lease.id, reason);
+    this.emit({ kind: 'ended', feature: lease.source.feature, count: lease.count, leaseId: lease.id, reason });
+  }
+
+  private end(lease: Lease, reason: 'RELEASED' | 'EXPIRED'): Promise<void> {
+    lease.state = 'ending';
+    this.goneNow.set(lease.id, reason);
+    const leases = this.o.store.leases;
+    return this.o.queue
+      .enqueue(() => leases.delete(lease.id))
+      .then(
+        () => this.forget(lease, reason),
+        (err: unknown) => {
+          // Still on disk, so still held; it lapses later or is released again.
+          if (lease.state === 'ending') lease.state = 'held';
+          this.goneNow.delete(lease.id);
+          throw err;
+        },
+      );
+  }
+
+  private writeRevocation(leaseId: string, reason: LeaseGoneReason): void {
+    this.o.store.leases.delete(leaseId);
+    this.o.store.leases.markGone(leaseId, reason, this.o.clock.now());
+  }
+
+  private goneReason(leaseId: string, lease: Lease | undefined): LeaseGoneReason {
+    if (lease && lease.state === 'held') return 'EXPIRED';
+    const known = this.goneNow.get(leaseId) ?? this.goneBefore.get(leaseId);
+    if (known) return known;
+    const stored = this.o.store.leases.goneReason(leaseId);
+    return (stored as LeaseGoneReason | undefined) ?? 'UNKNOWN_LEASE';
+  }
+
+  private expiresAt(lease: Lease): string {
+    const msLeft = lease.deadline - this.o.clock.monotonic();
+    return new Date(this.o.clock.now() + msLeft).toISOString();
+  }
+
+  private attachLicense(claims: LicenseClaims): Source[] {
+    const sources: Source[] = claims.features.map((f) => ({
+      licenseId: claims.licenseId,
+      feature: f.name,
+      count: f.count,
+      inUse: 0,
+      expires: f.expires,
+      maintenanceUntil: f.maintenanceUntil,
+      leases: new Set<Lease>(),
+    }));
+    this.byLicense.set(claims.licenseId, sources);
+    this.licenseClaims.set(claims.licenseId, claims);
+    for (const s of sources) {
+      const list = this.byFeature.get(s.feature);
+      if (list) list.push(s);
+      else this.byFeature.set(s.feature, [s]);
+    }
+    return sources;
+  }
+
+  private detachLicense(licenseId: string): Source[] {
+    const sources = this.byLicense.get(licenseId) ?? [];
+    this.byLicense.delete(licenseId);
+    this.licenseClaims.delete(licenseId);
+    for (const s of sources) {
+      const list = (this.byFeature.get(s.feature) ?? []).filter((x) => x !== s);
+      if (list.length > 0) this.byFeature.set(s.feature, list);
+      else this.byFeature.delete(s.feature);
+    }
+    return sources;
+  }
+
+  /**
+   * Puts `claims` (or nothing) in the pool for `licenseId`, moving its leases to the new
+   * sources; returns the leases that no longer fit, already marked gone so they cannot
+   * heartbeat, but still counted until their revocation commits.
+   */
+  private applyLicense(
+    licenseId: string,
+    claims: LicenseClaims | null,
+    goneReason: LeaseGoneReason = 'SEATS_REDUCED',
+  ): { lease: Lease; reason: LeaseGoneReason }[] {
+    const old = this.detachLicense(licenseId);
+    const fresh = claims ? this.attachLicense(claims) : [];
+    const revoked: { lease: Lease; reason: LeaseGoneReason }[] = [];
+    for (const s of old) {
+      const next = fresh.find((f) => f.feature === s.feature);
+      for (const lease of s.leases) {
+        if (lease.state === 'gone') continue;
+        if (!next) {
+          revoked.push({ lease, reason: claims ? 'SEATS_REDUCED' : goneReason });
+          continue;
+        }
+        lease.source = next;
+        next.leases.add(lease);
+        next.inUse += lease.count;
+      }
+      // The old source keeps counting only the revoked leases, which `forget` removes.
+      s.leases = new Set(revoked.filter((r) => r.lease.source === s).map((r) => r.lease));
+      s.inUse = [...s.leases].reduce((n, l) => n + l.count, 0);
+    }
+    for (const s of fresh) {
+      for (const lease of this.overflow(s)) {
+        revoked.push({ lease, reason: 'SEATS_REDUCED' });
+      }
+    }
+    for (const r of revoked) {
+      r.lease.state = 'gone';
+      this.goneNow.set(r.lease.id, r.reason);
+    }
+    return revoked;
+  }
+
+  /** Leases on `s` beyond its count, newest first; they stay counted until forgotten. */
+  private overflow(s: Source): Lease[] {
+    const live = [...s.leases].filter((l) => l.state !== 'gone');
+    const ids = new Set(
+      leasesToRevoke(
+        live.map((l) => ({ leaseId: l.id, count: l.count, order: l.order })),
+        s.count,
+      ),
+    );
+    return live.filter((l) => ids.has(l.id));
+  }
+
+  private rollbackLicense(
+    licenseId: string,
+    before: LicenseClaims | undefined,
+    revoked: { lease: Lease; reason: LeaseGoneReason }[],
+  ): void {
+    // The failed write changed nothing on disk; put the pool back as it was. Leases already
+    // told they are gone stay gone: they are revoked for real in a write of their own.
+    const again = this.applyLicense(licenseId, before ?? null, 'LICENSE_UNINSTALLED');
+    const all = [...revoked, ...again];
+    this.o.queue
+      .enqueue(() => {
+        for (const r of all) this.writeRevocation(r.lease.id, r.reason);
+      })
+      .then(
+        () => {
+          for (const r of all) this.forget(r.lease, r.reason);
+        },
+        () => undefined,
+      );
+  }
+
+  private sweep(): void {
+    const mono = this.o.clock.monotonic();
+    this.wheel.advance(
+      mono,
+      (l) => l.state === 'held' && this.leases.get(l.id) === l,
+      (l) => {
+        this.end(l, 'EXPIRED').catch(() => undefined);
+      },
+    );
+    const now = this.o.clock.now();
+    for (const sources of this.byLicense.values()) {
+      for (const s of sources) {
+        if (s.leases.size > 0 && isExpired(s, now)) this.revokeAll(s, 'LICENSE_EXPIRED');
+      }
+    }
+    if (mono - this.lastRotation > Math.max(this.o.leaseSeconds * 2000, 60_000)) {
+      this.goneBefore = this.goneNow;
+      this.goneNow = new Map();
+      this.lastRotation = mono;
+    }
+    if (this.o.clockGuard.observe(now) && now - this.lastMarkWrite > 60_000) this.persistClockMark();
+  }
+
+  private revokeAll(s: Source, reason: LeaseGoneReason): void {
+    const victims = [...s.leases].filter((l) => l.state === 'held' || l.state === 'pending');
+    if (victims.length === 0) return;
+    for (const l of victims) {
+      l.state = 'gone';
+      this.goneNow.set(l.id, reason);
+    }
+    this.o.queue
+      .enqueue(() => {
+        for (const l of victims) this.writeRevocation(l.id, reason);
+      })
+      .then(
+        () => {
+          for (const l of victims) this.forget(l, reason);
+        },
+        () => {
+          for (const l of victims) if (l.state === 'gone') l.state = 'held';
+        },
+      );
+  }
+
+  private persistClockMark(): void {
+    const mark = this.o.clockGuard.mark;
+    this.lastMarkWrite = this.o.clock.now();
+    const meta = this.o.store.meta;
+    this.o.queue.enqueue(() => meta.set('clock.highWater', String(mark))).catch(() => undefined);
+  }
+}
+
+function placeholderSource(row: LeaseRow): Source {
+  return {
+    licenseId: row.licenseId,
+    feature: row.feature,
+    count: 0,
+    inUse: 0,
+    expires: null,
+    maintenanceUntil: null,
+    leases: new Set(),
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Versioned schema of the License Server's SQLite file. Each entry runs once, in order, in
+ * one transaction with the `user_version` bump, so a crash mid-migration leaves the old schema.
+ * Append only: never edit a migration that has shipped.
+ */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE licenses (
+        license_id   TEXT PRIMARY KEY,
+        revision     INTEGER NOT NULL,
+        customer     TEXT NOT NULL,
+        server_id    TEXT NOT NULL,
+        claims       TEXT NOT NULL,   -- verified payload, JSON
+        document     TEXT NOT NULL,   -- the signed file as installed
+        issued_at    TEXT NOT NULL,
+        installed_at TEXT NOT NULL
+      ) STRICT;
+
+      -- Uninstall is permanent: a license id here is never accepted again.
+      CREATE TABLE license_tombstones (
+        license_id     TEXT PRIMARY KEY,
+        revision       INTEGER NOT NULL,
+        uninstalled_at TEXT NOT NULL,
+        certificate    TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE leases (
+        lease_id     TEXT PRIMARY KEY,
+        license_id   TEXT NOT NULL,
+        feature      TEXT NOT NULL,
+        count        INTEGER NOT NULL,
+        client_id    TEXT NOT NULL,
+        host         TEXT,
+        app          TEXT,
+        version      TEXT,
+        release_date TEXT NOT NULL,
+        created_at   INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      -- Leases taken away by the server, so the holder hears why at its next heartbeat.
+      CREATE TABLE gone_leases (
+        lease_id TEXT PRIMARY KEY,
+        reason   TEXT NOT NULL,
+        gone_at  INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE users (
+        username      TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('view', 'manage', 'admin')),
+        must_change   INTEGER NOT NULL,
+        created_at    TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE api_tokens (
+        token_hash TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        role       TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE audit_log (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        at      TEXT NOT NULL,
+        actor   TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        target  TEXT,
+        outcome TEXT NOT NULL,
+        detail  TEXT
+      ) STRICT;
+    `,
+  },
+];

@@ -1,0 +1,296 @@
+import type { LicenseClaims } from '@tessera/core';
+import type { Db } from './db.js';
+
+/** Every SQL statement of the License Server lives in this folder; services see typed methods. */
+
+export interface LeaseRow {
+  leaseId: string;
+  licenseId: string;
+  feature: string;
+  count: number;
+  clientId: string;
+  host: string | null;
+  app: string | null;
+  version: string | null;
+  releaseDate: string;
+  createdAt: number;
+}
+
+export interface InstalledLicenseRow {
+  licenseId: string;
+  revision: number;
+  customer: string;
+  serverId: string;
+  claims: LicenseClaims;
+  document: string;
+  issuedAt: string;
+  installedAt: string;
+}
+
+export interface TombstoneRow {
+  licenseId: string;
+  revision: number;
+  uninstalledAt: string;
+  certificate: string;
+}
+
+export interface AuditRow {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  outcome: string;
+  detail: unknown;
+}
+
+export class MetaRepo {
+  private readonly getStmt;
+  private readonly setStmt;
+  constructor(db: Db) {
+    this.getStmt = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
+    this.setStmt = db.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
+  }
+  get(key: string): string | undefined {
+    return this.getStmt.get(key)?.value;
+  }
+  set(key: string, value: string): void {
+    this.setStmt.run(key, value);
+  }
+}
+
+export class LeaseRepo {
+  private readonly insertStmt;
+  private readonly deleteStmt;
+  private readonly allStmt;
+  private readonly byFeatureStmt;
+  private readonly byLicenseStmt;
+  private readonly goneInsertStmt;
+  private readonly goneGetStmt;
+  private readonly gonePruneStmt;
+  private readonly countStmt;
+
+  constructor(db: Db) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO leases (lease_id, license_id, feature, count, client_id, host, app, version, release_date, created_at)
+       VALUES (@leaseId, @licenseId, @feature, @count, @clientId, @host, @app, @version, @releaseDate, @createdAt)`,
+    );
+    this.deleteStmt = db.prepare<[string]>('DELETE FROM leases WHERE lease_id = ?');
+    const cols = `lease_id AS leaseId, license_id AS licenseId, feature, count, client_id AS clientId, host, app,
+       version, release_date AS releaseDate, created_at AS createdAt`;
+    this.allStmt = db.prepare<[], LeaseRow>(`SELECT ${cols} FROM leases ORDER BY created_at, lease_id`);
+    this.byFeatureStmt = db.prepare<[string], LeaseRow>(
+      `SELECT ${cols} FROM leases WHERE feature = ? ORDER BY created_at, lease_id`,
+    );
+    this.byLicenseStmt = db.prepare<[string], LeaseRow>(`SELECT ${cols} FROM leases WHERE license_id = ?`);
+    this.goneInsertStmt = db.prepare(
+      'INSERT INTO gone_leases (lease_id, reason, gone_at) VALUES (?, ?, ?) ON CONFLICT (lease_id) DO NOTHING',
+    );
+    this.goneGetStmt = db.prepare<[string], { reason: string }>('SELECT reason FROM gone_leases WHERE lease_id = ?');
+    this.gonePruneStmt = db.prepare<[number]>('DELETE FROM gone_leases WHERE gone_at < ?');
+    this.countStmt = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM leases');
+  }
+
+  insert(row: LeaseRow): void {
+    this.insertStmt.run(row);
+  }
+  delete(leaseId: string): void {
+    this.deleteStmt.run(leaseId);
+  }
+  all(): LeaseRow[] {
+    return this.allStmt.all();
+  }
+  *iterateAll(): IterableIterator<LeaseRow> {
+    yield* this.allStmt.iterate();
+  }
+  byFeature(feature: string): LeaseRow[] {
+    return this.byFeatureStmt.all(feature);
+  }
+  byLicense(licenseId: string): LeaseRow[] {
+    return this.byLicenseStmt.all(licenseId);
+  }
+  count(): number {
+    return this.countStmt.get()?.n ?? 0;
+  }
+  markGone(leaseId: string, reason: string, atMs: number): void {
+    this.goneInsertStmt.run(leaseId, reason, atMs);
+  }
+  goneReason(leaseId: string): string | undefined {
+    return this.goneGetStmt.get(leaseId)?.reason;
+  }
+  pruneGone(beforeMs: number): void {
+    this.gonePruneStmt.run(beforeMs);
+  }
+}
+
+export class LicenseRepo {
+  private readonly allStmt;
+  private readonly getStmt;
+  private readonly upsertStmt;
+  private readonly deleteStmt;
+  private readonly tombGetStmt;
+  private readonly tombInsertStmt;
+  private readonly tombAllStmt;
+
+  constructor(db: Db) {
+    const cols = `license_id AS licenseId, revision, customer, server_id AS serverId, claims, document,
+      issued_at AS issuedAt, installed_at AS installedAt`;
+    this.allStmt = db.prepare<[], RawLicense>(`SELECT ${cols} FROM licenses ORDER BY installed_at, license_id`);
+    this.getStmt = db.prepare<[string], RawLicense>(`SELECT ${cols} FROM licenses WHERE license_id = ?`);
+    this.upsertStmt = db.prepare(
+      `INSERT INTO licenses (license_id, revision, customer, server_id, claims, document, issued_at, installed_at)
+       VALUES (@licenseId, @revision, @customer, @serverId, @claims, @document, @issuedAt, @installedAt)
+       ON CONFLICT (license_id) DO UPDATE SET revision = excluded.revision, customer = excluded.customer,
+         claims = excluded.claims, document = excluded.document, issued_at = excluded.issued_at,
+         installed_at = excluded.installed_at`,
+    );
+    this.deleteStmt = db.prepare<[string]>('DELETE FROM licenses WHERE license_id = ?');
+    this.tombGetStmt = db.prepare<[string], TombstoneRow>(
+      `SELECT license_id AS licenseId, revision, uninstalled_at AS uninstalledAt, certificate
+       FROM license_tombstones WHERE license_id = ?`,
+    );
+    this.tombAllStmt = db.prepare<[], TombstoneRow>(
+      `SELECT license_id AS licenseId, revision, uninstalled_at AS uninstalledAt, certificate
+       FROM license_tombstones ORDER BY uninstalled_at`,
+    );
+    this.tombInsertStmt = db.prepare(
+      `INSERT INTO license_tombstones (license_id, revision, uninstalled_at, certificate)
+       VALUES (@licenseId, @revision, @uninstalledAt, @certificate)`,
+    );
+  }
+
+  all(): InstalledLicenseRow[] {
+    return this.allStmt.all().map(parseLicense);
+  }
+  get(licenseId: string): InstalledLicenseRow | undefined {
+    const r = this.getStmt.get(licenseId);
+    return r ? parseLicense(r) : undefined;
+  }
+  upsert(row: InstalledLicenseRow): void {
+    this.upsertStmt.run({ ...row, claims: JSON.stringify(row.claims) });
+  }
+  delete(licenseId: string): void {
+    this.deleteStmt.run(licenseId);
+  }
+  tombstone(licenseId: string): TombstoneRow | undefined {
+    return this.tombGetStmt.get(licenseId);
+  }
+  tombstones(): TombstoneRow[] {
+    return this.tombAllStmt.all();
+  }
+  addTombstone(row: TombstoneRow): void {
+    this.tombInsertStmt.run(row);
+  }
+}
+
+type RawLicense = Omit<InstalledLicenseRow, 'claims'> & { claims: string };
+
+function parseLicense(r: RawLicense): InstalledLicenseRow {
+  return { ...r, claims: JSON.parse(r.claims) as LicenseClaims };
+}
+
+export class AuditRepo {
+  private readonly insertStmt;
+  private readonly pageStmt;
+  constructor(db: Db) {
+    this.insertStmt = db.prepare(
+      'INSERT INTO audit_log (at, actor, action, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.pageStmt = db.prepare<[number, number], Omit<AuditRow, 'detail'> & { detail: string | null }>(
+      'SELECT id, at, actor, action, target, outcome, detail FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?',
+    );
+  }
+  append(e: { at: string; actor: string; action: string; target?: string | null; outcome: string; detail?: unknown }) {
+    this.insertStmt.run(
+      e.at,
+      e.actor,
+      e.action,
+      e.target ?? null,
+      e.outcome,
+      e.detail === undefined ? null : JSON.stringify(e.detail),
+    );
+  }
+  page(beforeId: number, limit: number): AuditRow[] {
+    return this.pageStmt
+      .all(beforeId, limit)
+      .map((r) => ({ ...r, detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown) }));
+  }
+}
+
+export type Role = 'view' | 'manage' | 'admin';
+
+export interface UserRow {
+  username: string;
+  passwordHash: string;
+  role: Role;
+  mustChange: boolean;
+  createdAt: string;
+}
+
+export class UserRepo {
+  private readonly getStmt;
+  private readonly insertStmt;
+  private readonly setPasswordStmt;
+  private readonly allStmt;
+  private readonly tokenGetStmt;
+  private readonly tokenInsertStmt;
+  private readonly tokenDeleteAllStmt;
+
+  constructor(db: Db) {
+    const cols = `username, password_hash AS passwordHash, role, must_change AS mustChange, created_at AS createdAt`;
+    this.getStmt = db.prepare<[string], RawUser>(`SELECT ${cols} FROM users WHERE username = ?`);
+    this.allStmt = db.prepare<[], RawUser>(`SELECT ${cols} FROM users ORDER BY username`);
+    this.insertStmt = db.prepare(
+      'INSERT INTO users (username, password_hash, role, must_change, created_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.setPasswordStmt = db.prepare('UPDATE users SET password_hash = ?, must_change = ? WHERE username = ?');
+    this.tokenGetStmt = db.prepare<[string], { name: string; role: Role }>(
+      'SELECT name, role FROM api_tokens WHERE token_hash = ?',
+    );
+    this.tokenInsertStmt = db.prepare(
+      'INSERT INTO api_tokens (token_hash, name, role, created_at) VALUES (?, ?, ?, ?)',
+    );
+    this.tokenDeleteAllStmt = db.prepare<[string]>('DELETE FROM api_tokens WHERE name = ?');
+  }
+
+  get(username: string): UserRow | undefined {
+    const r = this.getStmt.get(username);
+    return r ? { ...r, mustChange: r.mustChange === 1 } : undefined;
+  }
+  all(): UserRow[] {
+    return this.allStmt.all().map((r) => ({ ...r, mustChange: r.mustChange === 1 }));
+  }
+  insert(u: UserRow): void {
+    this.insertStmt.run(u.username, u.passwordHash, u.role, u.mustChange ? 1 : 0, u.createdAt);
+  }
+  setPassword(username: string, hash: string, mustChange: boolean): void {
+    this.setPasswordStmt.run(hash, mustChange ? 1 : 0, username);
+  }
+  tokenByHash(hash: string): { name: string; role: Role } | undefined {
+    return this.tokenGetStmt.get(hash);
+  }
+  replaceToken(name: string, hash: string, role: Role, at: string): void {
+    this.tokenDeleteAllStmt.run(name);
+    this.tokenInsertStmt.run(hash, name, role, at);
+  }
+}
+
+type RawUser = Omit<UserRow, 'mustChange'> & { mustChange: number };
+
+/** All repositories over one database handle. */
+export class Store {
+  readonly meta: MetaRepo;
+  readonly leases: LeaseRepo;
+  readonly licenses: LicenseRepo;
+  readonly audit: AuditRepo;
+  readonly users: UserRepo;
+  constructor(readonly db: Db) {
+    this.meta = new MetaRepo(db);
+    this.leases = new LeaseRepo(db);
+    this.licenses = new LicenseRepo(db);
+    this.audit = new AuditRepo(db);
+    this.users = new UserRepo(db);
+  }
+}
