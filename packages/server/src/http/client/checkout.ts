@@ -1,0 +1,84 @@
+import { type CheckoutRequest, isTesseraError } from '@tessera/core';
+import type { FastifyInstance } from 'fastify';
+import { errorSchema, sendError } from '../errors.js';
+import type { ClientApiContext } from './context.js';
+
+const bodySchema = {
+  type: 'object',
+  required: ['feature', 'client'],
+  properties: {
+    feature: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' },
+    count: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    client: {
+      type: 'object',
+      required: ['id'],
+      properties: {
+        id: { type: 'string', minLength: 1, maxLength: 128 },
+        host: { type: 'string', maxLength: 255 },
+        app: { type: 'string', maxLength: 128 },
+        version: { type: 'string', maxLength: 64 },
+        releaseDate: { type: 'string', format: 'date' },
+      },
+    },
+  },
+};
+
+const leaseSchema = {
+  type: 'object',
+  required: ['leaseId', 'feature', 'count', 'licenseId', 'expiresAt', 'heartbeatSeconds', 'leaseSeconds', 'poolId'],
+  properties: {
+    leaseId: { type: 'string' },
+    feature: { type: 'string' },
+    count: { type: 'integer' },
+    licenseId: { type: 'string' },
+    expiresAt: { type: 'string', format: 'date-time' },
+    heartbeatSeconds: { type: 'number' },
+    leaseSeconds: { type: 'number' },
+    poolId: { type: 'string' },
+  },
+};
+
+/** `POST /v1/leases`: take `count` seats of a feature; 201 only once the lease is on disk. */
+export function registerCheckout(app: FastifyInstance, ctx: ClientApiContext): void {
+  const granted = ctx.metrics.checkouts.labels('granted');
+  app.post<{ Body: CheckoutRequest }>(
+    '/v1/leases',
+    {
+      schema: {
+        summary: 'Check out seats of a feature',
+        tags: ['client'],
+        body: bodySchema,
+        response: {
+          201: leaseSchema,
+          400: errorSchema,
+          403: errorSchema,
+          404: errorSchema,
+          409: errorSchema,
+          429: errorSchema,
+          503: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      if (ctx.pendingWrites() >= ctx.maxPendingWrites) {
+        ctx.metrics.checkouts.labels('RATE_LIMITED').inc();
+        return sendError(reply, 'RATE_LIMITED', 'the server is writing as fast as it can; retry shortly');
+      }
+      let outcome: Awaited<ReturnType<typeof ctx.engine.checkout>>;
+      try {
+        outcome = await ctx.engine.checkout(request.body);
+      } catch (err) {
+        if (isTesseraError(err)) throw err;
+        request.log.error({ err }, 'checkout write failed');
+        ctx.metrics.checkouts.labels('UNAVAILABLE').inc();
+        return sendError(reply, 'UNAVAILABLE', 'the lease could not be stored; nothing was granted');
+      }
+      if (!outcome.ok) {
+        ctx.metrics.checkouts.labels(outcome.code).inc();
+        return sendError(reply, outcome.code, outcome.message);
+      }
+      granted.inc();
+      return reply.code(201).send(outcome.lease);
+    },
+  );
+}

@@ -1,0 +1,11 @@
+import type { LeaseEngine } from '../../engine/lease-engine.js';
+import type { ServerMetrics } from '../metrics.js';
+
+/** What the client API's handlers need: the engine and its counters. */
+export interface ClientApiContext {
+  engine: LeaseEngine;
+  metrics: ServerMetrics;
+  /** Pending writes beyond which new checkouts get 429, so a flood cannot grow memory without bound. */
+  maxPendingWrites: number;
+  pendingWrites: () => number;
+}

@@ -1,0 +1,66 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { LeaseEngine } from '../engine/lease-engine.js';
+
+/** The server's Prometheus metrics, in a registry of its own (several servers may share a process in tests). */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly checkouts: Counter<'result'>;
+  readonly releases: Counter;
+  readonly heartbeats: Counter<'result'>;
+  readonly commitOps: Histogram;
+  readonly commitSeconds: Histogram;
+
+  constructor(engine: LeaseEngine) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'tessera_' });
+    this.checkouts = new Counter({
+      name: 'tessera_checkouts_total',
+      help: 'Checkout requests by result (granted or the denial code)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.releases = new Counter({ name: 'tessera_releases_total', help: 'Lease releases', registers });
+    this.heartbeats = new Counter({
+      name: 'tessera_heartbeats_total',
+      help: 'Heartbeats by result',
+      labelNames: ['result'],
+      registers,
+    });
+    this.commitOps = new Histogram({
+      name: 'tessera_commit_batch_operations',
+      help: 'Operations per group commit',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+      registers,
+    });
+    this.commitSeconds = new Histogram({
+      name: 'tessera_commit_seconds',
+      help: 'Time to run and fsync one group commit',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5],
+      registers,
+    });
+    new Gauge({
+      name: 'tessera_leases_held',
+      help: 'Leases held now',
+      registers,
+      collect() {
+        this.set(engine.leaseCount);
+      },
+    });
+    new Gauge({
+      name: 'tessera_seats_in_use',
+      help: 'Seats held by leases now',
+      registers,
+      collect() {
+        this.set(engine.seatsInUse);
+      },
+    });
+    new Gauge({
+      name: 'tessera_clock_tampered',
+      help: '1 while the clock is behind time already seen',
+      registers,
+      collect() {
+        this.set(engine.clockTampered ? 1 : 0);
+      },
+    });
+  }
+}

@@ -1,0 +1,46 @@
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  type FactorHashes,
+  generateSigningKey,
+  hashFactors,
+  privateKeyFromPem,
+  privateKeyToPem,
+  type RawFactors,
+  serverIdOf,
+} from '@tessera/core';
+import { writeFileAtomic } from '../runtime/files.js';
+
+export interface ServerIdentity {
+  serverId: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+export const SERVER_KEY_FILE = 'server.key';
+
+/**
+ * The server's Ed25519 key (DESIGN §3): made at first start in `DIR/server.key` (0600); the
+ * server id is `srv_` + its thumbprint. Losing this file is losing the server's identity, so
+ * it is written atomically and never replaced once it exists.
+ */
+export async function loadOrCreateIdentity(dataDir: string): Promise<ServerIdentity> {
+  const path = join(dataDir, SERVER_KEY_FILE);
+  let privateKey: KeyObject;
+  if (existsSync(path)) {
+    privateKey = privateKeyFromPem(readFileSync(path, 'utf8'));
+    chmodSync(path, 0o600);
+  } else {
+    privateKey = generateSigningKey().privateKey;
+    writeFileAtomic(path, privateKeyToPem(privateKey), 0o600, { exclusive: true });
+  }
+  const { createPublicKey } = await import('node:crypto');
+  const publicKey = createPublicKey(privateKey);
+  return { serverId: await serverIdOf(publicKey), privateKey, publicKey };
+}
+
+/** Factor hashes of this machine for this server (salted with the server id). */
+export function fingerprintOf(serverId: string, raw: RawFactors): FactorHashes {
+  return hashFactors(raw, serverId);
+}

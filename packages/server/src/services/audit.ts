@@ -1,0 +1,54 @@
+import type { AuditRow, Store } from '../store/repositories.js';
+
+/** Who did something: a signed-in user, the CLI token, or the server itself. */
+export interface Actor {
+  /** e.g. `user:admin`, `token:cli`, `cli:local` (direct data-dir access), `system`. */
+  id: string;
+  role: 'view' | 'manage' | 'admin';
+}
+
+export const SYSTEM_ACTOR: Actor = { id: 'system', role: 'admin' };
+/** A CLI command that opened the data directory itself, as the OS user who owns it. */
+export const LOCAL_CLI_ACTOR: Actor = { id: 'cli:local', role: 'admin' };
+
+export interface AuditEntry {
+  actor: Actor;
+  action: string;
+  target?: string | null;
+  outcome: 'ok' | `refused:${string}`;
+  detail?: unknown;
+}
+
+/** The audit log: every admin action, accepted or refused (DESIGN §9). */
+export class AuditLog {
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+  ) {}
+
+  /** Writes an entry now, in its own transaction (for refusals, which change nothing else). */
+  record(e: AuditEntry): void {
+    this.store.audit.append(this.row(e));
+  }
+
+  /** The statement to run inside a transaction that also makes the change. */
+  writer(e: AuditEntry): () => void {
+    const row = this.row(e);
+    return () => this.store.audit.append(row);
+  }
+
+  page(beforeId: number | undefined, limit: number): AuditRow[] {
+    return this.store.audit.page(beforeId ?? Number.MAX_SAFE_INTEGER, limit);
+  }
+
+  private row(e: AuditEntry) {
+    return {
+      at: new Date(this.now()).toISOString(),
+      actor: e.actor.id,
+      action: e.action,
+      target: e.target ?? null,
+      outcome: e.outcome,
+      detail: e.detail,
+    };
+  }
+}

@@ -1,0 +1,116 @@
+import { unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { TesseraError } from '@tessera/core';
+import { DATA_FILES, newSecret, readSecretFile, writeSecretFileOnce } from '../runtime/data-dir.js';
+import { writeFileAtomic } from '../runtime/files.js';
+import type { Role, Store } from '../store/repositories.js';
+import type { Actor, AuditLog } from './audit.js';
+import { hashPassword, hashSecret, passwordProblem, verifyPassword } from './passwords.js';
+
+export const INITIAL_ADMIN_USER = 'admin';
+const CLI_TOKEN_NAME = 'cli';
+
+export type PasswordCheck =
+  | { ok: true; actor: Actor; mustChange: boolean }
+  | { ok: false };
+
+/**
+ * Admin credentials (DESIGN §7, §9). No default password: the first start makes a random
+ * one for `admin` in `DIR/initial-admin-password` (0600) that must be changed at first
+ * sign-in, and a separate token for the CLI in `DIR/admin.token`. The database holds only
+ * hashes (scrypt for passwords, SHA-256 for 256-bit tokens).
+ */
+export class AuthService {
+  constructor(
+    private readonly store: Store,
+    private readonly dataDir: string,
+    private readonly audit: AuditLog,
+    private readonly now: () => number,
+  ) {}
+
+  /** Makes the first admin and the CLI token when they do not exist yet. */
+  async bootstrap(): Promise<{ initialPasswordWritten: boolean }> {
+    let initialPasswordWritten = false;
+    if (this.store.users.all().length === 0) {
+      const password = newSecret(18);
+      const hash = await hashPassword(password);
+      const path = join(this.dataDir, DATA_FILES.initialPassword);
+      try {
+        unlinkSync(path); // a leftover from a data dir whose database was removed
+      } catch {}
+      this.store.db.transaction(() => {
+        this.store.users.insert({
+          username: INITIAL_ADMIN_USER,
+          passwordHash: hash,
+          role: 'admin',
+          mustChange: true,
+          createdAt: new Date(this.now()).toISOString(),
+        });
+      })();
+      initialPasswordWritten = writeSecretFileOnce(path, password);
+    }
+    const tokenPath = join(this.dataDir, DATA_FILES.adminToken);
+    const existing = readSecretFile(tokenPath);
+    if (!existing || !this.store.users.tokenByHash(hashSecret(existing))) {
+      const token = `tsa_${newSecret(32)}`;
+      this.store.users.replaceToken(CLI_TOKEN_NAME, hashSecret(token), 'admin', new Date(this.now()).toISOString());
+      writeFileAtomic(tokenPath, `${token}\n`, 0o600);
+    }
+    return { initialPasswordWritten };
+  }
+
+  authenticateToken(token: string): Actor | undefined {
+    const row = this.store.users.tokenByHash(hashSecret(token));
+    return row ? { id: `token:${row.name}`, role: row.role } : undefined;
+  }
+
+  async authenticatePassword(username: string, password: string): Promise<PasswordCheck> {
+    const user = this.store.users.get(username);
+    // Hash anyway when the user is unknown, so timing does not tell which names exist.
+    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !ok) return { ok: false };
+    return { ok: true, actor: { id: `user:${user.username}`, role: user.role }, mustChange: user.mustChange };
+  }
+
+  async changePassword(username: string, current: string, next: string): Promise<void> {
+    const check = await this.authenticatePassword(username, current);
+    const actor: Actor = check.ok ? check.actor : { id: `user:${username}`, role: 'view' };
+    if (!check.ok) {
+      this.audit.record({ actor, action: 'user.password.change', target: username, outcome: 'refused:UNAUTHORIZED' });
+      throw new TesseraError('UNAUTHORIZED', 'the current password is wrong');
+    }
+    const problem = passwordProblem(next) ?? (next === current ? 'the new password must differ from the current one' : undefined);
+    if (problem) {
+      this.audit.record({ actor, action: 'user.password.change', target: username, outcome: 'refused:BAD_REQUEST' });
+      throw new TesseraError('BAD_REQUEST', problem);
+    }
+    const hash = await hashPassword(next);
+    this.store.db.transaction(() => {
+      this.store.users.setPassword(username, hash, false);
+      this.audit.writer({ actor, action: 'user.password.change', target: username, outcome: 'ok' })();
+    })();
+    if (username === INITIAL_ADMIN_USER) {
+      try {
+        unlinkSync(join(this.dataDir, DATA_FILES.initialPassword));
+      } catch {}
+    }
+  }
+
+  async addUser(actor: Actor, username: string, password: string, role: Role): Promise<void> {
+    if (!/^[a-z][a-z0-9._-]{1,31}$/.test(username)) {
+      throw new TesseraError('BAD_REQUEST', 'username must be 2–32 characters: a-z first, then a-z 0-9 . _ -');
+    }
+    const problem = passwordProblem(password);
+    if (problem) throw new TesseraError('BAD_REQUEST', problem);
+    if (this.store.users.get(username)) throw new TesseraError('CONFLICT', `user ${username} exists`);
+    const hash = await hashPassword(password);
+    this.store.db.transaction(() => {
+      this.store.users.insert({ username, passwordHash: hash, role, mustChange: true, createdAt: new Date(this.now()).toISOString() });
+      this.audit.writer({ actor, action: 'user.add', target: username, outcome: 'ok', detail: { role } })();
+    })();
+  }
+}
+
+// A real scrypt hash of a random password: verifying against it costs what a real check costs.
+const DUMMY_HASH =
+  'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
