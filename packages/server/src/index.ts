@@ -1,1 +1,18 @@
-export {};
+export type { CheckoutOutcome, EngineEvent, HeartbeatOutcome } from './engine/lease-engine.js';
+export { LeaseEngine } from './engine/lease-engine.js';
+export { readMachineFactors } from './identity/machine-factors.js';
+export { DATA_FILES, readRuntimeInfo, type RuntimeInfo } from './runtime/data-dir.js';
+export { isLoopback, parseListen } from './runtime/listen.js';
+export {
+  DEFAULT_ADMIN_LISTEN,
+  DEFAULT_CLIENT_LISTEN,
+  type LicenseServerOptions,
+  openServerCore,
+  type RunningServer,
+  type ServerCore,
+  type ServerCoreOptions,
+  SHIPPED_KEYRING,
+  startLicenseServer,
+} from './runtime/server.js';
+export { type Actor, LOCAL_CLI_ACTOR } from './services/audit.js';
+export type { LicenseTree, LicenseView } from './services/license-service.js';

@@ -31,8 +31,13 @@ export class CommitQueue {
 
   constructor(
     private readonly db: Db,
-    private readonly opts: CommitQueueOptions,
+    private opts: CommitQueueOptions,
   ) {}
+
+  /** Observes each commit (ops, ms), for metrics. */
+  setOnCommit(fn: (ops: number, ms: number) => void): void {
+    this.opts.onCommit = fn;
+  }
 
   get pending(): number {
     return this.queue.length;

@@ -1,0 +1,71 @@
+import { TesseraError } from '@tessera/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AdminApiContext } from './context.js';
+import { hasRole } from './context.js';
+
+/**
+ * Guards every admin route: the Host header must name this server (DNS rebinding), a
+ * browser's Origin must be this server's, and the route's role must be held by the caller,
+ * who shows a bearer token (the CLI) or a user name and password. A route without a role in
+ * its config is public; only /healthz and /openapi.json are.
+ */
+export function installAdminAuth(app: FastifyInstance, ctx: AdminApiContext): void {
+  app.addHook('onRequest', async (request) => {
+    checkHostAndOrigin(request, ctx);
+    const role = request.routeOptions.config?.role;
+    if (!role) return;
+    const header = request.headers.authorization ?? '';
+    const [scheme, value] = splitAuth(header);
+    if (scheme === 'bearer' && value) {
+      const actor = ctx.auth.authenticateToken(value);
+      if (!actor) throw new TesseraError('UNAUTHORIZED', 'the token is not valid');
+      request.actor = actor;
+    } else if (scheme === 'basic' && value) {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon < 0) throw new TesseraError('UNAUTHORIZED', 'malformed Basic credentials');
+      const check = await ctx.auth.authenticatePassword(decoded.slice(0, colon), decoded.slice(colon + 1));
+      if (!check.ok) throw new TesseraError('UNAUTHORIZED', 'wrong user name or password');
+      if (check.mustChange && !request.routeOptions.config?.allowWhilePasswordChangeRequired) {
+        throw new TesseraError('PASSWORD_CHANGE_REQUIRED', 'the initial password must be changed before anything else');
+      }
+      request.actor = check.actor;
+    } else {
+      throw new TesseraError('UNAUTHORIZED', 'this route needs a bearer token or user credentials');
+    }
+    if (!hasRole(request.actor, role)) {
+      throw new TesseraError('FORBIDDEN', `this action needs the ${role} role; you have ${request.actor.role}`);
+    }
+  });
+}
+
+function splitAuth(header: string): [string, string | undefined] {
+  const space = header.indexOf(' ');
+  if (space < 0) return [header.toLowerCase(), undefined];
+  return [header.slice(0, space).toLowerCase(), header.slice(space + 1).trim()];
+}
+
+function hostOnly(hostHeader: string): string {
+  if (hostHeader.startsWith('[')) return hostHeader.slice(0, hostHeader.indexOf(']') + 1).toLowerCase();
+  const colon = hostHeader.lastIndexOf(':');
+  return (colon >= 0 ? hostHeader.slice(0, colon) : hostHeader).toLowerCase();
+}
+
+function checkHostAndOrigin(request: FastifyRequest, ctx: AdminApiContext): void {
+  const host = request.headers.host;
+  if (!host || !ctx.allowedHosts.has(hostOnly(host))) {
+    throw new TesseraError('FORBIDDEN', `requests for host ${host ?? '(none)'} are not served here`);
+  }
+  const origin = request.headers.origin;
+  if (origin !== undefined) {
+    let originHost: string;
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      throw new TesseraError('FORBIDDEN', 'malformed Origin header');
+    }
+    if (originHost.toLowerCase() !== host.toLowerCase()) {
+      throw new TesseraError('FORBIDDEN', `cross-origin request from ${origin} refused`);
+    }
+  }
+}

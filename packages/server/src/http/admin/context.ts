@@ -1,0 +1,42 @@
+import type { LeaseEngine } from '../../engine/lease-engine.js';
+import type { Actor, AuditLog } from '../../services/audit.js';
+import type { AuthService } from '../../services/auth-service.js';
+import type { LicenseService } from '../../services/license-service.js';
+import type { Store } from '../../store/repositories.js';
+import type { ServerMetrics } from '../metrics.js';
+
+/** What the admin API's handlers need. */
+export interface AdminApiContext {
+  engine: LeaseEngine;
+  licenses: LicenseService;
+  auth: AuthService;
+  audit: AuditLog;
+  store: Store;
+  metrics: ServerMetrics;
+  /** Identity of this running instance, checked by the CLI at /healthz. */
+  nonce: string;
+  serverId: string;
+  /** Host names (without port) the admin API answers to; others are refused (DNS rebinding). */
+  allowedHosts: Set<string>;
+  info: () => Record<string, unknown>;
+}
+
+export type Role = Actor['role'];
+
+const RANK: Record<Role, number> = { view: 1, manage: 2, admin: 3 };
+
+export function hasRole(actor: Actor, needed: Role): boolean {
+  return RANK[actor.role] >= RANK[needed];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor?: Actor;
+  }
+  interface FastifyContextConfig {
+    /** Minimum role for the route; absent means public (only /healthz and /openapi.json). */
+    role?: Role;
+    /** Reachable while the user must still change the initial password. */
+    allowWhilePasswordChangeRequired?: boolean;
+  }
+}

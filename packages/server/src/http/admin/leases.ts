@@ -1,0 +1,81 @@
+import { TesseraError } from '@tessera/core';
+import type { FastifyInstance } from 'fastify';
+import { errorSchema } from '../errors.js';
+import type { AdminApiContext } from './context.js';
+
+/** Who holds seats, and releasing one by hand. */
+export function registerLeaseRoutes(app: FastifyInstance, ctx: AdminApiContext): void {
+  app.get<{ Querystring: { feature: string } }>(
+    '/api/v1/leases',
+    {
+      config: { role: 'view' },
+      schema: {
+        summary: 'Leases held for a feature: client id, host, app, since',
+        tags: ['leases'],
+        querystring: {
+          type: 'object',
+          required: ['feature'],
+          properties: { feature: { type: 'string', minLength: 1, maxLength: 64 } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              leases: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    leaseId: { type: 'string' },
+                    licenseId: { type: 'string' },
+                    feature: { type: 'string' },
+                    count: { type: 'integer' },
+                    clientId: { type: 'string' },
+                    host: { type: ['string', 'null'] },
+                    app: { type: ['string', 'null'] },
+                    version: { type: ['string', 'null'] },
+                    releaseDate: { type: 'string' },
+                    since: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+          401: errorSchema,
+          403: errorSchema,
+        },
+      },
+    },
+    async (request) => ({
+      leases: ctx.store.leases
+        .byFeature(request.query.feature)
+        .filter((l) => ctx.engine.hasLease(l.leaseId))
+        .map((l) => ({ ...l, since: new Date(l.createdAt).toISOString() })),
+    }),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/leases/:id',
+    {
+      config: { role: 'manage' },
+      schema: {
+        summary: 'Release a seat held by a client; it hears REVOKED_BY_ADMIN at its next heartbeat',
+        tags: ['leases'],
+        params: { type: 'object', properties: { id: { type: 'string', maxLength: 128 } } },
+        response: { 204: { type: 'null' }, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const id = request.params.id;
+      const done = await ctx.engine.revoke(id);
+      ctx.audit.record({
+        actor: request.actor!,
+        action: 'lease.release',
+        target: id,
+        outcome: done ? 'ok' : 'refused:NOT_FOUND',
+      });
+      if (!done) throw new TesseraError('NOT_FOUND', `no lease ${id} is held`);
+      return reply.code(204).send();
+    },
+  );
+}

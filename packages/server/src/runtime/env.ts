@@ -1,0 +1,12 @@
+/**
+ * The environment, read once. Nothing else in the server reads `process.env`. The knobs here
+ * are for tests and are announced loudly when set.
+ */
+export interface ServerEnv {
+  /** Fault injection: kill the process with SIGKILL at a named point (e.g. `install-mid-transaction`). */
+  crashAt: string | undefined;
+}
+
+export function readServerEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
+  return { crashAt: env.TESSERA_TEST_CRASH_AT || undefined };
+}

@@ -1,0 +1,328 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Clock,
+  ClockGuard,
+  Keyring,
+  LEASE_POLICY,
+  PRODUCT_VERSION,
+  publicKeyFromPem,
+  type RawFactors,
+  systemClock,
+  TesseraError,
+  thumbprint,
+} from '@tessera/core';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { CommitQueue } from '../engine/commit-queue.js';
+import { LeaseEngine } from '../engine/lease-engine.js';
+import { registerAdminApi } from '../http/admin/index.js';
+import { registerClientApi } from '../http/client/index.js';
+import { installErrorHandling } from '../http/errors.js';
+import { ServerMetrics } from '../http/metrics.js';
+import { registerOpenApi, registerOpenApiRoute } from '../http/openapi.js';
+import { readMachineFactors } from '../identity/machine-factors.js';
+import { fingerprintOf, loadOrCreateIdentity, type ServerIdentity } from '../identity/server-identity.js';
+import { AuditLog } from '../services/audit.js';
+import { AuthService } from '../services/auth-service.js';
+import { LicenseService } from '../services/license-service.js';
+import { openDatabase } from '../store/db.js';
+import { Store } from '../store/repositories.js';
+import {
+  DATA_FILES,
+  DataDirLock,
+  prepareDataDir,
+  type RuntimeInfo,
+  removeRuntimeInfo,
+  writeRuntimeInfo,
+} from './data-dir.js';
+import { readServerEnv } from './env.js';
+import { isLoopback, parseListen, urlOf } from './listen.js';
+
+/** The keyring that ships with the program (DESIGN §3). */
+export const SHIPPED_KEYRING = new URL('../../vendor-keyring.pem', import.meta.url);
+
+export interface ServerCoreOptions {
+  dataDir: string;
+  /** Extra trusted vendor public keys (PEM files), for development and tests. */
+  vendorKeyFiles?: string[];
+  leaseSeconds?: number;
+  heartbeatSeconds?: number;
+  clock?: Clock;
+  /** Reads this machine's factors; tests pass their own. */
+  readFactors?: () => RawFactors;
+  hostName?: string;
+  logger?: Logger;
+  /** Who holds the data-dir lock, for the message another process sees. */
+  lockHolder?: string;
+}
+
+/**
+ * Everything of a License Server but its listeners: data dir (locked), identity, store,
+ * lease engine, services. The CLI uses this directly when no server is running, so that its
+ * commands run the same code as the admin API (DESIGN §7).
+ */
+export interface ServerCore {
+  dataDir: string;
+  identity: ServerIdentity;
+  store: Store;
+  engine: LeaseEngine;
+  queue: CommitQueue;
+  licenses: LicenseService;
+  auth: AuthService;
+  audit: AuditLog;
+  keyring: Keyring;
+  clock: Clock;
+  logger: Logger;
+  initialPasswordWritten: boolean;
+  close(): void;
+}
+
+export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> {
+  const dataDir = prepareDataDir(o.dataDir);
+  const logger = o.logger ?? pino({ level: 'info' });
+  const lock = DataDirLock.acquire(dataDir, o.lockHolder ?? 'a Tessera process');
+  try {
+    const clock = o.clock ?? systemClock;
+    const env = readServerEnv();
+    if (env.crashAt) logger.warn({ crashAt: env.crashAt }, 'TEST KNOB TESSERA_TEST_CRASH_AT IS SET: this process will kill itself at that point');
+    const identity = await loadOrCreateIdentity(dataDir);
+    const keyring = await loadKeyring(o.vendorKeyFiles ?? [], logger);
+    const leaseSeconds = o.leaseSeconds ?? LEASE_POLICY.defaultLeaseSeconds;
+    const heartbeatSeconds = o.heartbeatSeconds ?? LEASE_POLICY.defaultHeartbeatSeconds;
+    checkLeaseTimes(leaseSeconds, heartbeatSeconds);
+    const db = openDatabase(join(dataDir, DATA_FILES.database));
+    const store = new Store(db);
+    const queue = new CommitQueue(db, { maxBatch: 512 });
+    const clockGuard = new ClockGuard();
+    const engine = new LeaseEngine({
+      store,
+      queue,
+      clock,
+      clockGuard,
+      poolId: identity.serverId,
+      leaseSeconds,
+      heartbeatSeconds,
+    });
+    const loaded = engine.load(
+      store.licenses.all().map((r) => r.claims),
+      store.leases.iterateAll(),
+    );
+    if (loaded.revoked > 0) logger.warn({ revoked: loaded.revoked }, 'leases that no longer fit their licenses were revoked at start');
+    const audit = new AuditLog(store, () => clock.now());
+    const auth = new AuthService(store, dataDir, audit, () => clock.now());
+    const { initialPasswordWritten } = await auth.bootstrap();
+    const readFactors = o.readFactors ?? readMachineFactors;
+    const hostName = o.hostName ?? osHostname();
+    const licenses = new LicenseService({
+      store,
+      engine,
+      audit,
+      clock,
+      identity,
+      keyring,
+      hostName,
+      currentFactors: () => fingerprintOf(identity.serverId, readFactors()),
+      crashPoint: env.crashAt,
+    });
+    let closed = false;
+    return {
+      dataDir,
+      identity,
+      store,
+      engine,
+      queue,
+      licenses,
+      auth,
+      audit,
+      keyring,
+      clock,
+      logger,
+      initialPasswordWritten,
+      close() {
+        if (closed) return;
+        closed = true;
+        engine.stop();
+        queue.drainAndClose();
+        db.close();
+        lock.release();
+      },
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+function checkLeaseTimes(leaseSeconds: number, heartbeatSeconds: number): void {
+  const { minLeaseSeconds, maxLeaseSeconds, minHeartbeatSeconds } = LEASE_POLICY;
+  if (!Number.isFinite(leaseSeconds) || leaseSeconds < minLeaseSeconds || leaseSeconds > maxLeaseSeconds) {
+    throw new TesseraError('BAD_REQUEST', `lease seconds must be ${minLeaseSeconds}..${maxLeaseSeconds}, got ${leaseSeconds}`);
+  }
+  if (!Number.isFinite(heartbeatSeconds) || heartbeatSeconds < minHeartbeatSeconds || heartbeatSeconds >= leaseSeconds) {
+    throw new TesseraError(
+      'BAD_REQUEST',
+      `heartbeat seconds must be at least ${minHeartbeatSeconds} and less than lease seconds (${leaseSeconds}), got ${heartbeatSeconds}`,
+    );
+  }
+}
+
+async function loadKeyring(extraFiles: string[], logger: Logger): Promise<Keyring> {
+  const keyring = await Keyring.fromPem(readFileSync(SHIPPED_KEYRING, 'utf8'));
+  for (const file of extraFiles) {
+    let pem: string;
+    try {
+      pem = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new TesseraError('BAD_REQUEST', `cannot read vendor key ${file}: ${(err as Error).message}`);
+    }
+    const key = publicKeyFromPem(pem);
+    await keyring.add(key);
+    logger.warn({ file, kid: await thumbprint(key) }, 'trusting an extra vendor key given with --vendor-key (development/test use)');
+  }
+  return keyring;
+}
+
+export interface LicenseServerOptions extends ServerCoreOptions {
+  clientListen?: string;
+  adminListen?: string;
+  /** Required when the admin listener is not on loopback (DESIGN §9). */
+  adminTls?: { certFile: string; keyFile: string };
+  mode?: 'perpetual';
+  portalUrl?: string;
+  /** Pending writes beyond which checkouts get 429. */
+  maxPendingWrites?: number;
+  /** Largest request body on the client listener, bytes. */
+  clientBodyLimit?: number;
+}
+
+export interface RunningServer {
+  core: ServerCore;
+  clientUrl: string;
+  adminUrl: string;
+  nonce: string;
+  client: FastifyInstance;
+  admin: FastifyInstance;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_CLIENT_LISTEN = '0.0.0.0:7569';
+export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:7570';
+
+/** `tessera server start`: the core plus the client listener and the admin listener. */
+export async function startLicenseServer(o: LicenseServerOptions): Promise<RunningServer> {
+  const clientAt = parseListen(o.clientListen ?? DEFAULT_CLIENT_LISTEN, 'client listen address');
+  const adminAt = parseListen(o.adminListen ?? DEFAULT_ADMIN_LISTEN, 'admin listen address');
+  if (!isLoopback(adminAt.host) && !o.adminTls) {
+    throw new TesseraError(
+      'BAD_REQUEST',
+      `the admin listener on ${adminAt.host} is not loopback, so it needs TLS (--admin-tls-cert and --admin-tls-key)`,
+    );
+  }
+  const core = await openServerCore({ ...o, lockHolder: o.lockHolder ?? `tessera server (pid ${process.pid})` });
+  const nonce = randomBytes(16).toString('base64url');
+  const metrics = new ServerMetrics(core.engine);
+  core.queue.setOnCommit((ops, ms) => {
+    metrics.commitOps.observe(ops);
+    metrics.commitSeconds.observe(ms / 1000);
+  });
+  const client = Fastify({
+    loggerInstance: core.logger.child({ listener: 'client' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: o.clientBodyLimit ?? 16 * 1024,
+    keepAliveTimeout: 75_000,
+    return503OnClosing: true,
+  });
+  const adminScheme = o.adminTls ? 'https' : 'http';
+  const admin = Fastify({
+    loggerInstance: core.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
+    bodyLimit: 2 * 1024 * 1024,
+    ...(o.adminTls
+      ? { https: { cert: readFileSync(o.adminTls.certFile), key: readFileSync(o.adminTls.keyFile) } }
+      : {}),
+  });
+  try {
+    for (const app of [client, admin]) installErrorHandling(app);
+    await registerOpenApi(client, 'Tessera client protocol v1', 'Seats for client applications (DESIGN §5)');
+    await registerOpenApi(admin, 'Tessera License Server admin API', 'What the Dashboard and the CLI call');
+    const maxPendingWrites = o.maxPendingWrites ?? 20_000;
+    registerClientApi(client, {
+      engine: core.engine,
+      metrics,
+      maxPendingWrites,
+      pendingWrites: () => core.queue.pending,
+    });
+    client.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', nonce }));
+    registerOpenApiRoute(client);
+    const allowedHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
+    if (!isLoopback(adminAt.host)) {
+      allowedHosts.add(adminAt.host.includes(':') ? `[${adminAt.host}]` : adminAt.host);
+      allowedHosts.add(osHostname().toLowerCase());
+    }
+    let clientUrl = '';
+    let adminUrl = '';
+    registerAdminApi(admin, {
+      engine: core.engine,
+      licenses: core.licenses,
+      auth: core.auth,
+      audit: core.audit,
+      store: core.store,
+      metrics,
+      nonce,
+      serverId: core.identity.serverId,
+      allowedHosts,
+      info: () => ({
+        serverId: core.identity.serverId,
+        poolId: core.engine.poolId,
+        mode: o.mode ?? 'perpetual',
+        version: PRODUCT_VERSION,
+        clientUrl,
+        adminUrl,
+        portalUrl: o.portalUrl ?? null,
+        leaseSeconds: core.engine.leaseSeconds,
+        heartbeatSeconds: core.engine.heartbeatSeconds,
+        clockTampered: core.engine.clockTampered,
+        leasesHeld: core.engine.leaseCount,
+      }),
+    });
+    registerOpenApiRoute(admin);
+    await client.listen({ host: clientAt.host, port: clientAt.port });
+    await admin.listen({ host: adminAt.host, port: adminAt.port });
+    clientUrl = urlOf('http', clientAt.host, (client.server.address() as { port: number }).port);
+    adminUrl = urlOf(adminScheme, adminAt.host, (admin.server.address() as { port: number }).port);
+    core.engine.start();
+    const info: RuntimeInfo = {
+      pid: process.pid,
+      nonce,
+      serverId: core.identity.serverId,
+      clientUrl,
+      adminUrl,
+      startedAt: new Date(core.clock.now()).toISOString(),
+      version: PRODUCT_VERSION,
+    };
+    writeRuntimeInfo(core.dataDir, info);
+    let stopping: Promise<void> | undefined;
+    return {
+      core,
+      clientUrl,
+      adminUrl,
+      nonce,
+      client,
+      admin,
+      stop() {
+        stopping ??= (async () => {
+          await Promise.allSettled([client.close(), admin.close()]);
+          removeRuntimeInfo(core.dataDir, nonce);
+          core.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await Promise.allSettled([client.close(), admin.close()]);
+    core.close();
+    throw err;
+  }
+}
