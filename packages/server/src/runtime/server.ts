@@ -14,7 +14,7 @@ import {
   TesseraError,
   thumbprint,
 } from '@tessera/core';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { CommitQueue } from '../engine/commit-queue.js';
 import { LeaseEngine } from '../engine/lease-engine.js';
@@ -230,7 +230,8 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
   });
   const client = Fastify({
     loggerInstance: core.logger.child({ listener: 'client' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request log lines would cost more than a checkout; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: o.clientBodyLimit ?? 16 * 1024,
     keepAliveTimeout: 75_000,
     return503OnClosing: true,
