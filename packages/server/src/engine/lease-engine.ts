@@ -544,7 +544,8 @@ export class LeaseEngine {
       );
   }
 
-  private sweep(): void {
+  /** One expiry pass: lapsed leases, expired licenses, clock mark. The timer runs it; tests call it. */
+  sweep(): void {
     const mono = this.o.clock.monotonic();
     this.wheel.advance(
       mono,

@@ -205,6 +205,8 @@ export interface RunningServer {
   nonce: string;
   client: FastifyInstance;
   admin: FastifyInstance;
+  /** Every route of the admin listener (method, url, role), for tests that walk the route table. */
+  adminRoutes: { method: string; url: string; role: string | undefined }[];
   stop(): Promise<void>;
 }
 
@@ -243,6 +245,12 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     ...(o.adminTls
       ? { https: { cert: readFileSync(o.adminTls.certFile), key: readFileSync(o.adminTls.keyFile) } }
       : {}),
+  });
+  const adminRoutes: RunningServer['adminRoutes'] = [];
+  admin.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      adminRoutes.push({ method, url: route.url, role: route.config?.role });
+    }
   });
   try {
     for (const app of [client, admin]) installErrorHandling(app);
@@ -312,6 +320,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
       nonce,
       client,
       admin,
+      adminRoutes,
       stop() {
         stopping ??= (async () => {
           await Promise.allSettled([client.close(), admin.close()]);
