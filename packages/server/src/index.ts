@@ -1,7 +1,7 @@
 export type { CheckoutOutcome, EngineEvent, HeartbeatOutcome } from './engine/lease-engine.js';
 export { LeaseEngine } from './engine/lease-engine.js';
 export { readMachineFactors } from './identity/machine-factors.js';
-export { DATA_FILES, readRuntimeInfo, type RuntimeInfo } from './runtime/data-dir.js';
+export { DATA_FILES, type RuntimeInfo, readRuntimeInfo } from './runtime/data-dir.js';
 export { isLoopback, parseListen } from './runtime/listen.js';
 export {
   DEFAULT_ADMIN_LISTEN,

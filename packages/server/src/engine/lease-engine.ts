@@ -261,7 +261,7 @@ export class LeaseEngine {
   heartbeat(leaseId: string): HeartbeatOutcome {
     const lease = this.leases.get(leaseId);
     const mono = this.o.clock.monotonic();
-    if (!lease || lease.state !== 'held' || lease.deadline < mono) {
+    if (lease?.state !== 'held' || lease.deadline < mono) {
       return { ok: false, reason: this.goneReason(leaseId, lease) };
     }
     lease.deadline = mono + this.o.leaseSeconds * 1000;
@@ -271,14 +271,14 @@ export class LeaseEngine {
   /** Ends a lease at its holder's request; resolves once the release is on disk. Unknown ids resolve too. */
   release(leaseId: string): Promise<void> {
     const lease = this.leases.get(leaseId);
-    if (!lease || lease.state !== 'held') return Promise.resolve();
+    if (lease?.state !== 'held') return Promise.resolve();
     return this.end(lease, 'RELEASED');
   }
 
   /** An administrator takes a seat back; the holder hears REVOKED_BY_ADMIN at its next heartbeat. */
   revoke(leaseId: string): Promise<boolean> {
     const lease = this.leases.get(leaseId);
-    if (!lease || (lease.state !== 'held' && lease.state !== 'pending')) return Promise.resolve(false);
+    if (lease?.state !== 'held' && lease?.state !== 'pending') return Promise.resolve(false);
     lease.state = 'gone';
     this.goneNow.set(lease.id, 'REVOKED_BY_ADMIN');
     return this.o.queue

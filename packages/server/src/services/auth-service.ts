@@ -10,9 +10,7 @@ import { hashPassword, hashSecret, passwordProblem, verifyPassword } from './pas
 export const INITIAL_ADMIN_USER = 'admin';
 const CLI_TOKEN_NAME = 'cli';
 
-export type PasswordCheck =
-  | { ok: true; actor: Actor; mustChange: boolean }
-  | { ok: false };
+export type PasswordCheck = { ok: true; actor: Actor; mustChange: boolean } | { ok: false };
 
 /**
  * Admin credentials (DESIGN §7, §9). No default password: the first start makes a random
@@ -79,7 +77,8 @@ export class AuthService {
       this.audit.record({ actor, action: 'user.password.change', target: username, outcome: 'refused:UNAUTHORIZED' });
       throw new TesseraError('UNAUTHORIZED', 'the current password is wrong');
     }
-    const problem = passwordProblem(next) ?? (next === current ? 'the new password must differ from the current one' : undefined);
+    const problem =
+      passwordProblem(next) ?? (next === current ? 'the new password must differ from the current one' : undefined);
     if (problem) {
       this.audit.record({ actor, action: 'user.password.change', target: username, outcome: 'refused:BAD_REQUEST' });
       throw new TesseraError('BAD_REQUEST', problem);
@@ -105,12 +104,17 @@ export class AuthService {
     if (this.store.users.get(username)) throw new TesseraError('CONFLICT', `user ${username} exists`);
     const hash = await hashPassword(password);
     this.store.db.transaction(() => {
-      this.store.users.insert({ username, passwordHash: hash, role, mustChange: true, createdAt: new Date(this.now()).toISOString() });
+      this.store.users.insert({
+        username,
+        passwordHash: hash,
+        role,
+        mustChange: true,
+        createdAt: new Date(this.now()).toISOString(),
+      });
       this.audit.writer({ actor, action: 'user.add', target: username, outcome: 'ok', detail: { role } })();
     })();
   }
 }
 
 // A real scrypt hash of a random password: verifying against it costs what a real check costs.
-const DUMMY_HASH =
-  'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

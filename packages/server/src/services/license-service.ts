@@ -102,7 +102,13 @@ export class LicenseService {
       await this.d.engine.putLicense(claims, () => {
         this.d.store.licenses.upsert(row);
         this.crashIf('install-mid-transaction');
-        this.d.audit.writer({ actor, action: 'license.install', target: id, outcome: 'ok', detail: this.auditDetail(claims) })();
+        this.d.audit.writer({
+          actor,
+          action: 'license.install',
+          target: id,
+          outcome: 'ok',
+          detail: this.auditDetail(claims),
+        })();
       });
       return this.view(row);
     });
@@ -113,7 +119,10 @@ export class LicenseService {
       const claims = await this.verifyForThisServer(fileText);
       const id = claims.licenseId;
       if (this.d.store.licenses.tombstone(id)) {
-        throw new TesseraError('LICENSE_UNINSTALLED', `license ${id} was uninstalled from this server; it cannot be renewed`);
+        throw new TesseraError(
+          'LICENSE_UNINSTALLED',
+          `license ${id} was uninstalled from this server; it cannot be renewed`,
+        );
       }
       const existing = this.d.store.licenses.get(id);
       if (!existing) {
@@ -126,7 +135,10 @@ export class LicenseService {
         );
       }
       if (!sameBinding(existing.claims, claims)) {
-        throw new TesseraError('BINDING_CHANGED', `the renewal of ${id} is bound differently from the installed license`);
+        throw new TesseraError(
+          'BINDING_CHANGED',
+          `the renewal of ${id} is bound differently from the installed license`,
+        );
       }
       const row = this.rowOf(claims, fileText);
       const revokedLeases = await this.d.engine.putLicense(claims, () => {
@@ -154,7 +166,9 @@ export class LicenseService {
         const gone = this.d.store.licenses.tombstone(licenseId);
         throw new TesseraError(
           gone ? 'LICENSE_UNINSTALLED' : 'LICENSE_NOT_INSTALLED',
-          gone ? `license ${licenseId} was already uninstalled at ${gone.uninstalledAt}` : `no license ${licenseId} is installed`,
+          gone
+            ? `license ${licenseId} was already uninstalled at ${gone.uninstalledAt}`
+            : `no license ${licenseId} is installed`,
         );
       }
       const uninstalledAt = new Date(this.d.clock.now()).toISOString();
@@ -165,7 +179,13 @@ export class LicenseService {
       const revokedLeases = await this.d.engine.removeLicense(licenseId, 'LICENSE_UNINSTALLED', () => {
         this.d.store.licenses.addTombstone({ licenseId, revision: existing.revision, uninstalledAt, certificate });
         this.d.store.licenses.delete(licenseId);
-        this.d.audit.writer({ actor, action: 'license.uninstall', target: licenseId, outcome: 'ok', detail: { revision: existing.revision } })();
+        this.d.audit.writer({
+          actor,
+          action: 'license.uninstall',
+          target: licenseId,
+          outcome: 'ok',
+          detail: { revision: existing.revision },
+        })();
       });
       return { certificate, revokedLeases };
     });

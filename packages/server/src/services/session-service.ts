@@ -1,0 +1,147 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { TesseraError } from '@tessera/core';
+import { SessionRepo, type Store } from '../store/repositories.js';
+import type { Actor, AuditLog } from './audit.js';
+import type { AuthService } from './auth-service.js';
+import { hashSecret } from './passwords.js';
+
+/** How long Dashboard sessions live (DESIGN §9). Named here so a reader sees every knob at once. */
+export const SESSION_POLICY = {
+  /** A session unused this long is over (an operator who walked away is signed out). */
+  idleMs: 8 * 3600_000,
+  /** A session is over this long after sign-in, however busy. */
+  maxAgeMs: 24 * 3600_000,
+  /** `last_seen` is written at most this often per session, not on every request. */
+  touchEveryMs: 60_000,
+  /** Expired rows are swept at most this often (at sign-in). */
+  pruneEveryMs: 10 * 60_000,
+} as const;
+
+/** A signed-in browser: who, and the token its state-changing requests must echo. */
+export interface SessionInfo {
+  actor: Actor;
+  username: string;
+  mustChange: boolean;
+  csrfToken: string;
+  /** SHA-256 of the cookie's session id: names the session without being it. */
+  idHash: string;
+  /** When the session ends if it stays idle (or at its maximum age, whichever is first). */
+  expiresAt: string;
+}
+
+/**
+ * Dashboard sessions: sign-in with a user name and password gives a random 256-bit session
+ * id for an HttpOnly cookie, stored only as SHA-256, plus a CSRF token. Role and the
+ * must-change flag are read from the user at every request, so a change applies at once.
+ */
+export class SessionService {
+  private readonly repo: SessionRepo;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly auth: AuthService,
+    private readonly audit: AuditLog,
+    private readonly now: () => number,
+  ) {
+    this.repo = new SessionRepo(store.db);
+  }
+
+  /** Signs in; the returned `sessionId` goes into the cookie and nowhere else. */
+  async signIn(username: string, password: string): Promise<{ sessionId: string; session: SessionInfo }> {
+    const check = await this.auth.authenticatePassword(username, password);
+    if (!check.ok) {
+      this.audit.record({
+        actor: { id: `user:${username.slice(0, 64)}`, role: 'view' },
+        action: 'session.sign-in',
+        outcome: 'refused:UNAUTHORIZED',
+      });
+      throw new TesseraError('UNAUTHORIZED', 'wrong user name or password');
+    }
+    const now = this.now();
+    this.pruneNow(now);
+    const sessionId = randomBytes(32).toString('base64url');
+    const row = {
+      idHash: hashSecret(sessionId),
+      username,
+      csrfToken: randomBytes(32).toString('base64url'),
+      createdAt: now,
+      lastSeen: now,
+    };
+    this.store.db.transaction(() => {
+      this.repo.insert(row);
+      this.audit.writer({ actor: check.actor, action: 'session.sign-in', outcome: 'ok' })();
+    })();
+    return { sessionId, session: this.infoOf(row, check.actor.role, check.mustChange) };
+  }
+
+  /** The session a cookie names, if it is live; refreshes its idle timer. */
+  authenticate(sessionId: string): SessionInfo | undefined {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(sessionId)) return undefined;
+    const row = this.repo.get(hashSecret(sessionId));
+    if (!row) return undefined;
+    const now = this.now();
+    const user = this.store.users.get(row.username);
+    if (!user || this.expired(row, now)) {
+      this.repo.delete(row.idHash);
+      return undefined;
+    }
+    if (now - row.lastSeen >= SESSION_POLICY.touchEveryMs) {
+      this.repo.touch(row.idHash, now);
+      row.lastSeen = now;
+    }
+    return this.infoOf(row, user.role, user.mustChange);
+  }
+
+  /** True while the session named by `idHash` is live (for long-lived streams). */
+  isLive(idHash: string): boolean {
+    const row = this.repo.get(idHash);
+    return row !== undefined && !this.expired(row, this.now()) && this.store.users.get(row.username) !== undefined;
+  }
+
+  /** Constant-time check of the CSRF token a request carries against its session's. */
+  csrfMatches(session: SessionInfo, presented: string | undefined): boolean {
+    if (!presented) return false;
+    const a = Buffer.from(presented);
+    const b = Buffer.from(session.csrfToken);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  signOut(session: SessionInfo): void {
+    this.store.db.transaction(() => {
+      this.repo.delete(session.idHash);
+      this.audit.writer({ actor: session.actor, action: 'session.sign-out', outcome: 'ok' })();
+    })();
+  }
+
+  /** After a password change: every other session of that user ends. */
+  endOtherSessions(session: SessionInfo): number {
+    return this.repo.deleteOthersOf(session.username, session.idHash);
+  }
+
+  private expired(row: { createdAt: number; lastSeen: number }, now: number): boolean {
+    return now - row.lastSeen > SESSION_POLICY.idleMs || now - row.createdAt > SESSION_POLICY.maxAgeMs;
+  }
+
+  private infoOf(
+    row: { idHash: string; username: string; csrfToken: string; createdAt: number; lastSeen: number },
+    role: Actor['role'],
+    mustChange: boolean,
+  ): SessionInfo {
+    const ends = Math.min(row.lastSeen + SESSION_POLICY.idleMs, row.createdAt + SESSION_POLICY.maxAgeMs);
+    return {
+      actor: { id: `user:${row.username}`, role },
+      username: row.username,
+      mustChange,
+      csrfToken: row.csrfToken,
+      idHash: row.idHash,
+      expiresAt: new Date(ends).toISOString(),
+    };
+  }
+
+  private pruneNow(now: number): void {
+    if (now - this.lastPrune < SESSION_POLICY.pruneEveryMs) return;
+    this.lastPrune = now;
+    this.repo.prune(now - SESSION_POLICY.idleMs, now - SESSION_POLICY.maxAgeMs);
+  }
+}
