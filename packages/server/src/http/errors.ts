@@ -48,7 +48,11 @@ export function installErrorHandling(app: FastifyInstance): void {
       return sendError(reply, 'BAD_REQUEST', `invalid request: ${err.message}`);
     }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendError(reply, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${app.initialConfig.bodyLimit} bytes`);
+      return sendError(
+        reply,
+        'PAYLOAD_TOO_LARGE',
+        `the request body is larger than ${app.initialConfig.bodyLimit} bytes`,
+      );
     }
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       if (err.statusCode === 413) return sendError(reply, 'PAYLOAD_TOO_LARGE');
@@ -58,5 +62,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     request.log.error({ err }, 'unhandled error');
     return sendError(reply, 'INTERNAL');
   });
-  app.setNotFoundHandler((request, reply) => sendError(reply, 'NOT_FOUND', `no route ${request.method} ${request.url}`));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 'NOT_FOUND', `no route ${request.method} ${request.url}`),
+  );
 }

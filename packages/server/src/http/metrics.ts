@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { LeaseEngine } from '../engine/lease-engine.js';
 
 /** The server's Prometheus metrics, in a registry of its own (several servers may share a process in tests). */

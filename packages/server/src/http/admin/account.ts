@@ -64,7 +64,9 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AdminApiContext
       },
     },
     async () => ({
-      users: ctx.store.users.all().map(({ username, role, mustChange, createdAt }) => ({ username, role, mustChange, createdAt })),
+      users: ctx.store.users
+        .all()
+        .map(({ username, role, mustChange, createdAt }) => ({ username, role, mustChange, createdAt })),
     }),
   );
 

@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
 import { MAX_DOCUMENT_BYTES } from '@tessera/core';
+import type { FastifyInstance } from 'fastify';
 import { errorSchema } from '../errors.js';
 import type { AdminApiContext } from './context.js';
 

@@ -40,7 +40,13 @@ const featuresSchema = {
 export function registerFeatures(app: FastifyInstance, ctx: ClientApiContext): void {
   app.get(
     '/v1/features',
-    { schema: { summary: 'Features, seats and licenses of this pool', tags: ['client'], response: { 200: featuresSchema } } },
+    {
+      schema: {
+        summary: 'Features, seats and licenses of this pool',
+        tags: ['client'],
+        response: { 200: featuresSchema },
+      },
+    },
     async () => ctx.engine.features(),
   );
 }
