@@ -78,4 +78,32 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'dashboard sessions and usage hours',
+    sql: `
+      -- Dashboard sign-ins. The cookie holds a random 256-bit id; only its SHA-256 is kept here.
+      CREATE TABLE sessions (
+        id_hash    TEXT PRIMARY KEY,
+        username   TEXT NOT NULL,
+        csrf_token TEXT NOT NULL,
+        created_at INTEGER NOT NULL,  -- epoch ms
+        last_seen  INTEGER NOT NULL   -- epoch ms, for the idle timeout
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX sessions_by_user ON sessions (username);
+
+      -- Usage per feature and closed UTC hour (DESIGN §3): absolute values, never a client,
+      -- host, user or app name. The current hour is rewritten as it runs.
+      CREATE TABLE usage_hours (
+        feature      TEXT NOT NULL,
+        hour         TEXT NOT NULL,     -- start of the hour, YYYY-MM-DDTHH:00:00Z
+        peak_seats   INTEGER NOT NULL,
+        seat_seconds INTEGER NOT NULL,
+        checkouts    INTEGER NOT NULL,
+        denials      INTEGER NOT NULL,
+        PRIMARY KEY (feature, hour)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX usage_hours_by_hour ON usage_hours (hour);
+    `,
+  },
 ];

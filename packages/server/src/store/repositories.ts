@@ -294,3 +294,105 @@ export class Store {
     this.users = new UserRepo(db);
   }
 }
+
+// ---- Dashboard (migration 2): sessions and usage hours ----
+
+export interface SessionRow {
+  /** SHA-256 of the session id the cookie holds (base64url); the id itself is never stored. */
+  idHash: string;
+  username: string;
+  csrfToken: string;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms of the last request seen, for the idle timeout. */
+  lastSeen: number;
+}
+
+export class SessionRepo {
+  private readonly insertStmt;
+  private readonly getStmt;
+  private readonly touchStmt;
+  private readonly deleteStmt;
+  private readonly deleteOthersStmt;
+  private readonly pruneStmt;
+
+  constructor(db: Db) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO sessions (id_hash, username, csrf_token, created_at, last_seen)
+       VALUES (@idHash, @username, @csrfToken, @createdAt, @lastSeen)`,
+    );
+    this.getStmt = db.prepare<[string], SessionRow>(
+      `SELECT id_hash AS idHash, username, csrf_token AS csrfToken, created_at AS createdAt, last_seen AS lastSeen
+       FROM sessions WHERE id_hash = ?`,
+    );
+    this.touchStmt = db.prepare<[number, string]>('UPDATE sessions SET last_seen = ? WHERE id_hash = ?');
+    this.deleteStmt = db.prepare<[string]>('DELETE FROM sessions WHERE id_hash = ?');
+    this.deleteOthersStmt = db.prepare<[string, string]>('DELETE FROM sessions WHERE username = ? AND id_hash <> ?');
+    this.pruneStmt = db.prepare<[number, number]>('DELETE FROM sessions WHERE last_seen < ? OR created_at < ?');
+  }
+
+  insert(row: SessionRow): void {
+    this.insertStmt.run(row);
+  }
+  get(idHash: string): SessionRow | undefined {
+    return this.getStmt.get(idHash);
+  }
+  touch(idHash: string, atMs: number): void {
+    this.touchStmt.run(atMs, idHash);
+  }
+  delete(idHash: string): void {
+    this.deleteStmt.run(idHash);
+  }
+  /** Signs a user out everywhere but one session (after a password change). */
+  deleteOthersOf(username: string, keepIdHash: string): number {
+    return this.deleteOthersStmt.run(username, keepIdHash).changes;
+  }
+  /** Drops sessions idle since `idleBeforeMs` or created before `createdBeforeMs`. */
+  prune(idleBeforeMs: number, createdBeforeMs: number): number {
+    return this.pruneStmt.run(idleBeforeMs, createdBeforeMs).changes;
+  }
+}
+
+export interface UsageHourRow {
+  feature: string;
+  /** Start of the UTC hour, `YYYY-MM-DDTHH:00:00Z`. */
+  hour: string;
+  peakSeats: number;
+  seatSeconds: number;
+  checkouts: number;
+  denials: number;
+}
+
+export class UsageRepo {
+  private readonly upsertStmt;
+  private readonly getStmt;
+  private readonly rangeStmt;
+
+  constructor(db: Db) {
+    this.upsertStmt = db.prepare(
+      `INSERT INTO usage_hours (feature, hour, peak_seats, seat_seconds, checkouts, denials)
+       VALUES (@feature, @hour, @peakSeats, @seatSeconds, @checkouts, @denials)
+       ON CONFLICT (feature, hour) DO UPDATE SET peak_seats = excluded.peak_seats,
+         seat_seconds = excluded.seat_seconds, checkouts = excluded.checkouts, denials = excluded.denials`,
+    );
+    const cols = `feature, hour, peak_seats AS peakSeats, seat_seconds AS seatSeconds, checkouts, denials`;
+    this.getStmt = db.prepare<[string, string], UsageHourRow>(
+      `SELECT ${cols} FROM usage_hours WHERE feature = ? AND hour = ?`,
+    );
+    this.rangeStmt = db.prepare<[string, string], UsageHourRow>(
+      `SELECT ${cols} FROM usage_hours WHERE hour >= ? AND hour < ? ORDER BY feature, hour`,
+    );
+  }
+
+  /** Writes an hour's absolute values (a later write of the same hour replaces them). */
+  upsert(row: UsageHourRow): void {
+    this.upsertStmt.run(row);
+  }
+  get(feature: string, hour: string): UsageHourRow | undefined {
+    return this.getStmt.get(feature, hour);
+  }
+  /** Hours in [fromHour, toHour), by feature then hour. */
+  range(fromHour: string, toHour: string): UsageHourRow[] {
+    return this.rangeStmt.all(fromHour, toHour);
+  }
+}

@@ -1,0 +1,174 @@
+import { TesseraError } from '@tessera/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../../services/audit.js';
+import { SESSION_POLICY, type SessionInfo, type SessionService } from '../../services/session-service.js';
+import { errorSchema } from '../errors.js';
+
+/** Name of the Dashboard's session cookie. */
+export const SESSION_COOKIE = 'tessera_session';
+/** Header a cookie-authenticated state-changing request must carry, equal to the session's token. */
+export const CSRF_HEADER = 'x-csrf-token';
+
+/** Methods that change nothing, so need no CSRF token (RFC 9110 safe methods). */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when the caller was authenticated by the Dashboard's session cookie. */
+    session?: SessionInfo;
+  }
+}
+
+/** The session id in the request's cookie header, if any. */
+export function sessionCookieOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim() || undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Authenticates a request by its session cookie (called by the admin auth hook when there is
+ * no Authorization header). A state-changing request must echo the session's CSRF token in
+ * `X-CSRF-Token`: a page on another site can make the browser send the cookie, but cannot
+ * read the token. While the password must be changed, only routes that allow it are open.
+ */
+export function authenticateSession(request: FastifyRequest, sessions: SessionService): Actor {
+  const id = sessionCookieOf(request);
+  const session = id ? sessions.authenticate(id) : undefined;
+  if (!session) throw new TesseraError('UNAUTHORIZED', 'your session has ended; sign in again');
+  if (!SAFE_METHODS.has(request.method)) {
+    const presented = request.headers[CSRF_HEADER];
+    if (!sessions.csrfMatches(session, typeof presented === 'string' ? presented : undefined)) {
+      throw new TesseraError('FORBIDDEN', 'missing or wrong CSRF token (X-CSRF-Token) for a cookie-authenticated request');
+    }
+  }
+  if (session.mustChange && !request.routeOptions.config?.allowWhilePasswordChangeRequired) {
+    throw new TesseraError('PASSWORD_CHANGE_REQUIRED', 'the initial password must be changed before anything else');
+  }
+  request.session = session;
+  return session.actor;
+}
+
+function cookie(value: string, maxAgeSeconds: number, secure: boolean): string {
+  const parts = [`${SESSION_COOKIE}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAgeSeconds}`];
+  if (secure) parts.push('Secure');
+  return parts.join('; ');
+}
+
+const sessionView = {
+  type: 'object',
+  properties: {
+    username: { type: 'string' },
+    role: { type: 'string', enum: ['view', 'manage', 'admin'] },
+    mustChange: { type: 'boolean' },
+    csrfToken: { type: ['string', 'null'] },
+    expiresAt: { type: ['string', 'null'] },
+  },
+};
+
+function viewOf(session: SessionInfo) {
+  return {
+    username: session.username,
+    role: session.actor.role,
+    mustChange: session.mustChange,
+    csrfToken: session.csrfToken,
+    expiresAt: session.expiresAt,
+  };
+}
+
+export interface SessionRouteOptions {
+  sessions: SessionService;
+  /** Adds `Secure` to the cookie; true when the admin listener speaks TLS. */
+  secureCookies: boolean;
+}
+
+/**
+ * `POST /api/v1/session` (sign in; public), `GET` (who am I, with the CSRF token) and
+ * `DELETE` (sign out). A password change through a session ends the user's other sessions.
+ */
+export function registerSessionRoutes(app: FastifyInstance, o: SessionRouteOptions): void {
+  const maxAge = Math.floor(SESSION_POLICY.maxAgeMs / 1000);
+
+  app.post<{ Body: { username: string; password: string } }>(
+    '/api/v1/session',
+    {
+      // Public: this is how one gets credentials. SameSite=Strict, the Origin check and the
+      // JSON body (a cross-site form cannot send one) keep other sites from signing a browser in.
+      schema: {
+        summary: 'Sign in to the Dashboard: sets an HttpOnly, SameSite=Strict session cookie',
+        tags: ['session'],
+        body: {
+          type: 'object',
+          required: ['username', 'password'],
+          properties: {
+            username: { type: 'string', minLength: 1, maxLength: 64 },
+            password: { type: 'string', minLength: 1, maxLength: 1024 },
+          },
+        },
+        response: { 201: sessionView, 400: errorSchema, 401: errorSchema, 403: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { sessionId, session } = await o.sessions.signIn(request.body.username, request.body.password);
+      reply.header('set-cookie', cookie(sessionId, maxAge, o.secureCookies));
+      reply.header('cache-control', 'no-store');
+      return reply.code(201).send(viewOf(session));
+    },
+  );
+
+  app.get(
+    '/api/v1/session',
+    {
+      config: { role: 'view', allowWhilePasswordChangeRequired: true },
+      schema: {
+        summary: 'Who is signed in: user, role, whether the password must be changed, the CSRF token',
+        tags: ['session'],
+        response: { 200: sessionView, 401: errorSchema, 403: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      if (request.session) return viewOf(request.session);
+      // A token or Basic caller has no session, hence no CSRF token to learn.
+      const actor = request.actor!;
+      return { username: actor.id, role: actor.role, mustChange: false, csrfToken: null, expiresAt: null };
+    },
+  );
+
+  app.delete(
+    '/api/v1/session',
+    {
+      config: { role: 'view', allowWhilePasswordChangeRequired: true },
+      schema: {
+        summary: 'Sign out: ends the session and clears its cookie',
+        tags: ['session'],
+        response: { 204: { type: 'null' }, 401: errorSchema, 403: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      if (request.session) o.sessions.signOut(request.session);
+      clearCookie(reply, o.secureCookies);
+      return reply.code(204).send();
+    },
+  );
+
+  app.addHook('onResponse', async (request, reply) => {
+    if (
+      request.session &&
+      request.method === 'POST' &&
+      request.routeOptions.url === '/api/v1/account/password' &&
+      reply.statusCode === 204
+    ) {
+      o.sessions.endOtherSessions(request.session);
+    }
+  });
+}
+
+function clearCookie(reply: FastifyReply, secure: boolean): void {
+  reply.header('set-cookie', cookie('', 0, secure));
+}
