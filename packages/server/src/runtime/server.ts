@@ -18,6 +18,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import pino, { type Logger } from 'pino';
 import { CommitQueue } from '../engine/commit-queue.js';
 import { LeaseEngine } from '../engine/lease-engine.js';
+import { defaultDashboardDir } from '../http/admin/dashboard-static.js';
 import { registerAdminApi } from '../http/admin/index.js';
 import { registerClientApi } from '../http/client/index.js';
 import { installErrorHandling } from '../http/errors.js';
@@ -28,6 +29,8 @@ import { fingerprintOf, loadOrCreateIdentity, type ServerIdentity } from '../ide
 import { AuditLog } from '../services/audit.js';
 import { AuthService } from '../services/auth-service.js';
 import { LicenseService } from '../services/license-service.js';
+import { SessionService } from '../services/session-service.js';
+import { UsageMeter } from '../services/usage-meter.js';
 import { openDatabase } from '../store/db.js';
 import { Store } from '../store/repositories.js';
 import {
@@ -196,6 +199,8 @@ export interface LicenseServerOptions extends ServerCoreOptions {
   maxPendingWrites?: number;
   /** Largest request body on the client listener, bytes. */
   clientBodyLimit?: number;
+  /** The built Dashboard to serve at `/`; default `@tessera/dashboard`'s dist/. */
+  dashboardDir?: string;
 }
 
 export interface RunningServer {
@@ -226,6 +231,12 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
   const core = await openServerCore({ ...o, lockHolder: o.lockHolder ?? `tessera server (pid ${process.pid})` });
   const nonce = randomBytes(16).toString('base64url');
   const metrics = new ServerMetrics(core.engine);
+  const usage = new UsageMeter({
+    engine: core.engine,
+    store: core.store,
+    clock: core.clock,
+    write: (op) => core.queue.enqueue(op),
+  });
   core.queue.setOnCommit((ops, ms) => {
     metrics.commitOps.observe(ops);
     metrics.commitSeconds.observe(ms / 1000);
@@ -295,6 +306,12 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
         clockTampered: core.engine.clockTampered,
         leasesHeld: core.engine.leaseCount,
       }),
+    }, {
+      sessions: new SessionService(core.store, core.auth, core.audit, () => core.clock.now()),
+      usage,
+      staticDir: o.dashboardDir ?? defaultDashboardDir(),
+      secureCookies: o.adminTls !== undefined,
+      now: () => core.clock.now(),
     });
     registerOpenApiRoute(admin);
     await client.listen({ host: clientAt.host, port: clientAt.port });
@@ -302,6 +319,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     clientUrl = urlOf('http', clientAt.host, (client.server.address() as { port: number }).port);
     adminUrl = urlOf(adminScheme, adminAt.host, (admin.server.address() as { port: number }).port);
     core.engine.start();
+    usage.start();
     const info: RuntimeInfo = {
       pid: process.pid,
       nonce,
@@ -324,6 +342,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
       stop() {
         stopping ??= (async () => {
           await Promise.allSettled([client.close(), admin.close()]);
+          await usage.stop().catch((err: unknown) => core.logger.error({ err }, 'could not write the last usage figures'));
           removeRuntimeInfo(core.dataDir, nonce);
           core.close();
         })();

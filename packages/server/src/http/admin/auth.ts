@@ -1,15 +1,19 @@
 import { TesseraError } from '@tessera/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SessionService } from '../../services/session-service.js';
 import type { AdminApiContext } from './context.js';
 import { hasRole } from './context.js';
+import { authenticateSession, sessionCookieOf } from './session.js';
 
 /**
  * Guards every admin route: the Host header must name this server (DNS rebinding), a
  * browser's Origin must be this server's, and the route's role must be held by the caller,
- * who shows a bearer token (the CLI) or a user name and password. A route without a role in
- * its config is public; only /healthz and /openapi.json are.
+ * who shows a bearer token (the CLI), a user name and password, or the Dashboard's session
+ * cookie (whose state-changing requests must also carry the session's CSRF token). A route
+ * without a role in its config is public: /healthz, /openapi.json, sign-in
+ * (POST /api/v1/session) and the Dashboard's static files (`config.dashboardStatic`).
  */
-export function installAdminAuth(app: FastifyInstance, ctx: AdminApiContext): void {
+export function installAdminAuth(app: FastifyInstance, ctx: AdminApiContext, sessions?: SessionService): void {
   app.addHook('onRequest', async (request) => {
     checkHostAndOrigin(request, ctx);
     const role = request.routeOptions.config?.role;
@@ -30,6 +34,8 @@ export function installAdminAuth(app: FastifyInstance, ctx: AdminApiContext): vo
         throw new TesseraError('PASSWORD_CHANGE_REQUIRED', 'the initial password must be changed before anything else');
       }
       request.actor = check.actor;
+    } else if (sessions && !header && sessionCookieOf(request) !== undefined) {
+      request.actor = authenticateSession(request, sessions);
     } else {
       throw new TesseraError('UNAUTHORIZED', 'this route needs a bearer token or user credentials');
     }

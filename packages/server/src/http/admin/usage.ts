@@ -1,0 +1,95 @@
+import type { FastifyInstance } from 'fastify';
+import { hourOf, USAGE_POLICY, type UsageMeter } from '../../services/usage-meter.js';
+import { errorSchema } from '../errors.js';
+
+const HOUR_MS = 3600_000;
+
+export interface UsageRouteOptions {
+  meter: UsageMeter;
+  /** Seats licensed per feature now, for the capacity line of the chart. */
+  licensed: () => { feature: string; total: number }[];
+  now: () => number;
+}
+
+const series = { type: 'array', items: { type: 'integer' } };
+
+/**
+ * `GET /api/v1/usage?days=7`: per feature, one value per UTC hour (oldest first, the running
+ * hour last) of peak seats, denials for lack of seats, checkouts and seat-seconds; what an
+ * operator reads to decide whether to buy more seats.
+ */
+export function registerUsageRoutes(app: FastifyInstance, o: UsageRouteOptions): void {
+  app.get<{ Querystring: { days?: number } }>(
+    '/api/v1/usage',
+    {
+      config: { role: 'view' },
+      schema: {
+        summary: 'Usage per feature per hour: peak seats, denials, checkouts, seat-seconds',
+        tags: ['usage'],
+        querystring: {
+          type: 'object',
+          properties: { days: { type: 'integer', minimum: 1, maximum: USAGE_POLICY.maxDays, default: 7 } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              from: { type: 'string' },
+              hours: { type: 'integer' },
+              features: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    feature: { type: 'string' },
+                    licensed: { type: 'integer' },
+                    peak: series,
+                    denials: series,
+                    checkouts: series,
+                    seatSeconds: series,
+                  },
+                },
+              },
+            },
+          },
+          400: errorSchema,
+          401: errorSchema,
+          403: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const hours = (request.query.days ?? 7) * 24;
+      const to = Date.parse(hourOf(o.now())) + HOUR_MS;
+      const fromMs = to - hours * HOUR_MS;
+      const byFeature = new Map<
+        string,
+        { feature: string; licensed: number; peak: number[]; denials: number[]; checkouts: number[]; seatSeconds: number[] }
+      >();
+      const entry = (feature: string) => {
+        let e = byFeature.get(feature);
+        if (!e) {
+          const zeros = () => new Array<number>(hours).fill(0);
+          e = { feature, licensed: 0, peak: zeros(), denials: zeros(), checkouts: zeros(), seatSeconds: zeros() };
+          byFeature.set(feature, e);
+        }
+        return e;
+      };
+      for (const f of o.licensed()) entry(f.feature).licensed = f.total;
+      for (const row of o.meter.hours(fromMs, to)) {
+        const i = Math.round((Date.parse(row.hour) - fromMs) / HOUR_MS);
+        if (i < 0 || i >= hours) continue;
+        const e = entry(row.feature);
+        e.peak[i] = row.peakSeats;
+        e.denials[i] = row.denials;
+        e.checkouts[i] = row.checkouts;
+        e.seatSeconds[i] = row.seatSeconds;
+      }
+      return {
+        from: new Date(fromMs).toISOString(),
+        hours,
+        features: [...byFeature.values()].sort((a, b) => (a.feature < b.feature ? -1 : 1)),
+      };
+    },
+  );
+}
