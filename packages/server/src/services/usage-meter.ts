@@ -190,11 +190,19 @@ export class UsageMeter {
       this.integrate(r, this.hourEndsAt);
       if (r.dirty || r.seats > 0) closing.push(this.rowOf(feature, this.hour, r));
     }
-    if (closing.length > 0) this.queueWrite(closing);
     const newHour = hourOf(now);
     const newStart = Date.parse(newHour);
-    // Hours the server slept through with seats held (e.g. a suspended VM) stay unwritten:
-    // nothing was metered then, and the Cloud counts an absent hour as no use.
+    // Whole hours passed without a roll (no timer fired): the seats held stayed held all along.
+    const skipped = Math.min((newStart - this.hourEndsAt) / HOUR_MS, USAGE_POLICY.maxDays * 24);
+    for (let i = skipped; i >= 1; i--) {
+      const hour = hourOf(newStart - i * HOUR_MS);
+      for (const [feature, r] of this.running) {
+        if (r.seats > 0) {
+          closing.push({ feature, hour, peakSeats: r.seats, seatSeconds: r.seats * 3600, checkouts: 0, denials: 0 });
+        }
+      }
+    }
+    if (closing.length > 0) this.queueWrite(closing);
     for (const [feature, r] of [...this.running]) {
       if (r.seats === 0) {
         this.running.delete(feature);
