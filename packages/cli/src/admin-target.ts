@@ -1,0 +1,366 @@
+/**
+ * How an admin command reaches a License Server (DESIGN §7). Commands call an
+ * {@link AdminTarget} and do not care which of two ways is behind it:
+ *
+ * - **admin API**: `--server URL --token T`, or `--data DIR` while a server runs on DIR (its
+ *   `DIR/server.json` names the admin URL and an instance nonce; the nonce must match what
+ *   `/healthz` answers, so a stale file from a killed server is never trusted). The token is
+ *   `DIR/admin.token`.
+ * - **data dir**: `--data DIR` with no server running. The CLI opens DIR itself under its
+ *   exclusive lock (`openServerCore`) and runs the very service methods the admin API runs,
+ *   as the actor `cli:local`.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { TesseraError } from '@tessera/core';
+import type { Actor, LicenseTree, LicenseView, ServerCore } from '@tessera/server';
+import { readText } from './files.js';
+import { createServerLogger } from './logger.js';
+import { CliError, isErrorCode, note, UsageError } from './output.js';
+
+/** A license as installed: the tree's view of it. */
+export type InstalledLicense = LicenseView;
+/** A renewed license, and how many leases lost their seats because the renewal holds fewer. */
+export type RenewedLicense = LicenseView & { revokedLeases: number };
+
+export interface UninstallResult {
+  /** The signed uninstall certificate (file text). */
+  certificate: string;
+  /** Leases that lost their seats; their holders hear LEASE_GONE (LICENSE_UNINSTALLED). */
+  revokedLeases: number;
+}
+
+/** The License Server's admin actions, reached through its admin API or its data dir. */
+export interface AdminTarget {
+  /** `admin-api` (a running server) or `data-dir` (opened directly, no server running). */
+  readonly via: 'admin-api' | 'data-dir';
+  /** The admin URL or the data directory, for messages. */
+  readonly where: string;
+  /** Make Server ID File: the text of `info.bts`. */
+  serverIdFile(): Promise<string>;
+  /** Install License from the text of a `.lic` file. */
+  install(licenseFile: string): Promise<InstalledLicense>;
+  /** Renew License: same id, higher revision, same binding. */
+  renew(licenseFile: string): Promise<RenewedLicense>;
+  /** Uninstall License (permanent); returns the signed certificate. */
+  uninstall(licenseId: string): Promise<UninstallResult>;
+  /** The uninstall certificate of a license uninstalled earlier, again. */
+  certificate(licenseId: string): Promise<string>;
+  /** The license tree: server, licenses, features, seats in use, dates. */
+  list(): Promise<LicenseTree>;
+  /** Releases what the target holds (the data-dir lock); safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** What an admin command was told on its command line about where the server is. */
+export interface TargetOptions {
+  data?: string | undefined;
+  server?: string | undefined;
+  token?: string | undefined;
+  tokenFile?: string | undefined;
+  /** Extra trusted vendor keys, for the data-dir way (a running server has its own). */
+  vendorKeys?: string[] | undefined;
+  /** The command, named in the lock file while the data dir is open. */
+  command: string;
+}
+
+/**
+ * Files of a License Server data dir that the CLI reads before (and without) loading the
+ * server code; their names are part of the contract of DESIGN §7.
+ */
+const RUNTIME_FILE = 'server.json';
+const TOKEN_FILE = 'admin.token';
+
+const HEALTH_TIMEOUT_MS = 3000;
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/** Runs `fn` with the target the options name, and always closes it. */
+export async function withAdminTarget<T>(o: TargetOptions, fn: (target: AdminTarget) => Promise<T>): Promise<T> {
+  const target = await openAdminTarget(o);
+  try {
+    return await fn(target);
+  } finally {
+    await target.close();
+  }
+}
+
+/** Picks and opens the target: remote admin API, running server on DIR, or DIR itself. */
+export async function openAdminTarget(o: TargetOptions): Promise<AdminTarget> {
+  if (o.server !== undefined) {
+    if (o.data !== undefined) throw new UsageError('give either --data DIR or --server URL, not both');
+    if (o.token !== undefined && o.tokenFile !== undefined)
+      throw new UsageError('give --token or --token-file, not both');
+    const token = o.token ?? (o.tokenFile !== undefined ? readText(o.tokenFile, 'token file').trim() : undefined);
+    if (!token) {
+      throw new UsageError(
+        '--server URL needs --token T or --token-file FILE (the admin token: DIR/admin.token on the server machine)',
+      );
+    }
+    return new HttpAdminTarget(adminUrlOf(o.server), token);
+  }
+  if (o.token !== undefined || o.tokenFile !== undefined)
+    throw new UsageError('--token and --token-file go with --server URL');
+  if (o.data === undefined) {
+    throw new UsageError('give --data DIR (the License Server data directory), or --server URL --token T');
+  }
+  const dataDir = resolve(o.data);
+  if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) {
+    throw new CliError(
+      `data directory ${dataDir} does not exist (a typo? \`tessera server start --data DIR\` creates one)`,
+    );
+  }
+  const probe = await probeRunningServer(dataDir);
+  if (probe.running) return new HttpAdminTarget(probe.adminUrl, probe.token, dataDir);
+  return openDataDir(dataDir, o, probe.why);
+}
+
+type Probe = { running: true; adminUrl: string; token: string } | { running: false; why: string | undefined };
+
+/**
+ * Is a server running on `dataDir`? Yes when `server.json` names an admin URL whose `/healthz`
+ * answers with the same nonce. `why` says what failed when a server.json was there.
+ */
+async function probeRunningServer(dataDir: string): Promise<Probe> {
+  let info: { adminUrl?: unknown; nonce?: unknown; pid?: unknown };
+  try {
+    info = JSON.parse(readFileSync(join(dataDir, RUNTIME_FILE), 'utf8')) as typeof info;
+  } catch {
+    return { running: false, why: undefined };
+  }
+  if (typeof info.adminUrl !== 'string' || typeof info.nonce !== 'string') {
+    return { running: false, why: `${RUNTIME_FILE} is not readable` };
+  }
+  let health: { nonce?: unknown };
+  try {
+    const res = await fetch(`${info.adminUrl}/healthz`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+    if (!res.ok) return { running: false, why: `${info.adminUrl}/healthz answered ${res.status}` };
+    health = (await res.json()) as typeof health;
+  } catch (err) {
+    return { running: false, why: `its admin API at ${info.adminUrl} did not answer (${transportReason(err)})` };
+  }
+  if (health.nonce !== info.nonce) {
+    return { running: false, why: `${info.adminUrl} is another server instance than ${RUNTIME_FILE} names` };
+  }
+  const tokenPath = join(dataDir, TOKEN_FILE);
+  let token: string;
+  try {
+    token = readFileSync(tokenPath, 'utf8').trim();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(
+      `a License Server is running on ${dataDir} (${info.adminUrl}), but its admin token ${tokenPath} cannot be read` +
+        ` (${code === 'EACCES' ? 'permission denied: run as the user that runs the server' : code})`,
+    );
+  }
+  return { running: true, adminUrl: info.adminUrl, token };
+}
+
+/** `http://host:port` from `--server`, which may also be given as `host:port`. */
+export function adminUrlOf(server: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `http://${server}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new UsageError(`--server must be a URL like http://127.0.0.1:7570, got "${server}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--server must be an http:// or https:// URL, got "${server}"`);
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** The admin API of a running License Server. */
+export class HttpAdminTarget implements AdminTarget {
+  readonly via = 'admin-api' as const;
+
+  constructor(
+    readonly where: string,
+    private readonly token: string,
+    /** Set when the token came from this data dir, for a better message if it is refused. */
+    private readonly dataDir?: string,
+  ) {}
+
+  async serverIdFile(): Promise<string> {
+    return (await this.call<{ file: string }>('POST', '/api/v1/server-id-file')).file;
+  }
+
+  install(licenseFile: string): Promise<InstalledLicense> {
+    return this.call('POST', '/api/v1/licenses', { file: licenseFile });
+  }
+
+  renew(licenseFile: string): Promise<RenewedLicense> {
+    return this.call('POST', '/api/v1/licenses/renew', { file: licenseFile });
+  }
+
+  uninstall(licenseId: string): Promise<UninstallResult> {
+    return this.call('POST', `/api/v1/licenses/${encodeURIComponent(licenseId)}/uninstall`);
+  }
+
+  async certificate(licenseId: string): Promise<string> {
+    const path = `/api/v1/licenses/${encodeURIComponent(licenseId)}/certificate`;
+    return (await this.call<{ certificate: string }>('GET', path)).certificate;
+  }
+
+  list(): Promise<LicenseTree> {
+    return this.call('GET', '/api/v1/licenses');
+  }
+
+  async close(): Promise<void> {}
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
+    // No content-type without a body: Fastify refuses an empty JSON body.
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(`${this.where}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw new TesseraError(
+        'UNAVAILABLE',
+        `cannot reach the License Server admin API at ${this.where} (${transportReason(err)})`,
+      );
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw new TesseraError(
+        'UNAVAILABLE',
+        `the License Server at ${this.where} stopped answering (${transportReason(err)}); check the result with \`tessera license list\``,
+      );
+    }
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (res.ok) {
+      if (parsed === undefined)
+        throw new TesseraError('INTERNAL', `${method} ${path} answered ${res.status} without JSON`);
+      return parsed as T;
+    }
+    throw this.errorOf(res.status, parsed);
+  }
+
+  private errorOf(status: number, body: unknown): TesseraError {
+    const e = (body as { error?: { code?: unknown; message?: unknown; reason?: unknown } } | undefined)?.error;
+    const code = isErrorCode(e?.code) ? e.code : status >= 500 ? 'UNAVAILABLE' : 'BAD_REQUEST';
+    let message = typeof e?.message === 'string' ? e.message : `the admin API answered HTTP ${status}`;
+    if (code === 'UNAUTHORIZED') {
+      message += this.dataDir
+        ? ` (the token in ${join(this.dataDir, TOKEN_FILE)} was refused)`
+        : ' (check --token: it is DIR/admin.token on the server machine)';
+    }
+    return new TesseraError(code, message, typeof e?.reason === 'string' ? { reason: e.reason } : undefined);
+  }
+}
+
+/**
+ * The service methods of a {@link ServerCore}, as one actor. Used on a data dir opened by the
+ * CLI (which then owns the core and closes it) and by `tessera demo` on its own running server.
+ */
+export class CoreAdminTarget implements AdminTarget {
+  readonly via = 'data-dir' as const;
+
+  constructor(
+    private readonly core: ServerCore,
+    private readonly actor: Actor,
+    private readonly onClose: () => void = () => {},
+    /** Adds a hint to an error (e.g. why a key is unknown when no server runs). */
+    private readonly explain: (err: unknown) => unknown = (err) => err,
+  ) {}
+
+  get where(): string {
+    return this.core.dataDir;
+  }
+
+  serverIdFile(): Promise<string> {
+    return this.run(() => this.core.licenses.makeServerIdFile(this.actor));
+  }
+
+  install(licenseFile: string): Promise<InstalledLicense> {
+    return this.run(() => this.core.licenses.install(this.actor, licenseFile));
+  }
+
+  renew(licenseFile: string): Promise<RenewedLicense> {
+    return this.run(() => this.core.licenses.renew(this.actor, licenseFile));
+  }
+
+  uninstall(licenseId: string): Promise<UninstallResult> {
+    return this.run(() => this.core.licenses.uninstall(this.actor, licenseId));
+  }
+
+  certificate(licenseId: string): Promise<string> {
+    return this.run(async () => this.core.licenses.certificate(licenseId));
+  }
+
+  list(): Promise<LicenseTree> {
+    return this.run(async () => this.core.licenses.tree());
+  }
+
+  async close(): Promise<void> {
+    this.onClose();
+  }
+
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.explain(err);
+    }
+  }
+}
+
+/** Opens DIR under its lock, with a quiet logger (stdout belongs to the command's result). */
+async function openDataDir(dataDir: string, o: TargetOptions, whyNotRunning: string | undefined): Promise<AdminTarget> {
+  const { openServerCore, LOCAL_CLI_ACTOR } = await import('@tessera/server');
+  let core: ServerCore;
+  try {
+    core = await openServerCore({
+      dataDir,
+      vendorKeyFiles: o.vendorKeys ?? [],
+      logger: createServerLogger('error'),
+      lockHolder: `tessera ${o.command}`,
+    });
+  } catch (err) {
+    if (err instanceof TesseraError && err.code === 'DATA_DIR_LOCKED' && whyNotRunning) {
+      throw new TesseraError('DATA_DIR_LOCKED', `${err.message}; ${whyNotRunning}`);
+    }
+    throw err;
+  }
+  if (core.initialPasswordWritten) {
+    note(
+      `tessera: initialized License Server data directory ${dataDir} (server id ${core.identity.serverId}; ` +
+        `the password of user admin is in ${join(dataDir, 'initial-admin-password')})`,
+    );
+  }
+  return new CoreAdminTarget(core, LOCAL_CLI_ACTOR, () => core.close(), explainDirect);
+}
+
+function explainDirect(err: unknown): unknown {
+  if (err instanceof TesseraError && err.code === 'DOC_UNKNOWN_KEY') {
+    return new TesseraError(
+      err.code,
+      `${err.message} (no server is running, so the CLI trusts the shipped keyring and the keys given with --vendor-key)`,
+      { details: err.details },
+    );
+  }
+  return err;
+}
+
+/** Why a fetch failed, in a few words (`ECONNREFUSED`, `timed out`, ...). */
+export function transportReason(err: unknown): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError') return 'timed out';
+  const cause = e?.cause;
+  if (cause?.code === 'UND_ERR_SOCKET') return 'the connection was closed before an answer';
+  if (cause?.code) return cause.code;
+  return cause?.message ?? e?.message ?? String(err);
+}

@@ -1,0 +1,174 @@
+/**
+ * `tessera server start` (the License Server) and `tessera server-id` (Make Server ID File).
+ */
+import { join, resolve } from 'node:path';
+import { PRODUCT_VERSION, verifyServerId } from '@tessera/core';
+import type { LicenseServerOptions } from '@tessera/server';
+import { type Command, Option } from 'commander';
+import { withAdminTarget } from '../admin-target.js';
+import { PUBLIC_FILE_MODE, writeNewFile } from '../files.js';
+import { createServerLogger, LOG_LEVELS, type LogLevel } from '../logger.js';
+import { note, Output, UsageError } from '../output.js';
+import { untilStopSignal } from '../signals.js';
+import { collect, examples, integer, jsonOption, type TargetFlags, targetOf, targetOptions } from './common.js';
+
+/** Modes of DESIGN §1 that this build serves, and those still to come. */
+const MODES_AVAILABLE = ['perpetual'] as const;
+const MODES_LATER = ['flexible', 'als', 'pls'] as const;
+
+interface StartFlags {
+  data: string;
+  clientListen?: string;
+  adminListen?: string;
+  vendorKey?: string[];
+  mode: string;
+  cloud?: string;
+  enroll?: string;
+  portalUrl?: string;
+  leaseSeconds?: number;
+  heartbeatSeconds?: number;
+  adminTlsCert?: string;
+  adminTlsKey?: string;
+  logLevel: LogLevel;
+}
+
+export function registerServerCommands(program: Command): void {
+  const server = program.command('server').description('the License Server').helpCommand(false);
+  examples(server, ['$ tessera server start --data /var/lib/tessera']);
+
+  const start = server
+    .command('start')
+    .description('run the License Server on a data directory until SIGINT/SIGTERM')
+    .requiredOption('--data <dir>', 'data directory (made on first start: server key, database, admin credentials)')
+    .option('--client-listen <host:port>', 'client API address (port 0: any free port)', '0.0.0.0:7569')
+    .option('--admin-listen <host:port>', 'admin API address; off loopback it needs TLS', '127.0.0.1:7570')
+    .option('--vendor-key <file>', 'also trust this vendor public key (development and tests; repeatable)', collect)
+    .addOption(
+      new Option('--mode <mode>', `licensing mode (${[...MODES_AVAILABLE, ...MODES_LATER].join(', ')})`).default(
+        'perpetual',
+      ),
+    )
+    .option('--cloud <urls>', 'Cloud node URLs, `;`-separated (flexible mode)')
+    .option('--enroll <code>', 'enrollment code from the portal (flexible mode)')
+    .option('--portal-url <url>', 'the vendor portal ("Go To Website" in the Dashboard)')
+    .option(
+      '--lease-seconds <n>',
+      'a lease lives this long past its last heartbeat (default 120)',
+      integer('--lease-seconds', 1),
+    )
+    .option('--heartbeat-seconds <n>', 'clients heartbeat this often (default 30)', integer('--heartbeat-seconds', 1))
+    .option('--admin-tls-cert <file>', 'TLS certificate (PEM) of the admin API')
+    .option('--admin-tls-key <file>', 'TLS private key (PEM) of the admin API')
+    .addOption(new Option('--log-level <level>', 'log detail on stderr').choices(LOG_LEVELS).default('info'));
+  start.addHelpText(
+    'after',
+    '\nThe bound addresses, pid and an instance nonce are written to DIR/server.json; admin commands\n' +
+      'with --data DIR use them. The first start writes DIR/initial-admin-password (user admin) and\n' +
+      'DIR/admin.token (for the CLI).\n',
+  );
+  examples(start, [
+    '$ tessera server start --data /var/lib/tessera',
+    '$ tessera server start --data ./srv --client-listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --vendor-key vendor.pub',
+    '$ tessera server start --data ./srv --admin-listen 10.0.0.5:7570 --admin-tls-cert admin.crt --admin-tls-key admin.key',
+  ]);
+  start.action(async (flags: StartFlags) => {
+    const options = startOptions(flags);
+    const { startLicenseServer } = await import('@tessera/server');
+    const running = await startLicenseServer(options);
+    const dataDir = running.core.dataDir;
+    const lines = [
+      `Tessera License Server ${PRODUCT_VERSION} (${flags.mode} mode) is running`,
+      `  server id   ${running.core.identity.serverId}`,
+      `  client API  ${running.clientUrl}${listenNote(flags.clientListen, running.clientUrl)}`,
+      `  admin API   ${running.adminUrl}  (CLI token: ${join(dataDir, 'admin.token')})`,
+      `  data        ${dataDir}`,
+    ];
+    if (running.core.initialPasswordWritten) {
+      lines.push(
+        `  first start: user admin, password in ${join(dataDir, 'initial-admin-password')} (to be changed at first sign-in)`,
+      );
+    }
+    lines.push(`Stop with Ctrl-C or \`kill ${process.pid}\`.`);
+    note(lines.join('\n'));
+    const signal = await untilStopSignal();
+    note(`tessera: ${signal}: stopping the License Server`);
+    await running.stop();
+    note('tessera: stopped');
+  });
+
+  const serverId = program
+    .command('server-id')
+    .description('Make Server ID File: info.bts, signed by the server, to send to the vendor')
+    .requiredOption('--out <file>', 'where to write the Server ID file (e.g. info.bts)')
+    .option('--force', 'overwrite --out if it exists');
+  targetOptions(serverId);
+  jsonOption(serverId);
+  examples(serverId, [
+    '$ tessera server-id --data /var/lib/tessera --out info.bts',
+    '$ tessera server-id --server http://10.0.0.5:7570 --token-file admin.token --out info.bts --json',
+  ]);
+  serverId.action(async (flags: TargetFlags & { out: string; force?: boolean; json?: boolean }) => {
+    const file = await withAdminTarget(targetOf(flags, 'server-id'), (t) => t.serverIdFile());
+    const { claims } = await verifyServerId(file);
+    writeNewFile(flags.out, file, PUBLIC_FILE_MODE, 'Server ID file', !!flags.force);
+    new Output(!!flags.json).result(
+      {
+        id: claims.serverId,
+        file: resolve(flags.out),
+        hostName: claims.hostName,
+        productVersion: claims.productVersion,
+        createdAt: claims.createdAt,
+        factors: Object.keys(claims.factors),
+      },
+      (d) => [
+        `Server ID file of ${d.id} (host ${d.hostName}) written to ${flags.out}`,
+        `  hardware factors: ${d.factors.join(', ') || 'none'}`,
+        'Send it to your vendor; the license file you get back installs with `tessera license install`.',
+      ],
+    );
+  });
+}
+
+function startOptions(flags: StartFlags): LicenseServerOptions {
+  if ((MODES_LATER as readonly string[]).includes(flags.mode)) {
+    throw new UsageError(`mode ${flags.mode} is not available in this build yet (available: perpetual)`);
+  }
+  if (flags.mode !== 'perpetual') {
+    throw new UsageError(
+      `--mode must be one of ${[...MODES_AVAILABLE, ...MODES_LATER].join(', ')}; got "${flags.mode}"`,
+    );
+  }
+  if (flags.cloud !== undefined || flags.enroll !== undefined) {
+    throw new UsageError(
+      `${flags.cloud !== undefined ? '--cloud' : '--enroll'} is for mode flexible, which is not available in this build yet`,
+    );
+  }
+  if ((flags.adminTlsCert === undefined) !== (flags.adminTlsKey === undefined)) {
+    throw new UsageError('--admin-tls-cert and --admin-tls-key go together');
+  }
+  if (flags.portalUrl !== undefined && !URL.canParse(flags.portalUrl)) {
+    throw new UsageError(`--portal-url must be a URL, got "${flags.portalUrl}"`);
+  }
+  return {
+    dataDir: flags.data,
+    clientListen: flags.clientListen,
+    adminListen: flags.adminListen,
+    vendorKeyFiles: flags.vendorKey ?? [],
+    mode: 'perpetual',
+    ...(flags.portalUrl !== undefined && { portalUrl: flags.portalUrl }),
+    ...(flags.leaseSeconds !== undefined && { leaseSeconds: flags.leaseSeconds }),
+    ...(flags.heartbeatSeconds !== undefined && { heartbeatSeconds: flags.heartbeatSeconds }),
+    ...(flags.adminTlsCert !== undefined &&
+      flags.adminTlsKey !== undefined && { adminTls: { certFile: flags.adminTlsCert, keyFile: flags.adminTlsKey } }),
+    logger: createServerLogger(flags.logLevel),
+    lockHolder: 'tessera server',
+  };
+}
+
+/** "(listening on all interfaces)" when the client URL shows loopback for a wildcard address. */
+function listenNote(listen: string | undefined, url: string): string {
+  if (listen?.startsWith('0.0.0.0:') || listen?.startsWith('[::]:')) {
+    return `  (listening on all interfaces, port ${new URL(url).port})`;
+  }
+  return '';
+}

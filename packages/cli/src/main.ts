@@ -1,0 +1,81 @@
+/**
+ * The `tessera` program: its commands, and how a run ends (exit codes of DESIGN §7).
+ */
+
+import { PRODUCT_VERSION } from '@tessera/core';
+import { Command, CommanderError } from 'commander';
+import { examples } from './commands/common.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerLicenseCommands } from './commands/license.js';
+import { registerServerCommands } from './commands/server.js';
+import { registerVendorCommands } from './commands/vendor.js';
+import { describeFailure, EXIT, oneLine } from './output.js';
+
+/** Every command of the CLI, ready to parse. */
+export function buildProgram(): Command {
+  const program = new Command('tessera')
+    .description('Tessera, a software license manager: License Server, license files, vendor tools')
+    .version(`tessera ${PRODUCT_VERSION}`, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .exitOverride()
+    .showSuggestionAfterError();
+  registerServerCommands(program);
+  registerLicenseCommands(program);
+  registerVendorCommands(program);
+  registerDemoCommand(program);
+  examples(program, [
+    '$ tessera demo                                   # everything at once, on embedded defaults',
+    '$ tessera server start --data /var/lib/tessera',
+    '$ tessera server-id --data /var/lib/tessera --out info.bts',
+    '$ tessera license install acme.lic --data /var/lib/tessera',
+    '$ tessera license list --data /var/lib/tessera',
+    '$ tessera license --help                         # help of a group of commands',
+  ]);
+  program.addHelpText(
+    'after',
+    '\nExit codes: 0 success, 1 refused or failed (one line on stderr), 2 wrong usage.\n' +
+      'Admin commands take --data DIR: they use the server running on DIR, or open DIR themselves when\n' +
+      'none runs; --server URL --token T reaches a server elsewhere. See docs/cli.md.\n',
+  );
+  forEachCommand(program, (cmd) => {
+    const name = fullName(cmd);
+    cmd.configureOutput({
+      // A usage error is one line too, with where to find the usage.
+      outputError: (message, write) =>
+        write(`tessera: ${oneLine(message.replace(/^error: /, ''))} (see \`${name} --help\`)\n`),
+    });
+  });
+  return program;
+}
+
+/** Runs the CLI on `argv` (as `process.argv`) and returns the exit code. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  if (argv.length <= 2) {
+    program.outputHelp({ error: true });
+    return EXIT.usage;
+  }
+  try {
+    await program.parseAsync([...argv]);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed help, the version, or the usage error (through outputError).
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const { line, exitCode } = describeFailure(err);
+    process.stderr.write(`${line}\n`);
+    return exitCode;
+  }
+}
+
+function forEachCommand(cmd: Command, fn: (cmd: Command) => void): void {
+  fn(cmd);
+  for (const sub of cmd.commands) forEachCommand(sub, fn);
+}
+
+function fullName(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}

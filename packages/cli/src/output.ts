@@ -1,0 +1,92 @@
+/**
+ * Everything the CLI prints goes through here: results on stdout (human text, or one JSON
+ * object with `--json`), and failures as one line on stderr, `tessera: <message>`, with the
+ * exit code of DESIGN §7 (0 success, 1 refused or failed, 2 usage).
+ */
+
+import { ERROR_CATALOG, type ErrorCode, isTesseraError } from '@tessera/core';
+import { CommanderError } from 'commander';
+
+/** Exit codes of the `tessera` command. */
+export const EXIT = {
+  ok: 0,
+  /** The action was refused or failed (a TesseraError, an I/O error). */
+  failed: 1,
+  /** The command line itself is wrong: unknown option, missing argument, bad value. */
+  usage: 2,
+} as const;
+
+/** A mistake in the command line. Printed like any error, but exits 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/**
+ * A failure the CLI itself detects (a file that cannot be read or written, a server that
+ * cannot be reached) when there is no Tessera error code for it.
+ */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+/** How one command prints its result: human text or a JSON object, chosen by `--json`. */
+export class Output {
+  constructor(
+    readonly json: boolean,
+    private readonly out: NodeJS.WritableStream = process.stdout,
+  ) {}
+
+  /**
+   * Prints the result of a command: `data` as one JSON object with `--json`, else the lines
+   * that `human` returns.
+   */
+  result<T extends { id?: unknown }>(data: T, human: (data: T) => string | string[]): void {
+    if (this.json) {
+      this.out.write(`${JSON.stringify(data, null, 2)}\n`);
+      return;
+    }
+    const text = human(data);
+    const lines = Array.isArray(text) ? text : [text];
+    if (lines.length > 0) this.out.write(`${lines.join('\n')}\n`);
+  }
+}
+
+/** Writes a note to stderr (progress and hints that are not the result). */
+export function note(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+/**
+ * The one line printed for a failure, and the exit code. A TesseraError keeps its message and
+ * shows its code, so scripts and people can both tell what went wrong.
+ */
+export function describeFailure(err: unknown): { line: string; exitCode: number } {
+  if (err instanceof UsageError) return { line: `tessera: ${oneLine(err.message)}`, exitCode: EXIT.usage };
+  if (err instanceof CommanderError)
+    return { line: `tessera: ${oneLine(stripCommander(err.message))}`, exitCode: EXIT.usage };
+  if (isTesseraError(err)) {
+    const message = err.message || ERROR_CATALOG[err.code].message;
+    return { line: `tessera: ${oneLine(message)} (${err.code})`, exitCode: EXIT.failed };
+  }
+  if (err instanceof CliError) return { line: `tessera: ${oneLine(err.message)}`, exitCode: EXIT.failed };
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string') {
+    return { line: `tessera: ${oneLine(e.message)}`, exitCode: EXIT.failed };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { line: `tessera: unexpected error: ${oneLine(message)}`, exitCode: EXIT.failed };
+}
+
+/** Is `code` one of the catalog's error codes? (An HTTP answer may carry any string.) */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CATALOG, code);
+}
+
+function stripCommander(message: string): string {
+  return message.replace(/^error: /, '');
+}
+
+/** Folds a message onto one line: the contract is one line on stderr per failure. */
+export function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ').trim();
+}
