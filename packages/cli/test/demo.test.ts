@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { CLI, cleanup, features, REPO_ROOT, tempDir } from './support.js';
+
+after(cleanup);
+
+test('tessera demo starts, prints the admin URL and password, serves the demo licenses, and stops on SIGTERM', {
+  timeout: 40_000,
+}, async () => {
+  const dir = join(tempDir(), 'demo');
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  delete env.NODE_TEST_CONTEXT;
+  const child = spawn(process.execPath, [CLI, 'demo', '--data', dir, '--client-port', '0', '--admin-port', '0'], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  try {
+    const deadline = Date.now() + 25_000;
+    while (!/stop with Ctrl-C/.test(stdout)) {
+      if (child.exitCode !== null) assert.fail(`the demo exited early:\n${stdout}\n${stderr}`);
+      if (Date.now() > deadline) assert.fail(`the demo did not start in time:\n${stdout}\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const adminUrl = /admin API +(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+    const clientUrl = /client API +(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+    const password = /password +(\S+) +\(from (\S+);/.exec(stdout);
+    assert.ok(adminUrl && clientUrl, `URLs in the banner:\n${stdout}`);
+    assert.ok(password, `password in the banner:\n${stdout}`);
+    assert.match(stdout, /user +admin/);
+    assert.equal(password[2], join(dir, 'server', 'initial-admin-password'));
+    assert.equal(readFileSync(password[2]!, 'utf8').trim(), password[1]);
+    assert.match(stdout, /LICENSE_SERVERS = 127\.0\.0\.1:\d+/, 'an example client_property.conf');
+
+    const health = await fetch(`${adminUrl}/healthz`);
+    assert.equal(health.status, 200);
+    const served = await features(clientUrl);
+    const byName = new Map(served.features.map((f) => [f.feature, f]));
+    assert.equal(byName.get('asr')?.total, 12, 'asr: 10 seats and the old contract’s 2');
+    assert.equal(byName.get('asr')?.licenses.length, 2);
+    assert.equal(byName.get('tts')?.total, 4);
+  } finally {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const end = await exited;
+    clearTimeout(timer);
+    assert.deepEqual(end, { code: 0, signal: null }, `the demo stops cleanly on SIGTERM:\n${stderr}`);
+  }
+  assert.match(stdout, /demo stopped/);
+  assert.equal(existsSync(join(dir, 'server', 'server.json')), false, 'the server removed its server.json');
+});
