@@ -70,7 +70,7 @@ export function registerDemoCommand(program: Command): void {
         '',
         'Tessera demo is running.',
         `  data         ${running.dir}  (vendor key, server data dir, info.bts, license files)`,
-        `  admin API    ${running.adminUrl}`,
+        `  admin API    ${running.adminUrl}  (open it in a browser for the Dashboard)`,
         `    user       admin`,
         running.password !== undefined
           ? `    password   ${running.password}  (from ${running.passwordFile}; shown because this is a demo)`

@@ -2,7 +2,7 @@
  * `tessera server start` (the License Server) and `tessera server-id` (Make Server ID File).
  */
 import { join, resolve } from 'node:path';
-import { PRODUCT_VERSION, verifyServerId } from '@tessera/core';
+import { LEASE_POLICY, PRODUCT_VERSION, verifyServerId } from '@tessera/core';
 import type { LicenseServerOptions } from '@tessera/server';
 import { type Command, Option } from 'commander';
 import { withAdminTarget } from '../admin-target.js';
@@ -53,10 +53,14 @@ export function registerServerCommands(program: Command): void {
     .option('--portal-url <url>', 'the vendor portal ("Go To Website" in the Dashboard)')
     .option(
       '--lease-seconds <n>',
-      'a lease lives this long past its last heartbeat (default 120)',
+      `a lease lives this long past its last heartbeat (default ${LEASE_POLICY.defaultLeaseSeconds})`,
       integer('--lease-seconds', 1),
     )
-    .option('--heartbeat-seconds <n>', 'clients heartbeat this often (default 30)', integer('--heartbeat-seconds', 1))
+    .option(
+      '--heartbeat-seconds <n>',
+      `clients heartbeat this often (default ${LEASE_POLICY.defaultHeartbeatSeconds})`,
+      integer('--heartbeat-seconds', 1),
+    )
     .option('--admin-tls-cert <file>', 'TLS certificate (PEM) of the admin API')
     .option('--admin-tls-key <file>', 'TLS private key (PEM) of the admin API')
     .addOption(new Option('--log-level <level>', 'log detail on stderr').choices(LOG_LEVELS).default('info'));
@@ -73,6 +77,8 @@ export function registerServerCommands(program: Command): void {
   ]);
   start.action(async (flags: StartFlags) => {
     const options = startOptions(flags);
+    // Listening from the start: a signal during startup stops the server once it is up.
+    const stopSignal = untilStopSignal();
     const { startLicenseServer } = await import('@tessera/server');
     const running = await startLicenseServer(options);
     const dataDir = running.core.dataDir;
@@ -80,7 +86,7 @@ export function registerServerCommands(program: Command): void {
       `Tessera License Server ${PRODUCT_VERSION} (${flags.mode} mode) is running`,
       `  server id   ${running.core.identity.serverId}`,
       `  client API  ${running.clientUrl}${listenNote(flags.clientListen, running.clientUrl)}`,
-      `  admin API   ${running.adminUrl}  (CLI token: ${join(dataDir, 'admin.token')})`,
+      `  admin API   ${running.adminUrl}  (Dashboard in a browser; CLI token in ${join(dataDir, 'admin.token')})`,
       `  data        ${dataDir}`,
     ];
     if (running.core.initialPasswordWritten) {
@@ -90,7 +96,7 @@ export function registerServerCommands(program: Command): void {
     }
     lines.push(`Stop with Ctrl-C or \`kill ${process.pid}\`.`);
     note(lines.join('\n'));
-    const signal = await untilStopSignal();
+    const signal = await stopSignal;
     note(`tessera: ${signal}: stopping the License Server`);
     await running.stop();
     note('tessera: stopped');
