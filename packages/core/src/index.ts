@@ -9,5 +9,6 @@ export * from './keys.js';
 export * from './leasing/index.js';
 export * from './license.js';
 export * from './protocol.js';
+export * from './secrets.js';
 export * from './vendor/issue.js';
 export * from './version.js';

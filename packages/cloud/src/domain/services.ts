@@ -1,0 +1,83 @@
+/**
+ * The domain services of one Cloud node, wired together. Transport layers (HTTP, and the CLI
+ * through the API) call these and nothing below them.
+ */
+import type { Clock } from '@tessera/core';
+import { isDbUnavailableError } from '../store/db.js';
+import type { Store } from '../store/store.js';
+import { AccountService } from './account-service.js';
+import { AuditLog, AuditQuery } from './audit.js';
+import { AuthService } from './auth-service.js';
+import { type DomainContext, PoolIds } from './context.js';
+import { CatalogService, CustomerService } from './customer-service.js';
+import { DeploymentService, type VendorSigner } from './deployment-service.js';
+import { EntitlementService } from './entitlement-service.js';
+import { type SeatLogger, SeatService } from './seat-service.js';
+import { ServerService } from './server-service.js';
+import { SessionService } from './session-service.js';
+
+export interface CloudServices {
+  ctx: DomainContext;
+  auth: AuthService;
+  sessions: SessionService;
+  catalog: CatalogService;
+  customers: CustomerService;
+  entitlements: EntitlementService;
+  servers: ServerService;
+  deployments: DeploymentService;
+  accounts: AccountService;
+  seats: SeatService;
+  audit: AuditQuery;
+}
+
+export interface CloudServicesOptions {
+  store: Store;
+  clock: Clock;
+  poolIdPrefix: string;
+  signer: VendorSigner;
+  nodeId: string;
+  leaseSeconds: number;
+  heartbeatSeconds: number;
+  logger: SeatLogger;
+  /** The licensing nodes' URLs, for generated client configurations. */
+  nodeUrls: () => Promise<string[]>;
+  /** Seat batch size (tests make it small). */
+  maxBatch?: number;
+  sweepMs?: number;
+}
+
+export function createServices(o: CloudServicesOptions): CloudServices {
+  const ctx: DomainContext = {
+    store: o.store,
+    clock: o.clock,
+    audit: new AuditLog(o.clock),
+    pools: new PoolIds(o.poolIdPrefix),
+  };
+  const auth = new AuthService(ctx);
+  const customers = new CustomerService(ctx);
+  const servers = new ServerService(ctx, customers);
+  const deployments = new DeploymentService(ctx, servers, o.signer);
+  return {
+    ctx,
+    auth,
+    sessions: new SessionService(ctx, auth),
+    catalog: new CatalogService(ctx),
+    customers,
+    entitlements: new EntitlementService(ctx, customers, deployments),
+    servers,
+    deployments,
+    accounts: new AccountService(ctx, customers, o.nodeUrls, isDbUnavailableError),
+    seats: new SeatService({
+      store: o.store,
+      clock: o.clock,
+      nodeId: o.nodeId,
+      leaseSeconds: o.leaseSeconds,
+      heartbeatSeconds: o.heartbeatSeconds,
+      isUnavailable: isDbUnavailableError,
+      logger: o.logger,
+      ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
+      ...(o.sweepMs !== undefined ? { sweepMs: o.sweepMs } : {}),
+    }),
+    audit: new AuditQuery(o.store),
+  };
+}

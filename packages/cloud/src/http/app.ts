@@ -1,0 +1,60 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { installAuth } from './auth.js';
+import { registerClientProtocol } from './client/index.js';
+import type { CloudHttpContext } from './context.js';
+import { installErrorHandling } from './errors.js';
+import { registerOpenApi, registerOpenApiRoute } from './openapi.js';
+import { registerAccountRoutes } from './routes/accounts.js';
+import { registerCatalogRoutes } from './routes/catalog.js';
+import { registerCustomerRoutes } from './routes/customers.js';
+import { registerDeploymentRoutes } from './routes/deployments.js';
+import { registerEntitlementRoutes } from './routes/entitlements.js';
+import { registerServerRoutes } from './routes/servers.js';
+import { registerSessionRoutes } from './routes/session.js';
+import { registerSystemRoutes } from './routes/system.js';
+
+export interface CloudAppOptions {
+  ctx: CloudHttpContext;
+  logger: FastifyBaseLogger;
+  /** Host names the vendor API answers to (DNS rebinding); undefined accepts any. */
+  allowedHosts: Set<string> | undefined;
+  https?: { cert: Buffer; key: Buffer } | undefined;
+}
+
+/** Largest request body: Server ID files and certificates are small, but allowed up to 1 MiB. */
+export const BODY_LIMIT = 2 * 1024 * 1024;
+
+/**
+ * The one listener of a Cloud node: vendor API (`/api/v1`), client protocol (`/v1`),
+ * `/healthz`, `/metrics`, `/openapi.json`. (The portal's static files come with the portal.)
+ */
+export async function buildCloudApp(o: CloudAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: o.logger,
+    // A log line per request would cost more than a checkout; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    keepAliveTimeout: 75_000,
+    return503OnClosing: true,
+    ...(o.https ? { https: o.https } : {}),
+  }) as unknown as FastifyInstance;
+  installErrorHandling(app, (err) => o.ctx.seats.noteConnectionError(err));
+  await registerOpenApi(app);
+  installAuth(app, {
+    auth: o.ctx.auth,
+    sessions: o.ctx.sessions,
+    accounts: o.ctx.accounts,
+    allowedHosts: o.allowedHosts,
+  });
+  registerSystemRoutes(app, o.ctx);
+  registerSessionRoutes(app, o.ctx);
+  registerCatalogRoutes(app, o.ctx);
+  registerCustomerRoutes(app, o.ctx);
+  registerEntitlementRoutes(app, o.ctx);
+  registerServerRoutes(app, o.ctx);
+  registerDeploymentRoutes(app, o.ctx);
+  registerAccountRoutes(app, o.ctx);
+  registerClientProtocol(app, o.ctx);
+  registerOpenApiRoute(app);
+  return app;
+}

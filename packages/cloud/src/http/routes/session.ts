@@ -1,0 +1,127 @@
+import type { FastifyInstance } from 'fastify';
+import { SESSION_POLICY } from '../../domain/session-service.js';
+import { actorOf, SESSION_COOKIE, sessionCookie, sessionOf } from '../auth.js';
+import type { CloudHttpContext } from '../context.js';
+import { errors, userSchema } from '../schemas.js';
+
+const sessionView = {
+  type: 'object',
+  properties: {
+    username: { type: 'string' },
+    role: { type: 'string', enum: ['vendor', 'customer'] },
+    customerId: { type: ['string', 'null'] },
+    mustChange: { type: 'boolean' },
+    csrfToken: { type: ['string', 'null'] },
+    expiresAt: { type: ['string', 'null'] },
+  },
+} as const;
+
+/**
+ * Portal sessions (`POST /api/v1/session` signs in and is public; `GET` says who; `DELETE`
+ * signs out) and the caller's own account (`GET /api/v1/me`, `POST /api/v1/me/password`).
+ */
+export function registerSessionRoutes(app: FastifyInstance, ctx: CloudHttpContext): void {
+  const maxAge = Math.floor(SESSION_POLICY.maxAgeMs / 1000);
+
+  app.post<{ Body: { username: string; password: string } }>(
+    '/api/v1/session',
+    {
+      schema: {
+        summary: 'Sign in to the portal: sets an HttpOnly, SameSite=Strict session cookie',
+        tags: ['session'],
+        body: {
+          type: 'object',
+          required: ['username', 'password'],
+          additionalProperties: false,
+          properties: { username: { type: 'string', maxLength: 64 }, password: { type: 'string', maxLength: 1024 } },
+        },
+        response: { 200: sessionView, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { sessionId, session } = await ctx.sessions.signIn(request.body.username, request.body.password);
+      reply.header('set-cookie', sessionCookie(sessionId, maxAge, ctx.secureCookies));
+      return {
+        username: session.username,
+        role: session.actor.role,
+        customerId: session.actor.customerId,
+        mustChange: session.mustChange,
+        csrfToken: session.csrfToken,
+        expiresAt: session.expiresAt,
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/session',
+    {
+      config: { cloudAuth: 'user', allowWhilePasswordChangeRequired: true },
+      schema: {
+        summary: 'Who is signed in (with the CSRF token)',
+        tags: ['session'],
+        response: { 200: sessionView, ...errors },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const session = sessionOf(request);
+      const me = await ctx.auth.me(actor);
+      return {
+        username: me.username,
+        role: actor.role,
+        customerId: actor.customerId,
+        mustChange: me.mustChange,
+        csrfToken: session?.csrfToken ?? null,
+        expiresAt: session?.expiresAt ?? null,
+      };
+    },
+  );
+
+  app.delete(
+    '/api/v1/session',
+    {
+      config: { cloudAuth: 'user', allowWhilePasswordChangeRequired: true },
+      schema: { summary: 'Sign out', tags: ['session'], response: { 204: { type: 'null' }, ...errors } },
+    },
+    async (request, reply) => {
+      const session = sessionOf(request);
+      if (session) await ctx.sessions.signOut(session);
+      reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/api/v1/me',
+    {
+      config: { cloudAuth: 'user', allowWhilePasswordChangeRequired: true },
+      schema: { summary: 'The calling user', tags: ['session'], response: { 200: userSchema, ...errors } },
+    },
+    async (request) => ctx.auth.me(actorOf(request)),
+  );
+
+  app.post<{ Body: { current: string; next: string } }>(
+    '/api/v1/me/password',
+    {
+      config: { cloudAuth: 'user', allowWhilePasswordChangeRequired: true },
+      schema: {
+        summary: "Change the caller's password (required before anything else after the first sign-in)",
+        tags: ['session'],
+        body: {
+          type: 'object',
+          required: ['current', 'next'],
+          additionalProperties: false,
+          properties: { current: { type: 'string', maxLength: 1024 }, next: { type: 'string', maxLength: 1024 } },
+        },
+        response: { 204: { type: 'null' }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      await ctx.auth.changePassword(actor.username ?? '', request.body.current, request.body.next);
+      const session = sessionOf(request);
+      if (session) await ctx.sessions.endOtherSessions(session);
+      return reply.code(204).send();
+    },
+  );
+}

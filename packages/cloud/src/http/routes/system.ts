@@ -1,0 +1,70 @@
+import type { FastifyInstance } from 'fastify';
+import type { CloudHttpContext } from '../context.js';
+import { errors } from '../schemas.js';
+
+/** `/healthz`, `/metrics`, `GET /api/v1/info`, `GET /api/v1/vendor-key`. */
+export function registerSystemRoutes(app: FastifyInstance, ctx: CloudHttpContext): void {
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        summary: 'Liveness: 200 once the node serves; says whether it reaches its database',
+        tags: ['system'],
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              status: { type: 'string' },
+              nonce: { type: 'string' },
+              nodeId: { type: 'string' },
+              database: { type: 'string', enum: ['up', 'down'] },
+            },
+          },
+        },
+      },
+    },
+    async () => ({
+      status: 'ok',
+      nonce: ctx.nonce,
+      nodeId: ctx.nodeId,
+      database: ctx.seats.databaseUp ? 'up' : 'down',
+    }),
+  );
+
+  app.get(
+    '/metrics',
+    { config: { cloudAuth: 'vendor' }, schema: { summary: 'Prometheus metrics', tags: ['system'], hide: true } },
+    async (_request, reply) => {
+      reply.header('content-type', ctx.metrics.registry.contentType);
+      return ctx.metrics.registry.metrics();
+    },
+  );
+
+  app.get(
+    '/api/v1/info',
+    {
+      config: { cloudAuth: 'user' },
+      schema: {
+        summary: 'This Cloud: node, version, vendor key, live nodes, settings',
+        tags: ['system'],
+        response: { 200: { type: 'object', additionalProperties: true }, ...errors },
+      },
+    },
+    async () => ctx.info(),
+  );
+
+  app.get(
+    '/api/v1/vendor-key',
+    {
+      schema: {
+        summary: 'The vendor public key (PEM) License Servers trust for licenses from this Cloud',
+        tags: ['system'],
+        response: { 200: { type: 'string' } },
+      },
+    },
+    async (_request, reply) => {
+      reply.header('content-type', 'application/x-pem-file');
+      return ctx.vendorPublicKeyPem;
+    },
+  );
+}

@@ -1,0 +1,36 @@
+/**
+ * `@tessera/cloud`: the vendor Cloud. `startCloud` runs a node (vendor API, client protocol
+ * for subscription seats, on SQLite or PostgreSQL); `CloudApiClient` talks to a running one.
+ */
+export { CloudApiClient, type CloudApiClientOptions, CloudApiError } from './api/client.js';
+export type { AccountContext } from './domain/account-service.js';
+export { clientPropertiesFor } from './domain/account-service.js';
+export type { Actor } from './domain/actor.js';
+export type { FeatureRequest } from './domain/deployment-service.js';
+export type { EntitlementChange, EntitlementChangeResult, NewEntitlement } from './domain/entitlement-service.js';
+export { RETURN_POLICY, SEAT_POLICY } from './domain/policy.js';
+export type { SubscriptionUsage } from './domain/seat-service.js';
+export type {
+  AccountView,
+  CustomerView,
+  DeploymentLineView,
+  DeploymentView,
+  DeploymentWithFile,
+  EntitlementType,
+  EntitlementView,
+  FeatureView,
+  NewAccountView,
+  NewUserView,
+  ReturnView,
+  ServerView,
+  UserView,
+} from './domain/views.js';
+export {
+  type CloudOptions,
+  DEFAULT_CLOUD_LISTEN,
+  type RunningCloud,
+  SYNC_POLICY,
+  startCloud,
+} from './runtime/cloud.js';
+export { CLOUD_FILES, type CloudRuntimeInfo, readCloudRuntimeInfo } from './runtime/data-dir.js';
+export { describeDbLocation, parseDbLocation } from './store/db.js';

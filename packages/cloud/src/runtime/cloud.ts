@@ -1,0 +1,337 @@
+/**
+ * `tessera cloud start`: one Cloud node. Several nodes may share one PostgreSQL database
+ * (each with its own data dir, all with the same vendor key); SQLite is one node.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Clock, LEASE_POLICY, PRODUCT_VERSION, systemClock, TesseraError } from '@tessera/core';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { AuditLog } from '../domain/audit.js';
+import { AuthService } from '../domain/auth-service.js';
+import { PoolIds } from '../domain/context.js';
+import { SEAT_POLICY } from '../domain/policy.js';
+import { type CloudServices, createServices } from '../domain/services.js';
+import { buildCloudApp } from '../http/app.js';
+import { CloudMetrics } from '../http/metrics.js';
+import { type Dialect, describeDbLocation, migrateToLatest, openDb, parseDbLocation } from '../store/db.js';
+import { Store } from '../store/store.js';
+import {
+  CLOUD_FILES,
+  type CloudRuntimeInfo,
+  DataDirLock,
+  loadOrCreateNodeId,
+  prepareDataDir,
+  removeRuntimeInfo,
+  writeRuntimeInfo,
+} from './data-dir.js';
+import { readTextFile, removeFile, writeFileAtomic } from './files.js';
+import { isLoopback, parseListen, urlOf } from './listen.js';
+import { loadSigningKey } from './signing-key.js';
+
+export const DEFAULT_CLOUD_LISTEN = '127.0.0.1:8600';
+
+/** Flexible licensing's sync schedule (DESIGN §1): vendor-set, 1 day to 1 week; seconds in tests. */
+export const SYNC_POLICY = {
+  defaultIntervalSeconds: 86_400,
+  /** Below a day is for tests and demos; the node says so in its log. */
+  minIntervalSeconds: 1,
+  maxIntervalSeconds: 7 * 86_400,
+  defaultGraceSeconds: 7 * 86_400,
+} as const;
+
+export interface CloudOptions {
+  /** This node's data directory: vendor key, admin credentials, cloud.json, and the SQLite file by default. */
+  dataDir: string;
+  /** `HOST:PORT` (port 0 picks a free one); default `127.0.0.1:8600`. Off loopback, TLS is required. */
+  listen?: string;
+  /** `sqlite:PATH` (default `sqlite:DIR/cloud.db`) or `postgres://user@host:port/db[?schema=NAME]`. */
+  db?: string;
+  /** Import this vendor signing key (PEM) instead of making one; every node of a Cloud uses the same key. */
+  signingKeyFile?: string;
+  /** Flexible servers' sync interval (the next piece of work uses it). */
+  syncIntervalSeconds?: number;
+  /** How long a flexible server keeps its licenses without a sync. */
+  graceSeconds?: number;
+  leaseSeconds?: number;
+  heartbeatSeconds?: number;
+  /** Certificate and key (PEM files); required to listen off loopback. */
+  tls?: { certFile: string; keyFile: string };
+  /** The URL clients reach this node at, for generated client configurations; default its listen URL. */
+  publicUrl?: string;
+  /** More host names the vendor API answers to (behind a proxy). */
+  allowedHosts?: string[];
+  logger?: Logger;
+  clock?: Clock;
+  /** Seat batch size and sweep period (tests). */
+  maxBatch?: number;
+  sweepMs?: number;
+}
+
+export interface RunningCloud {
+  url: string;
+  publicUrl: string;
+  nodeId: string;
+  nonce: string;
+  dataDir: string;
+  dialect: Dialect;
+  poolIdPrefix: string;
+  vendorKeyId: string;
+  /** True when this start made the first admin and wrote `initial-admin-password`. */
+  initialPasswordWritten: boolean;
+  app: FastifyInstance;
+  services: CloudServices;
+  store: Store;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Cloud node: data dir (locked), vendor key (made, imported or found), database
+ * (opened and migrated), first admin and CLI token, services, the listener, `cloud.json`.
+ * On PostgreSQL, migrations and the first admin happen under an advisory lock, so nodes that
+ * start together do them once.
+ *
+ * @example
+ * const cloud = await startCloud({ dataDir: './cloud', listen: '127.0.0.1:0' });
+ * console.log(cloud.url); // http://127.0.0.1:41871
+ * await cloud.stop();
+ */
+export async function startCloud(o: CloudOptions): Promise<RunningCloud> {
+  const listenAt = parseListen(o.listen ?? DEFAULT_CLOUD_LISTEN, 'listen address');
+  if (!isLoopback(listenAt.host) && !o.tls) {
+    throw new TesseraError(
+      'BAD_REQUEST',
+      `the Cloud on ${listenAt.host} is not on loopback, so it needs TLS (a certificate and key); ` +
+        'Basic credentials must not cross a network in clear text',
+    );
+  }
+  const clock = o.clock ?? systemClock;
+  const leaseSeconds = o.leaseSeconds ?? LEASE_POLICY.defaultLeaseSeconds;
+  const heartbeatSeconds = o.heartbeatSeconds ?? LEASE_POLICY.defaultHeartbeatSeconds;
+  checkLeaseTimes(leaseSeconds, heartbeatSeconds);
+  const syncIntervalSeconds = o.syncIntervalSeconds ?? SYNC_POLICY.defaultIntervalSeconds;
+  const graceSeconds = o.graceSeconds ?? SYNC_POLICY.defaultGraceSeconds;
+  checkSyncSettings(syncIntervalSeconds, graceSeconds);
+  const https = o.tls ? readTls(o.tls) : undefined;
+
+  const dataDir = prepareDataDir(o.dataDir);
+  const logger = (o.logger ?? pino({ level: 'info' })).child({ component: 'cloud' });
+  const lock = DataDirLock.acquire(dataDir, `tessera cloud (pid ${process.pid})`);
+  const cleanups: (() => Promise<void> | void)[] = [() => lock.release()];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
+  };
+  try {
+    const nodeId = loadOrCreateNodeId(dataDir);
+    const signer = await loadSigningKey(dataDir, o.signingKeyFile);
+    if (signer.origin !== 'existing') {
+      logger.info(
+        { kid: signer.kid, origin: signer.origin },
+        `vendor signing key ${signer.origin}: ${CLOUD_FILES.vendorKey}`,
+      );
+    }
+    if (syncIntervalSeconds < 86_400) {
+      logger.warn({ syncIntervalSeconds }, 'sync interval below one day: for tests and demos only');
+    }
+    const location = parseDbLocation(o.db ?? `sqlite:${join(dataDir, CLOUD_FILES.database)}`);
+    const opened = await openDb(location);
+    cleanups.push(() => opened.close());
+    const store = new Store(opened.db, opened.dialect);
+
+    const initialPasswordPath = join(dataDir, CLOUD_FILES.initialPassword);
+    let initialPasswordWritten = false;
+    const { poolIdPrefix } = await store.withBootstrapLock(async (locked) => {
+      const applied = await migrateToLatest(locked.db, opened.dialect);
+      if (applied.length > 0) logger.info({ applied }, 'database migrated');
+      const prefix = await locked.meta.setIfAbsent('pool.prefix', `pool_${randomBytes(6).toString('hex')}`);
+      const kid = await locked.meta.setIfAbsent('vendor.kid', signer.kid);
+      if (kid !== signer.kid) {
+        throw new TesseraError(
+          'CONFLICT',
+          `this database's licenses are signed with vendor key ${kid}, and this node's key is ${signer.kid}; ` +
+            "start the node with --signing-key set to the other nodes' vendor.key",
+        );
+      }
+      const bootstrap = new AuthService({
+        store: locked,
+        clock,
+        audit: new AuditLog(clock),
+        pools: new PoolIds(prefix),
+      });
+      try {
+        initialPasswordWritten = await bootstrap.bootstrapAdmin(locked, (password) => {
+          removeFile(initialPasswordPath); // a leftover from a database that is gone
+          writeFileAtomic(initialPasswordPath, `${password}\n`, 0o600, { exclusive: true });
+        });
+      } catch (err) {
+        removeFile(initialPasswordPath);
+        throw err;
+      }
+      return { poolIdPrefix: prefix };
+    });
+    if (initialPasswordWritten) {
+      logger.warn(
+        { file: initialPasswordPath },
+        'made user admin; its initial password is in this file and must be changed at first sign-in',
+      );
+    }
+
+    let publicUrl = o.publicUrl ?? '';
+    const services = createServices({
+      store,
+      clock,
+      poolIdPrefix,
+      signer,
+      nodeId,
+      leaseSeconds,
+      heartbeatSeconds,
+      logger: logger.child({ part: 'seats' }),
+      nodeUrls: async () => {
+        const live = await store.nodes.live(SEAT_POLICY.nodeLiveMs);
+        return [...new Set([publicUrl, ...live.map((n) => n.url)])].filter((u) => u !== '');
+      },
+      ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
+      ...(o.sweepMs !== undefined ? { sweepMs: o.sweepMs } : {}),
+    });
+    opened.onConnectionError((err) => services.seats.noteConnectionError(err));
+
+    const tokenPath = join(dataDir, CLOUD_FILES.adminToken);
+    const existingToken = readTextFile(tokenPath);
+    if (!existingToken || !(await services.auth.tokenIsValid(existingToken))) {
+      const token = await services.auth.issueAdminToken(`cli@${nodeId}`);
+      writeFileAtomic(tokenPath, `${token}\n`, 0o600);
+    }
+
+    const nonce = randomBytes(16).toString('base64url');
+    const metrics = new CloudMetrics(services.seats);
+    let url = '';
+    const allowedHosts = isLoopback(listenAt.host)
+      ? new Set(['localhost', '127.0.0.1', '[::1]', ...(o.allowedHosts ?? []).map((h) => h.toLowerCase())])
+      : o.allowedHosts && o.allowedHosts.length > 0
+        ? new Set(o.allowedHosts.map((h) => h.toLowerCase()))
+        : undefined;
+    if (allowedHosts && o.publicUrl) allowedHosts.add(new URL(o.publicUrl).hostname.toLowerCase());
+    const app = await buildCloudApp({
+      ctx: {
+        ...services,
+        metrics,
+        nonce,
+        nodeId,
+        secureCookies: https !== undefined,
+        vendorPublicKeyPem: signer.publicKeyPem,
+        info: async () => ({
+          nodeId,
+          version: PRODUCT_VERSION,
+          url,
+          publicUrl,
+          dialect: opened.dialect,
+          database: describeDbLocation(location),
+          databaseUp: services.seats.databaseUp,
+          poolIdPrefix,
+          vendorKeyId: signer.kid,
+          leaseSeconds,
+          heartbeatSeconds,
+          syncIntervalSeconds,
+          graceSeconds,
+          nodes: await store.nodes.live(SEAT_POLICY.nodeLiveMs),
+        }),
+      },
+      logger: logger as unknown as FastifyBaseLogger,
+      allowedHosts,
+      https,
+    });
+    cleanups.push(() => app.close());
+    await app.listen({ host: listenAt.host, port: listenAt.port });
+    const port = (app.server.address() as { port: number }).port;
+    url = urlOf(https ? 'https' : 'http', listenAt.host, port);
+    publicUrl = o.publicUrl ?? url;
+    const startedAt = new Date(clock.now()).toISOString();
+    await store.nodes.upsert({ id: nodeId, url: publicUrl, version: PRODUCT_VERSION, startedAt });
+    services.seats.start();
+    cleanups.push(() => services.seats.stop());
+    const info: CloudRuntimeInfo = {
+      pid: process.pid,
+      nonce,
+      nodeId,
+      url,
+      poolIdPrefix,
+      vendorKeyId: signer.kid,
+      database: describeDbLocation(location),
+      startedAt,
+      version: PRODUCT_VERSION,
+    };
+    writeRuntimeInfo(dataDir, info);
+    logger.info({ url, nodeId, database: info.database }, 'Tessera Cloud node started');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      publicUrl,
+      nodeId,
+      nonce,
+      dataDir,
+      dialect: opened.dialect,
+      poolIdPrefix,
+      vendorKeyId: signer.kid,
+      initialPasswordWritten,
+      app,
+      services,
+      store,
+      stop() {
+        stopping ??= (async () => {
+          await app.close().catch(() => {});
+          await services.seats.stop();
+          await opened.close().catch(() => {});
+          removeRuntimeInfo(dataDir, nonce);
+          lock.release();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+function checkLeaseTimes(leaseSeconds: number, heartbeatSeconds: number): void {
+  const { minLeaseSeconds, maxLeaseSeconds, minHeartbeatSeconds } = LEASE_POLICY;
+  if (!Number.isFinite(leaseSeconds) || leaseSeconds < minLeaseSeconds || leaseSeconds > maxLeaseSeconds) {
+    throw new TesseraError(
+      'BAD_REQUEST',
+      `lease seconds must be ${minLeaseSeconds}..${maxLeaseSeconds}, got ${leaseSeconds}`,
+    );
+  }
+  if (
+    !Number.isFinite(heartbeatSeconds) ||
+    heartbeatSeconds < minHeartbeatSeconds ||
+    heartbeatSeconds >= leaseSeconds
+  ) {
+    throw new TesseraError(
+      'BAD_REQUEST',
+      `heartbeat seconds must be at least ${minHeartbeatSeconds} and less than lease seconds (${leaseSeconds}), got ${heartbeatSeconds}`,
+    );
+  }
+}
+
+function checkSyncSettings(interval: number, grace: number): void {
+  const { minIntervalSeconds, maxIntervalSeconds } = SYNC_POLICY;
+  if (!Number.isSafeInteger(interval) || interval < minIntervalSeconds || interval > maxIntervalSeconds) {
+    throw new TesseraError(
+      'BAD_REQUEST',
+      `--sync-interval must be ${minIntervalSeconds}..${maxIntervalSeconds} seconds (1 day to 1 week in production), got ${interval}`,
+    );
+  }
+  if (!Number.isSafeInteger(grace) || grace < 0) {
+    throw new TesseraError('BAD_REQUEST', `--grace must be a whole number of seconds ≥ 0, got ${grace}`);
+  }
+}
+
+function readTls(tls: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
+  try {
+    return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
+  } catch (err) {
+    throw new TesseraError('BAD_REQUEST', `cannot read the TLS certificate or key: ${(err as Error).message}`);
+  }
+}
