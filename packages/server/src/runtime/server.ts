@@ -90,7 +90,11 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
   try {
     const clock = o.clock ?? systemClock;
     const env = readServerEnv();
-    if (env.crashAt) logger.warn({ crashAt: env.crashAt }, 'TEST KNOB TESSERA_TEST_CRASH_AT IS SET: this process will kill itself at that point');
+    if (env.crashAt)
+      logger.warn(
+        { crashAt: env.crashAt },
+        'TEST KNOB TESSERA_TEST_CRASH_AT IS SET: this process will kill itself at that point',
+      );
     const identity = await loadOrCreateIdentity(dataDir);
     const keyring = await loadKeyring(o.vendorKeyFiles ?? [], logger);
     const leaseSeconds = o.leaseSeconds ?? LEASE_POLICY.defaultLeaseSeconds;
@@ -113,7 +117,8 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
       store.licenses.all().map((r) => r.claims),
       store.leases.iterateAll(),
     );
-    if (loaded.revoked > 0) logger.warn({ revoked: loaded.revoked }, 'leases that no longer fit their licenses were revoked at start');
+    if (loaded.revoked > 0)
+      logger.warn({ revoked: loaded.revoked }, 'leases that no longer fit their licenses were revoked at start');
     const audit = new AuditLog(store, () => clock.now());
     const auth = new AuthService(store, dataDir, audit, () => clock.now());
     const { initialPasswordWritten } = await auth.bootstrap();
@@ -162,9 +167,16 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
 function checkLeaseTimes(leaseSeconds: number, heartbeatSeconds: number): void {
   const { minLeaseSeconds, maxLeaseSeconds, minHeartbeatSeconds } = LEASE_POLICY;
   if (!Number.isFinite(leaseSeconds) || leaseSeconds < minLeaseSeconds || leaseSeconds > maxLeaseSeconds) {
-    throw new TesseraError('BAD_REQUEST', `lease seconds must be ${minLeaseSeconds}..${maxLeaseSeconds}, got ${leaseSeconds}`);
+    throw new TesseraError(
+      'BAD_REQUEST',
+      `lease seconds must be ${minLeaseSeconds}..${maxLeaseSeconds}, got ${leaseSeconds}`,
+    );
   }
-  if (!Number.isFinite(heartbeatSeconds) || heartbeatSeconds < minHeartbeatSeconds || heartbeatSeconds >= leaseSeconds) {
+  if (
+    !Number.isFinite(heartbeatSeconds) ||
+    heartbeatSeconds < minHeartbeatSeconds ||
+    heartbeatSeconds >= leaseSeconds
+  ) {
     throw new TesseraError(
       'BAD_REQUEST',
       `heartbeat seconds must be at least ${minHeartbeatSeconds} and less than lease seconds (${leaseSeconds}), got ${heartbeatSeconds}`,
@@ -183,7 +195,10 @@ async function loadKeyring(extraFiles: string[], logger: Logger): Promise<Keyrin
     }
     const key = publicKeyFromPem(pem);
     await keyring.add(key);
-    logger.warn({ file, kid: await thumbprint(key) }, 'trusting an extra vendor key given with --vendor-key (development/test use)');
+    logger.warn(
+      { file, kid: await thumbprint(key) },
+      'trusting an extra vendor key given with --vendor-key (development/test use)',
+    );
   }
   return keyring;
 }
@@ -283,36 +298,40 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     }
     let clientUrl = '';
     let adminUrl = '';
-    registerAdminApi(admin, {
-      engine: core.engine,
-      licenses: core.licenses,
-      auth: core.auth,
-      audit: core.audit,
-      store: core.store,
-      metrics,
-      nonce,
-      serverId: core.identity.serverId,
-      allowedHosts,
-      info: () => ({
+    registerAdminApi(
+      admin,
+      {
+        engine: core.engine,
+        licenses: core.licenses,
+        auth: core.auth,
+        audit: core.audit,
+        store: core.store,
+        metrics,
+        nonce,
         serverId: core.identity.serverId,
-        poolId: core.engine.poolId,
-        mode: o.mode ?? 'perpetual',
-        version: PRODUCT_VERSION,
-        clientUrl,
-        adminUrl,
-        portalUrl: o.portalUrl ?? null,
-        leaseSeconds: core.engine.leaseSeconds,
-        heartbeatSeconds: core.engine.heartbeatSeconds,
-        clockTampered: core.engine.clockTampered,
-        leasesHeld: core.engine.leaseCount,
-      }),
-    }, {
-      sessions: new SessionService(core.store, core.auth, core.audit, () => core.clock.now()),
-      usage,
-      staticDir: o.dashboardDir ?? defaultDashboardDir(),
-      secureCookies: o.adminTls !== undefined,
-      now: () => core.clock.now(),
-    });
+        allowedHosts,
+        info: () => ({
+          serverId: core.identity.serverId,
+          poolId: core.engine.poolId,
+          mode: o.mode ?? 'perpetual',
+          version: PRODUCT_VERSION,
+          clientUrl,
+          adminUrl,
+          portalUrl: o.portalUrl ?? null,
+          leaseSeconds: core.engine.leaseSeconds,
+          heartbeatSeconds: core.engine.heartbeatSeconds,
+          clockTampered: core.engine.clockTampered,
+          leasesHeld: core.engine.leaseCount,
+        }),
+      },
+      {
+        sessions: new SessionService(core.store, core.auth, core.audit, () => core.clock.now()),
+        usage,
+        staticDir: o.dashboardDir ?? defaultDashboardDir(),
+        secureCookies: o.adminTls !== undefined,
+        now: () => core.clock.now(),
+      },
+    );
     registerOpenApiRoute(admin);
     await client.listen({ host: clientAt.host, port: clientAt.port });
     await admin.listen({ host: adminAt.host, port: adminAt.port });
@@ -342,7 +361,9 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
       stop() {
         stopping ??= (async () => {
           await Promise.allSettled([client.close(), admin.close()]);
-          await usage.stop().catch((err: unknown) => core.logger.error({ err }, 'could not write the last usage figures'));
+          await usage
+            .stop()
+            .catch((err: unknown) => core.logger.error({ err }, 'could not write the last usage figures'));
           removeRuntimeInfo(core.dataDir, nonce);
           core.close();
         })();

@@ -130,7 +130,12 @@ export function registerDashboardStatic(app: FastifyInstance, distDir: string | 
   const indexPath = distDir ? join(distDir, 'index.html') : undefined;
   if (!distDir || !indexPath || !existsSync(indexPath)) {
     app.log.warn({ distDir }, 'the Dashboard is not built; / shows how to build it');
-    const page: StaticFile = { body: Buffer.from(NOT_BUILT), gzip: undefined, type: TYPES['.html']!, cacheControl: 'no-store' };
+    const page: StaticFile = {
+      body: Buffer.from(NOT_BUILT),
+      gzip: undefined,
+      type: TYPES['.html']!,
+      cacheControl: 'no-store',
+    };
     for (const path of DASHBOARD_PAGES) app.get(path, opts, (request, reply) => send(request, reply.code(503), page));
     return { built: false };
   }

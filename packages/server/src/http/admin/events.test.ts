@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { LicenseClient, parseServerAddress } from '@tessera/client';
 import Fastify from 'fastify';
 import type { EngineEvent } from '../../engine/lease-engine.js';
-import { ChangeFeed, type ChangeEvent, registerEventRoutes } from './events.js';
+import { type ChangeEvent, ChangeFeed, registerEventRoutes } from './events.js';
 import { signInAsAdmin, startTestServer, type TestServer } from './test-support/dashboard-server.js';
 
 /** An open event stream: its parsed `change` events as they come. */

@@ -68,7 +68,11 @@ export class ChangeFeed {
     this.timer = undefined;
     if (this.pending.size === 0) return;
     this.lastSent = this.now();
-    const e: ChangeEvent = { seq: ++this.seq, kinds: [...this.pending].sort(), at: new Date(this.lastSent).toISOString() };
+    const e: ChangeEvent = {
+      seq: ++this.seq,
+      kinds: [...this.pending].sort(),
+      at: new Date(this.lastSent).toISOString(),
+    };
     this.pending = new Set();
     for (const l of [...this.listeners]) l(e);
   }

@@ -92,7 +92,8 @@ describe('Dashboard sessions', () => {
       payload: { currentPassword: password, newPassword: `${password}!` },
     });
     assert.equal(res.statusCode, 204);
-    const get = (cookie: string) => t.admin.inject({ method: 'GET', url: '/api/v1/session', headers: { host, cookie } });
+    const get = (cookie: string) =>
+      t.admin.inject({ method: 'GET', url: '/api/v1/session', headers: { host, cookie } });
     assert.equal((await get(a.cookie)).statusCode, 200);
     assert.equal((await get(b.cookie)).statusCode, 401);
     const back = await t.admin.inject({
@@ -135,7 +136,11 @@ describe('Dashboard sessions', () => {
 
   test('sign-out ends the session and clears the cookie', async () => {
     const s = await signIn(t.admin, 'admin', password);
-    const noToken = await t.admin.inject({ method: 'DELETE', url: '/api/v1/session', headers: { host, cookie: s.cookie } });
+    const noToken = await t.admin.inject({
+      method: 'DELETE',
+      url: '/api/v1/session',
+      headers: { host, cookie: s.cookie },
+    });
     assert.equal(noToken.statusCode, 403);
     const out = await t.admin.inject({
       method: 'DELETE',

@@ -44,7 +44,10 @@ export function authenticateSession(request: FastifyRequest, sessions: SessionSe
   if (!SAFE_METHODS.has(request.method)) {
     const presented = request.headers[CSRF_HEADER];
     if (!sessions.csrfMatches(session, typeof presented === 'string' ? presented : undefined)) {
-      throw new TesseraError('FORBIDDEN', 'missing or wrong CSRF token (X-CSRF-Token) for a cookie-authenticated request');
+      throw new TesseraError(
+        'FORBIDDEN',
+        'missing or wrong CSRF token (X-CSRF-Token) for a cookie-authenticated request',
+      );
     }
   }
   if (session.mustChange && !request.routeOptions.config?.allowWhilePasswordChangeRequired) {

@@ -64,7 +64,14 @@ export function registerUsageRoutes(app: FastifyInstance, o: UsageRouteOptions):
       const fromMs = to - hours * HOUR_MS;
       const byFeature = new Map<
         string,
-        { feature: string; licensed: number; peak: number[]; denials: number[]; checkouts: number[]; seatSeconds: number[] }
+        {
+          feature: string;
+          licensed: number;
+          peak: number[];
+          denials: number[];
+          checkouts: number[];
+          seatSeconds: number[];
+        }
       >();
       const entry = (feature: string) => {
         let e = byFeature.get(feature);

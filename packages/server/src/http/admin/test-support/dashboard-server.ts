@@ -9,7 +9,12 @@ import { DATA_FILES } from '../../../runtime/data-dir.js';
 import { type LicenseServerOptions, type RunningServer, startLicenseServer } from '../../../runtime/server.js';
 import { LOCAL_CLI_ACTOR } from '../../../services/audit.js';
 
-export const TEST_FACTORS = { machineId: 'machine-1', macs: '02:00:00:00:00:01', cpu: 'test cpu x4', hostname: 'test-host' };
+export const TEST_FACTORS = {
+  machineId: 'machine-1',
+  macs: '02:00:00:00:00:01',
+  cpu: 'test cpu x4',
+  hostname: 'test-host',
+};
 
 export interface TestServer {
   dir: string;
@@ -18,7 +23,10 @@ export interface TestServer {
   token: string;
   initialPassword: string;
   /** Signs a license for this server with the test vendor key. */
-  issue(features: { name: string; count: number }[], o?: { licenseId?: string; revision?: number; maintenanceUntil?: string; expires?: string }): Promise<string>;
+  issue(
+    features: { name: string; count: number }[],
+    o?: { licenseId?: string; revision?: number; maintenanceUntil?: string; expires?: string },
+  ): Promise<string>;
   /** Installs a license through the admin API with the CLI token; returns its id. */
   install(file: string): Promise<string>;
   stop(): Promise<void>;

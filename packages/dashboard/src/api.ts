@@ -1,0 +1,74 @@
+/**
+ * The admin API from the browser: same origin, the session cookie sent by the browser, and
+ * the session's CSRF token on every state-changing request. Errors become {@link ApiError}
+ * with the server's code and message.
+ */
+import type { SessionView } from './types.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+let csrfToken: string | null = null;
+let onSessionLost: ((e: ApiError) => void) | undefined;
+
+/** Remembers the CSRF token of the current session (from sign-in or GET /api/v1/session). */
+export function rememberSession(session: SessionView | null): void {
+  csrfToken = session?.csrfToken ?? null;
+}
+
+/** Called when a request finds the session over (401) or the password change pending. */
+export function setSessionLostHandler(fn: (e: ApiError) => void): void {
+  onSessionLost = fn;
+}
+
+type Method = 'GET' | 'POST' | 'DELETE';
+
+export async function request<T>(method: Method, path: string, body?: unknown, quiet401 = false): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  let res: Awaited<ReturnType<typeof fetch>>;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (err) {
+    throw new ApiError('NETWORK', err instanceof Error ? err.message : String(err), 0);
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const err = new ApiError(
+      e?.code ?? `HTTP_${res.status}`,
+      e?.message ?? `${res.status} ${res.statusText}`,
+      res.status,
+    );
+    if (!quiet401 && (err.code === 'UNAUTHORIZED' || err.code === 'PASSWORD_CHANGE_REQUIRED')) onSessionLost?.(err);
+    throw err;
+  }
+  return json as T;
+}
+
+export const api = {
+  get: <T>(path: string) => request<T>('GET', path),
+  post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
+  del: <T>(path: string) => request<T>('DELETE', path),
+};

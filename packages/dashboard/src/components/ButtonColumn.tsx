@@ -1,0 +1,80 @@
+import { Fragment, type ReactNode } from 'react';
+import { ACTION_LABELS, ACTION_ROLES, ACTIONS_BY_MODE, type ActionId } from '../actions.js';
+import { localTime } from '../format.js';
+import { roleAtLeast } from '../routes.js';
+import type { Role, ServerInfo } from '../types.js';
+
+export interface ActionState {
+  /** Why the button cannot be pressed now; absent when it can. */
+  blocked?: string;
+  /** A short line under the button (e.g. which license it acts on). */
+  note?: string;
+  busy?: boolean;
+  run: () => void;
+}
+
+export interface ButtonColumnProps {
+  server: ServerInfo | null;
+  role: Role;
+  /** The buttons this page implements; ids of the mode without one are left out until they land. */
+  actions: Partial<Record<ActionId, ActionState>>;
+}
+
+const ROLE_NAMES: Record<Role, string> = { view: 'View', manage: 'Manage', admin: 'Admin' };
+
+/**
+ * The license buttons along the right side, in the order of the server's mode (actions.ts).
+ * A button that cannot be pressed stays visible and focusable (aria-disabled) and says why.
+ */
+export function ButtonColumn({ server, role, actions }: ButtonColumnProps) {
+  const layout = ACTIONS_BY_MODE[server?.mode ?? 'perpetual'] ?? ACTIONS_BY_MODE.perpetual;
+  const groups = layout.groups.map((g) => g.filter((id) => actions[id] !== undefined)).filter((g) => g.length > 0);
+  return (
+    <aside className="button-column" aria-label="License actions">
+      {groups.map((group, gi) => (
+        <Fragment key={group.join()}>
+          {gi > 0 && <hr />}
+          <div className="button-group">
+            {group.map((id) => {
+              const a = actions[id]!;
+              const blocked = roleAtLeast(role, ACTION_ROLES[id])
+                ? a.blocked
+                : `Needs the ${ROLE_NAMES[ACTION_ROLES[id]]} role; you have ${ROLE_NAMES[role]}.`;
+              const hintId = `hint-${id}`;
+              const hint: ReactNode = blocked ?? a.note;
+              return (
+                <div className="action" key={id}>
+                  <button
+                    type="button"
+                    className="action-button"
+                    data-action={id}
+                    aria-disabled={blocked ? true : undefined}
+                    aria-busy={a.busy ? true : undefined}
+                    aria-describedby={hint ? hintId : undefined}
+                    title={blocked}
+                    onClick={() => {
+                      if (!blocked && !a.busy) a.run();
+                    }}
+                  >
+                    {a.busy ? `${ACTION_LABELS[id]}…` : ACTION_LABELS[id]}
+                  </button>
+                  {hint && (
+                    <div className={`action-hint${blocked ? ' blocked' : ''}`} id={hintId}>
+                      {hint}
+                    </div>
+                  )}
+                </div>
+              );
+            })}
+          </div>
+        </Fragment>
+      ))}
+      {layout.syncIndicator && (
+        <output className="sync-indicator" aria-live="polite">
+          Last sync:{' '}
+          {server?.lastSyncAt ? <time dateTime={server.lastSyncAt}>{localTime(server.lastSyncAt)}</time> : 'never'}
+        </output>
+      )}
+    </aside>
+  );
+}

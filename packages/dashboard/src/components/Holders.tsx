@@ -1,0 +1,157 @@
+import { useEffect, useState } from 'react';
+import { api } from '../api.js';
+import { duration, localTime, plural } from '../format.js';
+import type { LeaseView } from '../types.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
+import { errorNotice, type NoticeData } from './Notice.js';
+
+const PAGE = 100;
+
+export interface HoldersProps {
+  licenseId: string;
+  feature: string;
+  canRelease: boolean;
+  /** Changes when the server reports a change, to fetch again. */
+  version: number;
+  nowMs: number;
+  onNotice: (n: NoticeData) => void;
+}
+
+/** Who holds seats of one feature of one license, with a Release button for Manage and Admin. */
+export function Holders(p: HoldersProps) {
+  const [leases, setLeases] = useState<LeaseView[] | null>(null);
+  const [shown, setShown] = useState(PAGE);
+  const [releasing, setReleasing] = useState<LeaseView | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [reload, setReload] = useState(0);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version and reload are refetch triggers
+  useEffect(() => {
+    let current = true;
+    api.get<{ leases: LeaseView[] }>(`/api/v1/leases?feature=${encodeURIComponent(p.feature)}`).then(
+      (r) => {
+        if (current) setLeases(r.leases.filter((l) => l.licenseId === p.licenseId));
+      },
+      (err) => {
+        if (current) p.onNotice(errorNotice(err, 'Loading the seat holders'));
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [p.licenseId, p.feature, p.version, reload]);
+
+  const release = async () => {
+    if (!releasing) return;
+    setBusy(true);
+    try {
+      await api.del(`/api/v1/leases/${encodeURIComponent(releasing.leaseId)}`);
+      p.onNotice({
+        kind: 'ok',
+        text: `Released the seat held by ${releasing.clientId}${releasing.host ? ` on ${releasing.host}` : ''}. The application hears so at its next heartbeat.`,
+      });
+      setReleasing(null);
+      setReload((n) => n + 1);
+    } catch (err) {
+      setReleasing(null);
+      p.onNotice(errorNotice(err, 'Release'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const headingId = `holders-${p.licenseId}-${p.feature}`;
+  return (
+    <section className="card holders" aria-labelledby={headingId}>
+      <h2 id={headingId}>
+        Who holds <span className="mono">{p.feature}</span>
+        <span className="sub"> from {p.licenseId}</span>
+      </h2>
+      {leases === null ? (
+        <p className="muted">Loading…</p>
+      ) : leases.length === 0 ? (
+        <p className="muted">No seat of this feature is in use.</p>
+      ) : (
+        <>
+          <p className="sub">
+            {plural(
+              leases.reduce((n, l) => n + l.count, 0),
+              'seat',
+            )}{' '}
+            held by {plural(leases.length, 'lease')}.
+          </p>
+          <div className="table-scroll">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Client id</th>
+                  <th scope="col">Host</th>
+                  <th scope="col">Application</th>
+                  <th scope="col">Since</th>
+                  <th scope="col" className="num">
+                    Seats
+                  </th>
+                  {p.canRelease && (
+                    <th scope="col">
+                      <span className="visually-hidden">Action</span>
+                    </th>
+                  )}
+                </tr>
+              </thead>
+              <tbody>
+                {leases.slice(0, shown).map((l) => (
+                  <tr key={l.leaseId}>
+                    <td className="mono">{l.clientId}</td>
+                    <td>{l.host ?? <span className="muted">—</span>}</td>
+                    <td>
+                      {l.app ?? <span className="muted">—</span>}
+                      {l.version && <span className="muted"> {l.version}</span>}
+                    </td>
+                    <td title={localTime(l.since)}>
+                      {localTime(l.since)} <span className="muted">({duration(p.nowMs - Date.parse(l.since))})</span>
+                    </td>
+                    <td className="num">{l.count}</td>
+                    {p.canRelease && (
+                      <td className="row-action">
+                        <button
+                          type="button"
+                          className="small"
+                          aria-label={`Release the seat held by ${l.clientId}${l.host ? ` on ${l.host}` : ''}`}
+                          onClick={() => setReleasing(l)}
+                        >
+                          Release
+                        </button>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {leases.length > shown && (
+            <button type="button" className="ghost" onClick={() => setShown((n) => n + PAGE * 10)}>
+              Show more ({leases.length - shown} not shown)
+            </button>
+          )}
+        </>
+      )}
+      <ConfirmDialog
+        open={releasing !== null}
+        title="Release this seat?"
+        confirmLabel="Release seat"
+        busy={busy}
+        onConfirm={() => void release()}
+        onCancel={() => setReleasing(null)}
+      >
+        {releasing && (
+          <p>
+            The seat held by <strong>{releasing.clientId}</strong>
+            {releasing.host && <> on {releasing.host}</>}
+            {releasing.app && <> ({releasing.app})</>} goes back to the pool. The application loses it at its next
+            heartbeat and may check out again.
+          </p>
+        )}
+      </ConfirmDialog>
+    </section>
+  );
+}

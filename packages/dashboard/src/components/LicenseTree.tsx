@@ -1,0 +1,240 @@
+import { type CSSProperties, type KeyboardEvent, type ReactNode, useEffect, useRef } from 'react';
+import { type DateState, dateState, plural, relativeDays } from '../format.js';
+import { earliest, findNode, keyEffect, seatTotals, type TreeNode } from '../tree.js';
+
+export interface LicenseTreeProps {
+  root: TreeNode;
+  expanded: ReadonlySet<string>;
+  selected: string;
+  nowMs: number;
+  onExpand: (ids: string[]) => void;
+  onCollapse: (id: string) => void;
+  onSelect: (id: string) => void;
+}
+
+/** DOM id of a tree node (ids may hold any character; keep them attribute-safe). */
+export const domIdOf = (nodeId: string) => `node-${nodeId.replace(/[^A-Za-z0-9_-]/g, (c) => `_${c.charCodeAt(0)}`)}`;
+
+/**
+ * The license tree: server, licenses, features, with seats and dates in columns. A WAI-ARIA
+ * tree (one tab stop, arrow keys move, Right/Left open and close, Home/End, `*`), where
+ * selection follows focus and drives the details below and the buttons at the side.
+ */
+export function LicenseTree(p: LicenseTreeProps) {
+  const container = useRef<HTMLDivElement>(null);
+  const hadFocus = useRef(false);
+
+  useEffect(() => {
+    if (!hadFocus.current) return;
+    document.getElementById(domIdOf(p.selected))?.focus();
+  }, [p.selected]);
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      const node = findNode(p.root, p.selected);
+      if (node && node.children.length > 0) {
+        if (p.expanded.has(node.id)) p.onCollapse(node.id);
+        else p.onExpand([node.id]);
+      }
+      return;
+    }
+    const effect = keyEffect(e.key, p.root, p.expanded, p.selected);
+    if (!effect) return;
+    e.preventDefault();
+    hadFocus.current = true;
+    if (effect.expand) p.onExpand(effect.expand);
+    if (effect.collapse) p.onCollapse(effect.collapse);
+    if (effect.focus) p.onSelect(effect.focus);
+  };
+
+  const render = (node: TreeNode, level: number, pos: number, size: number): ReactNode => {
+    const isParent = node.children.length > 0;
+    const open = isParent && p.expanded.has(node.id);
+    const selected = node.id === p.selected;
+    return (
+      // biome-ignore lint/a11y/useKeyWithClickEvents: the tree's onKeyDown (on role=tree) handles every key for its items
+      <div
+        key={node.id}
+        id={domIdOf(node.id)}
+        role="treeitem"
+        aria-level={level}
+        aria-setsize={size}
+        aria-posinset={pos}
+        aria-expanded={isParent ? open : undefined}
+        aria-selected={selected}
+        aria-label={labelOf(node, p.nowMs)}
+        tabIndex={selected ? 0 : -1}
+        className={`tree-item kind-${node.kind}${selected ? ' is-selected' : ''}`}
+        data-node={node.id}
+        onFocus={(e) => {
+          if (e.target === e.currentTarget) hadFocus.current = true;
+        }}
+        // Keyboard: the tree's onKeyDown. A click selects the innermost item only.
+        onClick={(e) => {
+          e.stopPropagation();
+          hadFocus.current = true;
+          p.onSelect(node.id);
+        }}
+        onDoubleClick={(e) => {
+          e.stopPropagation();
+          if (!isParent) return;
+          if (open) p.onCollapse(node.id);
+          else p.onExpand([node.id]);
+        }}
+      >
+        <div className="tree-row" style={{ '--level': level - 1 } as CSSProperties}>
+          <span className="tree-name">
+            {isParent ? (
+              <span
+                className={`twisty${open ? ' open' : ''}`}
+                aria-hidden="true"
+                onClick={(e) => {
+                  e.stopPropagation();
+                  hadFocus.current = true;
+                  p.onSelect(node.id);
+                  if (open) p.onCollapse(node.id);
+                  else p.onExpand([node.id]);
+                }}
+              />
+            ) : (
+              <span className="twisty leaf" aria-hidden="true" />
+            )}
+            <NodeName node={node} />
+          </span>
+          <Columns node={node} nowMs={p.nowMs} />
+        </div>
+        {open && (
+          // biome-ignore lint/a11y/useSemanticElements: a WAI-ARIA tree groups its child items with role=group
+          <div role="group">{node.children.map((c, i) => render(c, level + 1, i + 1, node.children.length))}</div>
+        )}
+      </div>
+    );
+  };
+
+  return (
+    <div className="tree-wrap">
+      <div className="tree-head" aria-hidden="true">
+        <span>Server, license, feature</span>
+        <span className="num">Seats</span>
+        <span className="num">In use</span>
+        <span className="num">Available</span>
+        <span>Expires</span>
+        <span>Maintenance until</span>
+      </div>
+      <div
+        role="tree"
+        aria-label="Licenses installed on this server"
+        ref={container}
+        onKeyDown={onKeyDown}
+        tabIndex={-1}
+      >
+        {render(p.root, 1, 1, 1)}
+      </div>
+    </div>
+  );
+}
+
+function NodeName({ node }: { node: TreeNode }) {
+  if (node.kind === 'server') {
+    const s = node.tree.server;
+    return (
+      <span className="node-label">
+        <span className="node-title">License server {s.hostName}</span>
+        <span className="meta mono">{s.serverId}</span>
+        <span className="meta">{plural(node.tree.licenses.length, 'license')}</span>
+      </span>
+    );
+  }
+  if (node.kind === 'license') {
+    const l = node.license;
+    return (
+      <span className="node-label">
+        <span className="node-title mono">{l.licenseId}</span>
+        <span className="chip">{l.mode}</span>
+        <span className="meta">rev {l.revision}</span>
+        <span className="meta">issued {l.issuedAt.slice(0, 10)}</span>
+        <span className="meta">{l.customer}</span>
+      </span>
+    );
+  }
+  return (
+    <span className="node-label">
+      <span className="node-title">{node.feature.name}</span>
+      {node.feature.expired && <span className="chip chip-bad">expired</span>}
+    </span>
+  );
+}
+
+function Columns({ node, nowMs }: { node: TreeNode; nowMs: number }) {
+  const features =
+    node.kind === 'server'
+      ? node.tree.licenses.flatMap((l) => l.features)
+      : node.kind === 'license'
+        ? node.license.features
+        : [node.feature];
+  const t = seatTotals(features);
+  const id = node.kind === 'feature' ? `${node.license.licenseId}:${node.feature.name}` : node.id;
+  const expires = earliest(features.map((f) => f.expires));
+  const maintenance = earliest(features.map((f) => f.maintenanceUntil));
+  const full = t.count > 0 && t.available === 0;
+  return (
+    <>
+      <span className="num">{t.count}</span>
+      <span className={`num inuse${t.inUse > 0 ? ' busy' : ''}`} data-inuse={id}>
+        {t.inUse}
+      </span>
+      <span className={`num${full ? ' full' : ''}`} data-available={id}>
+        {t.available}
+      </span>
+      <DateCell date={expires} nowMs={nowMs} none="never" what="expiry" />
+      <DateCell date={maintenance} nowMs={nowMs} none="—" what="maintenance" />
+    </>
+  );
+}
+
+function DateCell({ date, nowMs, none, what }: { date: string | null; nowMs: number; none: string; what: string }) {
+  const state: DateState = dateState(date, nowMs);
+  if (date === null) return <span className="date muted">{none}</span>;
+  return (
+    <span className={`date date-${state}`} data-date-state={state} data-date-kind={what}>
+      {date}
+      {state !== 'ok' && (
+        <span className="date-note">
+          {state === 'past' ? (what === 'expiry' ? 'expired' : 'ended') : relativeDays(date, nowMs)}
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** What a screen reader says for a node: the row in words. */
+export function labelOf(node: TreeNode, nowMs: number): string {
+  const features =
+    node.kind === 'server'
+      ? node.tree.licenses.flatMap((l) => l.features)
+      : node.kind === 'license'
+        ? node.license.features
+        : [node.feature];
+  const t = seatTotals(features);
+  const seats = `${plural(t.count, 'seat')}, ${t.inUse} in use, ${t.available} available`;
+  const dates = (() => {
+    const exp = earliest(features.map((f) => f.expires));
+    const mnt = earliest(features.map((f) => f.maintenanceUntil));
+    const say = (d: string | null, what: string) => {
+      if (d === null) return '';
+      const s = dateState(d, nowMs);
+      return `, ${what} ${d}${s === 'soon' ? ` (${relativeDays(d, nowMs)})` : s === 'past' ? ' (passed)' : ''}`;
+    };
+    return `${say(exp, 'expires')}${say(mnt, 'maintenance until')}`;
+  })();
+  if (node.kind === 'server') {
+    return `License server ${node.tree.server.hostName}, ${plural(node.tree.licenses.length, 'license')}: ${seats}`;
+  }
+  if (node.kind === 'license') {
+    const l = node.license;
+    return `License ${l.licenseId}, ${l.mode}, revision ${l.revision}, issued ${l.issuedAt.slice(0, 10)}: ${seats}${dates}`;
+  }
+  return `Feature ${node.feature.name}: ${seats}${dates}`;
+}

@@ -1,0 +1,133 @@
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { api } from '../api.js';
+import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
+import { localTime } from '../format.js';
+import type { Role, UserView } from '../types.js';
+
+const ROLE_TEXT: Record<Role, string> = {
+  view: 'View: sees licenses, usage and who holds seats',
+  manage: 'Manage: also installs, renews and uninstalls licenses, and releases seats',
+  admin: 'Admin: also manages users and reads the audit log',
+};
+
+export function UsersPage() {
+  const [users, setUsers] = useState<UserView[] | null>(null);
+  const [notice, setNotice] = useState<NoticeData | null>(null);
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [role, setRole] = useState<Role>('view');
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(async () => {
+    try {
+      setUsers((await api.get<{ users: UserView[] }>('/api/v1/users')).users);
+    } catch (err) {
+      setNotice(errorNotice(err, 'Loading users'));
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      await api.post('/api/v1/users', { username, password, role });
+      setNotice({
+        kind: 'ok',
+        text: `Added ${username} with the ${role} role. Give them the password; they choose their own at first sign-in.`,
+      });
+      setUsername('');
+      setPassword('');
+      setRole('view');
+      await load();
+    } catch (err) {
+      setNotice(errorNotice(err, 'Add user'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <div>
+          <h1>Users</h1>
+          <p className="sub">Who may sign in to this Dashboard, and what each role may do.</p>
+        </div>
+      </div>
+      <Notice notice={notice} onClose={() => setNotice(null)} />
+      <div className="two-col">
+        <section className="card" aria-labelledby="users-title">
+          <h2 id="users-title">Users</h2>
+          {users === null ? (
+            <p className="muted">Loading…</p>
+          ) : (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">User</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Password</th>
+                  <th scope="col">Added</th>
+                </tr>
+              </thead>
+              <tbody>
+                {users.map((u) => (
+                  <tr key={u.username}>
+                    <td>{u.username}</td>
+                    <td>
+                      <span className={`role role-${u.role}`}>{u.role}</span>
+                    </td>
+                    <td>{u.mustChange ? <span className="chip chip-warn">must change</span> : 'set'}</td>
+                    <td>{localTime(u.createdAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+        <form className="card" onSubmit={add} aria-labelledby="add-user-title">
+          <h2 id="add-user-title">Add a user</h2>
+          <label className="field">
+            <span>User name</span>
+            <input
+              name="newUsername"
+              required
+              pattern="[a-z][a-z0-9._\-]{1,31}"
+              title="2–32 characters: a-z first, then a-z 0-9 . _ -"
+              autoComplete="off"
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+            />
+          </label>
+          <label className="field">
+            <span>Initial password</span>
+            <input
+              name="newUserPassword"
+              type="password"
+              required
+              minLength={12}
+              autoComplete="new-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          </label>
+          <fieldset className="field roles">
+            <legend>Role</legend>
+            {(['view', 'manage', 'admin'] as const).map((r) => (
+              <label key={r} className="radio">
+                <input type="radio" name="role" value={r} checked={role === r} onChange={() => setRole(r)} />
+                <span>{ROLE_TEXT[r]}</span>
+              </label>
+            ))}
+          </fieldset>
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? 'Adding…' : 'Add user'}
+          </button>
+        </form>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,124 @@
+/**
+ * The license tree as data, and its keyboard behaviour (WAI-ARIA APG tree view pattern):
+ * pure, so it is tested without a browser and the component only renders.
+ */
+import type { FeatureView, LicenseTree, LicenseView } from './types.js';
+
+export type TreeNode =
+  | { kind: 'server'; id: string; parentId: null; children: TreeNode[]; tree: LicenseTree }
+  | { kind: 'license'; id: string; parentId: string; children: TreeNode[]; license: LicenseView }
+  | { kind: 'feature'; id: string; parentId: string; children: TreeNode[]; license: LicenseView; feature: FeatureView };
+
+export const SERVER_NODE = 'server';
+export const licenseNodeId = (licenseId: string) => `lic:${licenseId}`;
+export const featureNodeId = (licenseId: string, feature: string) => `feat:${licenseId}:${feature}`;
+
+export function buildTree(tree: LicenseTree): TreeNode {
+  const root: TreeNode = { kind: 'server', id: SERVER_NODE, parentId: null, children: [], tree };
+  for (const license of tree.licenses) {
+    const id = licenseNodeId(license.licenseId);
+    root.children.push({
+      kind: 'license',
+      id,
+      parentId: SERVER_NODE,
+      license,
+      children: license.features.map((feature) => ({
+        kind: 'feature' as const,
+        id: featureNodeId(license.licenseId, feature.name),
+        parentId: id,
+        license,
+        feature,
+        children: [],
+      })),
+    });
+  }
+  return root;
+}
+
+/** Nodes a reader sees, top to bottom, with their depth (1 = the server). */
+export function visibleNodes(root: TreeNode, expanded: ReadonlySet<string>): { node: TreeNode; level: number }[] {
+  const out: { node: TreeNode; level: number }[] = [];
+  const walk = (n: TreeNode, level: number) => {
+    out.push({ node: n, level });
+    if (n.children.length > 0 && expanded.has(n.id)) for (const c of n.children) walk(c, level + 1);
+  };
+  walk(root, 1);
+  return out;
+}
+
+export function findNode(root: TreeNode, id: string): TreeNode | undefined {
+  if (root.id === id) return root;
+  for (const c of root.children) {
+    const hit = findNode(c, id);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** What a key press does: move focus, expand or collapse nodes, or nothing. */
+export interface KeyEffect {
+  focus?: string;
+  expand?: string[];
+  collapse?: string;
+}
+
+/**
+ * Down/Up: next/previous visible node. Right: open a closed node, else go to its first child.
+ * Left: close an open node, else go to its parent. Home/End: first/last visible node.
+ * `*`: open every sibling of the focused node.
+ */
+export function keyEffect(
+  key: string,
+  root: TreeNode,
+  expanded: ReadonlySet<string>,
+  focusId: string,
+): KeyEffect | null {
+  const visible = visibleNodes(root, expanded);
+  const i = visible.findIndex((v) => v.node.id === focusId);
+  if (i < 0) return visible[0] ? { focus: visible[0].node.id } : null;
+  const node = visible[i]!.node;
+  const isOpen = node.children.length > 0 && expanded.has(node.id);
+  switch (key) {
+    case 'ArrowDown':
+      return i + 1 < visible.length ? { focus: visible[i + 1]!.node.id } : null;
+    case 'ArrowUp':
+      return i > 0 ? { focus: visible[i - 1]!.node.id } : null;
+    case 'ArrowRight':
+      if (node.children.length === 0) return null;
+      return isOpen ? { focus: node.children[0]!.id } : { expand: [node.id] };
+    case 'ArrowLeft':
+      if (isOpen) return { collapse: node.id };
+      return node.parentId ? { focus: node.parentId } : null;
+    case 'Home':
+      return { focus: visible[0]!.node.id };
+    case 'End':
+      return { focus: visible[visible.length - 1]!.node.id };
+    case '*': {
+      const parent = node.parentId ? findNode(root, node.parentId) : undefined;
+      const siblings = parent ? parent.children : [root];
+      return { expand: siblings.filter((s) => s.children.length > 0).map((s) => s.id) };
+    }
+    default:
+      return null;
+  }
+}
+
+/** Seats of a license or the server, summed over features. */
+export function seatTotals(features: FeatureView[]): { count: number; inUse: number; available: number } {
+  let count = 0;
+  let inUse = 0;
+  let available = 0;
+  for (const f of features) {
+    count += f.count;
+    inUse += f.inUse;
+    available += f.available;
+  }
+  return { count, inUse, available };
+}
+
+/** The earliest of some dates (null when none). */
+export function earliest(dates: (string | null)[]): string | null {
+  let best: string | null = null;
+  for (const d of dates) if (d !== null && (best === null || d < best)) best = d;
+  return best;
+}

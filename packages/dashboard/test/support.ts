@@ -1,0 +1,169 @@
+/**
+ * For the Dashboard's browser tests and benchmark: a real License Server in a temp dir (with
+ * a test vendor key it trusts), Chromium driven by playwright-core, and screenshots.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSigningKey, issueLicense, publicKeyToPem } from '@tessera/core';
+import { type LicenseServerOptions, LOCAL_CLI_ACTOR, type RunningServer, startLicenseServer } from '@tessera/server';
+import pino from 'pino';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
+export const DASHBOARD_DIST = new URL('../dist/', import.meta.url).pathname;
+export const SCREENSHOTS = join(REPO_ROOT, '.artifacts', 'screenshots');
+export const CHROMIUM = '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** Debian's Chromium; a missing browser fails the test (it is installed by CI), never skips it. */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: run apt-get install -y chromium (the browser tests need it)`,
+    );
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** The built Dashboard; the tests run against what ships. */
+export function assertDashboardBuilt(): void {
+  if (!existsSync(join(DASHBOARD_DIST, 'index.html'))) {
+    throw new Error(`the Dashboard is not built (${DASHBOARD_DIST}index.html is missing): run npm run build first`);
+  }
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+export const TEST_FACTORS = {
+  machineId: 'machine-1',
+  macs: '02:00:00:00:00:01',
+  cpu: 'test cpu x4',
+  hostname: 'lic-host',
+};
+
+export interface DashboardServer {
+  root: string;
+  dataDir: string;
+  server: RunningServer;
+  adminUrl: string;
+  clientUrl: string;
+  token: string;
+  initialPassword: string;
+  serverIdFile: string;
+  /** A license for this server, signed by the test vendor key. */
+  issue(
+    features: { name: string; count: number }[],
+    o?: {
+      licenseId?: string;
+      revision?: number;
+      maintenanceUntil?: string | null;
+      expires?: string | null;
+      customer?: string;
+    },
+  ): Promise<string>;
+  /** A license signed by this test's vendor key for another server's Server ID file. */
+  issueFor(serverIdFile: string, features: { name: string; count: number }[]): Promise<string>;
+  /** Writes a file into the test's temp dir and returns its path (for uploads). */
+  file(name: string, text: string): string;
+  /** The admin API with the CLI token, for checking the server's state behind the page. */
+  adminApi<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  stop(): Promise<void>;
+}
+
+export async function startDashboardServer(o: Partial<LicenseServerOptions> = {}): Promise<DashboardServer> {
+  assertDashboardBuilt();
+  const root = mkdtempSync(join(tmpdir(), 'tessera-dashboard-'));
+  const vendor = generateSigningKey();
+  const vendorPub = join(root, 'vendor.pub');
+  writeFileSync(vendorPub, publicKeyToPem(vendor.publicKey));
+  const dataDir = join(root, 'data');
+  const server = await startLicenseServer({
+    dataDir,
+    vendorKeyFiles: [vendorPub],
+    clientListen: '127.0.0.1:0',
+    adminListen: '127.0.0.1:0',
+    readFactors: () => TEST_FACTORS,
+    hostName: 'lic-host',
+    logger: pino({ level: 'silent' }),
+    dashboardDir: DASHBOARD_DIST,
+    ...o,
+  });
+  const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+  const initialPassword = readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').trim();
+  const serverIdFile = await server.core.licenses.makeServerIdFile(LOCAL_CLI_ACTOR);
+  return {
+    root,
+    dataDir,
+    server,
+    adminUrl: server.adminUrl,
+    clientUrl: server.clientUrl,
+    token,
+    initialPassword,
+    serverIdFile,
+    async issue(features, io = {}) {
+      const { file } = await issueLicense({
+        serverIdFile,
+        vendorKey: vendor.privateKey,
+        customer: io.customer ?? 'Example Corp',
+        features,
+        nowMs: Date.now(),
+        ...(io.licenseId ? { licenseId: io.licenseId } : {}),
+        ...(io.revision ? { revision: io.revision } : {}),
+        maintenanceUntil: io.maintenanceUntil ?? null,
+        expires: io.expires ?? null,
+      });
+      return file;
+    },
+    async issueFor(otherServerIdFile, features) {
+      const { file } = await issueLicense({
+        serverIdFile: otherServerIdFile,
+        vendorKey: vendor.privateKey,
+        customer: 'Example Corp',
+        features,
+        nowMs: Date.now(),
+      });
+      return file;
+    },
+    file(name, text) {
+      const path = join(root, name);
+      writeFileSync(path, text);
+      return path;
+    },
+    async adminApi(method, path, body) {
+      const res = await fetch(`${server.adminUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as never };
+    },
+    async stop() {
+      await server.stop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A date `days` from today, `YYYY-MM-DD` (UTC). */
+export function daysFromNow(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
