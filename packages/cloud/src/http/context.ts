@@ -13,4 +13,6 @@ export interface CloudHttpContext extends CloudServices {
   info: () => Promise<Record<string, unknown>>;
   /** The vendor public key (PEM) that License Servers must trust. */
   vendorPublicKeyPem: string;
+  /** Called after a user changed its password (the runtime removes `initial-admin-password`). */
+  afterPasswordChange?: (username: string) => void;
 }

@@ -9,7 +9,7 @@ import { type Clock, LEASE_POLICY, PRODUCT_VERSION, systemClock, TesseraError } 
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AuditLog } from '../domain/audit.js';
-import { AuthService } from '../domain/auth-service.js';
+import { AuthService, INITIAL_ADMIN_USER } from '../domain/auth-service.js';
 import { PoolIds } from '../domain/context.js';
 import { SEAT_POLICY } from '../domain/policy.js';
 import { type CloudServices, createServices } from '../domain/services.js';
@@ -220,6 +220,9 @@ export async function startCloud(o: CloudOptions): Promise<RunningCloud> {
         nodeId,
         secureCookies: https !== undefined,
         vendorPublicKeyPem: signer.publicKeyPem,
+        afterPasswordChange: (username) => {
+          if (username === INITIAL_ADMIN_USER) removeFile(initialPasswordPath);
+        },
         info: async () => ({
           nodeId,
           version: PRODUCT_VERSION,

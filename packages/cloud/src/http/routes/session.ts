@@ -119,6 +119,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: CloudHttpContex
     async (request, reply) => {
       const actor = actorOf(request);
       await ctx.auth.changePassword(actor.username ?? '', request.body.current, request.body.next);
+      ctx.afterPasswordChange?.(actor.username ?? '');
       const session = sessionOf(request);
       if (session) await ctx.sessions.endOtherSessions(session);
       return reply.code(204).send();
