@@ -67,6 +67,21 @@ export class Failover {
   }
 
   /**
+   * The other configured servers, in failover order, that serve pool `poolId` (known from
+   * earlier answers, or learned now from their `GET /v1/features`). Servers of one pool
+   * share their leases (Cloud nodes on one database), so any of them can keep one alive.
+   */
+  async peersInPool(server: ServerAddress, poolId: string): Promise<ServerAddress[]> {
+    const peers: ServerAddress[] = [];
+    for (const s of this.servers) {
+      if (s.url === server.url) continue;
+      const pool = await this.poolOf(s);
+      if ('poolId' in pool && pool.poolId === poolId) peers.push(s);
+    }
+    return peers;
+  }
+
+  /**
    * `GET /v1/features`, failing over like a checkout on transport errors and 5xx.
    * @throws LicenseClientError with the server's code for a 4xx, or `UNAVAILABLE`.
    */

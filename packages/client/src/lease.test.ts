@@ -127,6 +127,40 @@ describe('re-checkout', () => {
   });
 });
 
+describe('heartbeat failover within a pool', () => {
+  test('a heartbeat its server cannot answer moves to a server of the same pool that holds the lease', async () => {
+    const a = await fleet.start({ ...FAST, poolId: 'cloud' });
+    const b = await fleet.start({ ...FAST, poolId: 'cloud' });
+    const r = await clients.make([a, b]).checkout('asr.engine');
+    assert.ok(r.ok);
+    const { leaseId } = r.lease;
+    // Cloud nodes on one database: the other node knows every lease of the pool.
+    b.leases.set(leaseId, a.leases.get(leaseId)!);
+    const renewed: unknown[] = [];
+    r.lease.on('renewed', (e) => renewed.push(e));
+    await a.stop();
+    await b.waitFor((q) => q.route === 'heartbeat' && q.leaseId === leaseId && b.recorded('heartbeat').length >= 2);
+    assert.equal(r.lease.server, b.url);
+    assert.equal(r.lease.leaseId, leaseId, 'the same lease, not a new checkout');
+    assert.ok(r.lease.held);
+    assert.deepEqual(renewed, []);
+    assert.equal(b.recorded('checkout').length, 0);
+    await r.lease.release();
+    assert.equal(b.recorded('release')[0]?.leaseId, leaseId, 'released where it is kept now');
+  });
+
+  test('servers of other pools are not asked to keep a lease', async () => {
+    const a = await fleet.start({ ...FAST, poolId: 'pool-a' });
+    const b = await fleet.start({ ...FAST, poolId: 'pool-b' });
+    const r = await clients.make([a, b]).checkout('asr.engine');
+    assert.ok(r.ok);
+    a.always('heartbeat', { status: 503, code: 'UNAVAILABLE' });
+    await a.waitFor(() => a.recorded('heartbeat').length >= 3);
+    assert.equal(b.recorded('heartbeat').length, 0);
+    assert.equal(r.lease.server, a.url);
+  });
+});
+
 describe('release', () => {
   test('release sends DELETE and stops heartbeats', async () => {
     const a = await fleet.start(FAST);

@@ -179,6 +179,15 @@ export class Seat {
       return;
     }
 
+    // Its server cannot answer, but another server of the same pool (a Cloud node on the same
+    // database) holds the same lease: keep it alive there and stay there. A peer that does not
+    // know the lease changes nothing; the rules below still apply.
+    if (await this.heartbeatPeer(leaseId, server, sentAt)) {
+      this.schedule();
+      return;
+    }
+    if (this.isEnded()) return;
+
     // Transport error, 5xx or an unexpected answer: the lease may well still be held, so keep
     // heartbeating until its deadline; only after that is it surely gone from that server.
     const why = out.kind === 'failed' ? out.why : `HTTP ${out.status} ${serverError(out.status, out.body).code}`;
@@ -194,6 +203,32 @@ export class Seat {
       await this.recover('UNREACHABLE');
     }
     this.schedule();
+  }
+
+  /** Read through a method so that checks after an `await` are not narrowed away by the compiler. */
+  private isEnded(): boolean {
+    return this.state === 'ended';
+  }
+
+  /** Heartbeats the lease on another server of its pool; true (and moved there) if one extended it. */
+  private async heartbeatPeer(leaseId: string, failed: ServerAddress, sentAt: number): Promise<boolean> {
+    for (const peer of await this.ctx.failover.peersInPool(failed, this.info.poolId)) {
+      if (this.isEnded()) return false;
+      const out = await this.ctx.transport.request(peer, 'POST', PATHS.heartbeat(leaseId), {});
+      if (this.isEnded() || out.kind !== 'response' || out.status < 200 || out.status >= 300) continue;
+      const expiresAt = (out.body as { expiresAt?: unknown } | undefined)?.expiresAt;
+      if (typeof expiresAt === 'string') this.info.expiresAt = expiresAt;
+      this.deadline = sentAt + this.leaseMs;
+      this.address = peer;
+      this.info.server = peer.url;
+      this.ctx.logger?.debug?.('heartbeat moved to another server of the pool', {
+        leaseId,
+        from: failed.url,
+        to: peer.url,
+      });
+      return true;
+    }
+    return false;
   }
 
   /** The seat is gone from its server: check out the same feature and count again, anywhere. */
