@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { type ApiError, api, rememberSession, request, setSessionLostHandler } from './api.js';
+import { type ApiError, api, getOnce, rememberSession, request, setSessionLostHandler } from './api.js';
 import { navigate, usePath } from './browser.js';
 import { AccountPage } from './pages/Account.js';
 import { AuditPage } from './pages/Audit.js';
@@ -73,7 +73,7 @@ function Shell({ session, onSignOut }: { session: SessionView; onSignOut: () => 
   const path = usePath();
   const [server, setServer] = useState<ServerInfo | null>(null);
   useEffect(() => {
-    api.get<ServerInfo>('/api/v1/server').then(setServer, () => undefined);
+    getOnce<ServerInfo>('/api/v1/server').then(setServer, () => undefined);
   }, []);
   useEffect(() => {
     if (path === '/') history.replaceState(null, '', HOME);

@@ -72,3 +72,23 @@ export const api = {
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
   del: <T>(path: string) => request<T>('DELETE', path),
 };
+
+const prefetched = new Map<string, Promise<unknown>>();
+
+/**
+ * Starts a GET before the page that needs it has rendered (at start, beside the session
+ * check), so the first screen costs one round trip instead of two. Failures stay quiet: the
+ * page asks again the ordinary way.
+ */
+export function prefetch(path: string): void {
+  const p = request('GET', path, undefined, true);
+  p.catch(() => undefined);
+  prefetched.set(path, p);
+}
+
+/** The prefetched answer for `path`, once; else a fresh request. */
+export function getOnce<T>(path: string): Promise<T> {
+  const p = prefetched.get(path) as Promise<T> | undefined;
+  prefetched.delete(path);
+  return p ? p.catch(() => api.get<T>(path)) : api.get<T>(path);
+}

@@ -1,6 +1,6 @@
 import { type ChangeEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ActionId } from '../actions.js';
-import { api } from '../api.js';
+import { api, getOnce } from '../api.js';
 import { downloadText, readTextFile } from '../browser.js';
 import { type ActionState, ButtonColumn } from '../components/ButtonColumn.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
@@ -42,7 +42,7 @@ export function LicensesPage({ session, server }: { session: SessionView; server
       try {
         do {
           again.current = false;
-          latest = await api.get<Tree>('/api/v1/licenses');
+          latest = await getOnce<Tree>('/api/v1/licenses');
           setTree(latest);
           setNowMs(Date.now());
         } while (again.current);
