@@ -1,0 +1,79 @@
+import { type BenchContext, generatorProcesses, windows } from '../lib/context.js';
+import { describeCpu } from '../lib/cpu.js';
+import { makeBenchDir, openWithLicense } from '../lib/datadir.js';
+import { quietLoad } from '../lib/load.js';
+import { commitStats, describeCommits } from '../lib/metrics.js';
+import { row, type ScenarioReport } from '../lib/report.js';
+import { startLicenseServerProcess } from '../lib/servers.js';
+import { int, ms, summarize } from '../lib/stats.js';
+import { FEATURE, SEATS } from './throughput.js';
+
+export const RATE = 2_500;
+
+/**
+ * 2. Checkout latency at a fixed 2,500 checkouts/s, open loop: checkouts are sent on a fixed
+ * schedule whatever the answers (each followed by its release, so the server also does 2,500
+ * releases/s), and each checkout's latency is measured from its scheduled send time, so a
+ * stalled server shows up in full (no coordinated omission).
+ */
+export async function latency(ctx: BenchContext): Promise<ScenarioReport> {
+  const dir = makeBenchDir('latency');
+  try {
+    (await openWithLicense(dir, { feature: FEATURE, seats: SEATS })).close();
+    const server = startLicenseServerProcess({ dataDir: dir.dataDir, vendorKeyFiles: [dir.vendorPub] });
+    try {
+      const ready = await server.ready;
+      const { warmupMs, durationMs } = windows(ctx);
+      ctx.log(`latency: ${RATE} checkouts/s open loop, ${warmupMs / 1000}+${durationMs / 1000} s`);
+      const before = await commitStats(ready.adminUrl, dir.dataDir);
+      const r = await quietLoad(
+        {
+          url: ready.clientUrl,
+          mode: 'open',
+          connections: 256,
+          rate: RATE,
+          warmupMs,
+          durationMs,
+          feature: FEATURE,
+          clientPrefix: 'latency',
+        },
+        generatorProcesses(),
+        [ready.pid],
+        ctx.log,
+      );
+      const after = await commitStats(ready.adminUrl, dir.dataDir);
+      const fromScheduled = summarize(r.checkoutMs);
+      const fromSent = summarize(r.checkoutSentMs);
+      const release = summarize(r.releaseMs);
+      const answered = fromScheduled.count;
+      const notes = [
+        `latency at ${int(RATE)} checkouts/s: ${int(r.scheduled)} checkouts scheduled in the ${durationMs / 1000} s window, ${int(answered)} answered 201; ` +
+          `from scheduled send: p50 ${ms(fromScheduled.p50)} p90 ${ms(fromScheduled.p90)} p99 ${ms(fromScheduled.p99)} max ${ms(fromScheduled.max)}; ` +
+          `from actual send: p50 ${ms(fromSent.p50)} p99 ${ms(fromSent.p99)}; generator lag at worst ${ms(r.maxSendLagMs)}; ` +
+          `release p50 ${ms(release.p50)} p99 ${ms(release.p99)}; errors ${r.allErrors}; ${describeCommits(before, after)}; ${describeCpu(r.cpu, r.ops / (durationMs / 1000))}` +
+          (r.attempts > 1 ? ' (measured twice, quieter run kept)' : ''),
+        ...r.errorSamples.map((e) => `  error sample: ${e}`),
+      ];
+      const complete = answered === r.scheduled && r.allErrors === 0;
+      return {
+        notes,
+        rows: [
+          row(
+            `Checkout latency at ${int(RATE)} checkouts/s (open loop, from scheduled send), p50`,
+            ms(fromScheduled.p50),
+          ),
+          row(
+            `Checkout latency at ${int(RATE)} checkouts/s (open loop, from scheduled send), p99${complete ? '' : `; only ${answered} of ${r.scheduled} answered`}`,
+            ms(fromScheduled.p99),
+            '≤ 5 ms',
+            complete && fromScheduled.p99 <= 5,
+          ),
+        ],
+      };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    dir.remove();
+  }
+}
