@@ -149,6 +149,19 @@ describe('heartbeat failover within a pool', () => {
     assert.equal(b.recorded('release')[0]?.leaseId, leaseId, 'released where it is kept now');
   });
 
+  test('a release its server cannot take goes to a server of the same pool', async () => {
+    const a = await fleet.start({ ...FAST, poolId: 'cloud' });
+    const b = await fleet.start({ ...FAST, poolId: 'cloud' });
+    const r = await clients.make([a, b]).checkout('asr.engine');
+    assert.ok(r.ok);
+    const { leaseId } = r.lease;
+    b.leases.set(leaseId, a.leases.get(leaseId)!);
+    a.always('release', { status: 503, code: 'UNAVAILABLE' });
+    await r.lease.release();
+    assert.equal(b.recorded('release')[0]?.leaseId, leaseId);
+    assert.equal(b.leases.has(leaseId), false);
+  });
+
   test('servers of other pools are not asked to keep a lease', async () => {
     const a = await fleet.start({ ...FAST, poolId: 'pool-a' });
     const b = await fleet.start({ ...FAST, poolId: 'pool-b' });

@@ -298,7 +298,17 @@ export class Seat {
       await this.running;
       if (this.serverHolds) {
         const { leaseId } = this.info;
-        const out = await this.ctx.transport.request(this.address, 'DELETE', PATHS.lease(leaseId));
+        let out = await this.ctx.transport.request(this.address, 'DELETE', PATHS.lease(leaseId));
+        if (out.kind === 'failed' || out.status >= 500) {
+          // Its server is down: a server of the same pool holds the same lease and can free it.
+          for (const peer of await this.ctx.failover.peersInPool(this.address, this.info.poolId)) {
+            const again = await this.ctx.transport.request(peer, 'DELETE', PATHS.lease(leaseId));
+            if (again.kind === 'response' && again.status < 300) {
+              out = again;
+              break;
+            }
+          }
+        }
         if (out.kind === 'failed' || out.status >= 300) {
           const why = out.kind === 'failed' ? out.why : `HTTP ${out.status}`;
           this.ctx.logger?.warn?.(`release of lease ${leaseId} on ${this.address.url} failed: ${why}`, { leaseId });
