@@ -8,7 +8,7 @@ import { type Command, Option } from 'commander';
 import { withAdminTarget } from '../admin-target.js';
 import { PUBLIC_FILE_MODE, writeNewFile } from '../files.js';
 import { createServerLogger, LOG_LEVELS, type LogLevel } from '../logger.js';
-import { note, Output, UsageError } from '../output.js';
+import { CliError, note, Output, UsageError } from '../output.js';
 import { untilStopSignal } from '../signals.js';
 import { collect, examples, integer, jsonOption, type TargetFlags, targetOf, targetOptions } from './common.js';
 
@@ -80,7 +80,13 @@ export function registerServerCommands(program: Command): void {
     // Listening from the start: a signal during startup stops the server once it is up.
     const stopSignal = untilStopSignal();
     const { startLicenseServer } = await import('@tessera/server');
-    const running = await startLicenseServer(options);
+    const running = await startLicenseServer(options).catch((err: NodeJS.ErrnoException & { port?: number }) => {
+      if (err.code !== 'EADDRINUSE') throw err;
+      throw new CliError(
+        `port ${err.port ?? '?'} is in use by another process; pick another with --client-listen or --admin-listen` +
+          ' (port 0 takes any free one)',
+      );
+    });
     const dataDir = running.core.dataDir;
     const lines = [
       `Tessera License Server ${PRODUCT_VERSION} (${flags.mode} mode) is running`,
