@@ -320,7 +320,7 @@ export class CoreAdminTarget implements AdminTarget {
 
 /** Opens DIR under its lock, with a quiet logger (stdout belongs to the command's result). */
 async function openDataDir(dataDir: string, o: TargetOptions, whyNotRunning: string | undefined): Promise<AdminTarget> {
-  const { openServerCore, LOCAL_CLI_ACTOR } = await import('@tessera/server');
+  const { openServerCore, LOCAL_CLI_ACTOR, DATA_FILES } = await import('@tessera/server');
   let core: ServerCore;
   try {
     core = await openServerCore({
@@ -338,7 +338,7 @@ async function openDataDir(dataDir: string, o: TargetOptions, whyNotRunning: str
   if (core.initialPasswordWritten) {
     note(
       `tessera: initialized License Server data directory ${dataDir} (server id ${core.identity.serverId}; ` +
-        `the password of user admin is in ${join(dataDir, 'initial-admin-password')})`,
+        `the password of user admin is in ${join(dataDir, DATA_FILES.initialPassword)})`,
     );
   }
   return new CoreAdminTarget(core, LOCAL_CLI_ACTOR, () => core.close(), explainDirect);

@@ -79,7 +79,7 @@ export function registerServerCommands(program: Command): void {
     const options = startOptions(flags);
     // Listening from the start: a signal during startup stops the server once it is up.
     const stopSignal = untilStopSignal();
-    const { startLicenseServer } = await import('@tessera/server');
+    const { startLicenseServer, DATA_FILES } = await import('@tessera/server');
     const running = await startLicenseServer(options).catch((err: NodeJS.ErrnoException & { port?: number }) => {
       if (err.code !== 'EADDRINUSE') throw err;
       throw new CliError(
@@ -92,12 +92,12 @@ export function registerServerCommands(program: Command): void {
       `Tessera License Server ${PRODUCT_VERSION} (${flags.mode} mode) is running`,
       `  server id   ${running.core.identity.serverId}`,
       `  client API  ${running.clientUrl}${listenNote(flags.clientListen, running.clientUrl)}`,
-      `  admin API   ${running.adminUrl}  (Dashboard in a browser; CLI token in ${join(dataDir, 'admin.token')})`,
+      `  admin API   ${running.adminUrl}  (Dashboard in a browser; CLI token in ${join(dataDir, DATA_FILES.adminToken)})`,
       `  data        ${dataDir}`,
     ];
     if (running.core.initialPasswordWritten) {
       lines.push(
-        `  first start: user admin, password in ${join(dataDir, 'initial-admin-password')} (to be changed at first sign-in)`,
+        `  first start: user admin, password in ${join(dataDir, DATA_FILES.initialPassword)} (to be changed at first sign-in)`,
       );
     }
     lines.push(`Stop with Ctrl-C or \`kill ${process.pid}\`.`);
