@@ -85,7 +85,8 @@ export interface ServerCore {
 
 export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> {
   const dataDir = prepareDataDir(o.dataDir);
-  const logger = o.logger ?? pino({ level: 'info' });
+  // Logs go to stderr by default: stdout belongs to the caller (a CLI printing --json, say).
+  const logger = o.logger ?? pino({ level: 'info' }, pino.destination(2));
   const lock = DataDirLock.acquire(dataDir, o.lockHolder ?? 'a Tessera process');
   try {
     const clock = o.clock ?? systemClock;
@@ -243,7 +244,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
       `the admin listener on ${adminAt.host} is not loopback, so it needs TLS (--admin-tls-cert and --admin-tls-key)`,
     );
   }
-  const core = await openServerCore({ ...o, lockHolder: o.lockHolder ?? `tessera server (pid ${process.pid})` });
+  const core = await openServerCore({ ...o, lockHolder: o.lockHolder ?? 'tessera server' });
   const nonce = randomBytes(16).toString('base64url');
   const metrics = new ServerMetrics(core.engine);
   const usage = new UsageMeter({
