@@ -10,7 +10,14 @@ import { after, before, describe, test } from 'node:test';
 import { LicenseClient, parseServerAddress } from '@tessera/client';
 import { verifyServerId } from '@tessera/core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { type DashboardServer, daysFromNow, launchBrowser, screenshot, startDashboardServer } from './support.js';
+import {
+  type DashboardServer,
+  daysFromNow,
+  launchBrowser,
+  screenshot,
+  seedUsageHistory,
+  startDashboardServer,
+} from './support.js';
 
 const NEW_PASSWORD = 'a long and private passphrase';
 
@@ -317,10 +324,19 @@ describe('the Dashboard in a browser', () => {
     const b = await client.checkout('asr');
     const c = await client.checkout('asr');
     assert.ok(a.ok && b.ok && !c.ok);
+    seedUsageHistory(s);
     await page.goto(`${s.adminUrl}/usage`);
     const card = page.getByRole('region', { name: 'asr' });
     await card.waitFor();
-    assert.match((await card.textContent()) ?? '', /denials\s*1/i);
+    // The running hour (the last bar) holds this test's denial; the made-up week comes before it.
+    assert.match(
+      (await card.locator('circle.denial').last().textContent()) ?? '',
+      /: 1 request refused for lack of seats/,
+    );
+    assert.match(
+      (await card.locator('rect.bar').last().textContent()) ?? '',
+      /UTC: peak [23] of 2, \d+ checkouts, 1 denials/,
+    );
     assert.ok((await card.locator('rect.bar').count()) >= 1);
     await screenshot(page, '07-usage');
   });
@@ -337,6 +353,44 @@ describe('the Dashboard in a browser', () => {
     await page.getByText('Added operator with the manage role').waitFor();
     await page.getByRole('cell', { name: 'operator' }).waitFor();
     await screenshot(page, '09-users');
+  });
+
+  test('a View user sees the tree and holders, and the buttons that change things say why they are off', async () => {
+    await s.adminApi('POST', '/api/v1/users', { username: 'viewer', password: 'viewer password 1', role: 'view' });
+    const other = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+    try {
+      const v = await other.newPage();
+      await v.goto(s.adminUrl);
+      await v.getByLabel('User name').fill('viewer');
+      await v.getByLabel('Password').fill('viewer password 1');
+      await v.getByRole('button', { name: 'Sign in' }).click();
+      await v.getByLabel('Initial password').fill('viewer password 1');
+      await v.getByLabel('New password', { exact: true }).fill('viewer password 2');
+      await v.getByLabel('New password again').fill('viewer password 2');
+      await v.getByRole('button', { name: 'Change password' }).click();
+      await v.getByRole('tree').waitFor();
+      const install = v.getByRole('button', { name: 'Install License', exact: true });
+      assert.equal(await install.getAttribute('aria-disabled'), 'true');
+      const described = (await install.getAttribute('aria-describedby')) ?? '';
+      assert.match((await v.locator(`#${described}`).textContent()) ?? '', /need the Manage role/);
+      let chooser = false;
+      v.on('filechooser', () => {
+        chooser = true;
+      });
+      await install.click({ force: true });
+      await v.waitForTimeout(200);
+      assert.equal(chooser, false, 'a disabled button does nothing');
+      assert.equal(await v.getByRole('link', { name: 'Audit log' }).count(), 0, 'no Admin pages in the navigation');
+      const asr = (await s.adminApi<{ licenses: { licenseId: string }[] }>('GET', '/api/v1/licenses')).body
+        .licenses[0]!;
+      await v.locator(`[data-node="feat:${asr.licenseId}:asr"] > .tree-row`).click();
+      const holders = v.getByRole('region', { name: /Who holds asr/ });
+      await holders.getByRole('cell', { name: 'build-agent-7' }).first().waitFor();
+      assert.equal(await holders.getByRole('button', { name: /Release/ }).count(), 0, 'View cannot release seats');
+      await screenshot(v, '10-view-role');
+    } finally {
+      await other.close();
+    }
   });
 
   test('sign-out ends the session', async () => {

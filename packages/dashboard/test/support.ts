@@ -167,3 +167,38 @@ export async function startDashboardServer(o: Partial<LicenseServerOptions> = {}
 export function daysFromNow(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }
+
+/**
+ * A week of made-up usage hours (working-hours peaks, a few denials), written as the meter
+ * writes them, so the usage page has something to show. Hours already metered are kept.
+ */
+export function seedUsageHistory(
+  s: DashboardServer,
+  features: { name: string; seats: number }[] = [{ name: 'asr', seats: 2 }],
+): void {
+  const db = s.server.core.store.db;
+  const insert = db.prepare(
+    `INSERT INTO usage_hours (feature, hour, peak_seats, seat_seconds, checkouts, denials)
+     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (feature, hour) DO NOTHING`,
+  );
+  const thisHour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+  db.transaction(() => {
+    for (const f of features) {
+      for (let h = 1; h < 7 * 24; h++) {
+        const at = thisHour - h * 3_600_000;
+        const hourOfDay = new Date(at).getUTCHours();
+        const day = new Date(at).getUTCDay();
+        const busy = day !== 0 && day !== 6 && hourOfDay >= 8 && hourOfDay < 18;
+        const wave = Math.sin(((hourOfDay - 8) / 10) * Math.PI);
+        const peak = busy
+          ? Math.min(f.seats, Math.max(1, Math.round(f.seats * (0.45 + 0.6 * wave))))
+          : h % 5 === 0
+            ? 1
+            : 0;
+        const denials = busy && peak >= f.seats && h % 3 === 0 ? 1 + (h % 4) : 0;
+        if (peak === 0) continue;
+        insert.run(f.name, `${new Date(at).toISOString().slice(0, 13)}:00:00Z`, peak, peak * 2400, peak * 3, denials);
+      }
+    }
+  })();
+}

@@ -29,19 +29,27 @@ const ROLE_NAMES: Record<Role, string> = { view: 'View', manage: 'Manage', admin
 export function ButtonColumn({ server, role, actions }: ButtonColumnProps) {
   const layout = ACTIONS_BY_MODE[server?.mode ?? 'perpetual'] ?? ACTIONS_BY_MODE.perpetual;
   const groups = layout.groups.map((g) => g.filter((id) => actions[id] !== undefined)).filter((g) => g.length > 0);
+  const roleBlocked = (id: ActionId) => !roleAtLeast(role, ACTION_ROLES[id]);
+  const anyRoleBlocked = groups.flat().some(roleBlocked);
   return (
     <aside className="button-column" aria-label="License actions">
+      {anyRoleBlocked && (
+        <p className="action-note" id="actions-role-note">
+          Your role, {ROLE_NAMES[role]}, can look but not change licenses: the buttons below need the Manage role.
+        </p>
+      )}
       {groups.map((group, gi) => (
         <Fragment key={group.join()}>
           {gi > 0 && <hr />}
           <div className="button-group">
             {group.map((id) => {
               const a = actions[id]!;
-              const blocked = roleAtLeast(role, ACTION_ROLES[id])
-                ? a.blocked
-                : `Needs the ${ROLE_NAMES[ACTION_ROLES[id]]} role; you have ${ROLE_NAMES[role]}.`;
-              const hintId = `hint-${id}`;
-              const hint: ReactNode = blocked ?? a.note;
+              const byRole = roleBlocked(id);
+              const blocked = byRole
+                ? `Needs the ${ROLE_NAMES[ACTION_ROLES[id]]} role; you have ${ROLE_NAMES[role]}.`
+                : a.blocked;
+              const hintId = byRole ? 'actions-role-note' : `hint-${id}`;
+              const hint: ReactNode = byRole ? null : (blocked ?? a.note);
               return (
                 <div className="action" key={id}>
                   <button
@@ -50,7 +58,7 @@ export function ButtonColumn({ server, role, actions }: ButtonColumnProps) {
                     data-action={id}
                     aria-disabled={blocked ? true : undefined}
                     aria-busy={a.busy ? true : undefined}
-                    aria-describedby={hint ? hintId : undefined}
+                    aria-describedby={hint || byRole ? hintId : undefined}
                     title={blocked}
                     onClick={() => {
                       if (!blocked && !a.busy) a.run();

@@ -100,10 +100,9 @@ function FeatureUsage({ f, fromMs, hours }: { f: UsageFeature; fromMs: number; h
           id={chartTitleId}
         >{`Peak seats in use of ${f.feature} per hour, last ${Math.round(hours / 24)} days`}</title>
         <desc id={descId}>{summary}</desc>
-        {[0, 0.5, 1].map((t) => {
-          const v = Math.round(top * t);
+        {[...new Set([0, f.licensed, top])].map((v) => {
           return (
-            <g key={t} className="grid">
+            <g key={v} className="grid">
               <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} />
               <text x={PAD.left - 6} y={y(v) + 4} textAnchor="end">
                 {v}
