@@ -167,14 +167,12 @@ export async function dashboardLoad(
       await page.goto(`${server.adminUrl}/licenses`, { waitUntil: 'commit' });
       await page.locator('[role="tree"] [data-node^="lic:"]').first().waitFor({ state: 'visible', timeout: 20_000 });
       times.push(Number(await page.evaluate('performance.now()')));
+      // TESSERA_BENCH_DEBUG=1 prints each load's timeline (resources, long frames, paints).
       if (process.env.TESSERA_BENCH_DEBUG) {
-        log(
-          String(
-            await page.evaluate(
-              `JSON.stringify(performance.getEntries().map((e) => [e.name.slice(-40), Math.round(e.startTime), Math.round(e.duration)]))`,
-            ),
-          ),
+        const timeline = await page.evaluate(
+          `JSON.stringify(performance.getEntries().map((e) => [e.name.slice(-40), Math.round(e.startTime), Math.round(e.duration)]))`,
         );
+        log(String(timeline));
       }
       await page.close();
     }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { type ApiError, api, getOnce, rememberSession, request, setSessionLostHandler } from './api.js';
+import { type ApiError, api, getOnce, rememberSession, setSessionLostHandler } from './api.js';
 import { navigate, usePath } from './browser.js';
 import { AccountPage } from './pages/Account.js';
 import { AuditPage } from './pages/Audit.js';
@@ -30,7 +30,7 @@ export function App() {
 
   const refresh = useCallback(async () => {
     try {
-      adopt(await request<SessionView>('GET', '/api/v1/session', undefined, true));
+      adopt(await getOnce<SessionView>('/api/v1/session', true));
     } catch (err) {
       const e = err as ApiError;
       adopt(null, e.code === 'UNAUTHORIZED' ? undefined : `The server could not be reached: ${e.message}`);

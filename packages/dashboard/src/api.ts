@@ -31,18 +31,28 @@ export function setSessionLostHandler(fn: (e: ApiError) => void): void {
 
 type Method = 'GET' | 'POST' | 'DELETE';
 
+type FetchResponse = Awaited<ReturnType<typeof fetch>>;
+
 export async function request<T>(method: Method, path: string, body?: unknown, quiet401 = false): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  let res: Awaited<ReturnType<typeof fetch>>;
-  try {
-    res = await fetch(path, {
+  return answer<T>(
+    fetch(path, {
       method,
       headers,
       credentials: 'same-origin',
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    }),
+    quiet401,
+  );
+}
+
+/** A response as the Dashboard wants it: JSON on success, {@link ApiError} otherwise. */
+async function answer<T>(pending: Promise<FetchResponse>, quiet401: boolean): Promise<T> {
+  let res: FetchResponse;
+  try {
+    res = await pending;
   } catch (err) {
     throw new ApiError('NETWORK', err instanceof Error ? err.message : String(err), 0);
   }
@@ -73,22 +83,16 @@ export const api = {
   del: <T>(path: string) => request<T>('DELETE', path),
 };
 
-const prefetched = new Map<string, Promise<unknown>>();
+const early =
+  (globalThis as unknown as { __tesseraEarly?: Record<string, Promise<FetchResponse>> }).__tesseraEarly ?? {};
 
 /**
- * Starts a GET before the page that needs it has rendered (at start, beside the session
- * check), so the first screen costs one round trip instead of two. Failures stay quiet: the
- * page asks again the ordinary way.
+ * The answer to a GET that public/early.js started before the bundle ran, once; else a fresh
+ * request. A failed early answer is asked again the ordinary way (it may predate sign-in).
  */
-export function prefetch(path: string): void {
-  const p = request('GET', path, undefined, true);
-  p.catch(() => undefined);
-  prefetched.set(path, p);
-}
-
-/** The prefetched answer for `path`, once; else a fresh request. */
-export function getOnce<T>(path: string): Promise<T> {
-  const p = prefetched.get(path) as Promise<T> | undefined;
-  prefetched.delete(path);
-  return p ? p.catch(() => api.get<T>(path)) : api.get<T>(path);
+export function getOnce<T>(path: string, quiet401 = false): Promise<T> {
+  const p = early[path];
+  if (!p) return request<T>('GET', path, undefined, quiet401);
+  delete early[path];
+  return answer<T>(p, true).catch(() => request<T>('GET', path, undefined, quiet401));
 }

@@ -146,7 +146,8 @@ export function registerDashboardStatic(app: FastifyInstance, distDir: string | 
     if (file === indexPath) continue;
     const urlPath = `/${relative(distDir, file).split(sep).join('/')}`;
     const immutable = urlPath.startsWith('/assets/');
-    const served = load(file, immutable ? IMMUTABLE : 'public, max-age=3600');
+    // Files outside assets/ keep their names across versions: revalidate them.
+    const served = load(file, immutable ? IMMUTABLE : 'no-cache');
     app.get(urlPath, opts, (request, reply) => send(request, reply, served));
   }
   return { built: true };
