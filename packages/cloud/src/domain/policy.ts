@@ -19,6 +19,8 @@ export const SEAT_POLICY = {
   pruneEveryMs: 10 * 60_000,
   /** While the database is unreachable, how often a node tries it again. */
   probeMs: 500,
+  /** Releases a node remembers while its database is away (beyond that, leases lapse by themselves). */
+  maxOwedReleases: 100_000,
   /** A subscription account is re-read from the database at most this often per node. */
   accountCacheMs: 5_000,
 } as const;

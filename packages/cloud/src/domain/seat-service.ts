@@ -13,10 +13,12 @@
  *   every node's sweep compares with the database's now.
  * - **Heartbeats in batches.** Heartbeats that arrive together are written as one UPDATE per
  *   customer, in one transaction.
- * - **Database away** (DESIGN §8). Checkouts and releases get 503 UNAVAILABLE. A heartbeat of a
- *   lease this node knows (it granted it, or extended it before) is answered from memory
- *   until that lease's last known expiry, and written when the database is back; others get
- *   503 (the SDK keeps heartbeating). The node probes the database and recovers by itself.
+ * - **Database away** (DESIGN §8). Checkouts get 503 UNAVAILABLE. A heartbeat of a lease this
+ *   node knows (it granted it, or extended it before) is answered from memory until that
+ *   lease's last known expiry, and written when the database is back; others get 503 (the SDK
+ *   keeps heartbeating). Releases are owed and written first when it is back (a node that
+ *   dies meanwhile loses them, and those leases lapse by themselves). The node probes the
+ *   database and recovers by itself.
  */
 import {
   type CheckoutRequest,
@@ -147,6 +149,8 @@ export class SeatService {
   private hbQueue = new Map<string, Map<string, ((o: HeartbeatOutcome) => void)[]>>();
   private hbFlushing = false;
   private hbScheduled = false;
+  /** Releases taken while the database was away (lease id -> customer), written when it is back. */
+  private owedReleases = new Map<string, string>();
   /** Heartbeats answered from memory while the database was away, written when it is back. */
   private owedHeartbeats = new Map<string, Set<string>>();
   private readonly held = new Map<string, HeldLease>();
@@ -217,12 +221,17 @@ export class SeatService {
     });
   }
 
-  /** Releases a lease of the account's customer; an unknown lease is released already. */
+  /**
+   * Releases a lease of the account's customer; an unknown lease is released already. While
+   * the database is away the release is owed: written first thing when it is back.
+   */
   release(account: AccountContext, leaseId: string): Promise<void> {
-    if (this.down || this.stopped) {
-      return Promise.reject(
-        new TesseraError('UNAVAILABLE', 'the license database is unreachable; the lease is still held'),
-      );
+    if (this.stopped) {
+      return Promise.reject(new TesseraError('UNAVAILABLE', 'the node is shutting down; the lease is still held'));
+    }
+    if (this.down) {
+      this.owe(account.customerId, leaseId);
+      return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
       this.enqueue({
@@ -341,20 +350,42 @@ export class SeatService {
     this.flushing = true;
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
+        let batch = this.queue.splice(0, this.maxBatch);
         if (this.down) {
-          for (const op of batch) this.fail(op, 'the license database is unreachable; try again');
+          for (const op of batch) {
+            if (op.kind === 'release') {
+              this.owe(op.account.customerId, op.leaseId);
+              op.settle();
+            } else {
+              this.fail(op, 'the license database is unreachable; try again');
+            }
+          }
           continue;
         }
         const started = performance.now();
+        // Checkouts a snapshot already refuses are answered without taking the row locks: a
+        // crowd of clients asking for seats that are all out would otherwise queue every
+        // node's grants behind its denials. (A denial may miss a seat freed an instant ago;
+        // a grant is only ever made under the lock.)
+        const kept = await this.refuseFromSnapshot(batch);
+        if (kept.length === 0) continue;
+        batch = kept;
         let results: (CheckoutResult | EndedLease[])[];
         let expiries: Map<string, LeaseExpiry>;
         try {
           ({ results, expiries } = await this.o.store.transaction((tx) => this.applyBatch(tx, batch)));
         } catch (err) {
-          if (this.o.isUnavailable(err)) this.markDown(err);
+          const away = this.o.isUnavailable(err);
+          if (away) this.markDown(err);
           else this.o.logger.error({ err }, 'a batch of checkouts and releases failed; nothing of it was granted');
-          for (const op of batch) this.fail(op, 'the lease could not be stored; nothing was granted');
+          for (const op of batch) {
+            if (away && op.kind === 'release') {
+              this.owe(op.account.customerId, op.leaseId);
+              op.settle();
+            } else {
+              this.fail(op, 'the lease could not be stored; nothing was granted');
+            }
+          }
           continue;
         }
         this.stats.batches++;
@@ -397,6 +428,44 @@ export class SeatService {
     } finally {
       this.flushing = false;
     }
+  }
+
+  /**
+   * Answers the checkouts of `batch` that the current counts refuse (no locks taken) and
+   * returns the rest. A failed read refuses nothing: the locked path decides.
+   */
+  private async refuseFromSnapshot(batch: BatchOp[]): Promise<BatchOp[]> {
+    const keys = new Map<string, { customerId: string; feature: string }>();
+    for (const op of batch) {
+      if (op.kind === 'checkout') {
+        keys.set(`${op.account.customerId}\u0000${op.request.feature}`, {
+          customerId: op.account.customerId,
+          feature: op.request.feature,
+        });
+      }
+    }
+    if (keys.size === 0) return batch;
+    let snapshot: EntitlementRecord[];
+    try {
+      snapshot = await this.o.store.entitlements.forSeats('subscription', [...keys.values()]);
+    } catch {
+      return batch;
+    }
+    const nowMs = this.o.clock.now();
+    return batch.filter((op) => {
+      if (op.kind !== 'checkout') return true;
+      const sources = snapshot
+        .filter((e) => e.customerId === op.account.customerId && e.feature === op.request.feature)
+        .map((e) => ({ ...e, licenseId: e.id, inUse: e.used }));
+      const picked = selectSeatSource(
+        sources,
+        { count: op.count, releaseDate: op.releaseDate },
+        { nowMs, clockTampered: false },
+      );
+      if (picked.ok) return true;
+      op.settle({ ok: false, code: picked.code, message: denialMessage(picked) });
+      return false;
+    });
   }
 
   /**
@@ -464,11 +533,7 @@ export class SeatService {
         { count: op.count, releaseDate: op.releaseDate },
         { nowMs, clockTampered: false },
       );
-      if (!picked.ok) {
-        const message =
-          picked.code === 'UNKNOWN_FEATURE' ? 'this account has no subscription of this feature' : picked.message;
-        return { ok: false, code: picked.code, message };
-      }
+      if (!picked.ok) return { ok: false, code: picked.code, message: denialMessage(picked) };
       const e = ents.get(picked.source.licenseId)!;
       e.used += op.count;
       changed.add(e.id);
@@ -493,6 +558,12 @@ export class SeatService {
     const inserted = await tx.leases.insertMany(newLeases, this.ttlMs);
     await tx.entitlements.setUsed([...changed].map((id) => ({ id, used: ents.get(id)!.used })));
     return { results, expiries: new Map(inserted.map((x) => [x.id, x] as const)) };
+  }
+
+  /** A release taken while the database is away, to write when it is back. */
+  private owe(customerId: string, leaseId: string): void {
+    this.held.delete(leaseId);
+    if (this.owedReleases.size < SEAT_POLICY.maxOwedReleases) this.owedReleases.set(leaseId, customerId);
   }
 
   private fail(op: BatchOp, message: string): void {
@@ -622,7 +693,13 @@ export class SeatService {
     if (this.probeTimer) clearInterval(this.probeTimer);
     this.probeTimer = undefined;
     this.o.logger.info({}, 'the license database is back: serving checkouts again');
-    // Write the heartbeats answered from memory, so those leases keep their seats.
+    // Give back the seats released meanwhile, and write the heartbeats answered from memory
+    // so those leases keep theirs.
+    const releases = this.owedReleases;
+    this.owedReleases = new Map();
+    for (const [leaseId, customerId] of releases) {
+      void this.release({ customerId, accountId: '', poolId: '' }, leaseId).catch(() => {});
+    }
     const owed = this.owedHeartbeats;
     this.owedHeartbeats = new Map();
     for (const [customerId, ids] of owed) {
@@ -695,6 +772,10 @@ export class SeatService {
       return ended.length;
     });
   }
+}
+
+function denialMessage(d: { code: string; message: string }): string {
+  return d.code === 'UNKNOWN_FEATURE' ? 'this account has no subscription of this feature' : d.message;
 }
 
 function unavailable(message: string): CheckoutOutcome {

@@ -149,7 +149,17 @@ export async function openDb(loc: DbLocation): Promise<OpenedDb> {
 
 /** Runs the migrations not yet applied. On PostgreSQL the caller holds the bootstrap lock. */
 export async function migrateToLatest(db: CloudDb, dialect: Dialect): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => cloudMigrations(dialect) } });
+  // On PostgreSQL the migrator is told the schema its tables live in: unqualified, it takes a
+  // `kysely_migration` table of any other schema in the database for its own.
+  const migrationTableSchema =
+    dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      : undefined;
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => cloudMigrations(dialect) },
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;

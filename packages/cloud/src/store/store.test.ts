@@ -39,6 +39,22 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    test("another schema's migration tables do not fool the migrator", async () => {
+      // Every store of this suite lives next to other test runs' schemas on the same server.
+      const decoy = await openTestStore(dialect);
+      const fresh = await openTestStore(dialect);
+      try {
+        assert.deepEqual(
+          (await fresh.store.customers.list()).length,
+          0,
+          'a fresh database migrates even when another is migrated already',
+        );
+      } finally {
+        await fresh.close();
+        await decoy.close();
+      }
+    });
+
     test('meta keeps the first value set', async () => {
       assert.equal(await t.store.meta.setIfAbsent('k', 'one'), 'one');
       assert.equal(await t.store.meta.setIfAbsent('k', 'two'), 'one');

@@ -456,6 +456,7 @@ export class EntitlementRepo {
     type: EntitlementType,
     keys: readonly SeatKey[],
     ids: readonly string[] = [],
+    lock = true,
   ): Promise<EntitlementRecord[]> {
     if (keys.length === 0 && ids.length === 0) return [];
     let q = this.db
@@ -469,8 +470,13 @@ export class EntitlementRepo {
         return eb.or(any);
       })
       .orderBy('id');
-    if (this.dialect === 'postgres') q = q.forUpdate();
+    if (lock && this.dialect === 'postgres') q = q.forUpdate();
     return (await q.execute()).map(toEntitlement);
+  }
+
+  /** The same rows as {@link lockForSeats}, read without locking them (a snapshot). */
+  forSeats(type: EntitlementType, keys: readonly SeatKey[]): Promise<EntitlementRecord[]> {
+    return this.lockForSeats(type, keys, [], false);
   }
 
   /** Locks entitlements by id (see {@link lockForSeats}). */
