@@ -5,6 +5,7 @@ import { DATA_FILES, newSecret, readSecretFile, writeSecretFileOnce } from '../r
 import { writeFileAtomic } from '../runtime/files.js';
 import type { Role, Store } from '../store/repositories.js';
 import type { Actor, AuditLog } from './audit.js';
+import { LoginThrottle } from './login-throttle.js';
 import { hashPassword, hashSecret, passwordProblem, verifyPassword } from './passwords.js';
 
 export const INITIAL_ADMIN_USER = 'admin';
@@ -19,12 +20,16 @@ export type PasswordCheck = { ok: true; actor: Actor; mustChange: boolean } | { 
  * hashes (scrypt for passwords, SHA-256 for 256-bit tokens).
  */
 export class AuthService {
+  private readonly throttle: LoginThrottle;
+
   constructor(
     private readonly store: Store,
     private readonly dataDir: string,
     private readonly audit: AuditLog,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.throttle = new LoginThrottle(now);
+  }
 
   /** Makes the first admin and the CLI token when they do not exist yet. */
   async bootstrap(): Promise<{ initialPasswordWritten: boolean }> {
@@ -62,11 +67,27 @@ export class AuthService {
     return row ? { id: `token:${row.name}`, role: row.role } : undefined;
   }
 
+  /**
+   * Checks a user name and password. Repeated failures for one name are throttled
+   * (`LOGIN_THROTTLE_POLICY`): while blocked, even the right password is refused with
+   * RATE_LIMITED, so guessing cannot go faster than the cooldowns allow.
+   */
   async authenticatePassword(username: string, password: string): Promise<PasswordCheck> {
+    const wait = this.throttle.retryAfterMs(username);
+    if (wait > 0) {
+      throw new TesseraError(
+        'RATE_LIMITED',
+        `too many wrong passwords for ${username}; try again in ${Math.ceil(wait / 1000)} s`,
+      );
+    }
     const user = this.store.users.get(username);
     // Hash anyway when the user is unknown, so timing does not tell which names exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok) return { ok: false };
+    if (!user || !ok) {
+      this.throttle.failed(username);
+      return { ok: false };
+    }
+    this.throttle.succeeded(username);
     return { ok: true, actor: { id: `user:${user.username}`, role: user.role }, mustChange: user.mustChange };
   }
 

@@ -43,11 +43,13 @@ describe('admin API security', () => {
       const url = route.url
         .replace(/:(\w+)/g, 'x')
         .concat(route.url.includes('leases') && route.method === 'GET' ? '?feature=asr' : '');
+      // Wrong passwords go to names that do not exist: `admin` has its own test of the throttle.
+      const guess = `guess-${guarded.indexOf(route)}`;
       for (const authorization of [
         undefined,
         'Bearer wrong-token',
-        basic('admin', 'admin'),
-        basic('admin', ''),
+        basic(guess, 'admin'),
+        basic(guess, ''),
         'Digest x',
       ]) {
         const r = await t.server.admin.inject({
@@ -99,6 +101,28 @@ describe('admin API security', () => {
       headers: { authorization: basic('admin', 'a much better passphrase') },
     });
     assert.equal(now.statusCode, 200);
+  });
+
+  test('wrong passwords for one user are throttled: after five, even the right one waits', async () => {
+    await t.core.auth.addUser(LOCAL_CLI_ACTOR, 'target', 'the right password', 'view');
+    const attempt = (password: string) =>
+      t.server.admin.inject({
+        method: 'GET',
+        url: '/api/v1/server',
+        headers: { authorization: basic('target', password) },
+      });
+    for (let i = 0; i < 5; i++) assert.equal((await attempt(`wrong ${i}`)).statusCode, 401);
+    const blocked = await attempt('wrong 6');
+    assert.equal(blocked.statusCode, 429);
+    assert.equal(blocked.json().error.code, 'RATE_LIMITED');
+    const right = await attempt('the right password');
+    assert.equal(right.statusCode, 429, 'the right password waits too');
+    const other = await t.server.admin.inject({
+      method: 'GET',
+      url: '/api/v1/server',
+      headers: { authorization: basic('admin', 'not it') },
+    });
+    assert.equal(other.statusCode, 401, 'other users are not affected');
   });
 
   test('requests naming another host (DNS rebinding) or from another origin (CSRF) are refused', async () => {
