@@ -4,13 +4,20 @@
  * `maxCooldownMs`. A success clears the record. Kept in memory: a restart forgives, which
  * costs a guesser a restart of a server it does not control.
  */
-export const LOGIN_THROTTLE_POLICY = {
+export interface LoginThrottlePolicy {
+  blockAfterFailures: number;
+  firstCooldownMs: number;
+  maxCooldownMs: number;
+  windowMs: number;
+}
+
+export const LOGIN_THROTTLE_POLICY: Readonly<LoginThrottlePolicy> = {
   blockAfterFailures: 5,
   firstCooldownMs: 30_000,
   maxCooldownMs: 15 * 60_000,
   /** Failures older than this are forgotten. */
   windowMs: 60 * 60_000,
-} as const;
+};
 
 interface Record_ {
   failures: number;
@@ -23,7 +30,7 @@ export class LoginThrottle {
 
   constructor(
     private readonly now: () => number,
-    private readonly policy = LOGIN_THROTTLE_POLICY,
+    private readonly policy: Readonly<LoginThrottlePolicy> = LOGIN_THROTTLE_POLICY,
   ) {}
 
   /** Milliseconds until `key` may try again; 0 when it may now. */
