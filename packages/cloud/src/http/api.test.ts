@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { basic, startTestCloud, type TestCloud } from '../test-support/cloud.js';
@@ -57,13 +60,61 @@ describe('first start', () => {
       assert.equal(ok.status, 200);
     } finally {
       await t.stop();
-      const { rmSync } = await import('node:fs');
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   test('refuses to listen off loopback without TLS', async () => {
     await assert.rejects(startTestCloud({ listen: '0.0.0.0:0' }), /needs TLS/);
+  });
+
+  test('with a certificate it speaks HTTPS, and generated client configurations say https://', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-tls-'));
+    try {
+      const [certFile, keyFile] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-keyout',
+          keyFile,
+          '-out',
+          certFile,
+        ],
+        { stdio: 'ignore' },
+      );
+      const t = await startTestCloud({ tls: { certFile, keyFile } });
+      try {
+        assert.match(t.cloud.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+        const status = await new Promise<number>((resolve, reject) => {
+          https
+            .get(`${t.cloud.url}/healthz`, { rejectUnauthorized: false }, (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            })
+            .on('error', reject);
+        });
+        assert.equal(status, 200);
+        await t.call('POST', '/api/v1/features', { name: 'asr' });
+        const customer = (await t.call('POST', '/api/v1/customers', { name: 'Acme' })).json();
+        const account = (await t.call('POST', '/api/v1/accounts', { customerId: customer.id })).json();
+        assert.match(account.clientConfig, /LICENSE_SERVERS = https:\/\/127\.0\.0\.1:\d+\n/);
+      } finally {
+        await t.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
