@@ -435,9 +435,12 @@ export class SeatService {
    * returns the rest. A failed read refuses nothing: the locked path decides.
    */
   private async refuseFromSnapshot(batch: BatchOp[]): Promise<BatchOp[]> {
+    // Seats released in this batch may serve its checkouts: those customers' checkouts go to
+    // the locked path whatever the snapshot says.
+    const releasing = new Set(batch.flatMap((op) => (op.kind === 'release' ? [op.account.customerId] : [])));
     const keys = new Map<string, { customerId: string; feature: string }>();
     for (const op of batch) {
-      if (op.kind === 'checkout') {
+      if (op.kind === 'checkout' && !releasing.has(op.account.customerId)) {
         keys.set(`${op.account.customerId}\u0000${op.request.feature}`, {
           customerId: op.account.customerId,
           feature: op.request.feature,
@@ -453,7 +456,7 @@ export class SeatService {
     }
     const nowMs = this.o.clock.now();
     return batch.filter((op) => {
-      if (op.kind !== 'checkout') return true;
+      if (op.kind !== 'checkout' || releasing.has(op.account.customerId)) return true;
       const sources = snapshot
         .filter((e) => e.customerId === op.account.customerId && e.feature === op.request.feature)
         .map((e) => ({ ...e, licenseId: e.id, inUse: e.used }));

@@ -64,6 +64,17 @@ describe('first start', () => {
     }
   });
 
+  test('a database it cannot reach is named in a clear error, and nothing is left running', async () => {
+    await assert.rejects(
+      startTestCloud({ db: 'postgres://postgres:secret@127.0.0.1:1/nowhere' }),
+      (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'UNAVAILABLE');
+        assert.match(e.message, /cannot reach the database postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/nowhere/);
+        return true;
+      },
+    );
+  });
+
   test('refuses to listen off loopback without TLS', async () => {
     await assert.rejects(startTestCloud({ listen: '0.0.0.0:0' }), /needs TLS/);
   });

@@ -15,7 +15,14 @@ import { SEAT_POLICY } from '../domain/policy.js';
 import { type CloudServices, createServices } from '../domain/services.js';
 import { buildCloudApp } from '../http/app.js';
 import { CloudMetrics } from '../http/metrics.js';
-import { type Dialect, describeDbLocation, migrateToLatest, openDb, parseDbLocation } from '../store/db.js';
+import {
+  type Dialect,
+  describeDbLocation,
+  isDbUnavailableError,
+  migrateToLatest,
+  openDb,
+  parseDbLocation,
+} from '../store/db.js';
 import { Store } from '../store/store.js';
 import {
   CLOUD_FILES,
@@ -135,41 +142,51 @@ export async function startCloud(o: CloudOptions): Promise<RunningCloud> {
       logger.warn({ syncIntervalSeconds }, 'sync interval below one day: for tests and demos only');
     }
     const location = parseDbLocation(o.db ?? `sqlite:${join(dataDir, CLOUD_FILES.database)}`);
-    const opened = await openDb(location);
+    const unreachable = (err: unknown): never => {
+      if (!isDbUnavailableError(err)) throw err;
+      throw new TesseraError(
+        'UNAVAILABLE',
+        `cannot reach the database ${describeDbLocation(location)}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    };
+    const opened = await openDb(location).catch(unreachable);
     cleanups.push(() => opened.close());
     const store = new Store(opened.db, opened.dialect);
 
     const initialPasswordPath = join(dataDir, CLOUD_FILES.initialPassword);
     let initialPasswordWritten = false;
-    const { poolIdPrefix } = await store.withBootstrapLock(async (locked) => {
-      const applied = await migrateToLatest(locked.db, opened.dialect);
-      if (applied.length > 0) logger.info({ applied }, 'database migrated');
-      const prefix = await locked.meta.setIfAbsent('pool.prefix', `pool_${randomBytes(6).toString('hex')}`);
-      const kid = await locked.meta.setIfAbsent('vendor.kid', signer.kid);
-      if (kid !== signer.kid) {
-        throw new TesseraError(
-          'CONFLICT',
-          `this database's licenses are signed with vendor key ${kid}, and this node's key is ${signer.kid}; ` +
-            "start the node with --signing-key set to the other nodes' vendor.key",
-        );
-      }
-      const bootstrap = new AuthService({
-        store: locked,
-        clock,
-        audit: new AuditLog(clock),
-        pools: new PoolIds(prefix),
-      });
-      try {
-        initialPasswordWritten = await bootstrap.bootstrapAdmin(locked, (password) => {
-          removeFile(initialPasswordPath); // a leftover from a database that is gone
-          writeFileAtomic(initialPasswordPath, `${password}\n`, 0o600, { exclusive: true });
+    const { poolIdPrefix } = await store
+      .withBootstrapLock(async (locked) => {
+        const applied = await migrateToLatest(locked.db, opened.dialect);
+        if (applied.length > 0) logger.info({ applied }, 'database migrated');
+        const prefix = await locked.meta.setIfAbsent('pool.prefix', `pool_${randomBytes(6).toString('hex')}`);
+        const kid = await locked.meta.setIfAbsent('vendor.kid', signer.kid);
+        if (kid !== signer.kid) {
+          throw new TesseraError(
+            'CONFLICT',
+            `this database's licenses are signed with vendor key ${kid}, and this node's key is ${signer.kid}; ` +
+              "start the node with --signing-key set to the other nodes' vendor.key",
+          );
+        }
+        const bootstrap = new AuthService({
+          store: locked,
+          clock,
+          audit: new AuditLog(clock),
+          pools: new PoolIds(prefix),
         });
-      } catch (err) {
-        removeFile(initialPasswordPath);
-        throw err;
-      }
-      return { poolIdPrefix: prefix };
-    });
+        try {
+          initialPasswordWritten = await bootstrap.bootstrapAdmin(locked, (password) => {
+            removeFile(initialPasswordPath); // a leftover from a database that is gone
+            writeFileAtomic(initialPasswordPath, `${password}\n`, 0o600, { exclusive: true });
+          });
+        } catch (err) {
+          removeFile(initialPasswordPath);
+          throw err;
+        }
+        return { poolIdPrefix: prefix };
+      })
+      .catch(unreachable);
     if (initialPasswordWritten) {
       logger.warn(
         { file: initialPasswordPath },
