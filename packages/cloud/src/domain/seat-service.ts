@@ -493,24 +493,24 @@ export class SeatService {
         });
       }
     }
-    const releasing: EndedLease[] = [];
-    for (const [customerId, ids] of releasesByCustomer) releasing.push(...(await tx.leases.liveOf(customerId, ids)));
+    // Lease rows first, then entitlement rows: every writer of both takes them in this order
+    // (the sweep too), so two nodes cannot deadlock on them.
+    const ended = new Map<string, EndedLease>();
+    for (const [customerId, ids] of releasesByCustomer) {
+      for (const l of await tx.leases.end(customerId, ids, 'RELEASED')) ended.set(l.id, l);
+    }
     const locked = await tx.entitlements.lockForSeats(
       'subscription',
       [...keys.values()],
-      [...new Set(releasing.map((l) => l.entitlementId))],
+      [...new Set([...ended.values()].map((l) => l.entitlementId))],
     );
     const ents = new Map<string, EntitlementRecord>(locked.map((e) => [e.id, { ...e }]));
     const changed = new Set<string>();
-    const ended = new Map<string, EndedLease>();
-    for (const [customerId, ids] of releasesByCustomer) {
-      for (const l of await tx.leases.end(customerId, ids, 'RELEASED')) {
-        ended.set(l.id, l);
-        const e = ents.get(l.entitlementId);
-        if (e) {
-          e.used = Math.max(0, e.used - l.count);
-          changed.add(e.id);
-        }
+    for (const l of ended.values()) {
+      const e = ents.get(l.entitlementId);
+      if (e) {
+        e.used = Math.max(0, e.used - l.count);
+        changed.add(e.id);
       }
     }
     const nowMs = this.o.clock.now();
@@ -763,10 +763,14 @@ export class SeatService {
     end: (tx: Store, ids: string[]) => Promise<EndedLease[]>,
   ): Promise<number> {
     return this.o.store.transaction(async (tx) => {
-      const ents = new Map<string, EntitlementRecord>(
-        (await tx.entitlements.lockForSeats('subscription', [], entitlementIds)).map((e) => [e.id, e]),
-      );
+      // Lease rows, then entitlement rows: the order of the checkout batches.
       const ended = await end(tx, entitlementIds);
+      if (ended.length === 0) return 0;
+      const ents = new Map<string, EntitlementRecord>(
+        (await tx.entitlements.lockForSeats('subscription', [], [...new Set(ended.map((l) => l.entitlementId))])).map(
+          (e) => [e.id, e],
+        ),
+      );
       for (const l of ended) {
         const e = ents.get(l.entitlementId);
         if (e) e.used = Math.max(0, e.used - l.count);

@@ -447,7 +447,7 @@ export class EntitlementRepo {
   }
 
   /**
-   * Reads and locks (PostgreSQL: `FOR UPDATE`, in id order so two nodes never deadlock on
+   * Reads and locks (PostgreSQL: `FOR NO KEY UPDATE`, in id order so two nodes never deadlock on
    * them) the entitlements of `type` matching the customer/feature keys, plus those named
    * in `ids`. Inside a transaction, no other node can change their seat counts until commit.
    * On SQLite the transaction itself is exclusive for writers.
@@ -470,7 +470,9 @@ export class EntitlementRepo {
         return eb.or(any);
       })
       .orderBy('id');
-    if (lock && this.dialect === 'postgres') q = q.forUpdate();
+    // NO KEY UPDATE: strong enough to serialize seat counts, and it does not make other
+    // transactions' foreign-key checks (a lease or deployment line inserted) wait.
+    if (lock && this.dialect === 'postgres') q = q.forNoKeyUpdate();
     return (await q.execute()).map(toEntitlement);
   }
 
@@ -912,19 +914,6 @@ export class LeaseRepo {
       .returning(this.now.as('db_now'))
       .execute();
     return rows.map((r) => ({ id: r.id, expiresAt: Number(r.expires_at), dbNow: Number(r.db_now) }));
-  }
-
-  /** The entitlement and seats of live leases among `ids` that belong to `customerId`. */
-  async liveOf(customerId: string, ids: readonly string[]): Promise<EndedLease[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('leases')
-      .select(['id', 'entitlement_id', 'count'])
-      .where('customer_id', '=', customerId)
-      .where('id', 'in', [...ids])
-      .where('ended_at', 'is', null)
-      .execute();
-    return rows.map((r) => ({ id: r.id, entitlementId: r.entitlement_id, count: Number(r.count) }));
   }
 
   /** Ends live leases (by id, of one customer) for `reason`; returns what they held. */
