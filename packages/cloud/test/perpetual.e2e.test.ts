@@ -58,7 +58,9 @@ async function rejectsWithCode(p: Promise<unknown>, code: string, reason?: strin
   });
 }
 
-test('perpetual licenses from the portal flow: deploy, install, renew, uninstall, return, redeploy', async () => {
+test('perpetual licenses from the portal flow: deploy, install, renew, uninstall, return, redeploy', {
+  timeout: 90_000,
+}, async () => {
   const api = cloud.api;
   await api.featureAdd('asr', 'speech recognition');
   const acme = await api.customerAdd('Acme Speech');

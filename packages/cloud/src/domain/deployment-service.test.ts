@@ -14,7 +14,7 @@ import type { Actor } from './actor.js';
 import type { CloudServices } from './services.js';
 
 for (const dialect of DIALECTS) {
-  describe(`perpetual licensing on ${dialect}`, () => {
+  describe(`perpetual licensing on ${dialect}`, { timeout: 60_000 }, () => {
     let t: TestStore;
     let s: CloudServices;
     let vendor: TestVendor;

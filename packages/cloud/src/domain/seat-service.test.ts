@@ -21,7 +21,7 @@ function granted(o: CheckoutOutcome): string {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`subscription seats on ${dialect}`, () => {
+  describe(`subscription seats on ${dialect}`, { timeout: 60_000 }, () => {
     let t: TestStore;
     let s: CloudServices;
     let admin: Actor;

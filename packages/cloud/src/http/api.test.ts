@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { generateSigningKey, privateKeyToPem } from '@tessera/core';
 import { basic, startTestCloud, type TestCloud } from '../test-support/cloud.js';
 import { newLicenseServer, type TestLicenseServer } from '../test-support/fixtures.js';
 
 const PASSWORD = 'a long enough password';
 
-describe('first start', () => {
+describe('first start', { timeout: 60_000 }, () => {
   test('makes the vendor key, the admin password and the CLI token (0600), keeps only hashes, writes cloud.json', async () => {
     const t = await startTestCloud();
     try {
@@ -75,6 +76,42 @@ describe('first start', () => {
     );
   });
 
+  test('a node keeps its vendor key, and a database keeps the key its licenses are signed with', async () => {
+    const keys = mkdtempSync(join(tmpdir(), 'tessera-keys-'));
+    const first = await startTestCloud();
+    try {
+      const otherKey = join(keys, 'other.key');
+      writeFileSync(otherKey, privateKeyToPem(generateSigningKey().privateKey));
+      const db = `sqlite:${join(first.dir, 'cloud.db')}`;
+      await first.cloud.stop();
+      // The same data dir with another key: refused, the key file is untouched.
+      const before = readFileSync(join(first.dir, 'vendor.key'), 'utf8');
+      await assert.rejects(startTestCloud({ dataDir: first.dir, signingKeyFile: otherKey }), /holds vendor key/);
+      assert.equal(readFileSync(join(first.dir, 'vendor.key'), 'utf8'), before);
+      // Another data dir on the same database with another key: refused.
+      const second = mkdtempSync(join(tmpdir(), 'tessera-cloud-'));
+      try {
+        await assert.rejects(
+          startTestCloud({ dataDir: second, db, signingKeyFile: otherKey }),
+          /licenses are signed with vendor key .* --signing-key/,
+        );
+        // With the first node's key it joins.
+        const joined = await startTestCloud({ dataDir: second, db, signingKeyFile: join(first.dir, 'vendor.key') });
+        assert.equal(joined.cloud.initialPasswordWritten, false);
+        assert.equal(
+          readFileSync(join(second, 'vendor.pub'), 'utf8'),
+          readFileSync(join(first.dir, 'vendor.pub'), 'utf8'),
+        );
+        await joined.cloud.stop();
+      } finally {
+        rmSync(second, { recursive: true, force: true });
+      }
+    } finally {
+      await first.stop();
+      rmSync(keys, { recursive: true, force: true });
+    }
+  });
+
   test('refuses to listen off loopback without TLS', async () => {
     await assert.rejects(startTestCloud({ listen: '0.0.0.0:0' }), /needs TLS/);
   });
@@ -129,7 +166,7 @@ describe('first start', () => {
   });
 });
 
-describe('vendor API', () => {
+describe('vendor API', { timeout: 60_000 }, () => {
   let t: TestCloud;
   let acme: { id: string; poolId: string };
   let globex: { id: string; poolId: string };

@@ -132,12 +132,6 @@ export async function startCloud(o: CloudOptions): Promise<RunningCloud> {
   try {
     const nodeId = loadOrCreateNodeId(dataDir);
     const signer = await loadSigningKey(dataDir, o.signingKeyFile);
-    if (signer.origin !== 'existing') {
-      logger.info(
-        { kid: signer.kid, origin: signer.origin },
-        `vendor signing key ${signer.origin}: ${CLOUD_FILES.vendorKey}`,
-      );
-    }
     if (syncIntervalSeconds < 86_400) {
       logger.warn({ syncIntervalSeconds }, 'sync interval below one day: for tests and demos only');
     }
@@ -187,6 +181,13 @@ export async function startCloud(o: CloudOptions): Promise<RunningCloud> {
         return { poolIdPrefix: prefix };
       })
       .catch(unreachable);
+    signer.persist();
+    if (signer.origin !== 'existing') {
+      logger.info(
+        { kid: signer.kid, origin: signer.origin },
+        `vendor signing key ${signer.origin}: ${CLOUD_FILES.vendorKey}`,
+      );
+    }
     if (initialPasswordWritten) {
       logger.warn(
         { file: initialPasswordPath },

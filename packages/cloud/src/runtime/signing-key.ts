@@ -21,6 +21,11 @@ export interface LoadedSigningKey extends VendorSigner {
   publicKeyPem: string;
   /** How the key came to be: made now, imported now, or found in the data dir. */
   origin: 'generated' | 'imported' | 'existing';
+  /**
+   * Writes `vendor.key` (when made or imported now) and `vendor.pub`. Called once the
+   * database has accepted the key, so a refused start leaves the data dir as it was.
+   */
+  persist(): void;
 }
 
 export async function loadSigningKey(dataDir: string, importFile?: string): Promise<LoadedSigningKey> {
@@ -59,9 +64,17 @@ export async function loadSigningKey(dataDir: string, importFile?: string): Prom
     origin = 'generated';
   }
   const privateKey = privateKeyFromPem(privatePem);
-  if (origin !== 'existing')
-    writeFileAtomic(keyPath, privatePem.endsWith('\n') ? privatePem : `${privatePem}\n`, 0o600);
   const publicKeyPem = publicKeyToPem(privateKey);
-  writeFileAtomic(join(dataDir, CLOUD_FILES.vendorPub), publicKeyPem, 0o644);
-  return { privateKey, kid: await thumbprint(privateKey), publicKeyPem, origin };
+  return {
+    privateKey,
+    kid: await thumbprint(privateKey),
+    publicKeyPem,
+    origin,
+    persist() {
+      if (origin !== 'existing') {
+        writeFileAtomic(keyPath, privatePem.endsWith('\n') ? privatePem : `${privatePem}\n`, 0o600);
+      }
+      writeFileAtomic(join(dataDir, CLOUD_FILES.vendorPub), publicKeyPem, 0o644);
+    },
+  };
 }

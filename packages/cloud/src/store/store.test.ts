@@ -4,7 +4,7 @@ import { DIALECTS, openTestStore, type TestStore } from '../test-support/db.js';
 import { knownMigrations, migrateToLatest } from './db.js';
 
 for (const dialect of DIALECTS) {
-  describe(`store on ${dialect}`, () => {
+  describe(`store on ${dialect}`, { timeout: 60_000 }, () => {
     let t: TestStore;
     before(async () => {
       t = await openTestStore(dialect);
