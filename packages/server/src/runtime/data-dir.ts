@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
@@ -119,11 +118,6 @@ export function removeRuntimeInfo(dir: string, nonce: string): void {
       unlinkSync(join(dir, DATA_FILES.runtime));
     } catch {}
   }
-}
-
-/** A random secret, base64url, `bytes` long (256 bits by default). */
-export function newSecret(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
 }
 
 /** Writes a secret file once, mode 0600; false when it already exists. */

@@ -1,12 +1,19 @@
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { TesseraError } from '@tessera/core';
-import { DATA_FILES, newSecret, readSecretFile, writeSecretFileOnce } from '../runtime/data-dir.js';
+import {
+  DUMMY_PASSWORD_HASH,
+  hashPassword,
+  hashSecret,
+  newSecret,
+  passwordProblem,
+  TesseraError,
+  verifyPassword,
+} from '@tessera/core';
+import { DATA_FILES, readSecretFile, writeSecretFileOnce } from '../runtime/data-dir.js';
 import { writeFileAtomic } from '../runtime/files.js';
 import type { Role, Store } from '../store/repositories.js';
 import type { Actor, AuditLog } from './audit.js';
 import { LoginThrottle } from './login-throttle.js';
-import { hashPassword, hashSecret, passwordProblem, verifyPassword } from './passwords.js';
 
 export const INITIAL_ADMIN_USER = 'admin';
 const CLI_TOKEN_NAME = 'cli';
@@ -82,7 +89,7 @@ export class AuthService {
     }
     const user = this.store.users.get(username);
     // Hash anyway when the user is unknown, so timing does not tell which names exist.
-    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !ok) {
       this.throttle.failed(username);
       return { ok: false };
@@ -136,6 +143,3 @@ export class AuthService {
     })();
   }
 }
-
-// A real scrypt hash of a random password: verifying against it costs what a real check costs.
-const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

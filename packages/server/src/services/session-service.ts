@@ -1,9 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { TesseraError } from '@tessera/core';
+import { hashSecret, TesseraError } from '@tessera/core';
 import { SessionRepo, type Store } from '../store/repositories.js';
 import type { Actor, AuditLog } from './audit.js';
 import type { AuthService } from './auth-service.js';
-import { hashSecret } from './passwords.js';
 
 /** How long Dashboard sessions live (DESIGN §9). Named here so a reader sees every knob at once. */
 export const SESSION_POLICY = {
