@@ -43,6 +43,17 @@ export const ERROR_CATALOG = {
   LICENSE_NOT_INSTALLED: { status: 404, message: 'no license with this id is installed' },
   REVISION_NOT_NEWER: { status: 409, message: 'a renewal must carry a higher revision than the installed license' },
   BINDING_CHANGED: { status: 409, message: 'a renewal must keep the binding of the installed license' },
+  // flexible licensing (DESIGN §3, §4)
+  SYNC_EXPIRED: {
+    status: 503,
+    message: 'the seats of flexible licenses are refused: the last Sync is past its valid-until; resync with the Cloud',
+  },
+  SYNC_NOT_NEWER: {
+    status: 409,
+    message: 'this Sync is not newer than the last one applied (a replay or an older Sync); nothing was changed',
+  },
+  MODE_MISMATCH: { status: 409, message: 'this action is not available in the mode the License Server runs in' },
+  CLOUD_UNREACHABLE: { status: 503, message: 'no Cloud node could be reached' },
   // admin
   PASSWORD_CHANGE_REQUIRED: { status: 403, message: 'the initial password must be changed first' },
   CONFLICT: { status: 409, message: 'the request conflicts with the current state' },

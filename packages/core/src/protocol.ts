@@ -77,4 +77,6 @@ export type LeaseGoneReason =
   | 'LICENSE_EXPIRED'
   | 'SEATS_REDUCED'
   | 'REVOKED_BY_ADMIN'
+  /** The seats came from a Sync whose valid-until has passed (flexible licensing). */
+  | 'SYNC_EXPIRED'
   | 'UNKNOWN_LEASE';
