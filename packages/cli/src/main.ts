@@ -4,24 +4,27 @@
 
 import { PRODUCT_VERSION } from '@tessera/core';
 import { Command, CommanderError } from 'commander';
+import { registerCloudCommands } from './commands/cloud.js';
 import { examples } from './commands/common.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerLicenseCommands } from './commands/license.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerVendorCommands } from './commands/vendor.js';
+import { registerVendorCloudCommands } from './commands/vendor-cloud.js';
 import { describeFailure, EXIT, oneLine } from './output.js';
 
 /** Every command of the CLI, ready to parse. */
 export function buildProgram(): Command {
   const program = new Command('tessera')
-    .description('Tessera, a software license manager: License Server, license files, vendor tools')
+    .description('Tessera, a software license manager: License Server, license files, vendor tools, vendor Cloud')
     .version(`tessera ${PRODUCT_VERSION}`, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
     .exitOverride()
     .showSuggestionAfterError();
   registerServerCommands(program);
   registerLicenseCommands(program);
-  registerVendorCommands(program);
+  registerVendorCloudCommands(registerVendorCommands(program));
+  registerCloudCommands(program);
   registerDemoCommand(program);
   examples(program, [
     '$ tessera demo                                   # everything at once, on embedded defaults',
@@ -29,13 +32,16 @@ export function buildProgram(): Command {
     '$ tessera server-id --data /var/lib/tessera --out info.bts',
     '$ tessera license install acme.lic --data /var/lib/tessera',
     '$ tessera license list --data /var/lib/tessera',
+    '$ tessera cloud start --data /var/lib/tessera-cloud',
+    '$ tessera vendor customer add "Acme Speech Ltd" --data /var/lib/tessera-cloud',
     '$ tessera license --help                         # help of a group of commands',
   ]);
   program.addHelpText(
     'after',
     '\nExit codes: 0 success, 1 refused or failed (one line on stderr), 2 wrong usage.\n' +
       'Admin commands take --data DIR: they use the server running on DIR, or open DIR themselves when\n' +
-      'none runs; --server URL --token T reaches a server elsewhere. See docs/cli.md.\n',
+      'none runs; --server URL --token T reaches a server elsewhere. Vendor commands on a Cloud take\n' +
+      '--data DIR of a running Cloud node, or --cloud URL --token T. See docs/cli.md.\n',
   );
   forEachCommand(program, (cmd) => {
     const name = fullName(cmd);

@@ -66,7 +66,9 @@ export function describeFailure(err: unknown): { line: string; exitCode: number 
     return { line: `tessera: ${oneLine(stripCommander(err.message))}`, exitCode: EXIT.usage };
   if (isTesseraError(err)) {
     const message = err.message || ERROR_CATALOG[err.code].message;
-    return { line: `tessera: ${oneLine(message)} (${err.code})`, exitCode: EXIT.failed };
+    // A reason names the refusal more closely (CONFLICT: OVER_ALLOCATION); scripts match either.
+    const code = err.reason !== undefined ? `${err.code}: ${err.reason}` : err.code;
+    return { line: `tessera: ${oneLine(message)} (${code})`, exitCode: EXIT.failed };
   }
   if (err instanceof CliError) return { line: `tessera: ${oneLine(err.message)}`, exitCode: EXIT.failed };
   const e = err as NodeJS.ErrnoException;

@@ -3,9 +3,10 @@
  * value into a usage error (exit 2), and the options that say where the License Server is.
  */
 
-import { isIsoDate } from '@tessera/core';
+import { isIsoDate, parseFeatureSpec, TesseraError } from '@tessera/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { TargetOptions } from '../admin-target.js';
+import { UsageError } from '../output.js';
 
 /** Adds the "Examples:" section shown after a command's `--help`. */
 export function examples(cmd: Command, lines: readonly string[]): Command {
@@ -77,4 +78,14 @@ export function targetOf(flags: TargetFlags, command: string): TargetOptions {
 /** Adds `--json`. */
 export function jsonOption(cmd: Command): Command {
   return cmd.option('--json', 'print the result as one JSON object');
+}
+
+/** `NAME=COUNT` from --feature, a usage error when malformed. */
+export function featureArg(spec: string): { name: string; count: number } {
+  try {
+    return parseFeatureSpec(spec);
+  } catch (err) {
+    if (err instanceof TesseraError) throw new UsageError(`--feature: ${err.message}`);
+    throw err;
+  }
 }

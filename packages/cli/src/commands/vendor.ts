@@ -1,13 +1,13 @@
 /**
- * `tessera vendor keygen | issue`: the vendor's offline tools. (The commands that talk to a
- * running Cloud, `vendor customer add` and the rest, come with the Cloud.)
+ * `tessera vendor keygen | issue`: the vendor's offline tools. The commands that talk to a
+ * running Cloud (`vendor customer add` and the rest) are in vendor-cloud.ts, under the same
+ * `vendor` command.
  */
 import { resolve } from 'node:path';
-import { parseFeatureSpec, TesseraError } from '@tessera/core';
 import type { Command } from 'commander';
-import { Output, UsageError } from '../output.js';
+import { Output } from '../output.js';
 import { issueLicenseFile, makeVendorKeyFiles } from '../vendor-files.js';
-import { examples, integer, isoDate, jsonOption } from './common.js';
+import { examples, featureArg, integer, isoDate, jsonOption } from './common.js';
 
 interface IssueFlags {
   signingKey: string;
@@ -23,14 +23,18 @@ interface IssueFlags {
   json?: boolean;
 }
 
-export function registerVendorCommands(program: Command): void {
+/** Registers `tessera vendor` with its offline tools; returns it for the Cloud commands. */
+export function registerVendorCommands(program: Command): Command {
   const vendor = program
     .command('vendor')
-    .description("the vendor's tools: signing keys and license files")
+    .description(
+      "the vendor's tools: signing keys and license files offline; customers, deployments, accounts on a Cloud",
+    )
     .helpCommand(false);
   examples(vendor, [
     '$ tessera vendor keygen --out ./vendor-keys',
     '$ tessera vendor issue --signing-key ./vendor-keys/vendor.key --server-id info.bts --feature asr=10 --out acme.lic',
+    '$ tessera vendor customer add "Acme Speech Ltd" --data ./cloud     # on a running Cloud',
   ]);
 
   const keygen = vendor
@@ -113,14 +117,5 @@ export function registerVendorCommands(program: Command): void {
       ],
     );
   });
-}
-
-/** `NAME=COUNT` from --feature, a usage error when malformed. */
-function featureArg(spec: string): { name: string; count: number } {
-  try {
-    return parseFeatureSpec(spec);
-  } catch (err) {
-    if (err instanceof TesseraError) throw new UsageError(`--feature: ${err.message}`);
-    throw err;
-  }
+  return vendor;
 }

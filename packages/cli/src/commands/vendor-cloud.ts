@@ -1,0 +1,700 @@
+/**
+ * `tessera vendor customer | feature | entitlement | server | deploy | deployment | account |
+ * return | enroll | allocate`: the vendor's work on a running Cloud (DESIGN §7), through its
+ * vendor API (`CloudApiClient`). Each command parses, makes one or a few API calls, and prints.
+ */
+import { resolve } from 'node:path';
+import type {
+  AccountView,
+  CloudApiClient,
+  CustomerView,
+  DeploymentView,
+  DeploymentWithFile,
+  EntitlementType,
+  EntitlementView,
+  NewAccountView,
+  ServerView,
+  SubscriptionUsage,
+} from '@tessera/cloud';
+import { type Command, Option } from 'commander';
+import { deploymentLines, entitlementLine } from '../cloud-format.js';
+import { type CloudTargetOptions, withCloud } from '../cloud-target.js';
+import { NewFile, PUBLIC_FILE_MODE, readDocumentFile, SECRET_FILE_MODE } from '../files.js';
+import { note, Output, UsageError } from '../output.js';
+import { examples, featureArg, integer, isoDate, jsonOption } from './common.js';
+
+const ENTITLEMENT_TYPES = ['perpetual', 'flexible', 'subscription'] as const;
+
+type CloudFlags = CloudTargetOptions & { json?: boolean };
+
+/** Adds the options that say where the Cloud is, and `--json`. */
+function cloudOptions(cmd: Command): Command {
+  cmd
+    .option('--data <dir>', 'the data directory of a Cloud node running on this machine (uses DIR/admin.token)')
+    .option('--cloud <url>', 'the URL of a Cloud node elsewhere, e.g. https://licensing.example.com')
+    .option('--token <token>', 'API token for --cloud (DIR/admin.token of a Cloud node)')
+    .option('--token-file <file>', 'read the API token for --cloud from a file');
+  return jsonOption(cmd);
+}
+
+function targetOf(flags: CloudFlags): CloudTargetOptions {
+  return { data: flags.data, cloud: flags.cloud, token: flags.token, tokenFile: flags.tokenFile };
+}
+
+/** A date option that also takes `none` (no limit). */
+function dateOrNone(value: string): string | null {
+  return value === 'none' ? null : isoDate(value);
+}
+
+/** The id of the Cloud node answering, for the `id` of list output. */
+function nodeIdOf(health: { nodeId: string }): string {
+  return health.nodeId;
+}
+
+export function registerVendorCloudCommands(vendor: Command): void {
+  registerCustomers(vendor);
+  registerFeatures(vendor);
+  registerEntitlements(vendor);
+  registerServers(vendor);
+  registerDeployments(vendor);
+  registerAccounts(vendor);
+  registerReturn(vendor);
+  registerLater(vendor);
+}
+
+// ---- customers
+
+function registerCustomers(vendor: Command): void {
+  const customer = vendor
+    .command('customer')
+    .description('customers of the vendor, on a running Cloud')
+    .helpCommand(false);
+  examples(customer, [
+    '$ tessera vendor customer add "Acme Speech Ltd" --data ./cloud',
+    '$ tessera vendor customer list --data ./cloud',
+  ]);
+
+  const add = customer.command('add').description('add a customer').argument('<name>', "the customer's name");
+  cloudOptions(add);
+  examples(add, [
+    '$ tessera vendor customer add "Acme Speech Ltd" --data ./cloud',
+    '$ tessera vendor customer add "Acme Speech Ltd" --cloud https://licensing.example.com --token-file admin.token --json',
+  ]);
+  add.action(async (name: string, flags: CloudFlags) => {
+    const c = await withCloud(targetOf(flags), (api) => api.customerAdd(name));
+    new Output(!!flags.json).result(c, (d) => [
+      `customer ${d.id} ${JSON.stringify(d.name)}`,
+      `  subscription pool ${d.poolId}`,
+    ]);
+  });
+
+  const list = customer.command('list').description('the customers');
+  cloudOptions(list);
+  examples(list, [
+    '$ tessera vendor customer list --data ./cloud',
+    '$ tessera vendor customer list --data ./cloud --json',
+  ]);
+  list.action(async (flags: CloudFlags) => {
+    const { health, customers } = await withCloud(targetOf(flags), async (api) => ({
+      health: await api.health(),
+      customers: await api.customerList(),
+    }));
+    new Output(!!flags.json).result({ id: nodeIdOf(health), customers }, (d) =>
+      d.customers.length === 0
+        ? 'no customers yet (tessera vendor customer add NAME)'
+        : d.customers.map((c) => `${c.id}  ${JSON.stringify(c.name)}  since ${c.createdAt.slice(0, 10)}`),
+    );
+  });
+
+  const show = customer
+    .command('show')
+    .description('a customer with its entitlements, servers, deployments, accounts and subscription seats in use')
+    .argument('<customer-id>', 'the customer id (cus_...)');
+  cloudOptions(show);
+  examples(show, ['$ tessera vendor customer show cus_06h2104jsge1 --data ./cloud']);
+  show.action(async (id: string, flags: CloudFlags) => {
+    const view = await withCloud(targetOf(flags), async (api) => {
+      const c = await api.customerGet(id);
+      const [entitlements, servers, deployments, accounts, subscription] = await Promise.all([
+        api.entitlementList({ customerId: id }),
+        api.serverList(id),
+        api.deploymentList({ customerId: id }),
+        api.accountList(id),
+        api.subscriptionUsage(id),
+      ]);
+      return { ...c, entitlements, servers, deployments, accounts, subscription };
+    });
+    new Output(!!flags.json).result(view, customerLines);
+  });
+}
+
+function customerLines(
+  d: CustomerView & {
+    entitlements: EntitlementView[];
+    servers: ServerView[];
+    deployments: DeploymentView[];
+    accounts: AccountView[];
+    subscription: SubscriptionUsage;
+  },
+): string[] {
+  const lines = [`customer ${d.id} ${JSON.stringify(d.name)}  (subscription pool ${d.poolId})`];
+  lines.push(`entitlements (${d.entitlements.length})`, ...d.entitlements.map((e) => `  ${entitlementLine(e)}`));
+  lines.push(
+    `servers (${d.servers.length})`,
+    ...d.servers.map(
+      (s) => `  ${s.id}  host ${s.hostName}  Tessera ${s.productVersion}  registered ${s.registeredAt.slice(0, 10)}`,
+    ),
+  );
+  lines.push(`deployments (${d.deployments.length})`, ...d.deployments.flatMap((x) => deploymentLines(x, '  ')));
+  lines.push(
+    `subscription accounts (${d.accounts.length})`,
+    ...d.accounts.map(
+      (a) => `  ${a.id}  ${a.label ? JSON.stringify(a.label) : ''}${a.disabledAt ? `  disabled ${a.disabledAt}` : ''}`,
+    ),
+  );
+  const held = d.subscription.holders.reduce((n, h) => n + h.count, 0);
+  lines.push(`subscription seats in use: ${held}`);
+  for (const f of d.subscription.features) lines.push(`  ${f.feature}  ${f.inUse} of ${f.total} in use`);
+  return lines;
+}
+
+// ---- the feature catalog
+
+function registerFeatures(vendor: Command): void {
+  const feature = vendor
+    .command('feature')
+    .description('the feature catalog (`entitlement add` adds a missing feature itself)')
+    .helpCommand(false);
+  examples(feature, ['$ tessera vendor feature add asr --description "speech recognition" --data ./cloud']);
+
+  const add = feature
+    .command('add')
+    .description('add a feature to the catalog')
+    .argument('<name>', 'feature name: 1-64 characters of A-Z a-z 0-9 . _ -')
+    .option('--description <text>', 'what the feature is', undefined);
+  cloudOptions(add);
+  examples(add, ['$ tessera vendor feature add asr --description "speech recognition" --data ./cloud']);
+  add.action(async (name: string, flags: CloudFlags & { description?: string }) => {
+    const f = await withCloud(targetOf(flags), (api) => api.featureAdd(name, flags.description));
+    new Output(!!flags.json).result(f, (d) => `feature ${d.name}${d.description ? `: ${d.description}` : ''}`);
+  });
+
+  const list = feature.command('list').description('the feature catalog');
+  cloudOptions(list);
+  examples(list, ['$ tessera vendor feature list --data ./cloud']);
+  list.action(async (flags: CloudFlags) => {
+    const { health, features } = await withCloud(targetOf(flags), async (api) => ({
+      health: await api.health(),
+      features: await api.featureList(),
+    }));
+    new Output(!!flags.json).result({ id: nodeIdOf(health), features }, (d) =>
+      d.features.length === 0
+        ? 'no features yet'
+        : d.features.map((f) => `${f.name}${f.description ? `  ${f.description}` : ''}`),
+    );
+  });
+}
+
+// ---- entitlements
+
+interface EntitlementAddFlags extends CloudFlags {
+  customer: string;
+  type: EntitlementType;
+  feature: string;
+  maintenanceUntil?: string;
+  expires?: string;
+  termDays?: number;
+}
+
+function registerEntitlements(vendor: Command): void {
+  const entitlement = vendor
+    .command('entitlement')
+    .description('what a customer bought: perpetual, flexible or subscription seats of a feature')
+    .helpCommand(false);
+  examples(entitlement, [
+    '$ tessera vendor entitlement add --customer cus_06h2 --type perpetual --feature asr=10 --maintenance-until 2027-03-31 --data ./cloud',
+    '$ tessera vendor entitlement list --customer cus_06h2 --data ./cloud',
+  ]);
+
+  const add = entitlement
+    .command('add')
+    .description('add an entitlement to a customer (a feature not in the catalog yet is added to it)')
+    .requiredOption('--customer <id>', 'the customer id (cus_...)')
+    .addOption(
+      new Option('--type <type>', 'how the seats are licensed').choices(ENTITLEMENT_TYPES).makeOptionMandatory(),
+    )
+    .requiredOption('--feature <name=count>', 'the feature and its seat count, e.g. asr=10')
+    .option('--maintenance-until <date>', 'software released after this date (YYYY-MM-DD) is not covered', isoDate)
+    .option('--expires <date>', 'last valid day (YYYY-MM-DD); for a subscription the end of its term', isoDate)
+    .option('--term-days <n>', 'instead of --expires: a term of N days from today', integer('--term-days', 1, 36_600));
+  cloudOptions(add);
+  examples(add, [
+    '$ tessera vendor entitlement add --customer cus_06h2 --type perpetual --feature asr=10 \\',
+    '    --maintenance-until 2027-03-31 --data ./cloud',
+    '$ tessera vendor entitlement add --customer cus_06h2 --type subscription --feature asr=25 --term-days 365 --data ./cloud',
+  ]);
+  add.action(async (flags: EntitlementAddFlags) => {
+    const feature = featureArg(flags.feature);
+    if (flags.expires !== undefined && flags.termDays !== undefined) {
+      throw new UsageError('give --expires or --term-days, not both');
+    }
+    const input = {
+      customerId: flags.customer,
+      type: flags.type,
+      feature: feature.name,
+      count: feature.count,
+      maintenanceUntil: flags.maintenanceUntil,
+      expires: flags.expires,
+      termDays: flags.termDays,
+    };
+    const e = await withCloud(targetOf(flags), async (api) => {
+      try {
+        return await api.entitlementAdd(input);
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'UNKNOWN_FEATURE') throw err;
+        // DESIGN §7 has no catalog command: a feature named here for the first time joins it.
+        await api.featureAdd(feature.name).catch((e: { code?: unknown }) => {
+          if (e.code !== 'CONFLICT') throw e;
+        });
+        note(`tessera: added feature ${feature.name} to the catalog`);
+        return api.entitlementAdd(input);
+      }
+    });
+    new Output(!!flags.json).result(e, (d) => `added ${entitlementLine(d)}  for ${d.customerId}`);
+  });
+
+  const list = entitlement
+    .command('list')
+    .description('entitlements, with seats used and available')
+    .option('--customer <id>', 'only this customer')
+    .addOption(new Option('--type <type>', 'only this type').choices(ENTITLEMENT_TYPES))
+    .option('--feature <name>', 'only this feature');
+  cloudOptions(list);
+  examples(list, [
+    '$ tessera vendor entitlement list --data ./cloud',
+    '$ tessera vendor entitlement list --customer cus_06h2 --type subscription --data ./cloud --json',
+  ]);
+  list.action(async (flags: CloudFlags & { customer?: string; type?: EntitlementType; feature?: string }) => {
+    const { health, entitlements } = await withCloud(targetOf(flags), async (api) => ({
+      health: await api.health(),
+      entitlements: await api.entitlementList({
+        ...(flags.customer !== undefined && { customerId: flags.customer }),
+        ...(flags.type !== undefined && { type: flags.type }),
+        ...(flags.feature !== undefined && { feature: flags.feature }),
+      }),
+    }));
+    new Output(!!flags.json).result({ id: nodeIdOf(health), entitlements }, (d) =>
+      d.entitlements.length === 0
+        ? 'no entitlements'
+        : d.entitlements.map((e) => `${entitlementLine(e)}  ${e.customerId}`),
+    );
+  });
+
+  const update = entitlement
+    .command('update')
+    .description('change the count or dates of an entitlement; perpetual date changes re-issue its deployments')
+    .argument('<entitlement-id>', 'the entitlement id (ent_...)')
+    .option('--count <n>', 'the new seat count', integer('--count', 1))
+    .option('--maintenance-until <date>', 'new maintenance date (YYYY-MM-DD), or none', dateOrNone)
+    .option('--expires <date>', 'new last valid day (YYYY-MM-DD), or none', dateOrNone);
+  cloudOptions(update);
+  update.addHelpText(
+    'after',
+    '\nA new maintenance or expiry date of a perpetual entitlement makes the next revision of every\n' +
+      'deployment drawing on it: fetch it with `tessera vendor deployment file LICENSE_ID --out FILE` and\n' +
+      'install it with `tessera license renew FILE`. Lowering a subscription below the seats in use\n' +
+      'revokes the newest leases (SEATS_REDUCED).\n',
+  );
+  examples(update, [
+    '$ tessera vendor entitlement update ent_06h2 --maintenance-until 2028-03-31 --data ./cloud',
+    '$ tessera vendor entitlement update ent_06h3 --count 40 --data ./cloud',
+  ]);
+  update.action(
+    async (
+      id: string,
+      flags: CloudFlags & { count?: number; maintenanceUntil?: string | null; expires?: string | null },
+    ) => {
+      if (flags.count === undefined && flags.maintenanceUntil === undefined && flags.expires === undefined) {
+        throw new UsageError('nothing to change: give --count, --maintenance-until or --expires');
+      }
+      const r = await withCloud(targetOf(flags), (api) =>
+        api.entitlementUpdate(id, {
+          count: flags.count,
+          maintenanceUntil: flags.maintenanceUntil,
+          expires: flags.expires,
+        }),
+      );
+      new Output(!!flags.json).result(r, (d) => [
+        `updated ${entitlementLine(d)}`,
+        ...d.reissued.map(
+          (x) =>
+            `  re-issued ${x.licenseId} as rev ${x.revision}: tessera vendor deployment file ${x.licenseId} --out FILE, then tessera license renew FILE`,
+        ),
+        ...(d.revokedLeases > 0 ? [`  ${d.revokedLeases} lease(s) revoked (SEATS_REDUCED)`] : []),
+      ]);
+    },
+  );
+}
+
+// ---- servers
+
+function registerServers(vendor: Command): void {
+  const server = vendor
+    .command('server')
+    .description("customers' License Servers, registered from their Server ID files")
+    .helpCommand(false);
+  examples(server, ['$ tessera vendor server register --customer cus_06h2 info.bts --data ./cloud']);
+
+  const register = server
+    .command('register')
+    .description('register a License Server from its Server ID file (info.bts), for perpetual or flexible use')
+    .argument('<file>', "the customer's Server ID file (info.bts)")
+    .requiredOption('--customer <id>', 'the customer the server belongs to (cus_...)');
+  cloudOptions(register);
+  register.addHelpText(
+    'after',
+    '\nThe file is verified (signed by the server key it names) before anything is stored. Registering a\n' +
+      'known server again for the same customer keeps it and takes the newer hardware factors.\n',
+  );
+  examples(register, [
+    '$ tessera vendor server register --customer cus_06h2 info.bts --data ./cloud',
+    '$ tessera vendor server register --customer cus_06h2 info.bts --data ./cloud --json',
+  ]);
+  register.action(async (file: string, flags: CloudFlags & { customer: string }) => {
+    const text = readDocumentFile(file, 'Server ID file');
+    const s = await withCloud(targetOf(flags), (api) => api.serverRegister(flags.customer, text));
+    new Output(!!flags.json).result(s, (d) => [
+      `${d.created ? 'registered' : 'already registered, updated'} server ${d.id} (host ${d.hostName}, Tessera ${d.productVersion}) for ${d.customerId}`,
+      `  hardware factors: ${d.factors.join(', ') || 'none'}`,
+    ]);
+  });
+
+  const list = server
+    .command('list')
+    .description('registered License Servers')
+    .option('--customer <id>', 'only this customer');
+  cloudOptions(list);
+  examples(list, ['$ tessera vendor server list --customer cus_06h2 --data ./cloud']);
+  list.action(async (flags: CloudFlags & { customer?: string }) => {
+    const { health, servers } = await withCloud(targetOf(flags), async (api) => ({
+      health: await api.health(),
+      servers: await api.serverList(flags.customer),
+    }));
+    new Output(!!flags.json).result({ id: nodeIdOf(health), servers }, (d) =>
+      d.servers.length === 0
+        ? 'no servers registered'
+        : d.servers.map(
+            (s) => `${s.id}  host ${s.hostName}  ${s.customerId}  registered ${s.registeredAt.slice(0, 10)}`,
+          ),
+    );
+  });
+}
+
+// ---- deployments (perpetual license files)
+
+function registerDeployments(vendor: Command): void {
+  const deploy = vendor
+    .command('deploy')
+    .description(
+      "a deployment: a perpetual license file bound to a registered server, drawn from the customer's entitlements",
+    )
+    .requiredOption('--server <id>', 'the registered server (srv_...)')
+    .requiredOption('--feature <name=count...>', 'a feature and its seat count, e.g. asr=10 (repeatable)')
+    .requiredOption('--out <file>', 'where to write the license file (must not exist)');
+  cloudOptions(deploy);
+  deploy.addHelpText(
+    'after',
+    "\nEach feature draws from the customer's perpetual entitlement of it with enough free seats and the\n" +
+      'latest maintenance date. Asking for more than is free is refused (OVER_ALLOCATION) and changes\n' +
+      'nothing. Install the file on the server with `tessera license install FILE`.\n',
+  );
+  examples(deploy, [
+    '$ tessera vendor deploy --server srv_U8LUHMpy --feature asr=10 tts=4 --out acme.lic --data ./cloud',
+    '$ tessera vendor deploy --server srv_U8LUHMpy --feature asr=10 --feature tts=4 --out acme.lic --data ./cloud --json',
+  ]);
+  deploy.action(async (flags: CloudFlags & { server: string; feature: string[]; out: string }) => {
+    const features = flags.feature.map(featureArg);
+    const out = NewFile.create(flags.out, PUBLIC_FILE_MODE, 'license file', 'pick another --out');
+    let d: DeploymentWithFile;
+    try {
+      d = await withCloud(targetOf(flags), (api) => api.deploy(flags.server, features));
+    } catch (err) {
+      out.abandon();
+      throw err;
+    }
+    out.fill(d.file);
+    const { file, fileName, ...view } = d;
+    new Output(!!flags.json).result({ ...view, file: resolve(flags.out) }, (x) => [
+      ...deploymentLines(x),
+      `written to ${flags.out}; install it with \`tessera license install ${flags.out} --data DIR\` on that server`,
+    ]);
+  });
+
+  const deployment = vendor
+    .command('deployment')
+    .description('deployments: list, show, license files of any revision, more licenses, renewals')
+    .helpCommand(false);
+  examples(deployment, [
+    '$ tessera vendor deployment list --customer cus_06h2 --data ./cloud',
+    '$ tessera vendor deployment file lic_06h2 --out acme-rev2.lic --data ./cloud',
+  ]);
+
+  const list = deployment
+    .command('list')
+    .description('deployments')
+    .option('--customer <id>', 'only this customer')
+    .option('--server <id>', 'only this server');
+  cloudOptions(list);
+  examples(list, [
+    '$ tessera vendor deployment list --data ./cloud',
+    '$ tessera vendor deployment list --server srv_U8LU --data ./cloud --json',
+  ]);
+  list.action(async (flags: CloudFlags & { customer?: string; server?: string }) => {
+    const { health, deployments } = await withCloud(targetOf(flags), async (api) => ({
+      health: await api.health(),
+      deployments: await api.deploymentList({
+        ...(flags.customer !== undefined && { customerId: flags.customer }),
+        ...(flags.server !== undefined && { serverId: flags.server }),
+      }),
+    }));
+    new Output(!!flags.json).result({ id: nodeIdOf(health), deployments }, (d) =>
+      d.deployments.length === 0 ? 'no deployments' : d.deployments.flatMap((x) => deploymentLines(x)),
+    );
+  });
+
+  const show = deployment
+    .command('show')
+    .description('a deployment: its license lines and revisions')
+    .argument('<license-id>', 'the license id (lic_...)');
+  cloudOptions(show);
+  examples(show, ['$ tessera vendor deployment show lic_06h2 --data ./cloud']);
+  show.action(async (licenseId: string, flags: CloudFlags) => {
+    const d = await withCloud(targetOf(flags), (api) => api.deploymentGet(licenseId));
+    new Output(!!flags.json).result(d, (x) => [
+      ...deploymentLines(x),
+      ...x.revisions.map((r) => `  rev ${r.revision}  ${r.issuedAt}  ${r.reason}`),
+    ]);
+  });
+
+  const file = deployment
+    .command('file')
+    .description('write the license file of a deployment (its current revision, or --revision N)')
+    .argument('<license-id>', 'the license id (lic_...)')
+    .requiredOption('--out <file>', 'where to write the license file (must not exist)')
+    .option('--revision <n>', 'an earlier revision', integer('--revision', 1));
+  cloudOptions(file);
+  examples(file, [
+    '$ tessera vendor deployment file lic_06h2 --out acme-rev2.lic --data ./cloud',
+    '$ tessera license renew acme-rev2.lic --data /var/lib/tessera     # on the License Server',
+  ]);
+  file.action(async (licenseId: string, flags: CloudFlags & { out: string; revision?: number }) => {
+    const { text, view } = await withCloud(targetOf(flags), async (api) => ({
+      text: await api.deploymentFile(licenseId, flags.revision),
+      view: await api.deploymentGet(licenseId),
+    }));
+    NewFile.create(flags.out, PUBLIC_FILE_MODE, 'license file', 'pick another --out').fill(text);
+    const revision = flags.revision ?? view.revision;
+    new Output(!!flags.json).result(
+      { id: licenseId, revision, file: resolve(flags.out) },
+      (d) => `license ${d.id} rev ${d.revision} written to ${flags.out}`,
+    );
+  });
+
+  const addLicenses = deployment
+    .command('add')
+    .description('add licenses to a deployment: the next revision of its license file, for Renew License')
+    .argument('<license-id>', 'the license id (lic_...)')
+    .requiredOption('--feature <name=count...>', 'more seats of a feature, e.g. asr=5 (repeatable)')
+    .requiredOption('--out <file>', 'where to write the renewed license file (must not exist)');
+  cloudOptions(addLicenses);
+  examples(addLicenses, [
+    '$ tessera vendor deployment add lic_06h2 --feature asr=5 --out acme-rev2.lic --data ./cloud',
+    '$ tessera license renew acme-rev2.lic --data /var/lib/tessera     # on the License Server',
+  ]);
+  addLicenses.action(async (licenseId: string, flags: CloudFlags & { feature: string[]; out: string }) => {
+    const features = flags.feature.map(featureArg);
+    await writeRevision(flags, (api) => api.deploymentAddLicenses(licenseId, features), 'new revision');
+  });
+
+  const renew = deployment
+    .command('renew')
+    .description(
+      "re-issue a deployment's license with its entitlements' current dates (a new revision if they changed)",
+    )
+    .argument('<license-id>', 'the license id (lic_...)')
+    .requiredOption('--out <file>', 'where to write the license file (must not exist)');
+  cloudOptions(renew);
+  examples(renew, ['$ tessera vendor deployment renew lic_06h2 --out acme-rev3.lic --data ./cloud']);
+  renew.action(async (licenseId: string, flags: CloudFlags & { out: string }) => {
+    await writeRevision(flags, (api) => api.deploymentRenew(licenseId), 'renewed');
+  });
+}
+
+/** Runs a call that answers a deployment with its file, writes the file to --out, prints. */
+async function writeRevision(
+  flags: CloudFlags & { out: string },
+  call: (api: CloudApiClient) => Promise<DeploymentWithFile & { changed?: boolean }>,
+  what: string,
+): Promise<void> {
+  const out = NewFile.create(flags.out, PUBLIC_FILE_MODE, 'license file', 'pick another --out');
+  let d: Awaited<ReturnType<typeof call>>;
+  try {
+    d = await withCloud(targetOf(flags), call);
+  } catch (err) {
+    out.abandon();
+    throw err;
+  }
+  out.fill(d.file);
+  const { file, fileName, ...view } = d;
+  new Output(!!flags.json).result({ ...view, file: resolve(flags.out) }, (x) => [
+    ...deploymentLines(x),
+    x.changed === false
+      ? `nothing changed: rev ${x.revision} is current; written to ${flags.out}`
+      : `${what}: rev ${x.revision} written to ${flags.out}; install it with \`tessera license renew ${flags.out} --data DIR\``,
+  ]);
+}
+
+// ---- subscription accounts
+
+function registerAccounts(vendor: Command): void {
+  const account = vendor
+    .command('account')
+    .description('subscription accounts: credentials for client applications that check seats out of the Cloud')
+    .helpCommand(false);
+  examples(account, ['$ tessera vendor account add --customer cus_06h2 --out client_property.conf --data ./cloud']);
+
+  const add = account
+    .command('add')
+    .description('a subscription account: user name, secret and a ready client_property.conf (shown once)')
+    .requiredOption('--customer <id>', 'the customer (cus_...)')
+    .option('--label <text>', 'what the account is for, e.g. "call center"')
+    .option('--out <file>', 'also write the client_property.conf here (mode 0600: it holds the secret)');
+  cloudOptions(add);
+  add.addHelpText(
+    'after',
+    '\nThe secret is stored only as a hash: keep the output. The client_property.conf lists every live\n' +
+      'Cloud node under LICENSE_SERVERS (failover order) and the credentials under [AUTHENTICATION];\n' +
+      "client applications (the SDK) read it and check seats out of the customer's subscription pool.\n",
+  );
+  examples(add, [
+    '$ tessera vendor account add --customer cus_06h2 --out client_property.conf --data ./cloud',
+    '$ tessera vendor account add --customer cus_06h2 --label "call center" --data ./cloud --json',
+  ]);
+  add.action(async (flags: CloudFlags & { customer: string; label?: string; out?: string }) => {
+    const out =
+      flags.out !== undefined
+        ? NewFile.create(flags.out, SECRET_FILE_MODE, 'client_property.conf', 'pick another --out')
+        : undefined;
+    let a: NewAccountView;
+    try {
+      a = await withCloud(targetOf(flags), (api) => api.accountAdd(flags.customer, flags.label));
+    } catch (err) {
+      out?.abandon();
+      throw err;
+    }
+    out?.fill(a.clientConfig);
+    // DESIGN §7: `account add` prints username, password, clientConfig (first, for people reading JSON).
+    const { id, username, password, clientConfig, ...rest } = a;
+    const result = {
+      id,
+      username,
+      password,
+      clientConfig,
+      ...rest,
+      ...(flags.out !== undefined && { file: resolve(flags.out) }),
+    };
+    new Output(!!flags.json).result(result, (d) => [
+      `subscription account ${d.id} for ${d.customerId} (pool ${d.poolId})`,
+      `  username  ${d.username}`,
+      `  password  ${d.password}  (shown once; only its hash is kept)`,
+      flags.out !== undefined ? `client_property.conf (written to ${flags.out}):` : 'client_property.conf:',
+      ...d.clientConfig
+        .trimEnd()
+        .split('\n')
+        .map((l) => `  ${l}`),
+    ]);
+  });
+
+  const list = account
+    .command('list')
+    .description('subscription accounts (never their secrets)')
+    .option('--customer <id>', 'only this customer');
+  cloudOptions(list);
+  examples(list, ['$ tessera vendor account list --customer cus_06h2 --data ./cloud']);
+  list.action(async (flags: CloudFlags & { customer?: string }) => {
+    const { health, accounts } = await withCloud(targetOf(flags), async (api) => ({
+      health: await api.health(),
+      accounts: await api.accountList(flags.customer),
+    }));
+    new Output(!!flags.json).result({ id: nodeIdOf(health), accounts }, (d) =>
+      d.accounts.length === 0
+        ? 'no subscription accounts'
+        : d.accounts.map(
+            (a) =>
+              `${a.id}  ${a.customerId}${a.label ? `  ${JSON.stringify(a.label)}` : ''}${a.disabledAt ? `  disabled ${a.disabledAt}` : ''}`,
+          ),
+    );
+  });
+
+  const disable = account
+    .command('disable')
+    .description('disable a subscription account: its credentials stop working')
+    .argument('<account-id>', 'the account id (acct_...)');
+  cloudOptions(disable);
+  examples(disable, ['$ tessera vendor account disable acct_06h2 --data ./cloud']);
+  disable.action(async (id: string, flags: CloudFlags) => {
+    const a = await withCloud(targetOf(flags), (api) => api.accountDisable(id));
+    new Output(!!flags.json).result(a, (d) => `disabled subscription account ${d.id} (${d.customerId})`);
+  });
+}
+
+// ---- returns
+
+function registerReturn(vendor: Command): void {
+  const ret = vendor
+    .command('return')
+    .description("an uninstall certificate: the license's seats go back to the customer's entitlements, once")
+    .argument('<cert-file>', 'the uninstall certificate (from `tessera license uninstall`)');
+  cloudOptions(ret);
+  ret.addHelpText(
+    'after',
+    '\nThe certificate is verified with the key of the registered server that signed it. A certificate is\n' +
+      'taken once (ALREADY_RETURNED after that); the seats can then be deployed on another server.\n',
+  );
+  examples(ret, [
+    '$ tessera vendor return lic_06h2.uninstall --data ./cloud',
+    '$ tessera vendor deploy --server srv_NEW --feature asr=10 --out acme-new.lic --data ./cloud',
+  ]);
+  ret.action(async (file: string, flags: CloudFlags) => {
+    const text = readDocumentFile(file, 'uninstall certificate');
+    const r = await withCloud(targetOf(flags), (api) => api.returnCertificate(text));
+    new Output(!!flags.json).result(r, (d) => [
+      `returned license ${d.licenseId} rev ${d.revision} from ${d.serverId} (${d.id})`,
+      ...d.seats.map((s) => `  ${s.feature}: ${s.count} seat${s.count === 1 ? '' : 's'} back to ${s.entitlementId}`),
+    ]);
+  });
+}
+
+// ---- flexible licensing: the next build
+
+function registerLater(vendor: Command): void {
+  const later = (what: string) => {
+    throw new UsageError(`${what} is not available in this build yet (flexible licensing comes next)`);
+  };
+  const enroll = vendor
+    .command('enroll')
+    .description('a one-time enrollment code for a flexible License Server (not available in this build yet)')
+    .option('--customer <id>', 'the customer (cus_...)');
+  cloudOptions(enroll);
+  examples(enroll, ['$ tessera vendor enroll --customer cus_06h2 --data ./cloud']);
+  enroll.action(() => later('tessera vendor enroll'));
+
+  const allocate = vendor
+    .command('allocate')
+    .description('flexible: seats for a server, effective at its next sync (not available in this build yet)')
+    .option('--server <id>', 'the enrolled server (srv_...)')
+    .option('--feature <name=count...>', 'a feature and its seat count (repeatable)');
+  cloudOptions(allocate);
+  examples(allocate, ['$ tessera vendor allocate --server srv_U8LU --feature asr=5 --data ./cloud']);
+  allocate.action(() => later('tessera vendor allocate'));
+}
