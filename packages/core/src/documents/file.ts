@@ -5,8 +5,12 @@
  */
 import { TesseraError } from '../errors.js';
 
-/** Largest document file accepted, in bytes (UTF-8). Uploads and imports are capped before parsing. */
-export const MAX_DOCUMENT_BYTES = 1024 * 1024;
+/**
+ * Largest document file accepted, in bytes (UTF-8). Uploads and imports are capped before parsing.
+ * Reports are the large ones: 50 features × 90 days of hours with incompressible values pack to
+ * about 1.1 MB, so the cap leaves room above the 2 MB a Report is meant to stay under.
+ */
+export const MAX_DOCUMENT_BYTES = 3 * 1024 * 1024;
 
 /** A document file split into its JWS line and its (untrusted) comment lines. */
 export interface ParsedDocumentFile {

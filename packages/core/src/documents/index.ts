@@ -1,7 +1,4 @@
-/**
- * Signed documents of DESIGN §3. Report and Sync claims are another piece of work; their
- * `typ` values are in DOC_TYPES already.
- */
+/** Signed documents of DESIGN §3. */
 export {
   assertCompactJwsShape,
   formatDocumentFile,
@@ -21,7 +18,26 @@ export {
   type VerifiedDocument,
   verifyDocument,
 } from './jws.js';
-export { licenseSummary, MAX_FEATURE_COUNT, signLicense, validateLicenseClaims, verifyLicense } from './license.js';
+export {
+  licenseSummary,
+  MAX_FEATURE_COUNT,
+  signLicense,
+  validateLicenseClaims,
+  verifyLicense,
+} from './license.js';
+export {
+  decodeReportUnverified,
+  hourMark,
+  isHourMark,
+  MAX_REPORT_HOURS,
+  type ReportClaims,
+  type ReportEnrollment,
+  reportSummary,
+  signReport,
+  type UsageHour,
+  validateReportClaims,
+  verifyReport,
+} from './report.js';
 export {
   type ServerIdClaims,
   serverIdSummary,
@@ -30,6 +46,14 @@ export {
   validateServerIdClaims,
   verifyServerId,
 } from './server-id.js';
+export {
+  type FlexibleLicense,
+  type SyncClaims,
+  signSync,
+  syncSummary,
+  validateSyncClaims,
+  verifySync,
+} from './sync.js';
 export {
   signUninstall,
   type UninstallClaims,

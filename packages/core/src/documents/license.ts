@@ -26,14 +26,44 @@ export const MAX_FEATURE_COUNT = 1_000_000;
 const DOC = 'license';
 const FEATURE_NAME_RE = /^[A-Za-z0-9._-]+$/;
 
-function readFeature(o: Record<string, unknown>, path: string): LicenseFeature {
-  onlyKeys(DOC, o, path, ['name', 'count', 'expires', 'maintenanceUntil']);
+/** A feature name as documents carry it: 1–64 of [A-Za-z0-9._-]. */
+export function readFeatureName(doc: string, o: Record<string, unknown>, path: string, key: string): string {
+  return readString(doc, o, path, key, { max: 64, pattern: FEATURE_NAME_RE, patternText: 'of [A-Za-z0-9._-]' });
+}
+
+function readFeature(doc: string, o: Record<string, unknown>, path: string): LicenseFeature {
+  onlyKeys(doc, o, path, ['name', 'count', 'expires', 'maintenanceUntil']);
   return {
-    name: readString(DOC, o, path, 'name', { max: 64, pattern: FEATURE_NAME_RE, patternText: 'of [A-Za-z0-9._-]' }),
-    count: readInteger(DOC, o, path, 'count', 1, MAX_FEATURE_COUNT),
-    expires: readDateOrNull(DOC, o, path, 'expires'),
-    maintenanceUntil: readDateOrNull(DOC, o, path, 'maintenanceUntil'),
+    name: readFeatureName(doc, o, path, 'name'),
+    count: readInteger(doc, o, path, 'count', 1, MAX_FEATURE_COUNT),
+    expires: readDateOrNull(doc, o, path, 'expires'),
+    maintenanceUntil: readDateOrNull(doc, o, path, 'maintenanceUntil'),
   };
+}
+
+/**
+ * A non-empty array of license features under `o[key]`, each name once. Shared by the License
+ * and the Sync (whose flexible licenses carry the same features).
+ */
+export function readLicenseFeatures(
+  doc: string,
+  o: Record<string, unknown>,
+  path: string,
+  key: string,
+): LicenseFeature[] {
+  const p = join(path, key);
+  const list = o[key];
+  if (!Array.isArray(list) || list.length === 0) invalid(doc, p, 'must be a non-empty array of features');
+  const firstIndex = new Map<string, number>();
+  return list.map((f: unknown, i: number) => {
+    const fp = join(p, i);
+    const feature = readFeature(doc, readObject(doc, f, fp), fp);
+    const earlier = firstIndex.get(feature.name);
+    // One license holds each feature once; two entries would make its seat count ambiguous.
+    if (earlier !== undefined) invalid(doc, join(fp, 'name'), `"${feature.name}" repeats ${p}[${earlier}].name`);
+    firstIndex.set(feature.name, i);
+    return feature;
+  });
 }
 
 function readBinding(o: Record<string, unknown>): LicenseBinding {
@@ -57,19 +87,7 @@ export function validateLicenseClaims(payload: unknown): LicenseClaims {
   const revision = readInteger(DOC, o, '', 'revision', 1);
   const customer = readString(DOC, o, '', 'customer', { max: 256 });
   const binding = readBinding(o);
-  if (!Array.isArray(o.features) || o.features.length === 0) {
-    invalid(DOC, 'features', 'must be a non-empty array of features');
-  }
-  const firstIndex = new Map<string, number>();
-  const features = o.features.map((f: unknown, i: number) => {
-    const path = join('features', i);
-    const feature = readFeature(readObject(DOC, f, path), path);
-    const earlier = firstIndex.get(feature.name);
-    // One license holds each feature once; two entries would make its seat count ambiguous.
-    if (earlier !== undefined) invalid(DOC, join(path, 'name'), `"${feature.name}" repeats features[${earlier}].name`);
-    firstIndex.set(feature.name, i);
-    return feature;
-  });
+  const features = readLicenseFeatures(DOC, o, '', 'features');
   return { licenseId, revision, customer, binding, features, issuedAt: readInstant(DOC, o, '', 'issuedAt') };
 }
 
