@@ -54,6 +54,19 @@ export const ERROR_CATALOG = {
   },
   MODE_MISMATCH: { status: 409, message: 'this action is not available in the mode the License Server runs in' },
   CLOUD_UNREACHABLE: { status: 503, message: 'no Cloud node could be reached' },
+  // flexible licensing (Report / Sync at the Cloud)
+  ENROLLMENT_INVALID: {
+    status: 403,
+    message: 'the enrollment code is unknown, used or expired, or does not fit this server',
+  },
+  SERVER_UNKNOWN: {
+    status: 403,
+    message: 'this server is not registered with the Cloud; enroll it with a code from the portal',
+  },
+  REPORT_REPLAYED: {
+    status: 409,
+    message: 'a different report with this sequence was already received from this server (flagged as a possible clone)',
+  },
   // admin
   PASSWORD_CHANGE_REQUIRED: { status: 403, message: 'the initial password must be changed first' },
   CONFLICT: { status: 409, message: 'the request conflicts with the current state' },
