@@ -1,8 +1,8 @@
+export { isLoopback, parseListen } from '@tessera/service-kit';
 export type { CheckoutOutcome, EngineEvent, HeartbeatOutcome } from './engine/lease-engine.js';
 export { LeaseEngine } from './engine/lease-engine.js';
 export { readMachineFactors } from './identity/machine-factors.js';
 export { DATA_FILES, type RuntimeInfo, readRuntimeInfo } from './runtime/data-dir.js';
-export { isLoopback, parseListen } from './runtime/listen.js';
 export {
   DEFAULT_ADMIN_LISTEN,
   DEFAULT_CLIENT_LISTEN,

@@ -2,7 +2,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { installAuth } from './auth.js';
 import { registerClientProtocol } from './client/index.js';
 import type { CloudHttpContext } from './context.js';
-import { installErrorHandling } from './errors.js';
+import { installErrorHandling } from '@tessera/service-kit';
+import { isDbUnavailableError } from '../store/db.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
@@ -38,7 +39,13 @@ export async function buildCloudApp(o: CloudAppOptions): Promise<FastifyInstance
     return503OnClosing: true,
     ...(o.https ? { https: o.https } : {}),
   }) as unknown as FastifyInstance;
-  installErrorHandling(app, (err) => o.ctx.seats.noteConnectionError(err));
+  installErrorHandling(app, {
+    classify: (err) => {
+      if (!isDbUnavailableError(err)) return undefined;
+      o.ctx.seats.noteConnectionError(err);
+      return { code: 'UNAVAILABLE', message: 'the Cloud database is unreachable; try again' };
+    },
+  });
   await registerOpenApi(app);
   installAuth(app, {
     auth: o.ctx.auth,

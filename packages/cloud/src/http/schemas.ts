@@ -4,7 +4,7 @@
  * OpenAPI document.
  */
 import { MAX_DOCUMENT_BYTES, MAX_FEATURE_COUNT } from '@tessera/core';
-import { errorSchema } from './errors.js';
+import { errorSchema } from '@tessera/service-kit';
 
 const str = { type: 'string' } as const;
 const strOrNull = { type: ['string', 'null'] } as const;

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Clock, LEASE_POLICY, PRODUCT_VERSION, systemClock, TesseraError } from '@tessera/core';
+import { isLoopback, parseListen, readTextFile, removeFile, urlOf, writeFileAtomic } from '@tessera/service-kit';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AuditLog } from '../domain/audit.js';
@@ -33,8 +34,6 @@ import {
   removeRuntimeInfo,
   writeRuntimeInfo,
 } from './data-dir.js';
-import { readTextFile, removeFile, writeFileAtomic } from './files.js';
-import { isLoopback, parseListen, urlOf } from './listen.js';
 import { loadSigningKey } from './signing-key.js';
 
 export const DEFAULT_CLOUD_LISTEN = '127.0.0.1:8600';
@@ -124,7 +123,7 @@ export async function startCloud(o: CloudOptions): Promise<RunningCloud> {
 
   const dataDir = prepareDataDir(o.dataDir);
   const logger = (o.logger ?? pino({ level: 'info' })).child({ component: 'cloud' });
-  const lock = DataDirLock.acquire(dataDir, `tessera cloud (pid ${process.pid})`);
+  const lock = DataDirLock.acquire(dataDir, 'tessera cloud');
   const cleanups: (() => Promise<void> | void)[] = [() => lock.release()];
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});

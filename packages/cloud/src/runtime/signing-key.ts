@@ -13,9 +13,9 @@ import {
   TesseraError,
   thumbprint,
 } from '@tessera/core';
+import { readTextFile, writeFileAtomic } from '@tessera/service-kit';
 import type { VendorSigner } from '../domain/deployment-service.js';
 import { CLOUD_FILES } from './data-dir.js';
-import { readTextFile, writeFileAtomic } from './files.js';
 
 export interface LoadedSigningKey extends VendorSigner {
   publicKeyPem: string;

@@ -10,7 +10,7 @@ import {
   type RawFactors,
   serverIdOf,
 } from '@tessera/core';
-import { writeFileAtomic } from '../runtime/files.js';
+import { writeFileAtomic } from '@tessera/service-kit';
 
 export interface ServerIdentity {
   serverId: string;

@@ -14,6 +14,7 @@ import {
   TesseraError,
   thumbprint,
 } from '@tessera/core';
+import { installErrorHandling, isLoopback, parseListen, urlOf } from '@tessera/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { CommitQueue } from '../engine/commit-queue.js';
@@ -21,7 +22,6 @@ import { LeaseEngine } from '../engine/lease-engine.js';
 import { defaultDashboardDir } from '../http/admin/dashboard-static.js';
 import { registerAdminApi } from '../http/admin/index.js';
 import { registerClientApi } from '../http/client/index.js';
-import { installErrorHandling } from '../http/errors.js';
 import { ServerMetrics } from '../http/metrics.js';
 import { registerOpenApi, registerOpenApiRoute } from '../http/openapi.js';
 import { readMachineFactors } from '../identity/machine-factors.js';
@@ -42,7 +42,6 @@ import {
   writeRuntimeInfo,
 } from './data-dir.js';
 import { readServerEnv } from './env.js';
-import { isLoopback, parseListen, urlOf } from './listen.js';
 
 /** The keyring that ships with the program (DESIGN §3). */
 export const SHIPPED_KEYRING = new URL('../../vendor-keyring.pem', import.meta.url);

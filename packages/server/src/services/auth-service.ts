@@ -9,8 +9,8 @@ import {
   TesseraError,
   verifyPassword,
 } from '@tessera/core';
+import { writeFileAtomic } from '@tessera/service-kit';
 import { DATA_FILES, readSecretFile, writeSecretFileOnce } from '../runtime/data-dir.js';
-import { writeFileAtomic } from '../runtime/files.js';
 import type { Role, Store } from '../store/repositories.js';
 import type { Actor, AuditLog } from './audit.js';
 import { LoginThrottle } from './login-throttle.js';

@@ -3,10 +3,10 @@
  * codes as a License Server's client API, with HTTP Basic auth by subscription account.
  */
 import type { CheckoutRequest } from '@tessera/core';
+import { errorSchema, sendError } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { accountOf } from '../auth.js';
 import type { CloudHttpContext } from '../context.js';
-import { errorSchema, sendError } from '../errors.js';
 
 const checkoutBody = {
   type: 'object',

@@ -1,6 +1,6 @@
 import { TesseraError } from '@tessera/core';
+import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { errorSchema } from '../errors.js';
 import type { AdminApiContext } from './context.js';
 
 /** Changing one's password (the only route open before the initial one is changed) and users. */

@@ -1,7 +1,7 @@
+import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { EngineEvent } from '../../engine/lease-engine.js';
 import type { SessionService } from '../../services/session-service.js';
-import { errorSchema } from '../errors.js';
 
 /** Behaviour knobs of the Dashboard's live updates. */
 export const EVENTS_POLICY = {

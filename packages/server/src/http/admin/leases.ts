@@ -1,6 +1,6 @@
 import { TesseraError } from '@tessera/core';
+import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { errorSchema } from '../errors.js';
 import type { AdminApiContext } from './context.js';
 
 /** Who holds seats, and releasing one by hand. */

@@ -1,6 +1,6 @@
 import { MAX_DOCUMENT_BYTES } from '@tessera/core';
+import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { errorSchema } from '../errors.js';
 import type { AdminApiContext } from './context.js';
 
 const fileBody = {

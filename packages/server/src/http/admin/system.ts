@@ -1,5 +1,5 @@
+import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { errorSchema } from '../errors.js';
 import type { AdminApiContext } from './context.js';
 
 /** Health, server facts, metrics and the audit log. */

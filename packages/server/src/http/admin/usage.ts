@@ -1,6 +1,6 @@
+import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { hourOf, USAGE_POLICY, type UsageMeter } from '../../services/usage-meter.js';
-import { errorSchema } from '../errors.js';
 
 const HOUR_MS = 3600_000;
 

@@ -1,6 +1,6 @@
 import { type CheckoutRequest, isTesseraError } from '@tessera/core';
 import type { FastifyInstance } from 'fastify';
-import { errorSchema, sendError } from '../errors.js';
+import { errorSchema, sendError } from '@tessera/service-kit';
 import type { ClientApiContext } from './context.js';
 
 const bodySchema = {

@@ -1,5 +1,5 @@
+import { errorSchema, sendError } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { errorSchema, sendError } from '../errors.js';
 import type { ClientApiContext } from './context.js';
 
 const params = {

@@ -1,0 +1,4 @@
+export * from './data-dir.js';
+export * from './files.js';
+export * from './http-errors.js';
+export * from './listen.js';
