@@ -28,6 +28,9 @@ interface HeldResult {
   loopDelayP50Ms: number;
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** The same measurement with nothing held, first: what the box itself gives. */
+  baselineP99Ms: number;
+  baselineMaxMs: number;
   lapseMs: number[];
   lapseSample: number;
 }
@@ -59,7 +62,8 @@ export async function heldLeases(ctx: BenchContext): Promise<ScenarioReport> {
       `held leases: ${int(r.leases)} filled through engine.checkout in ${ms(r.fillMs)} (${int(r.leases / (r.fillMs / 1000))} checkouts/s, group commits of 512); ` +
         `heapUsed ${bytes(r.heapBefore)} -> ${bytes(r.heapAfter)}, rss ${bytes(r.rssBefore)} -> ${bytes(r.rssAfter)} (rss includes SQLite's page cache)`,
       `held leases: ${int(r.heartbeats)} heartbeats in ${(r.heartbeatWindowMs / 1000).toFixed(1)} s (${int(hbRate)}/s), ${r.heartbeatFailures} refused; ` +
-        `event-loop delay p50 ${ms(r.loopDelayP50Ms)} p99 ${ms(r.loopDelayP99Ms)} max ${ms(r.loopDelayMaxMs)}`,
+        `event-loop delay p50 ${ms(r.loopDelayP50Ms)} p99 ${ms(r.loopDelayP99Ms)} max ${ms(r.loopDelayMaxMs)} ` +
+        `(the same timers with no leases, measured first: p99 ${ms(r.baselineP99Ms)} max ${ms(r.baselineMaxMs)})`,
       `lapse: ${r.lapseMs.length} of ${r.lapseSample} unheartbeaten leases (lease seconds ${LAPSE_LEASE_SECONDS}) freed; deadline -> freed p50 ${ms(lapse.p50)} p99 ${ms(lapse.p99)} max ${ms(lapse.max)}`,
     ],
     rows: [
@@ -70,7 +74,7 @@ export async function heldLeases(ctx: BenchContext): Promise<ScenarioReport> {
       row(`${int(r.leases)} held leases: heap per lease`, `${Math.round(perLease)} B`, '≤ 1 KB', perLease <= 1024),
       row(
         `${int(r.leases)} held leases, ${int(hbRate)} heartbeats/s: event-loop delay p99 / max`,
-        `${ms(r.loopDelayP99Ms)} / ${ms(r.loopDelayMaxMs)}`,
+        `${ms(r.loopDelayP99Ms)} / ${ms(r.loopDelayMaxMs)} (no leases: ${ms(r.baselineP99Ms)} / ${ms(r.baselineMaxMs)})`,
       ),
       row(
         `Lapse latency (deadline -> seat freed), ${r.lapseSample} leases, while the above runs: p99 / max`,
@@ -127,6 +131,7 @@ async function measure(leases: number, windowMs: number): Promise<HeldResult> {
     try {
       core.engine.start();
       lapseCore.engine.start();
+      const baseline = await idleLoopDelay(baselineMs(windowMs));
       for (let i = 0; i < 3; i++) gc();
       const heapBefore = process.memoryUsage().heapUsed;
       const rssBefore = process.memoryUsage().rss;
@@ -194,6 +199,8 @@ async function measure(leases: number, windowMs: number): Promise<HeldResult> {
         loopDelayP50Ms: Math.max(0, loop.percentile(50) / 1e6 - LOOP_RESOLUTION_MS),
         loopDelayP99Ms: Math.max(0, loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS),
         loopDelayMaxMs: Math.max(0, loop.max / 1e6 - LOOP_RESOLUTION_MS),
+        baselineP99Ms: baseline.p99Ms,
+        baselineMaxMs: baseline.maxMs,
         lapseMs,
         lapseSample: LAPSE_SAMPLE,
       };
@@ -205,6 +212,30 @@ async function measure(leases: number, windowMs: number): Promise<HeldResult> {
     big.remove();
     small.remove();
   }
+}
+
+function baselineMs(windowMs: number): number {
+  return Math.min(5_000, windowMs / 2);
+}
+
+/** Event-loop delay over `ms` with the same 5 ms timer and nothing to do: the box's own noise. */
+async function idleLoopDelay(ms: number): Promise<{ p99Ms: number; maxMs: number }> {
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      if (performance.now() - t0 >= ms) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 5);
+  });
+  loop.disable();
+  return {
+    p99Ms: Math.max(0, loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS),
+    maxMs: Math.max(0, loop.max / 1e6 - LOOP_RESOLUTION_MS),
+  };
 }
 
 if (process.argv[2] === '--held-leases-child' && process.send) {

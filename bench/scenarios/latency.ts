@@ -59,11 +59,11 @@ export async function latency(ctx: BenchContext): Promise<ScenarioReport> {
         notes,
         rows: [
           row(
-            `Checkout latency at ${int(RATE)} checkouts/s (open loop, from scheduled send), p50`,
+            `Checkout latency p50 at ${int(RATE)} checkouts/s (open loop, from scheduled send)`,
             ms(fromScheduled.p50),
           ),
           row(
-            `Checkout latency at ${int(RATE)} checkouts/s (open loop, from scheduled send), p99${complete ? '' : `; only ${answered} of ${r.scheduled} answered`}`,
+            `Checkout latency p99 at ${int(RATE)} checkouts/s (open loop, from scheduled send)${complete ? '' : `; only ${answered} of ${r.scheduled} answered`}`,
             ms(fromScheduled.p99),
             '≤ 5 ms',
             complete && fromScheduled.p99 <= 5,

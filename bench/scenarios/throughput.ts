@@ -70,13 +70,13 @@ export async function throughput(ctx: BenchContext): Promise<ScenarioReport> {
         notes,
         rows: [
           row(
-            `Durable checkout+release throughput (1 op = 1 request, each 201/204 after its fsync'd group commit), best of N=${connectionCounts().join('/')}: N=${best.connections}`,
+            `Durable checkout+release throughput, N=${best.connections} (best of ${connectionCounts().join('/')}); every 201/204 sent after its group commit's fsync`,
             `${int(best.opsPerSec)} ops/s`,
             '≥ 10,000 ops/s',
             best.opsPerSec >= 10_000,
           ),
           row(
-            'Errors during the throughput runs (non-201/204 or transport)',
+            'Errors during the throughput runs (not 201/204, or transport)',
             String(errors),
             '0',
             errors === 0 && inUse === 0,
