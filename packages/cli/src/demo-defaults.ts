@@ -5,10 +5,16 @@
 export const DEMO_DEFAULTS = {
   clientPort: 7569,
   adminPort: 7570,
+  cloudPort: 8600,
   /** Short lease times, so that a demo stopped with kill -9 frees its seats soon. */
   leaseSeconds: 60,
   heartbeatSeconds: 15,
-  mainLicense: { customer: 'Demo Customer', features: { asr: 10, tts: 4 }, maintenanceDays: 365 },
-  /** An old contract: its maintenance ended long ago, so only old releases may use it. */
-  oldLicense: { customer: 'Demo Customer (2021 contract)', features: { asr: 2 }, maintenanceDays: -3 * 365 },
+  /** The customer in the Cloud, and its entitlements (one per feature; counts tell them apart). */
+  customer: 'Demo Customer',
+  /** Perpetual, maintenance a year ahead: one deployment, one license file. */
+  mainLicense: { features: { asr: 10, tts: 4 }, maintenanceDays: 365 },
+  /** An old contract: its maintenance ended long ago, so only old releases may use it. Its own license. */
+  oldLicense: { features: { asr: 2 }, maintenanceDays: -3 * 365 },
+  /** Subscription seats served by the Cloud itself, for a term of a year. */
+  subscription: { feature: 'asr', count: 4, termDays: 365 },
 } as const;

@@ -7,18 +7,18 @@ import { CLI, cleanup, features, REPO_ROOT, tempDir } from './support.js';
 
 after(cleanup);
 
-test('tessera demo starts, prints the admin URL and password, serves the demo licenses, and stops on SIGTERM', {
+test('tessera demo starts a Cloud and a License Server licensed through it, prints URLs and passwords, serves the demo licenses and subscription seats, and stops on SIGTERM', {
   timeout: 40_000,
 }, async () => {
   const dir = join(tempDir(), 'demo');
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
   delete env.NODE_TEST_CONTEXT;
-  const child = spawn(process.execPath, [CLI, 'demo', '--data', dir, '--client-port', '0', '--admin-port', '0'], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'demo', '--data', dir, '--client-port', '0', '--admin-port', '0', '--cloud-port', '0'],
+    { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -39,13 +39,24 @@ test('tessera demo starts, prints the admin URL and password, serves the demo li
     }
     const adminUrl = /admin API +(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
     const clientUrl = /client API +(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
-    const password = /password +(\S+) +\(from (\S+);/.exec(stdout);
     assert.ok(adminUrl && clientUrl, `URLs in the banner:\n${stdout}`);
-    assert.ok(password, `password in the banner:\n${stdout}`);
+    const passwords = [...stdout.matchAll(/password +(\S+) +\(from (\S+);/g)];
+    assert.equal(passwords.length, 2, `the Dashboard's and the portal's passwords in the banner:\n${stdout}`);
     assert.match(stdout, /user +admin/);
-    assert.equal(password[2], join(dir, 'server', 'initial-admin-password'));
-    assert.equal(readFileSync(password[2]!, 'utf8').trim(), password[1]);
+    const [serverPassword, portalPassword] = passwords;
+    assert.equal(serverPassword![2], join(dir, 'server', 'initial-admin-password'));
+    assert.equal(readFileSync(serverPassword![2]!, 'utf8').trim(), serverPassword![1]);
+    assert.equal(portalPassword![2], join(dir, 'cloud', 'initial-admin-password'));
+    assert.equal(readFileSync(portalPassword![2]!, 'utf8').trim(), portalPassword![1]);
     assert.match(stdout, /LICENSE_SERVERS = 127\.0\.0\.1:\d+/, 'an example client_property.conf');
+    const portalUrl = /portal +(http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout)?.[1];
+    assert.ok(portalUrl, `the portal URL in the banner:\n${stdout}`);
+    assert.match(
+      stdout,
+      new RegExp(`LICENSE_SERVERS = ${portalUrl.replaceAll('.', '\\.')}`),
+      'the subscription config',
+    );
+    assert.match(stdout, /AUTHENTICATION_PASSWORD = \S+/);
 
     const health = await fetch(`${adminUrl}/healthz`);
     assert.equal(health.status, 200);
@@ -54,6 +65,19 @@ test('tessera demo starts, prints the admin URL and password, serves the demo li
     assert.equal(byName.get('asr')?.total, 12, 'asr: 10 seats and the old contract’s 2');
     assert.equal(byName.get('asr')?.licenses.length, 2);
     assert.equal(byName.get('tts')?.total, 4);
+
+    // The installed licenses are the Cloud's deployments: they came through the portal flow.
+    const token = readFileSync(join(dir, 'cloud', 'admin.token'), 'utf8').trim();
+    const res = await fetch(`${portalUrl}/api/v1/deployments`, { headers: { authorization: `Bearer ${token}` } });
+    const deployments = (await res.json()) as { id: string }[];
+    const installed = served.features.flatMap((f) => f.licenses.map((l) => l.licenseId));
+    assert.deepEqual([...new Set(installed)].sort(), deployments.map((d) => d.id).sort());
+
+    // A sample client checks a subscription seat out of the Cloud (its lease names the entitlement).
+    while (!/cloud-\S+ +asr x\d granted by ent_/.test(stdout)) {
+      if (Date.now() > deadline + 10_000) assert.fail(`no subscription seat from the Cloud:\n${stdout}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   } finally {
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -63,4 +87,5 @@ test('tessera demo starts, prints the admin URL and password, serves the demo li
   }
   assert.match(stdout, /demo stopped/);
   assert.equal(existsSync(join(dir, 'server', 'server.json')), false, 'the server removed its server.json');
+  assert.equal(existsSync(join(dir, 'cloud', 'cloud.json')), false, 'the Cloud removed its cloud.json');
 });

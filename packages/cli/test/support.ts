@@ -264,6 +264,115 @@ async function readyInfo(dataDir: string, pid: number): Promise<RuntimeInfo | un
   return info;
 }
 
+export interface CloudRuntime {
+  pid: number;
+  nonce: string;
+  nodeId: string;
+  url: string;
+}
+
+export interface CloudProcess {
+  child: ChildProcess;
+  dataDir: string;
+  info: CloudRuntime;
+  url: string;
+  /** What the node wrote on stdout and stderr so far. */
+  log(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM and wait for a clean stop (SIGKILL after 10 s). */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * `tessera cloud start` on `dataDir`, listening on 127.0.0.1 port 0; resolves once
+ * DIR/cloud.json names this process and its /healthz answers with the same nonce.
+ */
+export async function startCloud(
+  dataDir: string,
+  opts: { args?: string[]; timeoutMs?: number } = {},
+): Promise<CloudProcess> {
+  const args = [
+    'cloud',
+    'start',
+    '--data',
+    dataDir,
+    '--listen',
+    '127.0.0.1:0',
+    '--log-level',
+    'warn',
+    ...(opts.args ?? []),
+  ];
+  const child = track(
+    spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
+  let log = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    log += d;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    log += d;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let exitedEarly = false;
+  void exited.then(() => {
+    exitedEarly = true;
+  });
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  let info: CloudRuntime | undefined;
+  while (!info) {
+    if (exitedEarly) throw new Error(`the Cloud on ${dataDir} exited while starting:\n${log}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the Cloud on ${dataDir} did not get ready in time:\n${log}`);
+    }
+    info = await cloudReady(dataDir, child.pid!);
+    if (!info) await sleep(50);
+  }
+  const ready = info;
+  return {
+    child,
+    dataDir,
+    info: ready,
+    url: ready.url,
+    log: () => log,
+    exited,
+    async stop() {
+      if (!exitedEarly) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        const result = await exited;
+        clearTimeout(timer);
+        return result;
+      }
+      return exited;
+    },
+  };
+}
+
+async function cloudReady(dataDir: string, pid: number): Promise<CloudRuntime | undefined> {
+  let info: CloudRuntime;
+  try {
+    info = JSON.parse(readFileSync(join(dataDir, 'cloud.json'), 'utf8')) as CloudRuntime;
+  } catch {
+    return undefined;
+  }
+  if (info.pid !== pid) return undefined;
+  try {
+    const res = await fetch(`${info.url}/healthz`, { signal: AbortSignal.timeout(1000) });
+    const body = (await res.json()) as { nonce?: string };
+    return res.ok && body.nonce === info.nonce ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Today plus `days`, `YYYY-MM-DD` in UTC. */
+export function dayFromNow(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

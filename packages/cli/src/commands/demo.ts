@@ -1,5 +1,6 @@
 /**
- * `tessera demo`: a License Server with demo licenses and sample clients in one process.
+ * `tessera demo`: a Cloud, a License Server licensed through the Cloud's portal flow, and
+ * sample clients of both, in one process.
  */
 import { basename, relative } from 'node:path';
 import { type Command, Option } from 'commander';
@@ -13,6 +14,7 @@ interface DemoFlags {
   data?: string;
   clientPort: number;
   adminPort: number;
+  cloudPort: number;
   clients: boolean;
   logLevel: LogLevel;
 }
@@ -20,7 +22,7 @@ interface DemoFlags {
 export function registerDemoCommand(program: Command): void {
   const demo = program
     .command('demo')
-    .description('run a License Server with demo licenses and sample clients, all in one process')
+    .description('run a Cloud, a License Server licensed through it, and sample clients, all in one process')
     .option('--data <dir>', 'where the demo keeps its files (default: a new directory under the temp dir)')
     .option(
       '--client-port <n>',
@@ -34,19 +36,28 @@ export function registerDemoCommand(program: Command): void {
       port,
       DEMO_DEFAULTS.adminPort,
     )
+    .option(
+      '--cloud-port <n>',
+      'Cloud port (portal, vendor API, subscription seats) on 127.0.0.1 (a busy port falls back to any free one)',
+      port,
+      DEMO_DEFAULTS.cloudPort,
+    )
     .option('--no-clients', 'do not run the sample clients')
     .addOption(new Option('--log-level <level>', 'server log detail on stderr').choices(LOG_LEVELS).default('error'));
   demo.addHelpText(
     'after',
-    '\nThe demo makes a vendor key, starts a License Server that trusts it, makes its Server ID file,\n' +
-      'issues and installs two perpetual licenses (asr=10 tts=4 with maintenance a year ahead; an old\n' +
-      'contract asr=2 whose maintenance ended years ago), and runs sample clients that check seats out,\n' +
-      'hold them and release them. It stops on Ctrl-C / SIGTERM; its files stay in the data directory.\n',
+    '\nThe demo starts a Cloud (SQLite, in DIR/cloud; it makes the vendor key) and a License Server that\n' +
+      "trusts the Cloud's vendor.pub. Through the Cloud's vendor API, as `tessera vendor ...` does, it adds\n" +
+      'a customer with perpetual entitlements (asr=10 tts=4 with maintenance a year ahead; an old contract\n' +
+      "asr=2 whose maintenance ended years ago) and a subscription (asr=4), registers the server's Server\n" +
+      'ID file, deploys two license files and installs them on the server, and makes a subscription\n' +
+      'account. Sample clients check seats out of the License Server and of the Cloud, hold them and\n' +
+      'release them. It stops on Ctrl-C / SIGTERM; its files stay in the data directory.\n',
   );
   examples(demo, [
     '$ tessera demo',
     '$ npm start                       # the same, from the repository root',
-    '$ tessera demo --data ./demo-data --client-port 0 --admin-port 0',
+    '$ tessera demo --data ./demo-data --client-port 0 --admin-port 0 --cloud-port 0',
   ]);
   demo.action(async (flags: DemoFlags) => {
     const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -57,19 +68,22 @@ export function registerDemoCommand(program: Command): void {
       dataDir: flags.data,
       clientPort: flags.clientPort,
       adminPort: flags.adminPort,
+      cloudPort: flags.cloudPort,
       clients: flags.clients,
       logLevel: flags.logLevel,
       print,
     });
-    const conf = running.clientConfig
-      .trimEnd()
-      .split('\n')
-      .map((l) => `      ${l}`);
+    const indent = (text: string) =>
+      text
+        .trimEnd()
+        .split('\n')
+        .map((l) => `      ${l}`);
+    const self = selfCommand();
     print(
       [
         '',
         'Tessera demo is running.',
-        `  data         ${running.dir}  (vendor key, server data dir, info.bts, license files)`,
+        `  data         ${running.dir}  (Cloud and server data dirs, info.bts, license files)`,
         `  admin API    ${running.adminUrl}  (open it in a browser for the Dashboard)`,
         `    user       admin`,
         running.password !== undefined
@@ -77,17 +91,26 @@ export function registerDemoCommand(program: Command): void {
           : `    password   (changed already; ${running.passwordFile} is gone)`,
         `  client API   ${running.clientUrl}`,
         `  server id    ${running.serverId}`,
-        `  client_property.conf for your own app (written to ${running.clientConfigFile}):`,
-        ...conf,
+        `  portal       ${running.portalUrl}  (the vendor Cloud: portal, vendor API, subscription seats)`,
+        `    user       admin`,
+        running.portalPassword !== undefined
+          ? `    password   ${running.portalPassword}  (from ${running.portalPasswordFile}; shown because this is a demo)`
+          : `    password   (changed already; ${running.portalPasswordFile} is gone)`,
+        `  customer     ${running.customerId}  (its licenses came through the portal flow)`,
+        `  client_property.conf for your own app on the License Server (written to ${running.clientConfigFile}):`,
+        ...indent(running.clientConfig),
+        `  client_property.conf of subscription account ${running.accountId} (written to ${running.subscriptionConfigFile}):`,
+        ...indent(running.subscriptionConfig),
         '  try',
         `    curl ${running.clientUrl}/v1/features`,
-        `    ${selfCommand()} license list --data ${running.serverDir}`,
+        `    ${self} license list --data ${running.serverDir}`,
+        `    ${self} vendor customer show ${running.customerId} --data ${running.cloudDir}`,
         `  stop with Ctrl-C (or kill ${process.pid}); the files stay in ${running.dir}`,
         '',
       ].join('\n'),
     );
     const signal = await stopSignal;
-    note(`tessera: ${signal}: stopping the sample clients, then the server`);
+    note(`tessera: ${signal}: stopping the sample clients, then the server and the Cloud`);
     await running.stop();
     print(`demo stopped; its files are in ${running.dir}`);
   });
