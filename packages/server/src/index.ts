@@ -1,6 +1,14 @@
 export { isLoopback, parseListen } from '@tessera/service-kit';
 export type { CheckoutOutcome, EngineEvent, HeartbeatOutcome } from './engine/lease-engine.js';
 export { LeaseEngine } from './engine/lease-engine.js';
+export { FlexibleActions } from './flexible/flexible-actions.js';
+export {
+  type FlexibleStatus,
+  LICENSING_MODES,
+  type LicensingMode,
+  type ReportMade,
+  type SyncApplied,
+} from './flexible/flexible-service.js';
 export { readMachineFactors } from './identity/machine-factors.js';
 export { DATA_FILES, type RuntimeInfo, readRuntimeInfo } from './runtime/data-dir.js';
 export {

@@ -19,6 +19,15 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import pino, { type Logger } from 'pino';
 import { CommitQueue } from '../engine/commit-queue.js';
 import { LeaseEngine } from '../engine/lease-engine.js';
+import { FlexibleActions } from '../flexible/flexible-actions.js';
+import {
+  FlexibleService,
+  flexibleLicensesAtStart,
+  isOnlineMode,
+  LICENSING_MODES,
+  type LicensingMode,
+} from '../flexible/flexible-service.js';
+import { OnlineSync } from '../flexible/online-sync.js';
 import { defaultDashboardDir } from '../http/admin/dashboard-static.js';
 import { registerAdminApi } from '../http/admin/index.js';
 import { registerClientApi } from '../http/client/index.js';
@@ -26,7 +35,7 @@ import { ServerMetrics } from '../http/metrics.js';
 import { registerOpenApi, registerOpenApiRoute } from '../http/openapi.js';
 import { readMachineFactors } from '../identity/machine-factors.js';
 import { fingerprintOf, loadOrCreateIdentity, type ServerIdentity } from '../identity/server-identity.js';
-import { AuditLog } from '../services/audit.js';
+import { AuditLog, SYSTEM_ACTOR } from '../services/audit.js';
 import { AuthService } from '../services/auth-service.js';
 import { LicenseService } from '../services/license-service.js';
 import { SessionService } from '../services/session-service.js';
@@ -77,6 +86,9 @@ export interface ServerCore {
   audit: AuditLog;
   keyring: Keyring;
   clock: Clock;
+  clockGuard: ClockGuard;
+  /** Flexible licensing state (DESIGN §3): Reports, Syncs, valid-until. */
+  flexible: FlexibleService;
   logger: Logger;
   initialPasswordWritten: boolean;
   close(): void;
@@ -114,7 +126,7 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
       heartbeatSeconds,
     });
     const loaded = engine.load(
-      store.licenses.all().map((r) => r.claims),
+      [...store.licenses.all().map((r) => r.claims), ...flexibleLicensesAtStart(store, clock.now())],
       store.leases.iterateAll(),
     );
     if (loaded.revoked > 0)
@@ -135,6 +147,18 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
       currentFactors: () => fingerprintOf(identity.serverId, readFactors()),
       crashPoint: env.crashAt,
     });
+    const flexible = new FlexibleService({
+      store,
+      queue,
+      engine,
+      clockGuard,
+      clock,
+      audit,
+      keyring,
+      identity,
+      currentFactors: () => fingerprintOf(identity.serverId, readFactors()),
+      serverIdFile: () => licenses.makeServerIdFile(SYSTEM_ACTOR),
+    });
     let closed = false;
     return {
       dataDir,
@@ -147,11 +171,14 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
       audit,
       keyring,
       clock,
+      clockGuard,
+      flexible,
       logger,
       initialPasswordWritten,
       close() {
         if (closed) return;
         closed = true;
+        flexible.persistElapsed();
         engine.stop();
         queue.drainAndClose();
         db.close();
@@ -161,6 +188,35 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
   } catch (err) {
     lock.release();
     throw err;
+  }
+}
+
+function checkMode(mode: LicensingMode, cloudUrls: readonly string[], enrollCode: string | undefined): void {
+  if (!LICENSING_MODES.includes(mode)) {
+    throw new TesseraError('BAD_REQUEST', `mode must be one of ${LICENSING_MODES.join(', ')}; got "${mode}"`);
+  }
+  if (isOnlineMode(mode) && cloudUrls.length === 0) {
+    throw new TesseraError('BAD_REQUEST', `mode ${mode} talks to the Cloud: give its URL(s) with --cloud URL[;URL...]`);
+  }
+  if (!isOnlineMode(mode) && cloudUrls.length > 0) {
+    throw new TesseraError(
+      'BAD_REQUEST',
+      `mode ${mode} has no Cloud access; --cloud is for modes flexible and pls${mode === 'als' ? ' (an ALS exchanges Report and Sync files through a PLS)' : ''}`,
+    );
+  }
+  if (mode === 'perpetual' && enrollCode !== undefined) {
+    throw new TesseraError('BAD_REQUEST', '--enroll is for modes flexible, als and pls');
+  }
+  for (const url of cloudUrls) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new TesseraError('BAD_REQUEST', `--cloud must be http(s) URLs separated by ";", got "${url}"`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new TesseraError('BAD_REQUEST', `--cloud must be http(s) URLs, got "${url}"`);
+    }
   }
 }
 
@@ -208,7 +264,15 @@ export interface LicenseServerOptions extends ServerCoreOptions {
   adminListen?: string;
   /** Required when the admin listener is not on loopback (DESIGN §9). */
   adminTls?: { certFile: string; keyFile: string };
-  mode?: 'perpetual';
+  /** Licensing mode (DESIGN §1); installed perpetual licenses are served in every mode. */
+  mode?: LicensingMode;
+  /** Cloud node URLs, tried in order (modes flexible and pls). */
+  cloudUrls?: string[];
+  /** One-time enrollment code from the portal, sent with the first Report. */
+  enrollCode?: string;
+  /** Backoff of the online exchange after a failure (tests shorten it). */
+  syncRetryBaseMs?: number;
+  syncRetryCapMs?: number;
   portalUrl?: string;
   /** Pending writes beyond which checkouts get 429. */
   maxPendingWrites?: number;
@@ -243,7 +307,11 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
       `the admin listener on ${adminAt.host} is not loopback, so it needs TLS (--admin-tls-cert and --admin-tls-key)`,
     );
   }
+  const mode = o.mode ?? 'perpetual';
+  const cloudUrls = o.cloudUrls ?? [];
+  checkMode(mode, cloudUrls, o.enrollCode);
   const core = await openServerCore({ ...o, lockHolder: o.lockHolder ?? 'tessera server' });
+  core.flexible.configure(mode, cloudUrls, o.enrollCode);
   const nonce = randomBytes(16).toString('base64url');
   const metrics = new ServerMetrics(core.engine);
   const usage = new UsageMeter({
@@ -252,6 +320,18 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     clock: core.clock,
     write: (op) => core.queue.enqueue(op),
   });
+  core.flexible.setUsageFlush(() => usage.flush());
+  const online = isOnlineMode(mode)
+    ? new OnlineSync({
+        flexible: core.flexible,
+        logger: core.logger.child({ component: 'sync' }),
+        cloudUrls,
+        now: () => core.clock.now(),
+        ...(o.syncRetryBaseMs !== undefined && { retryBaseMs: o.syncRetryBaseMs }),
+        ...(o.syncRetryCapMs !== undefined && { retryCapMs: o.syncRetryCapMs }),
+      })
+    : undefined;
+  const flexibleActions = new FlexibleActions(core.flexible, online);
   core.queue.setOnCommit((ops, ms) => {
     metrics.commitOps.observe(ops);
     metrics.commitSeconds.observe(ms / 1000);
@@ -285,6 +365,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     const maxPendingWrites = o.maxPendingWrites ?? 20_000;
     registerClientApi(client, {
       engine: core.engine,
+      flexible: core.flexible,
       metrics,
       maxPendingWrites,
       pendingWrites: () => core.queue.pending,
@@ -313,7 +394,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
         info: () => ({
           serverId: core.identity.serverId,
           poolId: core.engine.poolId,
-          mode: o.mode ?? 'perpetual',
+          mode,
           version: PRODUCT_VERSION,
           clientUrl,
           adminUrl,
@@ -331,6 +412,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
         secureCookies: o.adminTls !== undefined,
         now: () => core.clock.now(),
       },
+      flexibleActions,
     );
     registerOpenApiRoute(admin);
     await client.listen({ host: clientAt.host, port: clientAt.port });
@@ -339,6 +421,9 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     adminUrl = urlOf(adminScheme, adminAt.host, (admin.server.address() as { port: number }).port);
     core.engine.start();
     usage.start();
+    const expiryTimer = setInterval(() => core.flexible.checkExpiry(), 1000);
+    expiryTimer.unref();
+    online?.start();
     const info: RuntimeInfo = {
       pid: process.pid,
       nonce,
@@ -360,6 +445,8 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
       adminRoutes,
       stop() {
         stopping ??= (async () => {
+          clearInterval(expiryTimer);
+          online?.stop();
           await Promise.allSettled([client.close(), admin.close()]);
           await usage
             .stop()

@@ -106,4 +106,44 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX usage_hours_by_hour ON usage_hours (hour);
     `,
   },
+  {
+    version: 3,
+    name: 'flexible licensing state',
+    sql: `
+      -- Flexible licensing (DESIGN §3, §4), kept whatever mode the server runs in: the licenses of
+      -- the last Sync applied, every Sync applied, the Reports written, and a few counters.
+      CREATE TABLE flexible_licenses (
+        license_id   TEXT PRIMARY KEY,
+        revision     INTEGER NOT NULL,
+        customer     TEXT NOT NULL,
+        claims       TEXT NOT NULL,     -- LicenseClaims the lease engine serves, JSON
+        sync_counter INTEGER NOT NULL   -- the Sync that brought it
+      ) STRICT;
+
+      CREATE TABLE flexible_syncs (
+        sync_counter         INTEGER PRIMARY KEY,
+        report_sequence      INTEGER NOT NULL,
+        acknowledged_through TEXT,
+        issued_at            TEXT NOT NULL,
+        valid_until          TEXT NOT NULL,
+        next_sync_seconds    INTEGER NOT NULL,
+        applied_at           TEXT NOT NULL,
+        source               TEXT NOT NULL,  -- online | file
+        document             TEXT NOT NULL
+      ) STRICT;
+
+      -- One row per Report written; the sequence is taken here before the file exists.
+      CREATE TABLE flexible_reports (
+        sequence             INTEGER PRIMARY KEY,
+        created_at           TEXT NOT NULL,
+        acknowledged_through TEXT,
+        hours                INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE flexible_state (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

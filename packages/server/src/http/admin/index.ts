@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { FlexibleActions } from '../../flexible/flexible-actions.js';
 import type { SessionService } from '../../services/session-service.js';
 import type { UsageMeter } from '../../services/usage-meter.js';
 import { registerAccountRoutes } from './account.js';
@@ -6,6 +7,7 @@ import { installAdminAuth } from './auth.js';
 import type { AdminApiContext } from './context.js';
 import { registerDashboardStatic } from './dashboard-static.js';
 import { registerEventRoutes } from './events.js';
+import { registerFlexibleRoutes } from './flexible.js';
 import { registerLeaseRoutes } from './leases.js';
 import { registerLicenseRoutes } from './licenses.js';
 import { registerSessionRoutes } from './session.js';
@@ -29,12 +31,18 @@ export interface DashboardApiOptions {
  * The admin API: what the Dashboard and the CLI call. Every route needs credentials but
  * /healthz, /openapi.json, sign-in and the Dashboard's static files.
  */
-export function registerAdminApi(app: FastifyInstance, ctx: AdminApiContext, dashboard?: DashboardApiOptions): void {
+export function registerAdminApi(
+  app: FastifyInstance,
+  ctx: AdminApiContext,
+  dashboard?: DashboardApiOptions,
+  flexible?: FlexibleActions,
+): void {
   installAdminAuth(app, ctx, dashboard?.sessions);
   registerSystemRoutes(app, ctx);
   registerLicenseRoutes(app, ctx);
   registerLeaseRoutes(app, ctx);
   registerAccountRoutes(app, ctx);
+  if (flexible) registerFlexibleRoutes(app, flexible);
   if (dashboard) {
     registerSessionRoutes(app, { sessions: dashboard.sessions, secureCookies: dashboard.secureCookies });
     registerEventRoutes(app, { engine: ctx.engine, sessions: dashboard.sessions });

@@ -1,6 +1,6 @@
 import { type CheckoutRequest, isTesseraError } from '@tessera/core';
-import type { FastifyInstance } from 'fastify';
 import { errorSchema, sendError } from '@tessera/service-kit';
+import type { FastifyInstance } from 'fastify';
 import type { ClientApiContext } from './context.js';
 
 const bodySchema = {
@@ -64,6 +64,7 @@ export function registerCheckout(app: FastifyInstance, ctx: ClientApiContext): v
         ctx.metrics.checkouts.labels('RATE_LIMITED').inc();
         return sendError(reply, 'RATE_LIMITED', 'the server is writing as fast as it can; retry shortly');
       }
+      ctx.flexible?.checkExpiry();
       let outcome: Awaited<ReturnType<typeof ctx.engine.checkout>>;
       try {
         outcome = await ctx.engine.checkout(request.body);
@@ -74,6 +75,11 @@ export function registerCheckout(app: FastifyInstance, ctx: ClientApiContext): v
         return sendError(reply, 'UNAVAILABLE', 'the lease could not be stored; nothing was granted');
       }
       if (!outcome.ok) {
+        const refusal = outcome.code === 'UNKNOWN_FEATURE' ? ctx.flexible?.refusal(request.body.feature) : undefined;
+        if (refusal) {
+          ctx.metrics.checkouts.labels(refusal.code).inc();
+          return sendError(reply, refusal.code, refusal.message);
+        }
         ctx.metrics.checkouts.labels(outcome.code).inc();
         return sendError(reply, outcome.code, outcome.message);
       }

@@ -1,4 +1,5 @@
 import type { LeaseEngine } from '../../engine/lease-engine.js';
+import type { FlexibleService } from '../../flexible/flexible-service.js';
 import type { ServerMetrics } from '../metrics.js';
 
 /** What the client API's handlers need: the engine and its counters. */
@@ -8,4 +9,6 @@ export interface ClientApiContext {
   /** Pending writes beyond which new checkouts get 429, so a flood cannot grow memory without bound. */
   maxPendingWrites: number;
   pendingWrites: () => number;
+  /** Flexible licensing: takes expired flexible seats out, and says why a feature has none. */
+  flexible?: Pick<FlexibleService, 'checkExpiry' | 'refusal'>;
 }

@@ -1,0 +1,346 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, test } from 'node:test';
+import {
+  decodeDocumentUnverified,
+  decodeReportUnverified,
+  generateSigningKey,
+  ManualClock,
+  type SyncClaims,
+  signSync,
+  TesseraError,
+} from '@tessera/core';
+import { type LicenseServerOptions, type RunningServer, startLicenseServer } from '../runtime/server.js';
+import { LOCAL_CLI_ACTOR } from '../services/audit.js';
+import { UsageRepo } from '../store/repositories.js';
+import { makeVendor, silentLogger, tempDir, type Vendor } from '../test-support/fixtures.js';
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 5, 1, 10, 30);
+
+interface Env {
+  dir: string;
+  dataDir: string;
+  vendor: Vendor;
+  clock: ManualClock;
+  server?: RunningServer;
+  cleanup(): void;
+}
+
+const envs: Env[] = [];
+
+function makeEnv(): Env {
+  const t = tempDir('tessera-flex-');
+  const env: Env = {
+    dir: t.dir,
+    dataDir: join(t.dir, 'data'),
+    vendor: makeVendor(t.dir),
+    clock: new ManualClock(T0),
+    cleanup: t.cleanup,
+  };
+  envs.push(env);
+  return env;
+}
+
+async function start(env: Env, opts: Partial<LicenseServerOptions> = {}): Promise<RunningServer> {
+  env.server = await startLicenseServer({
+    clientListen: '127.0.0.1:0',
+    adminListen: '127.0.0.1:0',
+    logger: silentLogger,
+    mode: 'als',
+    clock: env.clock,
+    leaseSeconds: 60,
+    heartbeatSeconds: 20,
+    ...opts,
+    dataDir: env.dataDir,
+    vendorKeyFiles: [env.vendor.pubFile],
+  });
+  return env.server;
+}
+
+afterEach(async () => {
+  for (const e of envs.splice(0)) {
+    await e.server?.stop();
+    e.cleanup();
+  }
+});
+
+function syncClaims(s: RunningServer, clock: ManualClock, over: Partial<SyncClaims> = {}): SyncClaims {
+  return {
+    serverId: s.core.identity.serverId,
+    syncCounter: 1,
+    reportSequence: 1,
+    acknowledgedThrough: null,
+    licenses: [
+      {
+        licenseId: 'flex-acme-1',
+        revision: 1,
+        customer: 'ACME',
+        features: [{ name: 'asr', count: 2, expires: null, maintenanceUntil: null }],
+      },
+    ],
+    issuedAt: new Date(clock.now()).toISOString(),
+    validUntil: new Date(clock.now() + 24 * HOUR).toISOString(),
+    nextSyncSeconds: 3600,
+    ...over,
+  };
+}
+
+async function checkout(s: RunningServer, feature = 'asr', client = 'client-1') {
+  const r = await s.client.inject({
+    method: 'POST',
+    url: '/v1/leases',
+    payload: { feature, client: { id: client, host: 'host-secret-name', app: 'app-secret-name' } },
+  });
+  return { status: r.statusCode, body: r.json() as Record<string, unknown> & { error?: { code: string } } };
+}
+
+async function heartbeat(s: RunningServer, leaseId: string) {
+  const r = await s.client.inject({ method: 'POST', url: `/v1/leases/${leaseId}/heartbeat` });
+  return { status: r.statusCode, body: r.json() as { error?: { code: string; reason?: string } } };
+}
+
+async function refusedWith(p: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(p, (e: unknown) => e instanceof TesseraError && e.code === code);
+}
+
+function snapshot(s: RunningServer) {
+  const st = s.core.flexible.status();
+  return JSON.stringify({ ...st, nextAttemptAt: null, validUntil: null, features: s.core.engine.features() });
+}
+
+describe('flexible licensing: applying a Sync', () => {
+  test('a Sync puts its seats in the pool; replayed, older, foreign, tampered or unknown-key Syncs change nothing', async () => {
+    const env = makeEnv();
+    const s = await start(env);
+    const flex = s.core.flexible;
+    await flex.createReport(LOCAL_CLI_ACTOR);
+    const first = await signSync(syncClaims(s, env.clock, { syncCounter: 5 }), env.vendor.privateKey);
+    const applied = await flex.applySync(LOCAL_CLI_ACTOR, first, 'file');
+    assert.equal(applied.seats, 2);
+    assert.equal((await checkout(s)).status, 201);
+    const before = snapshot(s);
+
+    await refusedWith(flex.applySync(LOCAL_CLI_ACTOR, first, 'file'), 'SYNC_NOT_NEWER');
+    const older = await signSync(syncClaims(s, env.clock, { syncCounter: 4, licenses: [] }), env.vendor.privateKey);
+    await refusedWith(flex.applySync(LOCAL_CLI_ACTOR, older, 'file'), 'SYNC_NOT_NEWER');
+    const foreign = await signSync(
+      syncClaims(s, env.clock, { syncCounter: 9, serverId: 'srv_someoneElse', licenses: [] }),
+      env.vendor.privateKey,
+    );
+    await refusedWith(flex.applySync(LOCAL_CLI_ACTOR, foreign, 'file'), 'WRONG_SERVER');
+    const other = generateSigningKey();
+    const unknownKey = await signSync(syncClaims(s, env.clock, { syncCounter: 9, licenses: [] }), other.privateKey);
+    await refusedWith(flex.applySync(LOCAL_CLI_ACTOR, unknownKey, 'file'), 'DOC_UNKNOWN_KEY');
+    // Tampered: the payload of a good newer Sync swapped for one with more seats.
+    const good = await signSync(syncClaims(s, env.clock, { syncCounter: 9 }), env.vendor.privateKey);
+    const jws = good.split('\n').find((l) => l.split('.').length === 3 && !l.startsWith('#'))!;
+    const [h, p, sig] = jws.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as SyncClaims;
+    claims.licenses[0]!.features[0]!.count = 1000;
+    const tampered = good.replace(jws, `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${sig}`);
+    await refusedWith(flex.applySync(LOCAL_CLI_ACTOR, tampered, 'file'), 'DOC_BAD_SIGNATURE');
+    // Answers a report this server never wrote.
+    const ahead = await signSync(
+      syncClaims(s, env.clock, { syncCounter: 9, reportSequence: 7 }),
+      env.vendor.privateKey,
+    );
+    await refusedWith(flex.applySync(LOCAL_CLI_ACTOR, ahead, 'file'), 'DOC_INVALID');
+
+    assert.equal(snapshot(s), before, 'no refused Sync changed anything');
+    // Over the admin API the refusal names its code.
+    const r = await s.admin.inject({
+      method: 'POST',
+      url: '/api/v1/flexible/sync',
+      headers: { authorization: `Bearer ${adminToken(env)}` },
+      payload: { file: first },
+    });
+    assert.equal(r.statusCode, 409);
+    assert.equal(r.json().error.code, 'SYNC_NOT_NEWER');
+  });
+
+  test('fewer seats in a newer Sync revoke the newest leases (SEATS_REDUCED); none at all removes the license', async () => {
+    const env = makeEnv();
+    const s = await start(env);
+    const flex = s.core.flexible;
+    await flex.createReport(LOCAL_CLI_ACTOR);
+    await flex.applySync(LOCAL_CLI_ACTOR, await signSync(syncClaims(s, env.clock), env.vendor.privateKey), 'file');
+    const a = await checkout(s, 'asr', 'a');
+    const b = await checkout(s, 'asr', 'b');
+    assert.equal(b.status, 201);
+    assert.equal((await checkout(s, 'asr', 'c')).status, 409);
+    const fewer = syncClaims(s, env.clock, { syncCounter: 2 });
+    fewer.licenses[0]!.features[0]!.count = 1;
+    fewer.licenses[0]!.revision = 2;
+    const applied = await flex.applySync(LOCAL_CLI_ACTOR, await signSync(fewer, env.vendor.privateKey), 'file');
+    assert.equal(applied.revokedLeases, 1);
+    assert.equal((await heartbeat(s, String(a.body.leaseId))).status, 200);
+    const gone = await heartbeat(s, String(b.body.leaseId));
+    assert.equal(gone.status, 410);
+    assert.equal(gone.body.error?.reason, 'SEATS_REDUCED');
+    const none = syncClaims(s, env.clock, { syncCounter: 3, licenses: [] });
+    await flex.applySync(LOCAL_CLI_ACTOR, await signSync(none, env.vendor.privateKey), 'file');
+    assert.equal((await heartbeat(s, String(a.body.leaseId))).status, 410);
+    assert.deepEqual(s.core.engine.features().features, []);
+  });
+});
+
+describe('flexible licensing: valid-until', () => {
+  test('measured by monotonic time too: setting the clock back does not extend it; a newer Sync restores service', async () => {
+    const env = makeEnv();
+    // Leases long enough that only valid-until can end them.
+    const s = await start(env, { leaseSeconds: 86_400, heartbeatSeconds: 3600 });
+    const flex = s.core.flexible;
+    await flex.createReport(LOCAL_CLI_ACTOR);
+    const sync = syncClaims(s, env.clock, { validUntil: new Date(env.clock.now() + HOUR).toISOString() });
+    await flex.applySync(LOCAL_CLI_ACTOR, await signSync(sync, env.vendor.privateKey), 'file');
+    const held = await checkout(s, 'asr', 'a');
+    assert.equal(held.status, 201);
+    env.clock.advance(HOUR / 2);
+    assert.equal((await heartbeat(s, String(held.body.leaseId))).status, 200);
+    // Someone sets the wall clock back a day; 40 more minutes pass.
+    env.clock.setWall(env.clock.now() - 24 * HOUR);
+    env.clock.advance(40 * 60_000);
+    assert.ok(env.clock.now() < Date.parse(sync.validUntil), 'by the wall clock it would still be valid');
+    const refused = await checkout(s, 'asr', 'b');
+    assert.equal(refused.status, 503);
+    assert.equal(refused.body.error?.code, 'SYNC_EXPIRED');
+    await new Promise((r) => setTimeout(r, 20));
+    const gone = await heartbeat(s, String(held.body.leaseId));
+    assert.equal(gone.status, 410);
+    assert.equal(gone.body.error?.reason, 'SYNC_EXPIRED');
+    assert.equal(flex.status().expired, true);
+    // A later good Sync brings the seats back.
+    const next = syncClaims(s, env.clock, { syncCounter: 2 });
+    await flex.applySync(LOCAL_CLI_ACTOR, await signSync(next, env.vendor.privateKey), 'file');
+    assert.equal((await checkout(s, 'asr', 'c')).status, 201);
+    assert.equal(flex.status().expired, false);
+  });
+
+  test('an expired Sync stays expired across a restart', async () => {
+    const env = makeEnv();
+    let s = await start(env);
+    await s.core.flexible.createReport(LOCAL_CLI_ACTOR);
+    const sync = syncClaims(s, env.clock, { validUntil: new Date(env.clock.now() + HOUR).toISOString() });
+    await s.core.flexible.applySync(LOCAL_CLI_ACTOR, await signSync(sync, env.vendor.privateKey), 'file');
+    env.clock.advance(2 * HOUR);
+    await s.stop();
+    s = await start(env);
+    const r = await checkout(s);
+    assert.equal(r.status, 503);
+    assert.equal(r.body.error?.code, 'SYNC_EXPIRED');
+  });
+});
+
+function adminToken(env: Env): string {
+  return readFileSync(join(env.dataDir, 'admin.token'), 'utf8').trim();
+}
+
+describe('flexible licensing: Reports and acknowledgement', () => {
+  function seedUsage(s: RunningServer, hours: string[]): void {
+    const repo = new UsageRepo(s.core.store.db);
+    for (const hour of hours) {
+      repo.upsert({ feature: 'asr', hour, peakSeats: 2, seatSeconds: 3600, checkouts: 3, denials: 1 });
+    }
+  }
+
+  test('a Report carries unacknowledged closed hours and no client identity; a Sync acknowledges them', async () => {
+    const env = makeEnv();
+    const s = await start(env, { enrollCode: 'ENROLL-123' });
+    const flex = s.core.flexible;
+    await flex.createReport(LOCAL_CLI_ACTOR);
+    await flex.applySync(LOCAL_CLI_ACTOR, await signSync(syncClaims(s, env.clock), env.vendor.privateKey), 'file');
+    await checkout(s, 'asr', 'client-secret-id');
+    seedUsage(s, ['2026-06-01T07:00:00Z', '2026-06-01T08:00:00Z', '2026-06-01T09:00:00Z']);
+    const r1 = await flex.createReport(LOCAL_CLI_ACTOR);
+    assert.equal(r1.sequence, 2);
+    const c1 = decodeReportUnverified(r1.file);
+    assert.deepEqual(
+      c1.usage.map((u) => u.hour),
+      ['2026-06-01T07:00:00Z', '2026-06-01T08:00:00Z', '2026-06-01T09:00:00Z'],
+    );
+    const raw = JSON.stringify(decodeDocumentUnverified(r1.file).payload) + JSON.stringify(c1);
+    for (const secret of ['client-secret-id', 'host-secret-name', 'app-secret-name', 'client-1']) {
+      assert.ok(!raw.includes(secret), `the report holds no ${secret}`);
+    }
+    assert.deepEqual(Object.keys(c1.usage[0]!).sort(), [
+      'checkouts',
+      'denials',
+      'feature',
+      'hour',
+      'peakSeats',
+      'seatSeconds',
+    ]);
+    assert.equal(c1.enrollment, undefined, 'enrolled already: the code was consumed by the first Sync');
+    // The Cloud acknowledges through 08:00.
+    const ack = syncClaims(s, env.clock, {
+      syncCounter: 2,
+      reportSequence: 2,
+      acknowledgedThrough: '2026-06-01T08:00:00Z',
+    });
+    await flex.applySync(LOCAL_CLI_ACTOR, await signSync(ack, env.vendor.privateKey), 'file');
+    const r2 = await flex.createReport(LOCAL_CLI_ACTOR);
+    assert.equal(r2.sequence, 3);
+    assert.deepEqual(
+      decodeReportUnverified(r2.file).usage.map((u) => u.hour),
+      ['2026-06-01T09:00:00Z'],
+    );
+    assert.equal(decodeReportUnverified(r2.file).acknowledgedThrough, '2026-06-01T08:00:00Z');
+  });
+
+  test('the first Report carries the enrollment code and Server ID; restart and two Reports before one import lose nothing', async () => {
+    const env = makeEnv();
+    let s = await start(env, { enrollCode: 'ENROLL-123' });
+    seedUsage(s, ['2026-06-01T08:00:00Z']);
+    const r1 = await s.core.flexible.createReport(LOCAL_CLI_ACTOR);
+    const c1 = decodeReportUnverified(r1.file);
+    assert.equal(c1.enrollment?.code, 'ENROLL-123');
+    assert.match(c1.enrollment?.serverIdDocument ?? '', /tessera-server-id|\./);
+    // The server is stopped between the Report and the import (the seed's ALS would lose the exchange).
+    await s.stop();
+    s = await start(env);
+    seedUsage(s, ['2026-06-01T09:00:00Z']);
+    const r2 = await s.core.flexible.createReport(LOCAL_CLI_ACTOR);
+    assert.equal(r2.sequence, 2, 'the sequence survives the restart');
+    const c2 = decodeReportUnverified(r2.file);
+    assert.deepEqual(
+      c2.usage.map((u) => u.hour),
+      ['2026-06-01T08:00:00Z', '2026-06-01T09:00:00Z'],
+      'a newer Report covers the older one',
+    );
+    assert.equal(c2.enrollment?.code, 'ENROLL-123', 'still not enrolled: the code is sent again');
+    // The Sync answering the first Report arrives after the restart.
+    const sync1 = syncClaims(s, env.clock, { reportSequence: 1, acknowledgedThrough: '2026-06-01T08:00:00Z' });
+    await s.core.flexible.applySync(LOCAL_CLI_ACTOR, await signSync(sync1, env.vendor.privateKey), 'file');
+    assert.equal((await checkout(s)).status, 201);
+    const r3 = await s.core.flexible.createReport(LOCAL_CLI_ACTOR);
+    const c3 = decodeReportUnverified(r3.file);
+    assert.deepEqual(
+      c3.usage.map((u) => u.hour),
+      ['2026-06-01T09:00:00Z'],
+    );
+    assert.equal(c3.enrollment, undefined);
+    const status = s.core.flexible.status();
+    assert.equal(status.enrolled, true);
+    assert.equal(status.reportSequence, 3);
+  });
+
+  test('modes: Send Report File is for a PLS, Resync Info for online modes', async () => {
+    const env = makeEnv();
+    const s = await start(env);
+    const r = await s.admin.inject({
+      method: 'POST',
+      url: '/api/v1/flexible/resync',
+      headers: { authorization: `Bearer ${adminToken(env)}` },
+    });
+    assert.equal(r.statusCode, 409);
+    assert.equal(r.json().error.code, 'MODE_MISMATCH');
+    const status = await s.admin.inject({
+      method: 'GET',
+      url: '/api/v1/flexible/status',
+      headers: { authorization: `Bearer ${adminToken(env)}` },
+    });
+    assert.equal(status.json().mode, 'als');
+  });
+});
