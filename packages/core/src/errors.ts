@@ -65,7 +65,8 @@ export const ERROR_CATALOG = {
   },
   REPORT_REPLAYED: {
     status: 409,
-    message: 'a different report with this sequence was already received from this server (flagged as a possible clone)',
+    message:
+      'a different report with this sequence was already received from this server (flagged as a possible clone)',
   },
   // admin
   PASSWORD_CHANGE_REQUIRED: { status: 403, message: 'the initial password must be changed first' },

@@ -1,7 +1,19 @@
 import { type IdPrefix, newId } from '@tessera/core';
 
 /** Prefixes of the ids the Cloud makes; a reader knows what an id names by its prefix. */
-export type CloudIdPrefix = 'cus' | 'ent' | 'acct' | 'ret' | 'usr' | 'tok' | 'aud' | 'lic' | 'lease' | 'node';
+export type CloudIdPrefix =
+  | 'cus'
+  | 'ent'
+  | 'acct'
+  | 'ret'
+  | 'usr'
+  | 'tok'
+  | 'aud'
+  | 'lic'
+  | 'lease'
+  | 'node'
+  | 'enr'
+  | 'flag';
 
 /**
  * A prefixed, time-sortable id with 128 random bits (core's `newId`, with the Cloud's

@@ -12,9 +12,11 @@ import { type DomainContext, PoolIds } from './context.js';
 import { CatalogService, CustomerService } from './customer-service.js';
 import { DeploymentService, type VendorSigner } from './deployment-service.js';
 import { EntitlementService } from './entitlement-service.js';
+import { FlexibleService } from './flexible-service.js';
 import { type SeatLogger, SeatService } from './seat-service.js';
 import { ServerService } from './server-service.js';
 import { SessionService } from './session-service.js';
+import { SyncService, type SyncSettings } from './sync-service.js';
 
 export interface CloudServices {
   ctx: DomainContext;
@@ -28,6 +30,8 @@ export interface CloudServices {
   accounts: AccountService;
   seats: SeatService;
   audit: AuditQuery;
+  flexible: FlexibleService;
+  sync: SyncService;
 }
 
 export interface CloudServicesOptions {
@@ -44,6 +48,8 @@ export interface CloudServicesOptions {
   /** Seat batch size (tests make it small). */
   maxBatch?: number;
   sweepMs?: number;
+  /** Flexible licensing's schedule; default one day between syncs, valid for a week. */
+  sync?: SyncSettings;
 }
 
 export function createServices(o: CloudServicesOptions): CloudServices {
@@ -79,5 +85,7 @@ export function createServices(o: CloudServicesOptions): CloudServices {
       ...(o.sweepMs !== undefined ? { sweepMs: o.sweepMs } : {}),
     }),
     audit: new AuditQuery(o.store),
+    flexible: new FlexibleService(ctx, customers, servers),
+    sync: new SyncService(ctx, servers, o.signer, o.sync ?? { intervalSeconds: 86_400, graceSeconds: 7 * 86_400 }),
   };
 }

@@ -249,10 +249,99 @@ function licensingNodes(dialect: Dialect): Migration {
   };
 }
 
+function flexible(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('enrollments')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id'))
+        .addColumn('code_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'text')
+        .addColumn('server_id', 'text')
+        .execute();
+      await db.schema.createIndex('enrollments_by_customer').on('enrollments').column('customer_id').execute();
+
+      await db.schema
+        .createTable('allocations')
+        .addColumn('server_id', 'text', (c) => c.notNull().references('servers.id'))
+        .addColumn('entitlement_id', 'text', (c) => c.notNull().references('entitlements.id'))
+        .addColumn('customer_id', 'text', (c) => c.notNull())
+        .addColumn('feature', 'text', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('license_id', 'text', (c) => c.notNull().unique())
+        .addColumn('revision', 'integer', (c) => c.notNull())
+        .addColumn('issued', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('allocations_pk', ['server_id', 'entitlement_id'])
+        .addCheckConstraint('allocations_count', sql`count >= 0`)
+        .execute();
+      await db.schema.createIndex('allocations_by_entitlement').on('allocations').column('entitlement_id').execute();
+
+      await db.schema
+        .createTable('server_sync')
+        .addColumn('server_id', 'text', (c) => c.primaryKey().references('servers.id'))
+        .addColumn('sync_counter', 'bigint', (c) => c.notNull())
+        .addColumn('last_sequence', 'bigint', (c) => c.notNull())
+        .addColumn('last_report_at', 'text')
+        .addColumn('last_factors', 'text')
+        .addColumn('last_sync_at', 'text')
+        .addColumn('valid_until', 'text')
+        .addColumn('acknowledged_through', 'text')
+        .addColumn('last_sync', 'text')
+        .execute();
+
+      await db.schema
+        .createTable('reports')
+        .addColumn('server_id', 'text', (c) => c.notNull().references('servers.id'))
+        .addColumn('sequence', 'bigint', (c) => c.notNull())
+        .addColumn('payload_hash', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('hours', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('reports_pk', ['server_id', 'sequence'])
+        .execute();
+
+      await db.schema
+        .createTable('usage_hours')
+        .addColumn('server_id', 'text', (c) => c.notNull().references('servers.id'))
+        .addColumn('feature', 'text', (c) => c.notNull())
+        .addColumn('hour', 'text', (c) => c.notNull())
+        .addColumn('customer_id', 'text', (c) => c.notNull())
+        .addColumn('peak_seats', 'integer', (c) => c.notNull())
+        .addColumn('seat_seconds', 'bigint', (c) => c.notNull())
+        .addColumn('checkouts', 'bigint', (c) => c.notNull())
+        .addColumn('denials', 'bigint', (c) => c.notNull())
+        .addColumn('sequence', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('usage_hours_pk', ['server_id', 'feature', 'hour'])
+        .execute();
+      await db.schema
+        .createIndex('usage_hours_by_customer')
+        .on('usage_hours')
+        .columns(['customer_id', 'hour'])
+        .execute();
+
+      await db.schema
+        .createTable('server_flags')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('server_id', 'text', (c) => c.notNull())
+        .addColumn('customer_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('server_flags_by_server').on('server_flags').columns(['server_id', 'id']).execute();
+    },
+  };
+}
+
 /** The migrations, by name; names sort in the order they run. */
 export function cloudMigrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_domain': domain(dialect),
     '0002_licensing_nodes': licensingNodes(dialect),
+    '0003_flexible': flexible(),
   };
 }

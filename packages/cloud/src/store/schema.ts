@@ -189,7 +189,93 @@ export interface AuditTable {
   detail: string | null;
 }
 
+/** One-time enrollment codes for flexible servers (stored hashed, shown once). */
+export interface EnrollmentTable {
+  id: string;
+  customer_id: string;
+  /** SHA-256 (base64url) of the normalized code; unique. */
+  code_hash: string;
+  created_by: string;
+  created_at: string;
+  /** RFC 3339; the code is refused from then on. */
+  expires_at: string;
+  used_at: string | null;
+  server_id: string | null;
+}
+
+/** Seats of one flexible entitlement allocated to one server; count 0 keeps the revision history. */
+export interface AllocationTable {
+  server_id: string;
+  entitlement_id: string;
+  customer_id: string;
+  feature: string;
+  count: number;
+  /** The license id this allocation is issued under in Syncs (stable). */
+  license_id: string;
+  /** The revision last issued (0 before the first Sync). */
+  revision: number;
+  /** The features last issued under that revision (JSON), to tell whether a new one is due. */
+  issued: string | null;
+  updated_at: string;
+}
+
+/** A server's Report/Sync state. */
+export interface ServerSyncTable {
+  server_id: string;
+  /** The counter of the last Sync issued (0 before the first). */
+  sync_counter: number;
+  /** Highest report sequence processed; never goes back. */
+  last_sequence: number;
+  last_report_at: string | null;
+  last_factors: string | null;
+  last_sync_at: string | null;
+  valid_until: string | null;
+  acknowledged_through: string | null;
+  /** The last Sync file sent. */
+  last_sync: string | null;
+}
+
+/** Reports received: one row per (server, sequence), to tell a resend from a clone. */
+export interface ReportTable {
+  server_id: string;
+  sequence: number;
+  /** SHA-256 of the report's signed payload. */
+  payload_hash: string;
+  received_at: string;
+  hours: number;
+}
+
+/** Usage per (server, feature, closed hour), absolute values as last reported. */
+export interface UsageHourTable {
+  server_id: string;
+  feature: string;
+  hour: string;
+  customer_id: string;
+  peak_seats: number;
+  seat_seconds: number;
+  checkouts: number;
+  denials: number;
+  /** The sequence of the report that wrote these values (an older report never overwrites a newer). */
+  sequence: number;
+}
+
+/** Signs of a possible clone: a sequence reused with other content, a second fingerprint. */
+export interface ServerFlagTable {
+  id: string;
+  server_id: string;
+  customer_id: string;
+  kind: string;
+  at: string;
+  detail: string;
+}
+
 export interface CloudDatabase {
+  enrollments: EnrollmentTable;
+  allocations: AllocationTable;
+  server_sync: ServerSyncTable;
+  reports: ReportTable;
+  usage_hours: UsageHourTable;
+  server_flags: ServerFlagTable;
   meta: MetaTable;
   users: UserTable;
   api_tokens: ApiTokenTable;

@@ -6,6 +6,7 @@
  */
 import { type Expression, type Kysely, type SqlBool, sql, type Transaction } from 'kysely';
 import { type CloudDb, type Dialect, dbNowMs, isRetryableConflict } from './db.js';
+import { FlexibleRepo } from './flexible.js';
 import type {
   AccountRecord,
   AuditRecord,
@@ -58,6 +59,7 @@ export class Store {
   readonly leases: LeaseRepo;
   readonly nodes: NodeRepo;
   readonly audit: AuditRepo;
+  readonly flexible: FlexibleRepo;
 
   constructor(
     readonly db: CloudDb,
@@ -79,6 +81,7 @@ export class Store {
     this.leases = new LeaseRepo(db, dialect);
     this.nodes = new NodeRepo(db, dialect);
     this.audit = new AuditRepo(db);
+    this.flexible = new FlexibleRepo(db, dialect);
   }
 
   /**

@@ -1,0 +1,392 @@
+/**
+ * The flexible-licensing tables: enrollment codes, allocations, per-server sync state, reports
+ * received, usage hours and clone flags. Same code for SQLite and PostgreSQL.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Dialect } from './db.js';
+import type { CloudDatabase } from './schema.js';
+
+type Db = Kysely<CloudDatabase>;
+
+export interface EnrollmentRecord {
+  id: string;
+  customerId: string;
+  codeHash: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  serverId: string | null;
+}
+
+export interface AllocationRecord {
+  serverId: string;
+  entitlementId: string;
+  customerId: string;
+  feature: string;
+  count: number;
+  licenseId: string;
+  revision: number;
+  /** The features issued under `revision` (JSON text), null before the first Sync. */
+  issued: string | null;
+  updatedAt: string;
+}
+
+export interface ServerSyncRecord {
+  serverId: string;
+  syncCounter: number;
+  lastSequence: number;
+  lastReportAt: string | null;
+  lastFactors: string | null;
+  lastSyncAt: string | null;
+  validUntil: string | null;
+  acknowledgedThrough: string | null;
+  lastSync: string | null;
+}
+
+export interface UsageRow {
+  serverId: string;
+  feature: string;
+  hour: string;
+  customerId: string;
+  peakSeats: number;
+  seatSeconds: number;
+  checkouts: number;
+  denials: number;
+  sequence: number;
+}
+
+export interface ServerFlagRecord {
+  id: string;
+  serverId: string;
+  customerId: string;
+  kind: string;
+  at: string;
+  detail: unknown;
+}
+
+/** Rows per multi-row insert (SQLite allows 32,766 bound values; 9 columns × 1,000). */
+const USAGE_CHUNK = 1_000;
+
+export class FlexibleRepo {
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+  ) {}
+
+  // ------------------------------------------------------------ enrollments
+
+  async insertEnrollment(e: EnrollmentRecord): Promise<void> {
+    await this.db
+      .insertInto('enrollments')
+      .values({
+        id: e.id,
+        customer_id: e.customerId,
+        code_hash: e.codeHash,
+        created_by: e.createdBy,
+        created_at: e.createdAt,
+        expires_at: e.expiresAt,
+        used_at: e.usedAt,
+        server_id: e.serverId,
+      })
+      .execute();
+  }
+
+  async enrollmentByHash(codeHash: string): Promise<EnrollmentRecord | undefined> {
+    const r = await this.db.selectFrom('enrollments').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+    return r && toEnrollment(r);
+  }
+
+  async listEnrollments(customerId?: string): Promise<EnrollmentRecord[]> {
+    let q = this.db.selectFrom('enrollments').selectAll().orderBy('id', 'desc');
+    if (customerId !== undefined) q = q.where('customer_id', '=', customerId);
+    return (await q.execute()).map(toEnrollment);
+  }
+
+  /**
+   * Consumes a code: one conditional UPDATE, so of two nodes taking the same code at once
+   * exactly one succeeds. True when this call consumed it.
+   */
+  async consumeEnrollment(codeHash: string, serverId: string, now: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('enrollments')
+      .set({ used_at: now, server_id: serverId })
+      .where('code_hash', '=', codeHash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  // ------------------------------------------------------------ allocations
+
+  async allocationsOfServer(serverId: string): Promise<AllocationRecord[]> {
+    const rows = await this.db
+      .selectFrom('allocations')
+      .selectAll()
+      .where('server_id', '=', serverId)
+      .orderBy('feature')
+      .orderBy('entitlement_id')
+      .execute();
+    return rows.map(toAllocation);
+  }
+
+  async upsertAllocation(a: AllocationRecord): Promise<void> {
+    await this.db
+      .insertInto('allocations')
+      .values({
+        server_id: a.serverId,
+        entitlement_id: a.entitlementId,
+        customer_id: a.customerId,
+        feature: a.feature,
+        count: a.count,
+        license_id: a.licenseId,
+        revision: a.revision,
+        issued: a.issued,
+        updated_at: a.updatedAt,
+      })
+      .onConflict((oc) =>
+        oc.columns(['server_id', 'entitlement_id']).doUpdateSet({
+          count: a.count,
+          revision: a.revision,
+          issued: a.issued,
+          updated_at: a.updatedAt,
+        }),
+      )
+      .execute();
+  }
+
+  // ------------------------------------------------------------ sync state
+
+  async syncState(serverId: string): Promise<ServerSyncRecord | undefined> {
+    const r = await this.db.selectFrom('server_sync').selectAll().where('server_id', '=', serverId).executeTakeFirst();
+    return r && toSync(r);
+  }
+
+  /** Makes the server's sync row if missing (counter 0). */
+  async ensureSyncState(serverId: string): Promise<void> {
+    await this.db
+      .insertInto('server_sync')
+      .values({ server_id: serverId, sync_counter: 0, last_sequence: 0 })
+      .onConflict((oc) => oc.column('server_id').doNothing())
+      .execute();
+  }
+
+  /**
+   * Takes the server's next sync counter: `sync_counter + 1` in one UPDATE ... RETURNING,
+   * which on PostgreSQL holds the row lock until commit, so counters are exact across nodes.
+   * Also raises `last_sequence` (never lowers it) and records the report's facts.
+   */
+  async nextSyncCounter(
+    serverId: string,
+    report: { sequence: number; at: string; factors: string },
+  ): Promise<{ syncCounter: number; lastSequence: number }> {
+    const r = await this.db
+      .updateTable('server_sync')
+      .set((eb) => ({
+        sync_counter: eb('sync_counter', '+', 1),
+        last_sequence: sql<number>`case when last_sequence < ${report.sequence} then ${report.sequence} else last_sequence end`,
+        last_report_at: report.at,
+        last_factors: report.factors,
+      }))
+      .where('server_id', '=', serverId)
+      .returning(['sync_counter', 'last_sequence'])
+      .executeTakeFirstOrThrow();
+    return { syncCounter: Number(r.sync_counter), lastSequence: Number(r.last_sequence) };
+  }
+
+  async recordSync(
+    serverId: string,
+    s: { at: string; validUntil: string; acknowledgedThrough: string | null; file: string },
+  ): Promise<void> {
+    await this.db
+      .updateTable('server_sync')
+      .set({
+        last_sync_at: s.at,
+        valid_until: s.validUntil,
+        acknowledged_through: s.acknowledgedThrough,
+        last_sync: s.file,
+      })
+      .where('server_id', '=', serverId)
+      .execute();
+  }
+
+  // ------------------------------------------------------------ reports
+
+  async reportHash(serverId: string, sequence: number): Promise<string | undefined> {
+    const r = await this.db
+      .selectFrom('reports')
+      .select('payload_hash')
+      .where('server_id', '=', serverId)
+      .where('sequence', '=', sequence)
+      .executeTakeFirst();
+    return r?.payload_hash;
+  }
+
+  /** Records a report; false when one with this sequence is already there (another node's). */
+  async insertReport(r: {
+    serverId: string;
+    sequence: number;
+    hash: string;
+    at: string;
+    hours: number;
+  }): Promise<boolean> {
+    const res = await this.db
+      .insertInto('reports')
+      .values({ server_id: r.serverId, sequence: r.sequence, payload_hash: r.hash, received_at: r.at, hours: r.hours })
+      .onConflict((oc) => oc.columns(['server_id', 'sequence']).doNothing())
+      .executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0n) === 1;
+  }
+
+  // ------------------------------------------------------------ usage
+
+  /**
+   * Upserts usage by (server, feature, hour) with absolute values: a row is overwritten only
+   * by a report of the same or a higher sequence, so a late, older report never undoes a newer one.
+   */
+  async upsertUsage(rows: readonly UsageRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += USAGE_CHUNK) {
+      const chunk = rows.slice(i, i + USAGE_CHUNK);
+      await this.db
+        .insertInto('usage_hours')
+        .values(
+          chunk.map((u) => ({
+            server_id: u.serverId,
+            feature: u.feature,
+            hour: u.hour,
+            customer_id: u.customerId,
+            peak_seats: u.peakSeats,
+            seat_seconds: u.seatSeconds,
+            checkouts: u.checkouts,
+            denials: u.denials,
+            sequence: u.sequence,
+          })),
+        )
+        .onConflict((oc) =>
+          oc
+            .columns(['server_id', 'feature', 'hour'])
+            .doUpdateSet((eb) => ({
+              peak_seats: eb.ref('excluded.peak_seats'),
+              seat_seconds: eb.ref('excluded.seat_seconds'),
+              checkouts: eb.ref('excluded.checkouts'),
+              denials: eb.ref('excluded.denials'),
+              sequence: eb.ref('excluded.sequence'),
+            }))
+            .where(sql.ref('usage_hours.sequence'), '<=', sql.ref('excluded.sequence')),
+        )
+        .execute();
+    }
+  }
+
+  /** The newest hour stored for a server, or null. */
+  async newestHour(serverId: string): Promise<string | null> {
+    const r = await this.db
+      .selectFrom('usage_hours')
+      .select((eb) => eb.fn.max('hour').as('h'))
+      .where('server_id', '=', serverId)
+      .executeTakeFirst();
+    return (r?.h as string | null | undefined) ?? null;
+  }
+
+  async usage(f: {
+    customerId?: string | undefined;
+    serverId?: string | undefined;
+    from: string;
+  }): Promise<UsageRow[]> {
+    let q = this.db.selectFrom('usage_hours').selectAll().where('hour', '>=', f.from);
+    if (f.customerId !== undefined) q = q.where('customer_id', '=', f.customerId);
+    if (f.serverId !== undefined) q = q.where('server_id', '=', f.serverId);
+    const rows = await q.orderBy('server_id').orderBy('feature').orderBy('hour').execute();
+    return rows.map((r) => ({
+      serverId: r.server_id,
+      feature: r.feature,
+      hour: r.hour,
+      customerId: r.customer_id,
+      peakSeats: Number(r.peak_seats),
+      seatSeconds: Number(r.seat_seconds),
+      checkouts: Number(r.checkouts),
+      denials: Number(r.denials),
+      sequence: Number(r.sequence),
+    }));
+  }
+
+  // ------------------------------------------------------------ flags
+
+  async insertFlag(f: ServerFlagRecord): Promise<void> {
+    await this.db
+      .insertInto('server_flags')
+      .values({
+        id: f.id,
+        server_id: f.serverId,
+        customer_id: f.customerId,
+        kind: f.kind,
+        at: f.at,
+        detail: JSON.stringify(f.detail),
+      })
+      .execute();
+  }
+
+  async flagsOf(serverId: string): Promise<ServerFlagRecord[]> {
+    const rows = await this.db
+      .selectFrom('server_flags')
+      .selectAll()
+      .where('server_id', '=', serverId)
+      .orderBy('id', 'desc')
+      .limit(100)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      serverId: r.server_id,
+      customerId: r.customer_id,
+      kind: r.kind,
+      at: r.at,
+      detail: JSON.parse(r.detail) as unknown,
+    }));
+  }
+
+  get dialectName(): Dialect {
+    return this.dialect;
+  }
+}
+
+function toEnrollment(r: CloudDatabase['enrollments']): EnrollmentRecord {
+  return {
+    id: r.id,
+    customerId: r.customer_id,
+    codeHash: r.code_hash,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    usedAt: r.used_at,
+    serverId: r.server_id,
+  };
+}
+
+function toAllocation(r: CloudDatabase['allocations']): AllocationRecord {
+  return {
+    serverId: r.server_id,
+    entitlementId: r.entitlement_id,
+    customerId: r.customer_id,
+    feature: r.feature,
+    count: Number(r.count),
+    licenseId: r.license_id,
+    revision: Number(r.revision),
+    issued: r.issued,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toSync(r: CloudDatabase['server_sync']): ServerSyncRecord {
+  return {
+    serverId: r.server_id,
+    syncCounter: Number(r.sync_counter),
+    lastSequence: Number(r.last_sequence),
+    lastReportAt: r.last_report_at,
+    lastFactors: r.last_factors,
+    lastSyncAt: r.last_sync_at,
+    validUntil: r.valid_until,
+    acknowledgedThrough: r.acknowledged_through,
+    lastSync: r.last_sync,
+  };
+}
