@@ -30,6 +30,20 @@ export interface UninstallResult {
   revokedLeases: number;
 }
 
+/**
+ * Flexible licensing actions (DESIGN §7): status, Resync Info, Create Report File, Import Sync
+ * File, Send Report File (relay). Results are the admin API's JSON.
+ */
+export type FlexibleOp = 'status' | 'resync' | 'report' | 'import' | 'relay';
+
+const FLEXIBLE_ROUTES: Record<FlexibleOp, { method: 'GET' | 'POST'; path: string }> = {
+  status: { method: 'GET', path: '/api/v1/flexible/status' },
+  resync: { method: 'POST', path: '/api/v1/flexible/resync' },
+  report: { method: 'POST', path: '/api/v1/flexible/report' },
+  import: { method: 'POST', path: '/api/v1/flexible/sync' },
+  relay: { method: 'POST', path: '/api/v1/flexible/relay' },
+};
+
 /** The License Server's admin actions, reached through its admin API or its data dir. */
 export interface AdminTarget {
   /** `admin-api` (a running server) or `data-dir` (opened directly, no server running). */
@@ -48,6 +62,8 @@ export interface AdminTarget {
   certificate(licenseId: string): Promise<string>;
   /** The license tree: server, licenses, features, seats in use, dates. */
   list(): Promise<LicenseTree>;
+  /** A flexible licensing action; `file` is the Sync File (import) or Report File (relay). */
+  flexible(op: FlexibleOp, file?: string): Promise<unknown>;
   /** Releases what the target holds (the data-dir lock); safe to call twice. */
   close(): Promise<void>;
 }
@@ -206,6 +222,11 @@ export class HttpAdminTarget implements AdminTarget {
     return this.call('GET', '/api/v1/licenses');
   }
 
+  flexible(op: FlexibleOp, file?: string): Promise<unknown> {
+    const route = FLEXIBLE_ROUTES[op];
+    return this.call(route.method, route.path, file !== undefined ? { file } : undefined);
+  }
+
   async close(): Promise<void> {}
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
@@ -303,6 +324,26 @@ export class CoreAdminTarget implements AdminTarget {
 
   list(): Promise<LicenseTree> {
     return this.run(async () => this.core.licenses.tree());
+  }
+
+  flexible(op: FlexibleOp, file?: string): Promise<unknown> {
+    return this.run(async () => {
+      const { FlexibleActions } = await import('@tessera/server');
+      // No server runs: no exchange schedule; Resync and relay use the Cloud URLs of its last start.
+      const actions = new FlexibleActions(this.core.flexible, undefined);
+      switch (op) {
+        case 'status':
+          return actions.status();
+        case 'resync':
+          return actions.resync(this.actor);
+        case 'report':
+          return actions.createReport(this.actor);
+        case 'import':
+          return actions.importSync(this.actor, file ?? '');
+        case 'relay':
+          return actions.relay(this.actor, file ?? '');
+      }
+    });
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCloudCommands } from './commands/cloud.js';
 import { examples } from './commands/common.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerFlexibleCommands } from './commands/flexible.js';
 import { registerLicenseCommands } from './commands/license.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerVendorCommands } from './commands/vendor.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError();
   registerServerCommands(program);
   registerLicenseCommands(program);
+  registerFlexibleCommands(program);
   registerVendorCloudCommands(registerVendorCommands(program));
   registerCloudCommands(program);
   registerDemoCommand(program);

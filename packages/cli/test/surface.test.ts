@@ -39,7 +39,7 @@ describe('the command line itself', () => {
     assert.equal(r.stdout.trim(), `tessera ${PRODUCT_VERSION}`);
   });
 
-  test('usage errors exit 2 with one line on stderr; modes of later builds are refused by name', {
+  test('usage errors exit 2 with one line on stderr; a mode without what it needs is refused by name', {
     timeout: 20_000,
   }, async () => {
     const work = tempDir();
@@ -50,7 +50,9 @@ describe('the command line itself', () => {
         ['vendor', 'issue', '--signing-key', 'k', '--server-id', 'i', '--feature', 'asr', '--out', 'o'],
         /--feature: a feature is NAME=COUNT/,
       ],
-      [['server', 'start', '--data', work, '--mode', 'flexible'], /mode flexible is not available in this build yet/],
+      [['server', 'start', '--data', work, '--mode', 'flexible'], /mode flexible talks to the Cloud: give --cloud/],
+      [['server', 'start', '--data', work, '--mode', 'als', '--cloud', 'http://x'], /an ALS has no Cloud access/],
+      [['server', 'start', '--data', work, '--mode', 'lease'], /--mode must be one of perpetual, flexible, als, pls/],
       [['licence', 'list'], /unknown command 'licence'/],
     ];
     const results = await Promise.all(cases.map(([args]) => cli(args)));

@@ -12,9 +12,9 @@ import { CliError, note, Output, UsageError } from '../output.js';
 import { untilStopSignal } from '../signals.js';
 import { collect, examples, integer, jsonOption, type TargetFlags, targetOf, targetOptions } from './common.js';
 
-/** Modes of DESIGN §1 that this build serves, and those still to come. */
-const MODES_AVAILABLE = ['perpetual'] as const;
-const MODES_LATER = ['flexible', 'als', 'pls'] as const;
+/** Modes of DESIGN §1. */
+const MODES = ['perpetual', 'flexible', 'als', 'pls'] as const;
+type Mode = (typeof MODES)[number];
 
 interface StartFlags {
   data: string;
@@ -43,13 +43,9 @@ export function registerServerCommands(program: Command): void {
     .option('--client-listen <host:port>', 'client API address (port 0: any free port)', '0.0.0.0:7569')
     .option('--admin-listen <host:port>', 'admin API address; off loopback it needs TLS', '127.0.0.1:7570')
     .option('--vendor-key <file>', 'also trust this vendor public key (development and tests; repeatable)', collect)
-    .addOption(
-      new Option('--mode <mode>', `licensing mode (${[...MODES_AVAILABLE, ...MODES_LATER].join(', ')})`).default(
-        'perpetual',
-      ),
-    )
-    .option('--cloud <urls>', 'Cloud node URLs, `;`-separated (flexible mode)')
-    .option('--enroll <code>', 'enrollment code from the portal (flexible mode)')
+    .addOption(new Option('--mode <mode>', `licensing mode (${MODES.join(', ')})`).default('perpetual'))
+    .option('--cloud <urls>', 'Cloud node URLs, `;`-separated, tried in order (modes flexible and pls)')
+    .option('--enroll <code>', 'one-time enrollment code from the portal (modes flexible, als, pls)')
     .option('--portal-url <url>', 'the vendor portal ("Go To Website" in the Dashboard)')
     .option(
       '--lease-seconds <n>',
@@ -142,18 +138,30 @@ export function registerServerCommands(program: Command): void {
 }
 
 function startOptions(flags: StartFlags): LicenseServerOptions {
-  if ((MODES_LATER as readonly string[]).includes(flags.mode)) {
-    throw new UsageError(`mode ${flags.mode} is not available in this build yet (available: perpetual)`);
+  if (!(MODES as readonly string[]).includes(flags.mode)) {
+    throw new UsageError(`--mode must be one of ${MODES.join(', ')}; got "${flags.mode}"`);
   }
-  if (flags.mode !== 'perpetual') {
+  const mode = flags.mode as Mode;
+  const cloudUrls = (flags.cloud ?? '')
+    .split(';')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  const online = mode === 'flexible' || mode === 'pls';
+  if (online && cloudUrls.length === 0) {
+    throw new UsageError(`mode ${mode} talks to the Cloud: give --cloud URL[;URL...]`);
+  }
+  if (!online && flags.cloud !== undefined) {
     throw new UsageError(
-      `--mode must be one of ${[...MODES_AVAILABLE, ...MODES_LATER].join(', ')}; got "${flags.mode}"`,
+      `--cloud is for modes flexible and pls${mode === 'als' ? '; an ALS has no Cloud access (it exchanges Report and Sync files through a PLS)' : ''}`,
     );
   }
-  if (flags.cloud !== undefined || flags.enroll !== undefined) {
-    throw new UsageError(
-      `${flags.cloud !== undefined ? '--cloud' : '--enroll'} is for mode flexible, which is not available in this build yet`,
-    );
+  if (mode === 'perpetual' && flags.enroll !== undefined) {
+    throw new UsageError('--enroll is for modes flexible, als and pls');
+  }
+  for (const url of cloudUrls) {
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      throw new UsageError(`--cloud must be http(s) URLs separated by ";", got "${url}"`);
+    }
   }
   if ((flags.adminTlsCert === undefined) !== (flags.adminTlsKey === undefined)) {
     throw new UsageError('--admin-tls-cert and --admin-tls-key go together');
@@ -166,7 +174,9 @@ function startOptions(flags: StartFlags): LicenseServerOptions {
     clientListen: flags.clientListen,
     adminListen: flags.adminListen,
     vendorKeyFiles: flags.vendorKey ?? [],
-    mode: 'perpetual',
+    mode,
+    cloudUrls,
+    ...(flags.enroll !== undefined && { enrollCode: flags.enroll }),
     ...(flags.portalUrl !== undefined && { portalUrl: flags.portalUrl }),
     ...(flags.leaseSeconds !== undefined && { leaseSeconds: flags.leaseSeconds }),
     ...(flags.heartbeatSeconds !== undefined && { heartbeatSeconds: flags.heartbeatSeconds }),
