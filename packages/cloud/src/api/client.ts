@@ -14,7 +14,9 @@
 import { type ErrorBody, parseFeatureSpec } from '@tessera/core';
 import type { FeatureRequest } from '../domain/deployment-service.js';
 import type { EntitlementChange, EntitlementChangeResult, NewEntitlement } from '../domain/entitlement-service.js';
+import type { AllocationRequest, AllocationView, EnrollmentView } from '../domain/flexible-service.js';
 import type { SubscriptionUsage } from '../domain/seat-service.js';
+import type { SyncStatusView, UsageView } from '../domain/sync-service.js';
 import type {
   AccountView,
   CustomerView,
@@ -224,6 +226,48 @@ export class CloudApiClient {
   }
   returnList(customerId?: string): Promise<ReturnView[]> {
     return this.request('GET', `/api/v1/returns${query({ customerId })}`);
+  }
+
+  // ---- flexible licensing
+
+  /** A one-time enrollment code for a customer's flexible License Server (`tessera vendor enroll`). */
+  enroll(customerId?: string): Promise<EnrollmentView & { code: string }> {
+    return this.request('POST', '/api/v1/enrollments', dropUndefined({ customerId }));
+  }
+  enrollmentList(customerId?: string): Promise<EnrollmentView[]> {
+    return this.request('GET', `/api/v1/enrollments${query({ customerId })}`);
+  }
+  /**
+   * Sets a server's whole flexible allocation (`tessera vendor allocate`): features not named
+   * go to 0; effective at the server's next sync. Features as `'asr=4'` or `{ feature, count }`.
+   */
+  allocate(serverId: string, features: readonly (string | AllocationRequest)[]): Promise<AllocationView> {
+    const list = features.map((f) => {
+      if (typeof f !== 'string') return f;
+      const { name, count } = parseFeatureSpec(f);
+      return { feature: name, count };
+    });
+    return this.request('PUT', `/api/v1/servers/${enc(serverId)}/allocations`, { features: list });
+  }
+  allocations(serverId: string): Promise<AllocationView> {
+    return this.request('GET', `/api/v1/servers/${enc(serverId)}/allocations`);
+  }
+  /** A server's Report/Sync state and clone flags. */
+  syncStatus(serverId: string): Promise<SyncStatusView> {
+    return this.request('GET', `/api/v1/servers/${enc(serverId)}/sync`);
+  }
+  /** Reported usage for charts. */
+  usage(
+    q: { customerId?: string; serverId?: string; days?: number; bucket?: 'hour' | 'day' } = {},
+  ): Promise<UsageView> {
+    return this.request(
+      'GET',
+      `/api/v1/usage${query({ customerId: q.customerId, serverId: q.serverId, days: q.days?.toString(), bucket: q.bucket })}`,
+    );
+  }
+  /** Sends a Report file's text, answers the Sync file's text (`POST /v1/sync`; needs no credentials). */
+  async sync(report: string): Promise<string> {
+    return (await this.request<{ sync: string }>('POST', '/v1/sync', { report })).sync;
   }
 
   // ---- subscription accounts, audit

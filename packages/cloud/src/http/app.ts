@@ -1,15 +1,16 @@
+import { installErrorHandling } from '@tessera/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { isDbUnavailableError } from '../store/db.js';
 import { installAuth } from './auth.js';
 import { registerClientProtocol } from './client/index.js';
 import type { CloudHttpContext } from './context.js';
-import { installErrorHandling } from '@tessera/service-kit';
-import { isDbUnavailableError } from '../store/db.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
 import { registerCustomerRoutes } from './routes/customers.js';
 import { registerDeploymentRoutes } from './routes/deployments.js';
 import { registerEntitlementRoutes } from './routes/entitlements.js';
+import { registerFlexibleRoutes } from './routes/flexible.js';
 import { registerServerRoutes } from './routes/servers.js';
 import { registerSessionRoutes } from './routes/session.js';
 import { registerSystemRoutes } from './routes/system.js';
@@ -61,6 +62,7 @@ export async function buildCloudApp(o: CloudAppOptions): Promise<FastifyInstance
   registerServerRoutes(app, o.ctx);
   registerDeploymentRoutes(app, o.ctx);
   registerAccountRoutes(app, o.ctx);
+  registerFlexibleRoutes(app, o.ctx);
   registerClientProtocol(app, o.ctx);
   registerOpenApiRoute(app);
   return app;

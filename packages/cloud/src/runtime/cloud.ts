@@ -38,14 +38,27 @@ import { loadSigningKey } from './signing-key.js';
 
 export const DEFAULT_CLOUD_LISTEN = '127.0.0.1:8600';
 
-/** Flexible licensing's sync schedule (DESIGN §1): vendor-set, 1 day to 1 week; seconds in tests. */
+/**
+ * Flexible licensing's sync schedule (DESIGN §1, §7): vendor-set, 1 day to 1 week between syncs,
+ * a Sync valid `grace` seconds (1 day to 90 days). Shorter values are for tests only: allowed
+ * when `TESSERA_TEST=1` (the test runner) or `TESSERA_TEST_SHORT_SYNC=1` is set, and the node
+ * then says so loudly in its log.
+ */
 export const SYNC_POLICY = {
   defaultIntervalSeconds: 86_400,
-  /** Below a day is for tests and demos; the node says so in its log. */
-  minIntervalSeconds: 1,
+  minIntervalSeconds: 86_400,
   maxIntervalSeconds: 7 * 86_400,
   defaultGraceSeconds: 7 * 86_400,
+  minGraceSeconds: 86_400,
+  maxGraceSeconds: 90 * 86_400,
+  /** The environment variables that lift the minimums (test knobs). */
+  testEnv: ['TESSERA_TEST', 'TESSERA_TEST_SHORT_SYNC'],
 } as const;
+
+/** True when a test knob lifts the production minimums of the sync schedule. */
+export function shortSyncAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
+  return SYNC_POLICY.testEnv.some((name) => env[name] === '1');
+}
 
 export interface CloudOptions {
   /** This node's data directory: vendor key, admin credentials, cloud.json, and the SQLite file by default. */
@@ -131,8 +144,17 @@ export async function startCloud(o: CloudOptions): Promise<RunningCloud> {
   try {
     const nodeId = loadOrCreateNodeId(dataDir);
     const signer = await loadSigningKey(dataDir, o.signingKeyFile);
-    if (syncIntervalSeconds < 86_400) {
-      logger.warn({ syncIntervalSeconds }, 'sync interval below one day: for tests and demos only');
+    if (syncIntervalSeconds < SYNC_POLICY.minIntervalSeconds || graceSeconds < SYNC_POLICY.minGraceSeconds) {
+      logger.warn(
+        { syncIntervalSeconds, graceSeconds },
+        `TEST KNOB (${SYNC_POLICY.testEnv.join(' or ')}=1): flexible sync interval or grace below one day; never in production`,
+      );
+    }
+    if (graceSeconds < syncIntervalSeconds) {
+      logger.warn(
+        { syncIntervalSeconds, graceSeconds },
+        'grace is shorter than the sync interval: flexible servers will lose their licenses between syncs',
+      );
     }
     const location = parseDbLocation(o.db ?? `sqlite:${join(dataDir, CLOUD_FILES.database)}`);
     const unreachable = (err: unknown): never => {
@@ -210,6 +232,7 @@ export async function startCloud(o: CloudOptions): Promise<RunningCloud> {
       },
       ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
       ...(o.sweepMs !== undefined ? { sweepMs: o.sweepMs } : {}),
+      sync: { intervalSeconds: syncIntervalSeconds, graceSeconds },
     });
     opened.onConnectionError((err) => services.seats.noteConnectionError(err));
 
@@ -336,15 +359,22 @@ function checkLeaseTimes(leaseSeconds: number, heartbeatSeconds: number): void {
 }
 
 function checkSyncSettings(interval: number, grace: number): void {
-  const { minIntervalSeconds, maxIntervalSeconds } = SYNC_POLICY;
-  if (!Number.isSafeInteger(interval) || interval < minIntervalSeconds || interval > maxIntervalSeconds) {
+  const p = SYNC_POLICY;
+  const short = shortSyncAllowed();
+  const minInterval = short ? 1 : p.minIntervalSeconds;
+  const minGrace = short ? 1 : p.minGraceSeconds;
+  const knob = short ? '' : ` (seconds only in tests: ${p.testEnv[1]}=1)`;
+  if (!Number.isSafeInteger(interval) || interval < minInterval || interval > p.maxIntervalSeconds) {
     throw new TesseraError(
       'BAD_REQUEST',
-      `--sync-interval must be ${minIntervalSeconds}..${maxIntervalSeconds} seconds (1 day to 1 week in production), got ${interval}`,
+      `--sync-interval must be ${minInterval}..${p.maxIntervalSeconds} seconds (1 day to 1 week${knob}), got ${interval}`,
     );
   }
-  if (!Number.isSafeInteger(grace) || grace < 0) {
-    throw new TesseraError('BAD_REQUEST', `--grace must be a whole number of seconds ≥ 0, got ${grace}`);
+  if (!Number.isSafeInteger(grace) || grace < minGrace || grace > p.maxGraceSeconds) {
+    throw new TesseraError(
+      'BAD_REQUEST',
+      `--grace must be ${minGrace}..${p.maxGraceSeconds} seconds (1 day to 90 days${knob}), got ${grace}`,
+    );
   }
 }
 
