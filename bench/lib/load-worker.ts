@@ -13,6 +13,12 @@ import { Agent, request } from 'node:http';
 
 export interface LoadConfig {
   url: string;
+  /** Several servers sharing one seat pool (Cloud nodes): connection i talks to urls[i % n]; default [url]. */
+  urls?: string[];
+  /** An Authorization header sent with every request (a Cloud node wants Basic account credentials). */
+  authorization?: string;
+  /** A checkout status counted as a denial (e.g. 409 NO_SEATS when clients outnumber seats), not an error. */
+  deniedStatus?: number;
   mode: 'closed' | 'open';
   /** Closed loop: concurrent sessions (= sockets). Open loop: most sockets. */
   connections: number;
@@ -34,6 +40,8 @@ export interface LoadResult {
   windowMs: number;
   /** Unexpected statuses and transport errors, over the whole run including warm-up. */
   errors: number;
+  /** Checkouts answered `deniedStatus`, over the whole run. */
+  denied: number;
   errorSamples: string[];
   /** Checkout latency in ms inside the window (open loop: from the scheduled send time). */
   checkoutMs: number[];
@@ -50,7 +58,7 @@ interface Reply {
   body: string;
 }
 
-function makeClient(url: string, maxSockets: number) {
+function makeClient(url: string, maxSockets: number, authorization?: string) {
   const u = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   const host = u.hostname;
@@ -60,6 +68,7 @@ function makeClient(url: string, maxSockets: number) {
     send(method: string, path: string, body?: string): Promise<Reply> {
       return new Promise((resolve, reject) => {
         const headers: Record<string, string | number> = {};
+        if (authorization !== undefined) headers.authorization = authorization;
         if (body !== undefined) {
           headers['content-type'] = 'application/json';
           headers['content-length'] = Buffer.byteLength(body);
@@ -81,13 +90,17 @@ function makeClient(url: string, maxSockets: number) {
 }
 
 export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
-  const client = makeClient(cfg.url, cfg.connections);
+  const urls = cfg.urls && cfg.urls.length > 0 ? cfg.urls : [cfg.url];
+  const clients = urls.map((u, i) =>
+    makeClient(u, Math.max(1, Math.ceil((cfg.connections - i) / urls.length)), cfg.authorization),
+  );
   const result: LoadResult = {
     ops: 0,
     checkouts: 0,
     releases: 0,
     windowMs: cfg.durationMs,
     errors: 0,
+    denied: 0,
     errorSamples: [],
     checkoutMs: [],
     checkoutSentMs: [],
@@ -109,13 +122,18 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
     if (result.errorSamples.length < 5) result.errorSamples.push(what);
   };
 
-  /** One session: checkout then release. `scheduled` is when it should have started. */
-  async function session(clientId: string, body: string, scheduled: number): Promise<void> {
+  /** One session on server `n`: checkout then release. `scheduled` is when it should have started. */
+  async function session(clientId: string, body: string, scheduled: number, n = 0): Promise<void> {
+    const client = clients[n % clients.length]!;
     const sent = performance.now();
     let leaseId: string | undefined;
     try {
       const r = await client.send('POST', '/v1/leases', body);
       const done = performance.now();
+      if (cfg.deniedStatus !== undefined && r.status === cfg.deniedStatus) {
+        result.denied++;
+        return;
+      }
       if (r.status !== 201) {
         fail(`checkout ${clientId}: ${r.status} ${r.body.slice(0, 200)}`);
         return;
@@ -160,9 +178,12 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
         (async () => {
           while (performance.now() < windowEnd) {
             const errorsBefore = result.errors;
-            await session(clientId, body, performance.now());
-            // Do not spin on a dead server: errors back off a little.
-            if (result.errors !== errorsBefore) await new Promise((r) => setTimeout(r, 10));
+            const deniedBefore = result.denied;
+            await session(clientId, body, performance.now(), i);
+            // Do not spin on a dead server (errors) or on a full pool (denials): back off a little.
+            if (result.errors !== errorsBefore || result.denied !== deniedBefore) {
+              await new Promise((r) => setTimeout(r, 10));
+            }
           }
         })(),
       );
@@ -185,7 +206,7 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
           if (scheduled > now) break;
           result.maxSendLagMs = Math.max(result.maxSendLagMs, now - scheduled);
           if (inWindow(scheduled)) result.scheduled++;
-          sessions.push(session(`${cfg.clientPrefix}-${i % 64}`, bodies[i % 64]!, scheduled));
+          sessions.push(session(`${cfg.clientPrefix}-${i % 64}`, bodies[i % 64]!, scheduled, i));
           i++;
         }
         if (i >= total) resolve();
@@ -198,7 +219,7 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
   }
   result.windowMs = cfg.durationMs;
   for (const t of edges) clearTimeout(t);
-  client.agent.destroy();
+  for (const c of clients) c.agent.destroy();
   return result;
 }
 

@@ -36,6 +36,7 @@ export async function generateLoad(cfg: LoadConfig, processes = 1, serverPids: n
     releases: 0,
     windowMs: cfg.durationMs,
     errors: 0,
+    denied: 0,
     errorSamples: [],
     checkoutMs: [],
     checkoutSentMs: [],
@@ -53,6 +54,7 @@ export async function generateLoad(cfg: LoadConfig, processes = 1, serverPids: n
     merged.checkouts += r.checkouts;
     merged.releases += r.releases;
     merged.errors += r.errors;
+    merged.denied += r.denied;
     merged.errorSamples.push(...r.errorSamples);
     for (const x of r.checkoutMs) merged.checkoutMs.push(x);
     for (const x of r.checkoutSentMs) merged.checkoutSentMs.push(x);
