@@ -1,0 +1,198 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { type ApiError, api, getOnce, rememberSession, setSessionLostHandler } from './api.js';
+import { Link, navigate, useLocation } from './browser.js';
+import { Logo } from './components/Logo.js';
+import { Portal, type PortalContext, useLoad } from './data.js';
+import { AccountPage } from './pages/Account.js';
+import { AuditPage } from './pages/Audit.js';
+import { CatalogPage } from './pages/Catalog.js';
+import { ChangePassword } from './pages/ChangePassword.js';
+import { CustomerPage } from './pages/Customer.js';
+import { CustomersPage } from './pages/Customers.js';
+import { DeploymentPage } from './pages/Deployment.js';
+import { DeploymentsPage } from './pages/Deployments.js';
+import { EntitlementsPage } from './pages/Entitlements.js';
+import { FlexiblePage } from './pages/Flexible.js';
+import { OverviewPage } from './pages/Overview.js';
+import { ServersPage } from './pages/Servers.js';
+import { SignIn } from './pages/SignIn.js';
+import { SubscriptionsPage } from './pages/Subscriptions.js';
+import { UsersPage } from './pages/Users.js';
+import { type Match, matchPath, mayOpen, navFor } from './routes.js';
+import type { CustomerView, SessionView } from './types.js';
+
+type State =
+  | { phase: 'loading' }
+  | { phase: 'signed-out'; reason?: string }
+  | { phase: 'must-change'; session: SessionView }
+  | { phase: 'ready'; session: SessionView };
+
+export function App() {
+  const [state, setState] = useState<State>({ phase: 'loading' });
+
+  const adopt = useCallback((session: SessionView | null, reason?: string) => {
+    rememberSession(session);
+    if (!session) setState(reason ? { phase: 'signed-out', reason } : { phase: 'signed-out' });
+    else setState(session.mustChange ? { phase: 'must-change', session } : { phase: 'ready', session });
+  }, []);
+
+  const refresh = useCallback(async () => {
+    try {
+      adopt(await getOnce<SessionView>('/api/v1/session', true));
+    } catch (err) {
+      const e = err as ApiError;
+      adopt(null, e.code === 'UNAUTHORIZED' ? undefined : `The Cloud could not be reached: ${e.message}`);
+    }
+  }, [adopt]);
+
+  useEffect(() => {
+    setSessionLostHandler((e) => {
+      if (e.code === 'PASSWORD_CHANGE_REQUIRED') void refresh();
+      else adopt(null, 'Your session has ended. Sign in again to continue.');
+    });
+    void refresh();
+  }, [adopt, refresh]);
+
+  const signOut = async () => {
+    try {
+      await api.del('/api/v1/session');
+    } catch {
+      // Signed out either way: the session is gone or will lapse.
+    }
+    adopt(null, 'You are signed out.');
+  };
+
+  if (state.phase === 'loading') return <div className="boot" aria-busy="true" />;
+  if (state.phase === 'signed-out') return <SignIn reason={state.reason} onSignedIn={(s) => adopt(s)} />;
+  if (state.phase === 'must-change') {
+    return (
+      <ChangePassword
+        forced
+        username={state.session.username}
+        onChanged={() => void refresh()}
+        onSignOut={() => void signOut()}
+      />
+    );
+  }
+  return <Shell session={state.session} onSignOut={() => void signOut()} />;
+}
+
+function Shell({ session, onSignOut }: { session: SessionView; onSignOut: () => void }) {
+  const { path } = useLocation();
+  const customers = useLoad<CustomerView[]>('/api/v1/customers');
+  const ctx: PortalContext = useMemo(
+    () => ({
+      session,
+      isVendor: session.role === 'vendor',
+      customers: customers.data,
+      reloadCustomers: customers.reload,
+    }),
+    [session, customers.data, customers.reload],
+  );
+  const match = matchPath(path);
+  const allowed = match !== undefined && mayOpen(match.page, session.role);
+  const own = customers.data?.find((c) => c.id === session.customerId);
+  const title = match?.page.title ?? 'Not found';
+  useEffect(() => {
+    document.title = `${title} · Tessera licensing portal`;
+  }, [title]);
+
+  return (
+    <Portal.Provider value={ctx}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <div className="shell">
+        <header className="topbar">
+          <Link href="/" className="brand" aria-label="Tessera licensing portal, overview">
+            <Logo />
+            <span className="brand-name">Tessera</span>
+            <span className="brand-sub">Licensing portal</span>
+          </Link>
+          <div className="topbar-fill" />
+          <div className="whoami">
+            <Link
+              href="/account"
+              className="user-link"
+              aria-current={match?.page.id === 'account' ? 'page' : undefined}
+            >
+              <span className="user-name">{session.username}</span>
+              <span className={`role role-${session.role}`}>
+                {session.role === 'vendor' ? 'Vendor staff' : (own?.name ?? 'Customer')}
+              </span>
+            </Link>
+            <button type="button" className="ghost" onClick={onSignOut}>
+              Sign out
+            </button>
+          </div>
+        </header>
+        <nav aria-label="Pages" className="sidenav">
+          {navFor(session.role).map((g) => (
+            <div key={g.group || 'top'} className="nav-group">
+              {g.group && <div className="nav-group-title">{g.group}</div>}
+              {g.pages.map((p) => {
+                const current =
+                  match?.page.id === p.id ||
+                  (match?.page.id === 'customer' && p.id === 'customers') ||
+                  (match?.page.id === 'deployment' && p.id === 'deployments');
+                return (
+                  <Link key={p.id} href={p.pattern} aria-current={current ? 'page' : undefined}>
+                    {p.title}
+                  </Link>
+                );
+              })}
+            </div>
+          ))}
+        </nav>
+        <main className="main" id="main" tabIndex={-1} data-path={path}>
+          {!allowed ? <NotHere match={match} /> : <PageFor match={match} />}
+        </main>
+      </div>
+    </Portal.Provider>
+  );
+}
+
+function NotHere({ match }: { match: Match | undefined }) {
+  return (
+    <div className="page">
+      <h1>{match ? match.page.title : 'Page not found'}</h1>
+      <p className="empty">
+        {match ? 'This page is for vendor staff.' : 'The portal has no such page.'}{' '}
+        <button type="button" className="linklike" onClick={() => navigate('/')}>
+          Go to the overview
+        </button>
+      </p>
+    </div>
+  );
+}
+
+function PageFor({ match }: { match: Match }) {
+  switch (match.page.id) {
+    case 'overview':
+      return <OverviewPage />;
+    case 'customers':
+      return <CustomersPage />;
+    case 'customer':
+      return <CustomerPage id={match.id ?? ''} />;
+    case 'catalog':
+      return <CatalogPage />;
+    case 'entitlements':
+      return <EntitlementsPage />;
+    case 'servers':
+      return <ServersPage />;
+    case 'deployments':
+      return <DeploymentsPage />;
+    case 'deployment':
+      return <DeploymentPage id={match.id ?? ''} />;
+    case 'subscriptions':
+      return <SubscriptionsPage />;
+    case 'flexible':
+      return <FlexiblePage />;
+    case 'users':
+      return <UsersPage />;
+    case 'audit':
+      return <AuditPage />;
+    case 'account':
+      return <AccountPage />;
+  }
+}

@@ -1,0 +1,92 @@
+/** Small browser helpers: navigation, links, downloads, reading an uploaded file, the clipboard. */
+import { type AnchorHTMLAttributes, type MouseEvent, useEffect, useState } from 'react';
+
+const listeners = new Set<() => void>();
+
+/** Goes to `href` (a path with an optional query) without reloading the page. */
+export function navigate(href: string, replace = false): void {
+  if (href !== location.pathname + location.search) {
+    if (replace) history.replaceState(null, '', href);
+    else history.pushState(null, '', href);
+  }
+  for (const l of listeners) l();
+}
+
+/** The location path and query, following pushState navigation and the back button. */
+export function useLocation(): { path: string; search: URLSearchParams } {
+  const [loc, setLoc] = useState(() => ({ path: location.pathname, search: location.search }));
+  useEffect(() => {
+    const update = () => setLoc({ path: location.pathname, search: location.search });
+    listeners.add(update);
+    addEventListener('popstate', update);
+    return () => {
+      listeners.delete(update);
+      removeEventListener('popstate', update);
+    };
+  }, []);
+  return { path: loc.path, search: new URLSearchParams(loc.search) };
+}
+
+/** Sets (or removes) one query parameter of the current location. */
+export function setQueryParam(name: string, value: string | null): void {
+  const q = new URLSearchParams(location.search);
+  if (value === null || value === '') q.delete(name);
+  else q.set(name, value);
+  const s = q.toString();
+  navigate(`${location.pathname}${s ? `?${s}` : ''}`, true);
+}
+
+/** An ordinary link that navigates inside the portal (a modified click opens a new tab as usual). */
+export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
+  return (
+    <a
+      href={href}
+      {...rest}
+      onClick={(e: MouseEvent<HTMLAnchorElement>) => {
+        onClick?.(e);
+        if (e.defaultPrevented || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey || e.button !== 0) return;
+        e.preventDefault();
+        navigate(href);
+        window.scrollTo(0, 0);
+      }}
+    />
+  );
+}
+
+/** Saves `text` as a file named `name` through the browser's download. */
+export function downloadText(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/octet-stream' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.rel = 'noopener';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Largest file the Cloud takes as a document (core's MAX_DOCUMENT_BYTES). */
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+export async function readTextFile(file: File): Promise<string> {
+  if (file.size > MAX_FILE_BYTES) {
+    throw Object.assign(
+      new Error(`${file.name} is ${Math.round(file.size / 1024)} KB; Tessera files are at most 1 MB`),
+      {
+        code: 'PAYLOAD_TOO_LARGE',
+      },
+    );
+  }
+  return file.text();
+}
+
+/** Copies text to the clipboard; false when the browser refuses (the text stays selectable). */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

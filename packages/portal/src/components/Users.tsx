@@ -1,0 +1,177 @@
+/** Users: who may sign in to the portal; add vendor staff or a customer's admin. */
+import { type FormEvent, useId, useState } from 'react';
+import { api, query } from '../api.js';
+import { useCustomerName, useLoad, usePortal } from '../data.js';
+import { localTime } from '../format.js';
+import type { NewUserView, Role, UserView } from '../types.js';
+import { Loading } from './Bits.js';
+import { CopyButton } from './CopyButton.js';
+import { errorNotice, Notice, type NoticeData } from './Notice.js';
+
+export function UsersPanel({ customerId }: { customerId: string | null }) {
+  const { isVendor, customers } = usePortal();
+  const nameOf = useCustomerName();
+  const users = useLoad<UserView[]>(`/api/v1/users${query({ customerId })}`);
+  const [notice, setNotice] = useState<NoticeData | null>(null);
+  const [created, setCreated] = useState<NewUserView | null>(null);
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [role, setRole] = useState<Role>('customer');
+  const [customer, setCustomer] = useState('');
+  const [busy, setBusy] = useState(false);
+  const ids = useId();
+
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      const forCustomer = !isVendor || customerId !== null || role === 'customer';
+      const u = await api.post<NewUserView>('/api/v1/users', {
+        username: username.trim(),
+        role: forCustomer ? 'customer' : 'vendor',
+        ...(forCustomer && isVendor ? { customerId: customerId ?? customer } : {}),
+        ...(password ? { password } : {}),
+      });
+      setCreated(u);
+      setNotice({
+        kind: 'ok',
+        text: `Added ${u.username}${u.customerId ? ` for ${nameOf(u.customerId)}` : ' (vendor staff)'}. They choose their own password at the first sign-in.`,
+      });
+      setUsername('');
+      setPassword('');
+      await users.reload();
+    } catch (err) {
+      setCreated(null);
+      setNotice(errorNotice(err, 'Add user'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const showCustomerColumn = isVendor && customerId === null;
+  return (
+    <div className="users">
+      <Notice
+        notice={notice ?? (users.error ? errorNotice(users.error, 'Loading users') : null)}
+        onClose={() => setNotice(null)}
+      />
+      {created?.password && (
+        <section className="secret-box" aria-label="First password of the new user">
+          <p>
+            <strong>First password of {created.username}</strong>, shown once. Hand it over safely; it must be changed
+            at the first sign-in.
+          </p>
+          <div className="secret-line">
+            <code data-testid="new-user-password">{created.password}</code>
+            <CopyButton text={created.password} label={`Copy the password of ${created.username}`} />
+          </div>
+        </section>
+      )}
+      <div className="two-col">
+        <section className="card" aria-labelledby={`${ids}-list`}>
+          <h2 id={`${ids}-list`}>Users</h2>
+          {!users.data ? (
+            <Loading what="users" />
+          ) : users.data.length === 0 ? (
+            <p className="empty">No user yet.</p>
+          ) : (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">User</th>
+                  <th scope="col">{showCustomerColumn ? 'Of' : 'Role'}</th>
+                  <th scope="col">Password</th>
+                  <th scope="col">Added</th>
+                </tr>
+              </thead>
+              <tbody>
+                {users.data.map((u) => (
+                  <tr key={u.id}>
+                    <td className="strong">{u.username}</td>
+                    <td>
+                      {u.role === 'vendor' ? (
+                        <span className="role role-vendor">Vendor staff</span>
+                      ) : showCustomerColumn ? (
+                        nameOf(u.customerId ?? '')
+                      ) : (
+                        <span className="role role-customer">Customer admin</span>
+                      )}
+                    </td>
+                    <td>{u.mustChange ? <span className="chip chip-warn">first sign-in pending</span> : 'set'}</td>
+                    <td className="nowrap">{localTime(u.createdAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+        <form className="card" onSubmit={add} aria-labelledby={`${ids}-add`}>
+          <h2 id={`${ids}-add`}>{isVendor && customerId === null ? 'Add a user' : 'Add a customer admin'}</h2>
+          {isVendor && customerId === null && (
+            <fieldset className="field">
+              <legend>Who</legend>
+              <label className="radio">
+                <input
+                  type="radio"
+                  name="userRole"
+                  checked={role === 'customer'}
+                  onChange={() => setRole('customer')}
+                />
+                <span>An administrator of a customer: sees and manages only that customer’s licenses</span>
+              </label>
+              <label className="radio">
+                <input type="radio" name="userRole" checked={role === 'vendor'} onChange={() => setRole('vendor')} />
+                <span>Vendor staff: sees and manages every customer</span>
+              </label>
+            </fieldset>
+          )}
+          {isVendor && customerId === null && role === 'customer' && (
+            <label className="field">
+              <span>Customer</span>
+              <select name="userCustomer" required value={customer} onChange={(e) => setCustomer(e.target.value)}>
+                <option value="">Choose a customer…</option>
+                {(customers ?? []).map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          <label className="field">
+            <span>User name</span>
+            <input
+              name="newUsername"
+              required
+              pattern="[a-z][a-z0-9._\-]{1,31}"
+              title="2–32 characters: a-z first, then a-z 0-9 . _ -"
+              autoComplete="off"
+              autoCapitalize="none"
+              spellCheck={false}
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+            />
+          </label>
+          <label className="field">
+            <span>First password (optional)</span>
+            <input
+              name="newUserPassword"
+              type="password"
+              minLength={12}
+              autoComplete="new-password"
+              aria-describedby={`${ids}-pw`}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+            <small id={`${ids}-pw`} className="hint">
+              Empty: the Cloud makes one and shows it once.
+            </small>
+          </label>
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? 'Adding…' : 'Add user'}
+          </button>
+        </form>
+      </div>
+    </div>
+  );
+}

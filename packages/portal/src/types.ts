@@ -1,0 +1,170 @@
+/**
+ * The vendor API's JSON, as the portal reads it (DESIGN §2: the portal knows only these types).
+ * They mirror `@tessera/cloud`'s views; test/model.test.ts checks at compile time that they agree.
+ */
+
+export type Role = 'vendor' | 'customer';
+export type EntitlementType = 'perpetual' | 'flexible' | 'subscription';
+
+export interface SessionView {
+  username: string;
+  role: Role;
+  customerId: string | null;
+  mustChange: boolean;
+  csrfToken: string | null;
+  expiresAt: string | null;
+}
+
+export interface FeatureView {
+  id: string;
+  name: string;
+  description: string;
+  createdAt: string;
+}
+
+export interface CustomerView {
+  id: string;
+  name: string;
+  poolId: string;
+  createdAt: string;
+}
+
+export interface UserView {
+  id: string;
+  username: string;
+  role: Role;
+  customerId: string | null;
+  mustChange: boolean;
+  createdAt: string;
+}
+
+export interface NewUserView extends UserView {
+  /** The generated password, shown once (only when none was given). */
+  password?: string;
+}
+
+export interface EntitlementView {
+  id: string;
+  customerId: string;
+  type: EntitlementType;
+  feature: string;
+  count: number;
+  /** Seats taken: deployed (perpetual), held by leases now (subscription), allocated (flexible). */
+  used: number;
+  available: number;
+  maintenanceUntil: string | null;
+  expires: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EntitlementChangeResult extends EntitlementView {
+  reissued: { licenseId: string; revision: number }[];
+  revokedLeases: number;
+}
+
+export interface ServerView {
+  id: string;
+  customerId: string;
+  hostName: string;
+  productVersion: string;
+  factors: string[];
+  registeredAt: string;
+  updatedAt: string;
+}
+
+export interface DeploymentLineView {
+  feature: string;
+  count: number;
+  entitlementId: string;
+  maintenanceUntil: string | null;
+  expires: string | null;
+}
+
+export interface DeploymentView {
+  id: string;
+  licenseId: string;
+  customerId: string;
+  serverId: string;
+  revision: number;
+  status: 'active' | 'returned';
+  lines: DeploymentLineView[];
+  revisions: { revision: number; issuedAt: string; reason: string }[];
+  createdAt: string;
+  updatedAt: string;
+  returnedAt: string | null;
+}
+
+export interface DeploymentWithFile extends DeploymentView {
+  file: string;
+  fileName: string;
+}
+
+export interface ReturnView {
+  id: string;
+  licenseId: string;
+  revision: number;
+  serverId: string;
+  customerId: string;
+  uninstalledAt: string;
+  returnedAt: string;
+  seats: { feature: string; count: number; entitlementId: string }[];
+}
+
+export interface AccountView {
+  id: string;
+  username: string;
+  customerId: string;
+  poolId: string;
+  label: string;
+  createdAt: string;
+  disabledAt: string | null;
+}
+
+export interface NewAccountView extends AccountView {
+  /** The generated secret: shown once, never again. */
+  password: string;
+  /** A ready client_property.conf with the node addresses and these credentials. */
+  clientConfig: string;
+}
+
+export interface SubscriptionUsage {
+  poolId: string;
+  features: {
+    feature: string;
+    total: number;
+    inUse: number;
+    available: number;
+    licenses: {
+      licenseId: string;
+      count: number;
+      inUse: number;
+      expires: string | null;
+      maintenanceUntil: string | null;
+    }[];
+  }[];
+  holders: {
+    feature: string;
+    count: number;
+    entitlementId: string;
+    accountId: string;
+    clientId: string;
+    host: string | null;
+    app: string | null;
+    version: string | null;
+    nodeId: string;
+    since: string;
+    expiresAt: string;
+  }[];
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: string;
+  customerId: string | null;
+  action: string;
+  target: string | null;
+  outcome: string;
+  detail: unknown;
+}
