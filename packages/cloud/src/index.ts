@@ -32,6 +32,7 @@ export type {
   ServerView,
   UserView,
 } from './domain/views.js';
+export { PORTAL_PAGES } from './http/portal-static.js';
 export {
   type CloudOptions,
   DEFAULT_CLOUD_LISTEN,

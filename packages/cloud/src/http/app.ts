@@ -5,6 +5,7 @@ import { installAuth } from './auth.js';
 import { registerClientProtocol } from './client/index.js';
 import type { CloudHttpContext } from './context.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi.js';
+import { registerPortalStatic } from './portal-static.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
 import { registerCustomerRoutes } from './routes/customers.js';
@@ -21,6 +22,8 @@ export interface CloudAppOptions {
   /** Host names the vendor API answers to (DNS rebinding); undefined accepts any. */
   allowedHosts: Set<string> | undefined;
   https?: { cert: Buffer; key: Buffer } | undefined;
+  /** The built portal (`@tessera/portal`'s dist/), served at `/`; undefined shows how to build it. */
+  portalDir?: string | undefined;
 }
 
 /** Largest request body: Server ID files and certificates are small, but allowed up to 1 MiB. */
@@ -28,7 +31,7 @@ export const BODY_LIMIT = 2 * 1024 * 1024;
 
 /**
  * The one listener of a Cloud node: vendor API (`/api/v1`), client protocol (`/v1`),
- * `/healthz`, `/metrics`, `/openapi.json`. (The portal's static files come with the portal.)
+ * `/healthz`, `/metrics`, `/openapi.json`, and the portal's pages at `/` (public; the API keeps its auth).
  */
 export async function buildCloudApp(o: CloudAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -65,5 +68,6 @@ export async function buildCloudApp(o: CloudAppOptions): Promise<FastifyInstance
   registerFlexibleRoutes(app, o.ctx);
   registerClientProtocol(app, o.ctx);
   registerOpenApiRoute(app);
+  registerPortalStatic(app, o.portalDir);
   return app;
 }

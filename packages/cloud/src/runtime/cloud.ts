@@ -16,6 +16,7 @@ import { SEAT_POLICY } from '../domain/policy.js';
 import { type CloudServices, createServices } from '../domain/services.js';
 import { buildCloudApp } from '../http/app.js';
 import { CloudMetrics } from '../http/metrics.js';
+import { defaultPortalDir } from '../http/portal-static.js';
 import {
   type Dialect,
   describeDbLocation,
@@ -81,6 +82,8 @@ export interface CloudOptions {
   publicUrl?: string;
   /** More host names the vendor API answers to (behind a proxy). */
   allowedHosts?: string[];
+  /** The built portal to serve at `/`; default `@tessera/portal`'s dist/. */
+  portalDir?: string;
   logger?: Logger;
   clock?: Clock;
   /** Seat batch size and sweep period (tests). */
@@ -283,6 +286,7 @@ export async function startCloud(o: CloudOptions): Promise<RunningCloud> {
       logger: logger as unknown as FastifyBaseLogger,
       allowedHosts,
       https,
+      portalDir: o.portalDir ?? defaultPortalDir(),
     });
     cleanups.push(() => app.close());
     await app.listen({ host: listenAt.host, port: listenAt.port });
