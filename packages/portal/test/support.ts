@@ -1,0 +1,172 @@
+/**
+ * For the portal's browser tests: a real Cloud node in a temp dir (SQLite, port 0) serving
+ * the built portal, Chromium driven by playwright-core, License Server identities that sign
+ * their own Server ID files and uninstall certificates, and screenshots.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RunningCloud, startCloud } from '@tessera/cloud';
+import {
+  generateSigningKey,
+  hashFactors,
+  PRODUCT_VERSION,
+  publicKeyToJwk,
+  serverIdOf,
+  signServerId,
+  signUninstall,
+} from '@tessera/core';
+import pino from 'pino';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
+export const PORTAL_DIST = new URL('../dist/', import.meta.url).pathname;
+export const SCREENSHOTS = join(REPO_ROOT, '.artifacts', 'screenshots');
+export const CHROMIUM = '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** Debian's Chromium; a missing browser fails the test (it is installed by CI), never skips it. */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: run apt-get install -y chromium (the browser tests need it)`,
+    );
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** The built portal; the tests run against what ships. */
+export function assertPortalBuilt(): void {
+  if (!existsSync(join(PORTAL_DIST, 'index.html'))) {
+    throw new Error(`the portal is not built (${PORTAL_DIST}index.html is missing): run npm run build first`);
+  }
+}
+
+/** Saves `.artifacts/screenshots/portal-NAME.png` of the whole page. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `portal-${name}.png`);
+  // Sticky bars would land mid-page in a full-page shot taken while scrolled.
+  await page.evaluate('window.scrollTo(0, 0)');
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+export interface PortalCloud {
+  root: string;
+  dataDir: string;
+  cloud: RunningCloud;
+  url: string;
+  initialPassword: string;
+  /** The vendor API with the CLI token (vendor staff), to set up or check what is behind the page. */
+  api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** Writes a file into the test's temp dir and returns its path (for uploads). */
+  file(name: string, text: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startPortalCloud(): Promise<PortalCloud> {
+  assertPortalBuilt();
+  const root = mkdtempSync(join(tmpdir(), 'tessera-portal-'));
+  const dataDir = join(root, 'cloud');
+  const cloud = await startCloud({
+    dataDir,
+    listen: '127.0.0.1:0',
+    logger: pino({ level: 'silent' }),
+    portalDir: PORTAL_DIST,
+  });
+  const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+  const initialPassword = readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').trim();
+  return {
+    root,
+    dataDir,
+    cloud,
+    url: cloud.url,
+    initialPassword,
+    async api(method, path, body) {
+      const res = await fetch(`${cloud.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // a file, not JSON
+      }
+      return { status: res.status, body: parsed as never };
+    },
+    file(name, text) {
+      const path = join(root, name);
+      writeFileSync(path, text);
+      return path;
+    },
+    async stop() {
+      await cloud.stop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A License Server identity (a fresh Ed25519 key) that signs its own documents, as `tessera server-id` would. */
+export interface TestLicenseServer {
+  serverId: string;
+  hostName: string;
+  /** Its Server ID file (`info.bts`). */
+  serverIdFile: string;
+  /** An uninstall certificate for `licenseId` at `revision`, as Uninstall License writes it. */
+  uninstall(licenseId: string, revision: number): Promise<string>;
+}
+
+export async function newLicenseServer(hostName: string): Promise<TestLicenseServer> {
+  const { privateKey, publicKey } = generateSigningKey();
+  const serverId = await serverIdOf(publicKey);
+  const factors = hashFactors(
+    {
+      machineId: `machine-${hostName}`,
+      macs: '02:42:ac:11:00:02',
+      cpu: 'Test CPU x 4',
+      productUuid: '4c4c4544-0042-3510-8052-b4c04f4e3232',
+      rootFsId: '5f1c0a3e-6a55-4b1f-9f44-1b6c4c2a9d01',
+      hostname: hostName,
+    },
+    serverId,
+  );
+  const serverIdFile = await signServerId(
+    {
+      serverId,
+      publicKeyJwk: await publicKeyToJwk(publicKey),
+      factors,
+      hostName,
+      productVersion: PRODUCT_VERSION,
+      createdAt: new Date().toISOString(),
+    },
+    privateKey,
+  );
+  return {
+    serverId,
+    hostName,
+    serverIdFile,
+    uninstall: (licenseId, revision) =>
+      signUninstall({ licenseId, revision, serverId, uninstalledAt: new Date().toISOString() }, privateKey),
+  };
+}
+
+/** A date `days` from today, `YYYY-MM-DD` (UTC). */
+export function daysFromNow(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
