@@ -1,8 +1,8 @@
 /**
  * The license buttons along the right side, per server mode (the seed's screen). Perpetual
- * servers get the file buttons; flexible and proxy modes get theirs when that work lands:
- * their ids are listed here so the column's order is decided in one place, and the column
- * renders each id it has an implementation for.
+ * servers get the file buttons; flexible and PLS servers Resync Info; an ALS (no Cloud
+ * access) Create Report File and Import Sync File; a PLS also Send Report File. The column
+ * renders each id it has an implementation for, in the order decided here.
  */
 import type { Role, ServerMode } from './types.js';
 
@@ -12,7 +12,7 @@ export type ActionId =
   | 'uninstall'
   | 'renew'
   | 'website'
-  // flexible / ALS / PLS (not implemented yet: the column skips them)
+  // flexible / ALS / PLS
   | 'resync'
   | 'createReport'
   | 'sendReport'
@@ -50,6 +50,6 @@ export const ACTION_ROLES: Record<ActionId, Role> = {
 export const ACTIONS_BY_MODE: Record<ServerMode, { groups: ActionId[][]; syncIndicator: boolean }> = {
   perpetual: { groups: [['makeServerId', 'install', 'uninstall', 'renew'], ['website']], syncIndicator: false },
   flexible: { groups: [['resync'], ['website']], syncIndicator: true },
-  als: { groups: [['resync'], ['website'], ['createReport', 'importSync']], syncIndicator: true },
+  als: { groups: [['createReport', 'importSync'], ['website']], syncIndicator: true },
   pls: { groups: [['resync'], ['website'], ['sendReport']], syncIndicator: true },
 };

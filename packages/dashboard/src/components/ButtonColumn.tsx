@@ -18,6 +18,15 @@ export interface ButtonColumnProps {
   role: Role;
   /** The buttons this page implements; ids of the mode without one are left out until they land. */
   actions: Partial<Record<ActionId, ActionState>>;
+  /** Flexible modes: the last successful sync and the last failure (GET /api/v1/flexible/status). */
+  sync?: SyncIndicator | null;
+}
+
+export interface SyncIndicator {
+  lastSyncAt: string | null;
+  validUntil: string | null;
+  expired: boolean;
+  lastFailure: { at: string; code: string; message: string } | null;
 }
 
 const ROLE_NAMES: Record<Role, string> = { view: 'View', manage: 'Manage', admin: 'Admin' };
@@ -26,7 +35,7 @@ const ROLE_NAMES: Record<Role, string> = { view: 'View', manage: 'Manage', admin
  * The license buttons along the right side, in the order of the server's mode (actions.ts).
  * A button that cannot be pressed stays visible and focusable (aria-disabled) and says why.
  */
-export function ButtonColumn({ server, role, actions }: ButtonColumnProps) {
+export function ButtonColumn({ server, role, actions, sync }: ButtonColumnProps) {
   const layout = ACTIONS_BY_MODE[server?.mode ?? 'perpetual'] ?? ACTIONS_BY_MODE.perpetual;
   const groups = layout.groups.map((g) => g.filter((id) => actions[id] !== undefined)).filter((g) => g.length > 0);
   const roleBlocked = (id: ActionId) => !roleAtLeast(role, ACTION_ROLES[id]);
@@ -78,9 +87,29 @@ export function ButtonColumn({ server, role, actions }: ButtonColumnProps) {
         </Fragment>
       ))}
       {layout.syncIndicator && (
-        <output className="sync-indicator" aria-live="polite">
-          Last sync:{' '}
-          {server?.lastSyncAt ? <time dateTime={server.lastSyncAt}>{localTime(server.lastSyncAt)}</time> : 'never'}
+        <output className="sync-indicator" aria-live="polite" data-sync-indicator="">
+          {(() => {
+            const at = sync?.lastSyncAt ?? server?.lastSyncAt ?? null;
+            return (
+              <>
+                <span className="sync-last">
+                  Last sync: {at ? <time dateTime={at}>{localTime(at)}</time> : 'never'}
+                </span>
+                {sync?.validUntil && (
+                  <span className={`sync-valid${sync.expired ? ' expired' : ''}`}>
+                    {sync.expired ? 'Expired' : 'Valid until'}{' '}
+                    <time dateTime={sync.validUntil}>{localTime(sync.validUntil)}</time>
+                    {sync.expired ? ': flexible seats are refused' : ''}
+                  </span>
+                )}
+                {sync?.lastFailure && (
+                  <span className="sync-failure" data-sync-failure="">
+                    Last failure ({localTime(sync.lastFailure.at)}): {sync.lastFailure.message}
+                  </span>
+                )}
+              </>
+            );
+          })()}
         </output>
       )}
     </aside>

@@ -2,7 +2,7 @@ import { type ChangeEvent, useCallback, useEffect, useMemo, useRef, useState } f
 import type { ActionId } from '../actions.js';
 import { api, getOnce } from '../api.js';
 import { downloadText, readTextFile } from '../browser.js';
-import { type ActionState, ButtonColumn } from '../components/ButtonColumn.js';
+import { type ActionState, ButtonColumn, type SyncIndicator } from '../components/ButtonColumn.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { Holders } from '../components/Holders.js';
 import { LicenseTree } from '../components/LicenseTree.js';
@@ -27,6 +27,10 @@ export function LicensesPage({ session, server }: { session: SessionView; server
   const [nowMs, setNowMs] = useState(() => Date.now());
   const installInput = useRef<HTMLInputElement>(null);
   const renewInput = useRef<HTMLInputElement>(null);
+  const syncInput = useRef<HTMLInputElement>(null);
+  const reportInput = useRef<HTMLInputElement>(null);
+  const [sync, setSync] = useState<(SyncIndicator & { enrolled: boolean }) | null>(null);
+  const flexibleMode = server !== null && server.mode !== 'perpetual';
   const loading = useRef<Promise<Tree | null> | null>(null);
   const again = useRef(false);
   const firstLoad = useRef(true);
@@ -67,8 +71,33 @@ export function LicensesPage({ session, server }: { session: SessionView; server
     });
   }, [load]);
 
+  /** Flexible modes: the last sync, valid-until and the last failure, for the indicator. */
+  const loadSync = useCallback(async () => {
+    if (!flexibleMode) return;
+    try {
+      const st = await api.get<FlexibleStatus>('/api/v1/flexible/status');
+      setSync({
+        lastSyncAt: st.lastSync?.appliedAt ?? null,
+        validUntil: st.validUntil,
+        expired: st.expired,
+        lastFailure: st.lastFailure,
+        enrolled: st.enrolled,
+      });
+    } catch {
+      // The indicator keeps what it showed; the page's own loads report errors.
+    }
+  }, [flexibleMode]);
+
+  useEffect(() => {
+    void loadSync();
+    if (!flexibleMode) return;
+    const t = setInterval(() => void loadSync(), 15_000);
+    return () => clearInterval(t);
+  }, [loadSync, flexibleMode]);
+
   const live: LiveState = useServerEvents(() => {
     void load();
+    void loadSync();
     setVersion((v) => v + 1);
   });
 
@@ -147,7 +176,68 @@ export function LicensesPage({ session, server }: { session: SessionView; server
     });
   };
 
+  const resync = () =>
+    act('resync', 'Resync Info', async () => {
+      try {
+        const r = await api.post<{ applied: SyncApplied }>('/api/v1/flexible/resync');
+        setNotice({ kind: 'ok', text: `Synced with the Cloud: ${appliedText(r.applied)}` });
+      } finally {
+        await Promise.all([load(), loadSync()]);
+      }
+    });
+
+  const createReport = () =>
+    act('createReport', 'Create Report File', async () => {
+      const r = await api.post<{ file: string; sequence: number; hours: number }>('/api/v1/flexible/report');
+      const name = `report-${r.sequence}.report`;
+      downloadText(name, r.file);
+      setNotice({
+        kind: 'ok',
+        text: `Saved ${name} (${plural(r.hours, 'usage hour')} not yet acknowledged). Take it to a License Server in PLS mode (Send Report File) and bring back the Sync File it gives you.`,
+      });
+      await loadSync();
+    });
+
+  const onSyncFile = async (e: ChangeEvent<HTMLInputElement>) => {
+    const input = e.currentTarget;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    await act('importSync', 'Import Sync File', async () => {
+      try {
+        const text = await readTextFile(file);
+        const r = await api.post<{ applied: SyncApplied }>('/api/v1/flexible/sync', { file: text });
+        setNotice({ kind: 'ok', text: `Imported ${file.name}: ${appliedText(r.applied)}` });
+      } finally {
+        await Promise.all([load(), loadSync()]);
+      }
+    });
+  };
+
+  const onReportFile = async (e: ChangeEvent<HTMLInputElement>) => {
+    const input = e.currentTarget;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    await act('sendReport', 'Send Report File', async () => {
+      const text = await readTextFile(file);
+      const r = await api.post<{ file: string; serverId: string; sequence: number }>('/api/v1/flexible/relay', {
+        file: text,
+      });
+      const name = `${r.serverId}-${r.sequence}.sync`;
+      downloadText(name, r.file);
+      setNotice({
+        kind: 'ok',
+        text: `Sent ${file.name} to the Cloud. Saved the Sync File ${name}: import it on that server (Import Sync File).`,
+      });
+    });
+  };
+
   const actions: Partial<Record<ActionId, ActionState>> = {
+    resync: { busy: busy === 'resync', run: () => void resync() },
+    createReport: { busy: busy === 'createReport', run: () => void createReport() },
+    importSync: { busy: busy === 'importSync', run: () => syncInput.current?.click() },
+    sendReport: { busy: busy === 'sendReport', run: () => reportInput.current?.click() },
     makeServerId: { busy: busy === 'makeServerId', run: () => void makeServerId() },
     install: { busy: busy === 'install', run: () => installInput.current?.click() },
     uninstall: {
@@ -236,7 +326,7 @@ export function LicensesPage({ session, server }: { session: SessionView; server
           {node?.kind === 'license' && <LicenseDetails license={node.license} />}
           {node?.kind === 'server' && tree && <ServerDetails tree={tree} server={server} onNotice={setNotice} />}
         </div>
-        <ButtonColumn server={server} role={session.role} actions={actions} />
+        <ButtonColumn server={server} role={session.role} actions={actions} sync={sync} />
       </div>
       <input
         ref={installInput}
@@ -257,6 +347,26 @@ export function LicensesPage({ session, server }: { session: SessionView; server
         aria-label="License file to renew with"
         accept=".lic,.txt,application/octet-stream,text/plain"
         onChange={(e) => void onFile('renew')(e)}
+      />
+      <input
+        ref={syncInput}
+        type="file"
+        name="importSync"
+        className="visually-hidden"
+        tabIndex={-1}
+        aria-label="Sync File to import"
+        accept=".sync,.txt,application/octet-stream,text/plain"
+        onChange={(e) => void onSyncFile(e)}
+      />
+      <input
+        ref={reportInput}
+        type="file"
+        name="sendReport"
+        className="visually-hidden"
+        tabIndex={-1}
+        aria-label="Report File to send to the Cloud"
+        accept=".report,.txt,application/octet-stream,text/plain"
+        onChange={(e) => void onReportFile(e)}
       />
       <ConfirmDialog
         open={uninstalling !== null}
@@ -291,6 +401,26 @@ export function LicensesPage({ session, server }: { session: SessionView; server
       </ConfirmDialog>
     </div>
   );
+}
+
+interface SyncApplied {
+  syncCounter: number;
+  licenses: number;
+  seats: number;
+  revokedLeases: number;
+  validUntil: string;
+}
+
+interface FlexibleStatus {
+  enrolled: boolean;
+  lastSync: { appliedAt: string } | null;
+  validUntil: string | null;
+  expired: boolean;
+  lastFailure: { at: string; code: string; message: string } | null;
+}
+
+function appliedText(a: SyncApplied): string {
+  return `${plural(a.licenses, 'flexible license')} with ${plural(a.seats, 'seat')}, valid until ${localTime(a.validUntil)}.${a.revokedLeases > 0 ? ` ${plural(a.revokedLeases, 'lease')} lost their seats, since the new counts are lower.` : ''}`;
 }
 
 /** `lic_06h2…e330`: enough to tell licenses apart in a narrow column. */
