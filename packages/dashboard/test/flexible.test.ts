@@ -191,6 +191,7 @@ describe('flexible and proxy buttons in a browser', () => {
     await (await chooser2).setFiles(syncPath);
     await alsPage.getByText(/Imported .*1 flexible license with 3 seats/).waitFor();
     await alsPage.locator('.sync-last time').waitFor();
+    await alsPage.locator('[role="tree"]').getByText(/flex-/).first().waitFor();
     await screenshot(alsPage, 'flex-05-als-imported');
     const features = (
       await fetch(`${als.clientUrl}/v1/features`).then(

@@ -120,6 +120,9 @@ describe('flexible licensing: applying a Sync', () => {
     const applied = await flex.applySync(LOCAL_CLI_ACTOR, first, 'file');
     assert.equal(applied.seats, 2);
     assert.equal((await checkout(s)).status, 201);
+    const shown = s.core.licenses.tree().licenses.find((l) => l.licenseId === 'flex-acme-1');
+    assert.equal(shown?.mode, 'flexible', 'the license tree shows the flexible license');
+    assert.equal(shown?.features[0]?.inUse, 1);
     const before = snapshot(s);
 
     await refusedWith(flex.applySync(LOCAL_CLI_ACTOR, first, 'file'), 'SYNC_NOT_NEWER');

@@ -13,7 +13,7 @@ import {
 } from '@tessera/core';
 import type { LeaseEngine } from '../engine/lease-engine.js';
 import type { ServerIdentity } from '../identity/server-identity.js';
-import type { InstalledLicenseRow, Store } from '../store/repositories.js';
+import { FlexibleRepo, type InstalledLicenseRow, type Store } from '../store/repositories.js';
 import type { Actor, AuditLog } from './audit.js';
 
 export interface LicenseServiceDeps {
@@ -44,7 +44,8 @@ export interface LicenseView {
   licenseId: string;
   revision: number;
   customer: string;
-  mode: 'perpetual';
+  /** `flexible`: brought by the last Sync (not installed; it goes when a Sync leaves it out). */
+  mode: 'perpetual' | 'flexible';
   issuedAt: string;
   installedAt: string;
   features: LicenseFeatureView[];
@@ -207,7 +208,14 @@ export class LicenseService {
         version: PRODUCT_VERSION,
         clockTampered: this.d.engine.clockTampered,
       },
-      licenses: this.d.store.licenses.all().map((r) => this.view(r)),
+      licenses: [
+        ...this.d.store.licenses.all().map((r) => this.view(r)),
+        ...new FlexibleRepo(this.d.store.db).licenses().map((f) => ({
+          ...this.view(this.rowOf(f.claims, '')),
+          mode: 'flexible' as const,
+          installedAt: f.claims.issuedAt,
+        })),
+      ],
       uninstalled: this.d.store.licenses
         .tombstones()
         .map((t) => ({ licenseId: t.licenseId, revision: t.revision, uninstalledAt: t.uninstalledAt })),
