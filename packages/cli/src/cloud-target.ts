@@ -152,7 +152,7 @@ export function cloudUrlOf(cloud: string): string {
 
 /** A Cloud refusal as a TesseraError (code and reason kept), with a hint where one helps. */
 function cloudFailure(err: unknown, target: CloudTarget, o: CloudTargetOptions): unknown {
-  // The class of the module the client came from; loaded already by then.
+  // Matched by name: the class lives in @tessera/cloud, which is imported only when a command runs.
   if (!(err instanceof Error) || err.name !== 'CloudApiError') return err;
   const e = err as CloudApiError;
   let message = e.message;

@@ -149,7 +149,8 @@ function customerLines(
   lines.push(
     `subscription accounts (${d.accounts.length})`,
     ...d.accounts.map(
-      (a) => `  ${a.id}  ${a.label ? JSON.stringify(a.label) : ''}${a.disabledAt ? `  disabled ${a.disabledAt}` : ''}`,
+      (a) =>
+        `  ${a.id}${a.label ? `  ${JSON.stringify(a.label)}` : ''}${a.disabledAt ? `  disabled ${a.disabledAt}` : ''}`,
     ),
   );
   const held = d.subscription.holders.reduce((n, h) => n + h.count, 0);
