@@ -4,7 +4,7 @@ import { Link } from '../browser.js';
 import { Loading, PageHead } from '../components/Bits.js';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
 import { useLoad, usePortal } from '../data.js';
-import { localTime } from '../format.js';
+import { localTime, shortId } from '../format.js';
 import { pathOf } from '../routes.js';
 import type { CustomerView, DeploymentView, EntitlementView, ServerView, UserView } from '../types.js';
 
@@ -52,7 +52,7 @@ export function CustomersPage() {
           </Link>
         </p>
       )}
-      <div className="two-col">
+      <div className="with-form">
         <section className="card" aria-labelledby="customers-title">
           <h2 id="customers-title">Customers</h2>
           {!customers ? (
@@ -71,8 +71,8 @@ export function CustomersPage() {
                     <th scope="col" className="num">
                       Servers
                     </th>
-                    <th scope="col" className="num">
-                      Active deployments
+                    <th scope="col" className="num" title="Active deployments">
+                      Deployments
                     </th>
                     <th scope="col" className="num">
                       Users
@@ -87,7 +87,9 @@ export function CustomersPage() {
                         <Link href={pathOf('customer', c.id)} className="strong">
                           {c.name}
                         </Link>
-                        <div className="mono muted small">{c.id}</div>
+                        <div className="mono muted small" title={c.id}>
+                          {shortId(c.id, 14)}
+                        </div>
                       </td>
                       <td className="num">{count(entitlements.data, c.id)}</td>
                       <td className="num">{count(servers.data, c.id)}</td>
