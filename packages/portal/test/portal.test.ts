@@ -63,10 +63,14 @@ describe('the portal in a browser', () => {
     await page.locator(`main[data-path="${path}"] h1`).first().waitFor();
   };
   /** Waits until nothing on the page is still loading (no aria-busy, no "…" placeholder in a tile). */
-  const settled = async (page: Page) => {
-    await page.waitForFunction(
-      `!document.querySelector('[aria-busy="true"]') && ![...document.querySelectorAll('.tile-n')].some((e) => e.textContent === '…')`,
-    );
+  const settled = async (page: Page, timeoutMs = 10_000) => {
+    // Polled with page.evaluate: waitForFunction's polling evaluates strings inside the page, which its CSP forbids.
+    const done = `!document.querySelector('[aria-busy="true"]') && ![...document.querySelectorAll('.tile-n')].some((e) => e.textContent === '…')`;
+    const start = Date.now();
+    while (!(await page.evaluate(done))) {
+      if (Date.now() - start > timeoutMs) throw new Error(`${page.url()} still loading after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   };
   const upload = async (page: Page, button: string, path: string) => {
     const chooser = page.waitForEvent('filechooser');
