@@ -73,7 +73,9 @@ export function registerFlexibleCommands(program: Command): void {
   examples(resync, ['$ tessera resync --data /var/lib/tessera']);
   resync.action(async (flags: Flags) => {
     const r = await run<{ applied: Applied; status: Status }>(flags, 'resync', 'resync');
-    new Output(!!flags.json).result({ id: r.applied.syncCounter, ...r }, (d) => appliedLines('applied', d.applied));
+    new Output(!!flags.json).result({ id: String(r.applied.syncCounter), ...r }, (d) =>
+      appliedLines('applied', d.applied),
+    );
   });
 
   const report = program
@@ -109,7 +111,7 @@ export function registerFlexibleCommands(program: Command): void {
     }
     out.fill(r.file);
     const { file: _file, ...rest } = r;
-    new Output(!!flags.json).result({ id: r.sequence, ...rest, out: resolve(flags.out) }, (d) => [
+    new Output(!!flags.json).result({ id: String(r.sequence), ...rest, out: resolve(flags.out) }, (d) => [
       `report ${d.sequence} written to ${flags.out}: ${d.hours} usage hour(s) after ${d.acknowledgedThrough ?? 'the beginning'}`,
     ]);
   });
@@ -162,7 +164,9 @@ export function registerFlexibleCommands(program: Command): void {
   imp.action(async (file: string, flags: Flags) => {
     const text = readDocumentFile(file, 'sync file');
     const r = await run<{ applied: Applied; status: Status }>(flags, 'sync import', 'import', text);
-    new Output(!!flags.json).result({ id: r.applied.syncCounter, ...r }, (d) => appliedLines('imported', d.applied));
+    new Output(!!flags.json).result({ id: String(r.applied.syncCounter), ...r }, (d) =>
+      appliedLines('imported', d.applied),
+    );
   });
 
   const status = sync

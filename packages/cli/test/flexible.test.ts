@@ -1,0 +1,132 @@
+/**
+ * Flexible licensing with real processes: `tessera cloud start` (short sync interval and
+ * grace), License Servers in modes pls and als, the CLI's resync / report / sync commands.
+ * ALS report -> PLS send -> ALS import -> seats, with an ALS `kill -9` between report and
+ * import and two reports before one import.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  type CloudProcess,
+  checkout,
+  cleanup,
+  cliJson,
+  cliOk,
+  features,
+  type ServerProcess,
+  startCloud,
+  startServer,
+  tempDir,
+} from './support.js';
+
+describe('flexible licensing with real processes', { timeout: 240_000 }, () => {
+  const work = tempDir();
+  const cloudDir = join(work, 'cloud');
+  const plsDir = join(work, 'pls');
+  const alsDir = join(work, 'als');
+  let cloud: CloudProcess;
+  let pls: ServerProcess;
+  let als: ServerProcess;
+  let customerId = '';
+  let token = '';
+  const vendorPub = () => join(cloudDir, 'vendor.pub');
+
+  const cloudApi = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${cloud.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  };
+  const enroll = async () => (await cloudApi<{ code: string }>('POST', '/api/v1/enrollments', { customerId })).code;
+  const allocate = (serverId: string, count: number) =>
+    cloudApi('PUT', `/api/v1/servers/${serverId}/allocations`, { features: [{ feature: 'asr', count }] });
+  const total = async (clientUrl: string) =>
+    (await features(clientUrl)).features.find((f) => f.feature === 'asr')?.total ?? 0;
+
+  before(async () => {
+    cloud = await startCloud(cloudDir, { args: ['--sync-interval', '3600', '--grace', '3600'] });
+    token = readFileSync(join(cloudDir, 'admin.token'), 'utf8').trim();
+    const at = ['--data', cloudDir];
+    await cliOk(['vendor', 'feature', 'add', 'asr', ...at]).catch(() => undefined);
+    customerId = (await cliJson<{ id: string }>(['vendor', 'customer', 'add', 'Acme Flex', ...at])).id;
+    await cliJson([
+      'vendor',
+      'entitlement',
+      'add',
+      '--customer',
+      customerId,
+      '--type',
+      'flexible',
+      '--feature',
+      'asr=10',
+      ...at,
+    ]);
+  });
+  after(async () => {
+    await als?.stop();
+    await pls?.stop();
+    await cloud?.stop();
+    await cleanup();
+  });
+
+  test('PLS online: enrolled at start, allocate -> resync -> seats', async () => {
+    const code = await enroll();
+    pls = await startServer(plsDir, {
+      vendorKeys: [vendorPub()],
+      args: ['--mode', 'pls', '--cloud', cloud.url, '--enroll', code],
+    });
+    let status = await cliJson<{ enrolled: boolean }>(['sync', 'status', '--data', plsDir]);
+    for (let i = 0; i < 100 && !status.enrolled; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await cliJson<{ enrolled: boolean }>(['sync', 'status', '--data', plsDir]);
+    }
+    assert.equal(status.enrolled, true, 'the first exchange at start enrolled the PLS');
+    await allocate(pls.info.serverId, 3);
+    const r = await cliJson<{ applied: { seats: number } }>(['resync', '--data', plsDir]);
+    assert.equal(r.applied.seats, 3);
+    assert.equal(await total(pls.clientUrl), 3);
+    assert.equal((await checkout(pls.clientUrl, 'asr')).status, 201);
+  });
+
+  test('ALS: report -> kill -9 -> restart -> second report -> PLS send -> ALS import -> seats', async () => {
+    const code = await enroll();
+    als = await startServer(alsDir, { vendorKeys: [vendorPub()], args: ['--mode', 'als', '--enroll', code] });
+    const r1 = join(work, 'r1.report');
+    await cliOk(['report', 'create', '--data', alsDir, '--out', r1]);
+    await als.kill9();
+    als = await startServer(alsDir, { vendorKeys: [vendorPub()], args: ['--mode', 'als'] });
+    const r2 = join(work, 'r2.report');
+    const second = await cliJson<{ sequence: number }>(['report', 'create', '--data', alsDir, '--out', r2]);
+    assert.equal(second.sequence, 2, 'the sequence survived kill -9');
+    // The first report is carried to the PLS: it enrolls the ALS; the allocation follows.
+    const s1 = join(work, 's1.sync');
+    await cliOk(['report', 'send', r1, '--data', plsDir, '--out', s1]);
+    await allocate(als.info.serverId, 4);
+    const s2 = join(work, 's2.sync');
+    await cliOk(['report', 'send', r2, '--data', plsDir, '--out', s2]);
+    const imported = await cliJson<{ applied: { seats: number; syncCounter: number } }>([
+      'sync',
+      'import',
+      s2,
+      '--data',
+      alsDir,
+    ]);
+    assert.equal(imported.applied.seats, 4);
+    assert.equal(await total(als.clientUrl), 4);
+    // The older Sync, and the same one again, change nothing and say why.
+    for (const f of [s1, s2]) {
+      const again = await cliJson<unknown>(['sync', 'import', f, '--data', alsDir]).catch((e: Error) => e);
+      assert.ok(again instanceof Error && /SYNC_NOT_NEWER/.test(again.message), String(again));
+    }
+    assert.equal(await total(als.clientUrl), 4);
+  });
+});
