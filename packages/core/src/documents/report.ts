@@ -124,15 +124,54 @@ function checkUsage(usage: UsageHour[], createdAt: string, path: string): void {
   const openHour = hourMark(Date.parse(createdAt));
   const seen = new Set<string>();
   usage.forEach((u, i) => {
-    const p = join(path, i);
-    if (u.hour >= openHour) invalid(DOC, join(p, 'hour'), `${u.hour} had not ended at createdAt`);
+    if (u.hour >= openHour) invalid(DOC, join(join(path, i), 'hour'), `${u.hour} had not ended at createdAt`);
     if (u.seatSeconds > u.peakSeats * 3600) {
-      invalid(DOC, join(p, 'seatSeconds'), `${u.seatSeconds} is more than peakSeats × 3600 (${u.peakSeats * 3600})`);
+      invalid(
+        DOC,
+        join(join(path, i), 'seatSeconds'),
+        `${u.seatSeconds} is more than peakSeats × 3600 (${u.peakSeats * 3600})`,
+      );
     }
-    const k = `${u.feature}\u0000${u.hour}`;
-    if (seen.has(k)) invalid(DOC, p, `repeats feature ${u.feature} hour ${u.hour}`);
+    const k = `${u.feature} ${u.hour}`;
+    if (seen.has(k)) invalid(DOC, join(path, i), `repeats feature ${u.feature} hour ${u.hour}`);
     seen.add(k);
   });
+}
+
+const FEATURE_RE = /^[A-Za-z0-9._-]{1,64}$/;
+const USAGE_KEYS = new Set(['feature', 'hour', 'peakSeats', 'seatSeconds', 'checkouts', 'denials']);
+
+function isCount(v: unknown, max: number): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max;
+}
+
+/**
+ * The fast check of one usage hour (a Report may hold 100,000 of them): the same rules as
+ * {@link readUsageHour}, without building a field path per value. Undefined when something is
+ * off; the caller then runs the slow reader, which names the field.
+ */
+function fastUsageHour(o: unknown): UsageHour | undefined {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return undefined;
+  const u = o as Record<string, unknown>;
+  let n = 0;
+  for (const k in u) {
+    if (!USAGE_KEYS.has(k)) return undefined;
+    n++;
+  }
+  const { feature, hour, peakSeats, seatSeconds, checkouts, denials } = u;
+  if (
+    n !== 6 ||
+    typeof feature !== 'string' ||
+    !FEATURE_RE.test(feature) ||
+    !isHourMark(hour) ||
+    !isCount(peakSeats, MAX_PEAK) ||
+    !isCount(seatSeconds, MAX_PEAK * 3600) ||
+    !isCount(checkouts, MAX_COUNTER) ||
+    !isCount(denials, MAX_COUNTER)
+  ) {
+    return undefined;
+  }
+  return { feature, hour, peakSeats, seatSeconds, checkouts, denials };
 }
 
 function readUsageHour(o: Record<string, unknown>, path: string): UsageHour {
@@ -240,7 +279,7 @@ export function unpackUsage(v: unknown, path = 'usage'): UsageHour[] {
       marks.set(hour, mark);
     }
     const row = { feature: names[f], hour: mark, peakSeats: p, seatSeconds: s, checkouts: c, denials: d };
-    out.push(readUsageHour(row, join(path, i)));
+    out.push(fastUsageHour(row) ?? readUsageHour(row, join(path, i)));
   }
   return out;
 }
@@ -284,8 +323,9 @@ export function validateReportClaims(payload: unknown): ReportClaims {
   const head = readHead(o);
   if (!Array.isArray(o.usage)) invalid(DOC, 'usage', 'must be an array of usage hours');
   if (o.usage.length > MAX_REPORT_HOURS) invalid(DOC, 'usage', `holds more than ${MAX_REPORT_HOURS} hours`);
-  const usage = o.usage.map((u: unknown, i: number) =>
-    readUsageHour(readObject(DOC, u, join('usage', i)), join('usage', i)),
+  const usage = o.usage.map(
+    (u: unknown, i: number) =>
+      fastUsageHour(u) ?? readUsageHour(readObject(DOC, u, join('usage', i)), join('usage', i)),
   );
   checkUsage(usage, head.createdAt, 'usage');
   return { ...head, usage };
@@ -303,12 +343,17 @@ function validateSignedReport(payload: unknown): ReportClaims {
 /** The human summary written above the JWS of a `.report` file. */
 export function reportSummary(c: ReportClaims): string[] {
   const features = new Set(c.usage.map((u) => u.feature));
-  const hours = c.usage.map((u) => u.hour).sort();
+  let first = '';
+  let last = '';
+  for (const u of c.usage) {
+    if (first === '' || u.hour < first) first = u.hour;
+    if (u.hour > last) last = u.hour;
+  }
   return [
     `Tessera report ${c.sequence} from ${c.serverId}, created ${c.createdAt}`,
     c.usage.length === 0
       ? 'no usage to report'
-      : `usage: ${c.usage.length} feature-hour(s) of ${features.size} feature(s), ${hours[0]} to ${hours[hours.length - 1]}`,
+      : `usage: ${c.usage.length} feature-hour(s) of ${features.size} feature(s), ${first} to ${last}`,
     `acknowledged through ${c.acknowledgedThrough ?? 'nothing yet'}${c.enrollment ? '; carries an enrollment' : ''}`,
     'Usage only: no client, host, user or application names. The signed line below is what counts.',
   ];
