@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -129,4 +130,92 @@ describe('flexible licensing with real processes', { timeout: 240_000 }, () => {
     }
     assert.equal(await total(als.clientUrl), 4);
   });
+
+  test('Cloud stopped: served until valid-until (--grace), then SYNC_EXPIRED; Cloud back, resync, served', async () => {
+    const dir = join(work, 'cloud-grace');
+    const port = await freePort();
+    const args = ['--listen', `127.0.0.1:${port}`, '--sync-interval', '1', '--grace', '4'];
+    let c2 = await startCloud(dir, { args });
+    const at = ['--data', dir];
+    await cliOk(['vendor', 'feature', 'add', 'asr', ...at]).catch(() => undefined);
+    const cid = (await cliJson<{ id: string }>(['vendor', 'customer', 'add', 'Acme Grace', ...at])).id;
+    await cliJson([
+      'vendor',
+      'entitlement',
+      'add',
+      '--customer',
+      cid,
+      '--type',
+      'flexible',
+      '--feature',
+      'asr=5',
+      ...at,
+    ]);
+    const t2 = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
+    const api = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${c2.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${t2}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
+      return (await res.json()) as { code?: string };
+    };
+    const code = (await api('POST', '/api/v1/enrollments', { customerId: cid })).code!;
+    const flexDir = join(work, 'flex');
+    const flex = await startServer(flexDir, {
+      vendorKeys: [join(dir, 'vendor.pub')],
+      args: ['--mode', 'flexible', '--cloud', c2.url, '--enroll', code],
+    });
+    try {
+      for (let i = 0; i < 100; i++) {
+        const st = await cliJson<{ enrolled: boolean }>(['sync', 'status', '--data', flexDir]);
+        if (st.enrolled) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await api('PUT', `/api/v1/servers/${flex.info.serverId}/allocations`, {
+        features: [{ feature: 'asr', count: 2 }],
+      });
+      await cliOk(['resync', '--data', flexDir]);
+      assert.equal(await total(flex.clientUrl), 2);
+      await c2.stop();
+      assert.equal((await checkout(flex.clientUrl, 'asr', 1, 'during-outage')).status, 201, 'served while valid');
+      let refused: { status: number; body: unknown } | undefined;
+      for (let i = 0; i < 200; i++) {
+        const r = await checkout(flex.clientUrl, 'asr', 1, `probe-${i}`);
+        if (r.status === 503) {
+          refused = r;
+          break;
+        }
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      assert.ok(refused, 'refused once valid-until passed');
+      assert.match(JSON.stringify(refused.body), /SYNC_EXPIRED/);
+      const st = await cliJson<{ lastFailure: { code: string } | null; expired: boolean }>([
+        'sync',
+        'status',
+        '--data',
+        flexDir,
+      ]);
+      assert.equal(st.expired, true);
+      assert.ok(st.lastFailure, 'the failure is shown');
+      c2 = await startCloud(dir, { args });
+      await cliOk(['resync', '--data', flexDir]);
+      assert.equal((await checkout(flex.clientUrl, 'asr', 1, 'after-outage')).status, 201);
+    } finally {
+      await flex.stop();
+      await c2.stop();
+    }
+  });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
