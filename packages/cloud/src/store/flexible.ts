@@ -67,6 +67,8 @@ export interface ServerFlagRecord {
 
 /** Rows per multi-row insert (SQLite allows 32,766 bound values; 9 columns × 1,000). */
 const USAGE_CHUNK = 1_000;
+/** Rows per `unnest` insert on PostgreSQL. */
+const PG_USAGE_CHUNK = 20_000;
 
 export class FlexibleRepo {
   constructor(
@@ -246,6 +248,27 @@ export class FlexibleRepo {
    * by a report of the same or a higher sequence, so a late, older report never undoes a newer one.
    */
   async upsertUsage(rows: readonly UsageRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    if (this.dialect === 'postgres') {
+      // One statement, one array per column: 100,000 hours in one round trip instead of a
+      // hundred multi-row inserts (each parsed and planned anew).
+      for (let i = 0; i < rows.length; i += PG_USAGE_CHUNK) {
+        const chunk = rows.slice(i, i + PG_USAGE_CHUNK);
+        const col = <K extends keyof UsageRow>(k: K) => chunk.map((u) => u[k]);
+        await sql`
+          insert into usage_hours (server_id, feature, hour, customer_id, peak_seats, seat_seconds, checkouts, denials, sequence)
+          select * from unnest(
+            ${col('serverId')}::text[], ${col('feature')}::text[], ${col('hour')}::text[], ${col('customerId')}::text[],
+            ${col('peakSeats')}::integer[], ${col('seatSeconds')}::bigint[], ${col('checkouts')}::bigint[],
+            ${col('denials')}::bigint[], ${col('sequence')}::bigint[]
+          )
+          on conflict (server_id, feature, hour) do update set
+            peak_seats = excluded.peak_seats, seat_seconds = excluded.seat_seconds, checkouts = excluded.checkouts,
+            denials = excluded.denials, sequence = excluded.sequence
+          where usage_hours.sequence <= excluded.sequence`.execute(this.db);
+      }
+      return;
+    }
     for (let i = 0; i < rows.length; i += USAGE_CHUNK) {
       const chunk = rows.slice(i, i + USAGE_CHUNK);
       await this.db
