@@ -373,6 +373,18 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await snapshot(), before);
     });
 
+    test('usage of hours that have not ended by the Cloud clock is refused and changes nothing', async () => {
+      const srv = await newLicenseServer('ahead.acme.example');
+      await s.servers.register(admin, { customerId: acme, file: srv.serverIdFile });
+      const ahead = new ManualClock(clock.now() + 3 * HOUR);
+      const r = new Reporter(srv, ahead);
+      const before = await snapshot();
+      await rejectsWith(s.sync.sync(await r.report([use('asr', r.hour(1), 60)])), 'BAD_REQUEST', {
+        reason: 'REPORT_FROM_THE_FUTURE',
+      });
+      assert.deepEqual(await snapshot(), before);
+    });
+
     test('a second fingerprint for one server id is flagged, the report still accepted', async () => {
       const srv = await newLicenseServer('fp.acme.example');
       await s.servers.register(admin, { customerId: acme, file: srv.serverIdFile });

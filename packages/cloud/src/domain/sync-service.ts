@@ -87,6 +87,9 @@ export interface UsageView {
   totals: { feature: string; peakSeats: number; seatSeconds: number; checkouts: number; denials: number }[];
 }
 
+/** How far a server's clock may run ahead of the Cloud's before its usage hours are refused. */
+const CLOCK_TOLERANCE_MS = 5 * 60_000;
+
 /** One kind of clone sign. */
 export type FlagKind = 'SEQUENCE_REUSED' | 'FINGERPRINT_CHANGED';
 
@@ -295,6 +298,17 @@ export class SyncService {
     );
     if (!fp.ok) await this.flag(tx, server, 'FINGERPRINT_CHANGED', { sequence: claims.sequence, message: fp.message });
 
+    // A server whose clock runs ahead could report hours that have not happened; acknowledging
+    // them would make it drop real hours later. Such a report is refused (nothing changes).
+    const openHour = hourMark(nowMs + CLOCK_TOLERANCE_MS);
+    const future = claims.usage.find((u) => u.hour >= openHour);
+    if (future) {
+      throw new TesseraError(
+        'BAD_REQUEST',
+        `the report holds usage of hour ${future.hour}, which has not ended by the Cloud's clock (${now}); check the server's clock`,
+        { reason: 'REPORT_FROM_THE_FUTURE' },
+      );
+    }
     const rows: UsageRow[] = claims.usage.map((u) => ({
       serverId: server.id,
       customerId: server.customerId,
