@@ -3,8 +3,8 @@
  * started with `tessera server start` trusting the Cloud's vendor.pub, the perpetual path
  * (server-id -> vendor customer add -> entitlement add -> server register -> deploy -> license
  * install -> seats through the SDK; maintenance extended -> renewed file -> Renew; uninstall ->
- * return -> seats back), a subscription account whose client_property.conf the SDK uses, and
- * how failures print. (Several nodes on PostgreSQL, kill -9 and failover through the SDK are
+ * return -> seats back), a subscription account whose client_property.conf the SDK uses, an
+ * enrollment code and a flexible allocation, and how failures print. (Several nodes on PostgreSQL, kill -9 and failover through the SDK are
  * the Cloud's own end-to-end tests: packages/cloud/test/subscription.e2e.test.ts.)
  */
 import assert from 'node:assert/strict';
@@ -305,6 +305,51 @@ describe('the vendor Cloud through the CLI', { timeout: 240_000 }, () => {
     await two.release();
   });
 
+  test('flexible: an enrollment code, and an allocation of a server drawn from a flexible entitlement', async () => {
+    const code = await cliJson<{ code: string; customerId: string; expiresAt: string }>([
+      'vendor',
+      'enroll',
+      '--customer',
+      customerId,
+      ...at,
+    ]);
+    assert.equal(code.id, code.code, 'the id of an enrollment is its code (DESIGN §7)');
+    assert.equal(code.customerId, customerId);
+    const flexible = await cliJson<Entitlement>([
+      'vendor',
+      'entitlement',
+      'add',
+      '--customer',
+      customerId,
+      '--type',
+      'flexible',
+      '--feature',
+      'asr=5',
+      ...at,
+    ]);
+    const allocation = await cliJson<{
+      features: { feature: string; count: number; entitlements: { entitlementId: string }[] }[];
+    }>(['vendor', 'allocate', '--server', server.info.serverId, '--feature', 'asr=3', ...at]);
+    assert.equal(allocation.id, server.info.serverId);
+    assert.deepEqual(
+      allocation.features.map((f) => [f.feature, f.count, f.entitlements[0]?.entitlementId]),
+      [['asr', 3, flexible.id]],
+    );
+    const tooMany = await cli(['vendor', 'allocate', '--server', server.info.serverId, '--feature', 'asr=6', ...at]);
+    assert.equal(tooMany.code, 1);
+    assert.match(oneStderrLine(tooMany), /\(CONFLICT: OVER_ALLOCATION\)$/);
+    const cleared = await cliJson<{ features: { count: number }[] }>([
+      'vendor',
+      'allocate',
+      '--server',
+      server.info.serverId,
+      '--feature',
+      'asr=0',
+      ...at,
+    ]);
+    assert.ok(cleared.features.every((f) => f.count === 0));
+  });
+
   test('failures are one line on stderr with the exit code of DESIGN §7', async () => {
     const empty = makeDir(join(work, 'no-cloud'));
     const cases: [string[], number, RegExp][] = [
@@ -317,8 +362,13 @@ describe('the vendor Cloud through the CLI', { timeout: 240_000 }, () => {
         /no customer cus_nope \(NOT_FOUND\)$/,
       ],
       [['vendor', 'server', 'register', '--customer', customerId, join(work, 'acme.lic'), ...at], 1, /DOC_WRONG_TYPE/],
-      [['vendor', 'enroll', '--customer', customerId, ...at], 2, /vendor enroll is not available in this build yet/],
-      [['vendor', 'allocate', '--server', 'srv_x', '--feature', 'asr=1', ...at], 2, /not available in this build yet/],
+      [['vendor', 'enroll', ...at], 2, /required option '--customer <id>' not specified/],
+      [['vendor', 'allocate', '--server', 'srv_x', '--feature', 'asr=-1', ...at], 2, /--feature: /],
+      [
+        ['vendor', 'allocate', '--server', server.info.serverId, '--feature', 'stt=1', ...at],
+        1,
+        /\(CONFLICT: NOT_ENTITLED\)$/,
+      ],
     ];
     const results = await Promise.all(cases.map(([args]) => cli(args)));
     results.forEach((r, i) => {
