@@ -1,6 +1,23 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+
+// One randomFillSync call per 256 ids instead of one randomBytes call per id: the same
+// CSPRNG and the same 128 bits per id, at a fraction of the cost on the checkout path
+// (crypto.randomUUID pools the same way).
+const POOL = new Uint8Array(4096);
+let poolOffset = POOL.length;
+
+function random16(into: Uint8Array, at: number): void {
+  if (poolOffset + 16 > POOL.length) {
+    randomFillSync(POOL);
+    poolOffset = 0;
+  }
+  into.set(POOL.subarray(poolOffset, poolOffset + 16), at);
+  // Never hand out the same bytes twice.
+  POOL.fill(0, poolOffset, poolOffset + 16);
+  poolOffset += 16;
+}
 
 function base32(bytes: Uint8Array): string {
   let out = '';
@@ -35,6 +52,6 @@ export function newId(prefix: IdPrefix, nowMs: number = Date.now()): string {
     buf[i] = t % 256;
     t = Math.floor(t / 256);
   }
-  buf.set(randomBytes(16), 6);
+  random16(buf, 6);
   return `${prefix}_${base32(buf)}`;
 }

@@ -294,6 +294,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Our route schemas are fixed and tested, so Ajv need not check each one against the JSON
+ * Schema meta-schema at every start (a large share of start-up time in profiles).
+ */
+const AJV_OPTIONS = { customOptions: { validateSchema: false } };
+
 export const DEFAULT_CLIENT_LISTEN = '0.0.0.0:7569';
 export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:7570';
 
@@ -338,6 +344,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
   });
   const client = Fastify({
     loggerInstance: core.logger.child({ listener: 'client' }) as FastifyBaseLogger,
+    ajv: AJV_OPTIONS,
     // Per-request log lines would cost more than a checkout; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: o.clientBodyLimit ?? 16 * 1024,
@@ -347,6 +354,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
   const adminScheme = o.adminTls ? 'https' : 'http';
   const admin = Fastify({
     loggerInstance: core.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
+    ajv: AJV_OPTIONS,
     bodyLimit: 2 * 1024 * 1024,
     ...(o.adminTls
       ? { https: { cert: readFileSync(o.adminTls.certFile), key: readFileSync(o.adminTls.keyFile) } }
