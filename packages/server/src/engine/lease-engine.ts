@@ -14,7 +14,7 @@ import {
   selectSeatSource,
   utcDate,
 } from '@tessera/core';
-import type { LeaseRow, Store } from '../store/repositories.js';
+import type { HeldLeaseRow, LeaseRow, Store } from '../store/repositories.js';
 import type { CommitQueue } from './commit-queue.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 
@@ -133,12 +133,15 @@ export class LeaseEngine {
    * (its old deadline was on the previous boot's monotonic clock). Leases that no longer fit
    * (their license gone, or more seats than it holds) are revoked, newest first.
    */
-  load(licenses: readonly LicenseClaims[], leases: Iterable<LeaseRow>): { revoked: number } {
+  load(licenses: readonly LicenseClaims[], leases: Iterable<HeldLeaseRow>): { revoked: number } {
     for (const c of licenses) this.attachLicense(c);
     const deadline = this.o.clock.monotonic() + this.o.leaseSeconds * 1000;
     const orphans: Lease[] = [];
+    const sourceOf = new Map<string, Source>();
+    for (const sources of this.byLicense.values())
+      for (const s of sources) sourceOf.set(`${s.licenseId}\u0000${s.feature}`, s);
     for (const row of leases) {
-      const source = this.byLicense.get(row.licenseId)?.find((s) => s.feature === row.feature);
+      const source = sourceOf.get(`${row.licenseId}\u0000${row.feature}`);
       const lease: Lease = {
         id: row.leaseId,
         source: source ?? placeholderSource(row),
@@ -597,7 +600,7 @@ export class LeaseEngine {
   }
 }
 
-function placeholderSource(row: LeaseRow): Source {
+function placeholderSource(row: HeldLeaseRow): Source {
   return {
     licenseId: row.licenseId,
     feature: row.feature,

@@ -127,7 +127,7 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
     });
     const loaded = engine.load(
       [...store.licenses.all().map((r) => r.claims), ...flexibleLicensesAtStart(store, clock.now())],
-      store.leases.iterateAll(),
+      store.leases.iterateHeld(),
     );
     if (loaded.revoked > 0)
       logger.warn({ revoked: loaded.revoked }, 'leases that no longer fit their licenses were revoked at start');

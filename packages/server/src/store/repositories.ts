@@ -16,6 +16,8 @@ export interface LeaseRow {
   createdAt: number;
 }
 
+export type HeldLeaseRow = Pick<LeaseRow, 'leaseId' | 'licenseId' | 'feature' | 'count'>;
+
 export interface InstalledLicenseRow {
   licenseId: string;
   revision: number;
@@ -65,6 +67,7 @@ export class LeaseRepo {
   private readonly insertStmt;
   private readonly deleteStmt;
   private readonly allStmt;
+  private readonly heldStmt;
   private readonly byFeatureStmt;
   private readonly byLicenseStmt;
   private readonly goneInsertStmt;
@@ -81,6 +84,12 @@ export class LeaseRepo {
     const cols = `lease_id AS leaseId, license_id AS licenseId, feature, count, client_id AS clientId, host, app,
        version, release_date AS releaseDate, created_at AS createdAt`;
     this.allStmt = db.prepare<[], LeaseRow>(`SELECT ${cols} FROM leases ORDER BY created_at, lease_id`);
+    // Lease ids begin with their creation time, so primary-key order is creation order: no sort.
+    this.heldStmt = db
+      .prepare<[], [string, string, string, number]>(
+        'SELECT lease_id, license_id, feature, count FROM leases ORDER BY lease_id',
+      )
+      .raw();
     this.byFeatureStmt = db.prepare<[string], LeaseRow>(
       `SELECT ${cols} FROM leases WHERE feature = ? ORDER BY created_at, lease_id`,
     );
@@ -102,8 +111,11 @@ export class LeaseRepo {
   all(): LeaseRow[] {
     return this.allStmt.all();
   }
-  *iterateAll(): IterableIterator<LeaseRow> {
-    yield* this.allStmt.iterate();
+  /** What the lease engine keeps of each lease, oldest first: loaded once at start. */
+  *iterateHeld(): IterableIterator<HeldLeaseRow> {
+    for (const [leaseId, licenseId, feature, count] of this.heldStmt.iterate()) {
+      yield { leaseId, licenseId, feature, count };
+    }
   }
   byFeature(feature: string): LeaseRow[] {
     return this.byFeatureStmt.all(feature);
