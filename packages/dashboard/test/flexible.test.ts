@@ -126,6 +126,8 @@ describe('flexible and proxy buttons in a browser', () => {
   test('a PLS shows Resync Info and Send Report File, and the last sync below them', async () => {
     await plsPage.bringToFront();
     await signIn(plsPage, pls);
+    // The column shows the mode's buttons once the server's info is in (the indicator is flexible-only).
+    await plsPage.locator('[data-sync-indicator]').waitFor();
     assert.deepEqual(await buttonNames(plsPage), ['Resync Info', 'Go To Website', 'Send Report File']);
     // The exchange at start has synced already.
     await plsPage.locator('.sync-last time').waitFor();
@@ -155,6 +157,7 @@ describe('flexible and proxy buttons in a browser', () => {
   test('an ALS shows Create Report File and Import Sync File, and no Resync Info', async () => {
     await alsPage.bringToFront();
     await signIn(alsPage, als);
+    await alsPage.locator('[data-sync-indicator]').waitFor();
     assert.deepEqual(await buttonNames(alsPage), ['Create Report File', 'Import Sync File', 'Go To Website']);
     assert.match((await alsPage.locator('.sync-last').textContent()) ?? '', /Last sync: never/);
     await screenshot(alsPage, 'flex-03-als-before');
