@@ -56,8 +56,11 @@ export interface CloudNode {
 
 type NodeOptions = Omit<CloudOptions, 'logger' | 'clock' | 'dataDir'> & { dataDir?: string };
 
-/** Starts a Cloud node process and waits until its `cloud.json` names it (at most `timeoutMs`). */
-export async function spawnCloud(opts: NodeOptions, timeoutMs = 20_000): Promise<CloudNode> {
+/**
+ * Starts a Cloud node process and waits until its `cloud.json` names it (at most `timeoutMs`;
+ * generous, since two nodes compiling through tsx at once on a loaded 2-core box take 20 s and more).
+ */
+export async function spawnCloud(opts: NodeOptions, timeoutMs = 60_000): Promise<CloudNode> {
   const dataDir = opts.dataDir ?? tempDir();
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.NODE_OPTIONS;
