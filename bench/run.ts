@@ -4,7 +4,8 @@
  * figure, goal, met.
  *
  * Default scenarios: throughput, latency, ceiling, held-leases, cold-start. Also:
- * dashboard-load (the Dashboard's first load in Chromium; needs /usr/bin/chromium), and `all`.
+ * dashboard-load (the Dashboard's first load in Chromium; needs /usr/bin/chromium), subscription
+ * (Cloud nodes on PostgreSQL and SQLite; needs PostgreSQL on 127.0.0.1:5432), and `all`.
  * `--quick` shortens every window (figures are then indicative only).
  * Knobs: BENCH_CONNECTIONS=32,64,128, BENCH_GENERATORS=1, BENCH_CEILING_ALL=1, BENCH_NICE=-10.
  */
@@ -17,6 +18,7 @@ import { coldStart } from './scenarios/cold-start.js';
 import { dashboardLoad } from './scenarios/dashboard-load.js';
 import { heldLeases } from './scenarios/held-leases.js';
 import { latency } from './scenarios/latency.js';
+import { subscription } from './scenarios/subscription.js';
 import { throughput } from './scenarios/throughput.js';
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioReport>> = {
@@ -26,6 +28,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioReport>> 
   'held-leases': heldLeases,
   'cold-start': coldStart,
   'dashboard-load': (ctx) => dashboardLoad({ quick: ctx.quick, log: ctx.log }),
+  subscription,
 };
 const DEFAULT = ['throughput', 'latency', 'ceiling', 'held-leases', 'cold-start'];
 

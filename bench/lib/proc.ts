@@ -70,3 +70,26 @@ export function startChild<M extends { type: string }>(
 export function sleep(msToWait: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, msToWait));
 }
+
+/**
+ * Runs `fn` again (after `pauseMs`) when it fails, up to `attempts` times in all. Other people
+ * rebuild packages/*\/dist on a shared box, and a server started in the middle of that can die
+ * importing a half-written module; trying again a little later is then the right thing.
+ */
+export async function retrying<T>(
+  what: string,
+  fn: () => Promise<T>,
+  log: (m: string) => void,
+  attempts = 3,
+  pauseMs = 5_000,
+): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      log(`${what} failed (${String((err as Error).message).split('\n')[0]}); trying again in ${pauseMs / 1000} s`);
+      await sleep(pauseMs);
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BENCH_DIR, type Child, startChild } from './proc.js';
+import { BENCH_DIR, type Child, retrying, startChild } from './proc.js';
 
 export interface LicenseServerReady {
   type: 'ready';
@@ -34,4 +34,24 @@ export function startLicenseServerProcess(o: {
 /** The ceiling: bare node:http in a process of its own. */
 export function startBareServerProcess(): Child<BareServerReady> {
   return startChild<BareServerReady>(join(BENCH_DIR, 'servers', 'bare-server.mjs'), []);
+}
+
+/** {@link startLicenseServerProcess}, awaited until ready; a start that fails is tried again (see `retrying`). */
+export async function readyLicenseServer(
+  o: Parameters<typeof startLicenseServerProcess>[0],
+  log: (m: string) => void,
+): Promise<{ server: Child<LicenseServerReady>; ready: LicenseServerReady }> {
+  return retrying(
+    'starting the License Server',
+    async () => {
+      const server = startLicenseServerProcess(o);
+      try {
+        return { server, ready: await server.ready };
+      } catch (err) {
+        await server.stop();
+        throw err;
+      }
+    },
+    log,
+  );
 }

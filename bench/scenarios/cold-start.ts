@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { BenchContext } from '../lib/context.js';
 import { waitForQuiet } from '../lib/cpu.js';
 import { type BenchDir, fillLeases, makeBenchDir, openWithLicense } from '../lib/datadir.js';
-import { sleep } from '../lib/proc.js';
+import { retrying, sleep } from '../lib/proc.js';
 import { row, type ScenarioReport } from '../lib/report.js';
 import { startLicenseServerProcess } from '../lib/servers.js';
 import { int, median, ms } from '../lib/stats.js';
@@ -43,8 +43,8 @@ export async function coldStart(ctx: BenchContext): Promise<ScenarioReport> {
   for (let i = 0; i < runs; i++) {
     const dir = makeBenchDir('cold');
     try {
-      first.push(await timeStart(dir, {}, ctx.log));
-      restart.push(await timeStart(dir, {}, ctx.log));
+      first.push(await retrying('a cold start', () => timeStart(dir, {}, ctx.log), ctx.log));
+      restart.push(await retrying('a cold start', () => timeStart(dir, {}, ctx.log), ctx.log));
     } finally {
       dir.remove();
     }
@@ -64,7 +64,13 @@ export async function coldStart(ctx: BenchContext): Promise<ScenarioReport> {
     notes.push(`cold start: preparing ${int(LEASES_ON_DISK)} leases on disk took ${ms(performance.now() - t0)}`);
     ctx.log(`cold-start: ${runs} starts with ${int(LEASES_ON_DISK)} leases`);
     for (let i = 0; i < runs; i++)
-      loaded.push(await timeStart(dir, { leaseSeconds: 900, expectLeases: LEASES_ON_DISK }, ctx.log));
+      loaded.push(
+        await retrying(
+          'a cold start',
+          () => timeStart(dir, { leaseSeconds: 900, expectLeases: LEASES_ON_DISK }, ctx.log),
+          ctx.log,
+        ),
+      );
   } finally {
     dir.remove();
   }

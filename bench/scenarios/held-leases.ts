@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchContext } from '../lib/context.js';
 import { waitForQuiet } from '../lib/cpu.js';
 import { fillLeases, makeBenchDir, openWithLicense } from '../lib/datadir.js';
+import { retrying } from '../lib/proc.js';
 import { row, type ScenarioReport } from '../lib/report.js';
 import { bytes, int, ms, summarize } from '../lib/stats.js';
 
@@ -52,7 +53,7 @@ export async function heldLeases(ctx: BenchContext): Promise<ScenarioReport> {
     `held-leases: filling ${int(leases)} leases, then ${windowMs / 1000} s of heartbeats (child process, --expose-gc)`,
   );
   await waitForQuiet(ctx.log);
-  const r = await runChild(leases, windowMs);
+  const r = await retrying('the held-leases child', () => runChild(leases, windowMs), ctx.log, 2);
   const perLease = (r.heapAfter - r.heapBefore) / r.leases;
   const lapse = summarize(r.lapseMs);
   const lapsedAll = r.lapseMs.length === r.lapseSample;

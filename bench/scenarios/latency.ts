@@ -4,7 +4,7 @@ import { makeBenchDir, openWithLicense } from '../lib/datadir.js';
 import { quietLoad } from '../lib/load.js';
 import { commitStats, describeCommits } from '../lib/metrics.js';
 import { row, type ScenarioReport } from '../lib/report.js';
-import { startLicenseServerProcess } from '../lib/servers.js';
+import { readyLicenseServer } from '../lib/servers.js';
 import { int, ms, summarize } from '../lib/stats.js';
 import { FEATURE, SEATS } from './throughput.js';
 
@@ -20,9 +20,11 @@ export async function latency(ctx: BenchContext): Promise<ScenarioReport> {
   const dir = makeBenchDir('latency');
   try {
     (await openWithLicense(dir, { feature: FEATURE, seats: SEATS })).close();
-    const server = startLicenseServerProcess({ dataDir: dir.dataDir, vendorKeyFiles: [dir.vendorPub] });
+    const { server, ready } = await readyLicenseServer(
+      { dataDir: dir.dataDir, vendorKeyFiles: [dir.vendorPub] },
+      ctx.log,
+    );
     try {
-      const ready = await server.ready;
       const { warmupMs, durationMs } = windows(ctx);
       ctx.log(`latency: ${RATE} checkouts/s open loop, ${warmupMs / 1000}+${durationMs / 1000} s`);
       const before = await commitStats(ready.adminUrl, dir.dataDir);

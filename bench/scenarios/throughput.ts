@@ -4,7 +4,7 @@ import { makeBenchDir, openWithLicense } from '../lib/datadir.js';
 import { quietLoad } from '../lib/load.js';
 import { commitStats, describeCommits } from '../lib/metrics.js';
 import { row, type ScenarioReport } from '../lib/report.js';
-import { startLicenseServerProcess } from '../lib/servers.js';
+import { readyLicenseServer } from '../lib/servers.js';
 import { int, ms, summarize } from '../lib/stats.js';
 
 export const FEATURE = 'asr';
@@ -22,9 +22,11 @@ export async function throughput(ctx: BenchContext): Promise<ScenarioReport> {
   const dir = makeBenchDir('throughput');
   try {
     (await openWithLicense(dir, { feature: FEATURE, seats: SEATS })).close();
-    const server = startLicenseServerProcess({ dataDir: dir.dataDir, vendorKeyFiles: [dir.vendorPub] });
+    const { server, ready } = await readyLicenseServer(
+      { dataDir: dir.dataDir, vendorKeyFiles: [dir.vendorPub] },
+      ctx.log,
+    );
     try {
-      const ready = await server.ready;
       const processes = generatorProcesses();
       const { warmupMs, durationMs } = windows(ctx);
       let best = { connections: 0, opsPerSec: 0 };
