@@ -9,7 +9,7 @@ export interface BenchContext {
 
 /** Load windows: warm-up then the measured window, in ms. */
 export function windows(ctx: BenchContext): { warmupMs: number; durationMs: number } {
-  return ctx.quick ? { warmupMs: 1_000, durationMs: 3_000 } : { warmupMs: 2_000, durationMs: 10_000 };
+  return ctx.quick ? { warmupMs: 2_000, durationMs: 3_000 } : { warmupMs: 2_000, durationMs: 10_000 };
 }
 
 /** Load-generator processes: one by default (a 2-core box has one core for the server, one for it). */
