@@ -66,7 +66,6 @@ export class MetaRepo {
 export class LeaseRepo {
   private readonly insertStmt;
   private readonly deleteStmt;
-  private readonly allStmt;
   private readonly heldStmt;
   private readonly byFeatureStmt;
   private readonly byLicenseStmt;
@@ -83,7 +82,6 @@ export class LeaseRepo {
     this.deleteStmt = db.prepare<[string]>('DELETE FROM leases WHERE lease_id = ?');
     const cols = `lease_id AS leaseId, license_id AS licenseId, feature, count, client_id AS clientId, host, app,
        version, release_date AS releaseDate, created_at AS createdAt`;
-    this.allStmt = db.prepare<[], LeaseRow>(`SELECT ${cols} FROM leases ORDER BY created_at, lease_id`);
     // Lease ids begin with their creation time, so primary-key order is creation order: no sort.
     this.heldStmt = db
       .prepare<[], [string, string, string, number]>(
@@ -107,9 +105,6 @@ export class LeaseRepo {
   }
   delete(leaseId: string): void {
     this.deleteStmt.run(leaseId);
-  }
-  all(): LeaseRow[] {
-    return this.allStmt.all();
   }
   /** What the lease engine keeps of each lease, oldest first: loaded once at start. */
   *iterateHeld(): IterableIterator<HeldLeaseRow> {
