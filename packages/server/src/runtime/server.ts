@@ -100,8 +100,8 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
   const logger = o.logger ?? pino({ level: 'info' }, pino.destination(2));
   const lock = DataDirLock.acquire(dataDir, o.lockHolder ?? 'a Tessera process');
   try {
-    const clock = o.clock ?? systemClock;
     const env = readServerEnv();
+    const clock = o.clock ?? env.clock ?? systemClock;
     if (env.crashAt)
       logger.warn(
         { crashAt: env.crashAt },
