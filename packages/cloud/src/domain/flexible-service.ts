@@ -96,6 +96,45 @@ export function allocationView(
   return { serverId, customerId, features: [...byFeature.values()] };
 }
 
+/** A flexible License Server as the portal lists it: its allocation, what it last received, its sync state. */
+export interface FlexibleServerView {
+  id: string;
+  customerId: string;
+  hostName: string;
+  productVersion: string;
+  registeredAt: string;
+  /** When it enrolled with a one-time code; null for a server registered from its Server ID file. */
+  enrolledAt: string | null;
+  /**
+   * Seats per feature: `count` allocated now, `delivered` what its last Sync carried. They
+   * differ until its next sync; a feature taken away shows with count 0 until then.
+   */
+  features: { feature: string; count: number; delivered: number }[];
+  sync: {
+    syncCounter: number;
+    lastSequence: number;
+    lastReportAt: string | null;
+    lastSyncAt: string | null;
+    validUntil: string | null;
+    acknowledgedThrough: string | null;
+  };
+  /** Signs of a cloned server (DESIGN §3), counted per kind. */
+  flags: { kind: string; count: number; lastAt: string }[];
+}
+
+/** Seats per feature of an allocation row's last issued features (its `issued` JSON). */
+function issuedCounts(issued: string | null): [string, number][] {
+  if (issued === null) return [];
+  try {
+    const features = JSON.parse(issued) as { name?: unknown; count?: unknown }[];
+    return features
+      .filter((f) => typeof f.name === 'string' && typeof f.count === 'number')
+      .map((f) => [f.name as string, f.count as number]);
+  } catch {
+    return [];
+  }
+}
+
 /** The license id of an allocation in Syncs: stable per (entitlement, server). */
 export function flexibleLicenseId(entitlementId: string, serverId: string): string {
   return `flex.${entitlementId}.${serverId}`;
@@ -190,6 +229,72 @@ export class FlexibleService {
 
   async enrollments(actor: Actor, customerId?: string): Promise<EnrollmentView[]> {
     return (await this.ctx.store.flexible.listEnrollments(customerScope(actor, customerId))).map(enrollmentView);
+  }
+
+  /**
+   * The customer's flexible License Servers (every customer's for vendor staff asking for
+   * none): those that have synced or hold an allocation, with seats per feature, what their
+   * last Sync carried, their sync state and clone flags. One query per table, not per server.
+   */
+  async flexibleServers(actor: Actor, customerId?: string): Promise<FlexibleServerView[]> {
+    const scope = customerScope(actor, customerId);
+    const flex = this.ctx.store.flexible;
+    const [servers, syncs, allocations, flags, enrollments] = await Promise.all([
+      this.ctx.store.servers.list(scope),
+      flex.syncStatesOfCustomer(scope),
+      flex.allocationsOfCustomer(scope),
+      flex.flagCounts(scope),
+      flex.listEnrollments(scope),
+    ]);
+    const syncOf = new Map(syncs.map((s) => [s.serverId, s]));
+    const enrolledAt = new Map(
+      enrollments.filter((e) => e.serverId !== null && e.usedAt !== null).map((e) => [e.serverId, e.usedAt]),
+    );
+    const features = new Map<string, Map<string, { feature: string; count: number; delivered: number }>>();
+    const seat = (serverId: string, feature: string) => {
+      let byFeature = features.get(serverId);
+      if (!byFeature) {
+        byFeature = new Map();
+        features.set(serverId, byFeature);
+      }
+      let f = byFeature.get(feature);
+      if (!f) {
+        f = { feature, count: 0, delivered: 0 };
+        byFeature.set(feature, f);
+      }
+      return f;
+    };
+    const allocated = new Set<string>();
+    for (const a of allocations) {
+      allocated.add(a.serverId);
+      if (a.count > 0) seat(a.serverId, a.feature).count += a.count;
+      for (const [name, count] of issuedCounts(a.issued)) seat(a.serverId, name).delivered += count;
+    }
+    return servers
+      .filter((s) => syncOf.has(s.id) || allocated.has(s.id))
+      .map((s) => {
+        const st = syncOf.get(s.id);
+        return {
+          id: s.id,
+          customerId: s.customerId,
+          hostName: s.hostName,
+          productVersion: s.productVersion,
+          registeredAt: s.registeredAt,
+          enrolledAt: enrolledAt.get(s.id) ?? null,
+          features: [...(features.get(s.id)?.values() ?? [])]
+            .filter((f) => f.count > 0 || f.delivered > 0)
+            .sort((a, b) => (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0)),
+          sync: {
+            syncCounter: st?.syncCounter ?? 0,
+            lastSequence: st?.lastSequence ?? 0,
+            lastReportAt: st?.lastReportAt ?? null,
+            lastSyncAt: st?.lastSyncAt ?? null,
+            validUntil: st?.validUntil ?? null,
+            acknowledgedThrough: st?.acknowledgedThrough ?? null,
+          },
+          flags: flags.filter((f) => f.serverId === s.id).map(({ kind, count, lastAt }) => ({ kind, count, lastAt })),
+        };
+      });
   }
 
   async allocations(actor: Actor, serverId: string): Promise<AllocationView> {

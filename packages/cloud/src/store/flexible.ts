@@ -158,11 +158,29 @@ export class FlexibleRepo {
       .execute();
   }
 
+  /** Allocation rows of one customer's servers (every customer's when undefined), zero counts included. */
+  async allocationsOfCustomer(customerId?: string): Promise<AllocationRecord[]> {
+    let q = this.db.selectFrom('allocations').selectAll();
+    if (customerId !== undefined) q = q.where('customer_id', '=', customerId);
+    const rows = await q.orderBy('server_id').orderBy('feature').orderBy('entitlement_id').execute();
+    return rows.map(toAllocation);
+  }
+
   // ------------------------------------------------------------ sync state
 
   async syncState(serverId: string): Promise<ServerSyncRecord | undefined> {
     const r = await this.db.selectFrom('server_sync').selectAll().where('server_id', '=', serverId).executeTakeFirst();
     return r && toSync(r);
+  }
+
+  /** Sync rows of one customer's servers (every customer's when undefined). */
+  async syncStatesOfCustomer(customerId?: string): Promise<ServerSyncRecord[]> {
+    let q = this.db
+      .selectFrom('server_sync')
+      .innerJoin('servers', 'servers.id', 'server_sync.server_id')
+      .selectAll('server_sync');
+    if (customerId !== undefined) q = q.where('servers.customer_id', '=', customerId);
+    return (await q.orderBy('server_sync.server_id').execute()).map(toSync);
   }
 
   /** Makes the server's sync row if missing (counter 0). */
@@ -365,6 +383,22 @@ export class FlexibleRepo {
       kind: r.kind,
       at: r.at,
       detail: JSON.parse(r.detail) as unknown,
+    }));
+  }
+
+  /** Clone flags counted per server and kind, with the newest of each, for one customer (or all). */
+  async flagCounts(customerId?: string): Promise<{ serverId: string; kind: string; count: number; lastAt: string }[]> {
+    let q = this.db
+      .selectFrom('server_flags')
+      .select((eb) => ['server_id', 'kind', eb.fn.countAll().as('n'), eb.fn.max('at').as('last_at')])
+      .groupBy(['server_id', 'kind']);
+    if (customerId !== undefined) q = q.where('customer_id', '=', customerId);
+    const rows = await q.orderBy('server_id').orderBy('kind').execute();
+    return rows.map((r) => ({
+      serverId: r.server_id,
+      kind: r.kind,
+      count: Number(r.n),
+      lastAt: String(r.last_at),
     }));
   }
 

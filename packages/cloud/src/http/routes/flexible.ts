@@ -67,6 +67,34 @@ const syncStatusSchema = {
   },
 } as const;
 
+const flexibleServerSchema = {
+  type: 'object',
+  properties: {
+    id: str,
+    customerId: str,
+    hostName: str,
+    productVersion: str,
+    registeredAt: str,
+    enrolledAt: strOrNull,
+    features: listOf({
+      type: 'object',
+      properties: { feature: str, count: int, delivered: int },
+    }),
+    sync: {
+      type: 'object',
+      properties: {
+        syncCounter: int,
+        lastSequence: int,
+        lastReportAt: strOrNull,
+        lastSyncAt: strOrNull,
+        validUntil: strOrNull,
+        acknowledgedThrough: strOrNull,
+      },
+    },
+    flags: listOf({ type: 'object', properties: { kind: str, count: int, lastAt: str } }),
+  },
+} as const;
+
 const usagePoint = {
   type: 'object',
   properties: { peakSeats: int, seatSeconds: int, checkouts: int, denials: int },
@@ -145,6 +173,21 @@ export function registerFlexibleRoutes(app: FastifyInstance, ctx: CloudHttpConte
       },
     },
     async (request) => ctx.flexible.enrollments(actorOf(request), request.query.customerId),
+  );
+
+  app.get<{ Querystring: { customerId?: string } }>(
+    '/api/v1/flexible/servers',
+    {
+      config: { cloudAuth: 'user' },
+      schema: {
+        summary:
+          "Flexible License Servers (synced, or holding an allocation) with seats per feature, what their last Sync carried, sync state and clone flags; a customer's user sees its own",
+        tags: ['flexible'],
+        querystring: { type: 'object', properties: { customerId: { type: 'string', maxLength: 128 } } },
+        response: { 200: listOf(flexibleServerSchema), ...errors },
+      },
+    },
+    async (request) => ctx.flexible.flexibleServers(actorOf(request), request.query.customerId),
   );
 
   app.get<{ Params: { id: string } }>(
