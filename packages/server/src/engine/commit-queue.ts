@@ -1,6 +1,8 @@
 import type { Db } from '../store/db.js';
 
 interface PendingOp {
+  /** Ops of one atomic group (see `atomically`) share a number and are never split. */
+  group: number;
   run: () => unknown;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
@@ -28,6 +30,9 @@ export class CommitQueue {
   private queue: PendingOp[] = [];
   private scheduled = false;
   private closed = false;
+  /** The group of ops being enqueued inside `atomically`, or 0. */
+  private openGroup = 0;
+  private groups = 0;
 
   constructor(
     private readonly db: Db,
@@ -46,7 +51,7 @@ export class CommitQueue {
   enqueue<T>(run: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new Error('commit queue is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ group: this.openGroup, run, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(this.flush);
@@ -54,16 +59,42 @@ export class CommitQueue {
     });
   }
 
+  /**
+   * Runs `fn`, and every operation it enqueues commits in one transaction, however many there
+   * are: the batch cap never splits them (a change such as applying a Sync, with a write per
+   * license, is all or nothing). Operations enqueued before or after may share the
+   * transaction, as always. `fn` must enqueue synchronously.
+   */
+  atomically<T>(fn: () => T): T {
+    if (this.openGroup !== 0) return fn();
+    this.openGroup = ++this.groups;
+    try {
+      return fn();
+    } finally {
+      this.openGroup = 0;
+    }
+  }
+
   private readonly flush = (): void => {
     this.scheduled = false;
-    const batch = this.queue.length <= this.opts.maxBatch ? this.queue : this.queue.slice(0, this.opts.maxBatch);
-    this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
+    const end = this.batchEnd();
+    const batch = end === this.queue.length ? this.queue : this.queue.slice(0, end);
+    this.queue = batch === this.queue ? [] : this.queue.slice(end);
     if (this.queue.length > 0) {
       this.scheduled = true;
       setImmediate(this.flush);
     }
     this.commit(batch);
   };
+
+  /** How many queued ops the next transaction takes: up to the cap, and never part of a group. */
+  private batchEnd(): number {
+    const q = this.queue;
+    let end = Math.min(q.length, this.opts.maxBatch);
+    const last = q[end - 1];
+    if (last && last.group !== 0) while (end < q.length && q[end]!.group === last.group) end++;
+    return end;
+  }
 
   private commit(batch: PendingOp[]): void {
     const started = performance.now();
@@ -84,7 +115,7 @@ export class CommitQueue {
   drainAndClose(): void {
     this.closed = true;
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.opts.maxBatch);
+      const batch = this.queue.splice(0, this.batchEnd());
       this.commit(batch);
     }
   }

@@ -14,7 +14,7 @@ import {
   selectSeatSource,
   utcDate,
 } from '@tessera/core';
-import type { HeldLeaseRow, LeaseRow, Store } from '../store/repositories.js';
+import { FlexibleRepo, type HeldLeaseRow, type LeaseRow, type Store } from '../store/repositories.js';
 import type { CommitQueue } from './commit-queue.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 
@@ -106,6 +106,14 @@ export class LeaseEngine {
   get heartbeatSeconds(): number {
     return this.o.heartbeatSeconds;
   }
+  /**
+   * New lease times (a settings change): from the next checkout or heartbeat on. A lease
+   * keeps the deadline it has until then, so no client loses a seat by the change.
+   */
+  setLeaseTimes(leaseSeconds: number, heartbeatSeconds: number): void {
+    this.o.leaseSeconds = leaseSeconds;
+    this.o.heartbeatSeconds = heartbeatSeconds;
+  }
   /** Leases held (committed or being committed). */
   get leaseCount(): number {
     return this.leases.size;
@@ -160,9 +168,13 @@ export class LeaseEngine {
       this.heldSeats += lease.count;
       this.wheel.add(lease);
     }
+    // A lease whose license is not in the pool: a flexible license is left out because its
+    // last Sync is past valid-until (SYNC_EXPIRED); anything else was uninstalled.
+    const flexibleIds =
+      orphans.length > 0 ? new Set(new FlexibleRepo(this.o.store.db).licenseIds()) : new Set<string>();
     const revoke: { lease: Lease; reason: LeaseGoneReason }[] = orphans.map((lease) => ({
       lease,
-      reason: 'LICENSE_UNINSTALLED',
+      reason: flexibleIds.has(lease.source.licenseId) ? 'SYNC_EXPIRED' : 'LICENSE_UNINSTALLED',
     }));
     for (const sources of this.byLicense.values()) {
       for (const s of sources) for (const l of this.overflow(s)) revoke.push({ lease: l, reason: 'SEATS_REDUCED' });
@@ -375,7 +387,7 @@ export class LeaseEngine {
           return revoked.length;
         },
         (err: unknown) => {
-          this.rollbackLicense(licenseId, before, revoked);
+          this.rollbackLicense(licenseId, before, revoked, reason);
           throw err;
         },
       );
@@ -530,10 +542,11 @@ export class LeaseEngine {
     licenseId: string,
     before: LicenseClaims | undefined,
     revoked: { lease: Lease; reason: LeaseGoneReason }[],
+    goneReason: LeaseGoneReason = 'LICENSE_UNINSTALLED',
   ): void {
     // The failed write changed nothing on disk; put the pool back as it was. Leases already
     // told they are gone stay gone: they are revoked for real in a write of their own.
-    const again = this.applyLicense(licenseId, before ?? null, 'LICENSE_UNINSTALLED');
+    const again = this.applyLicense(licenseId, before ?? null, goneReason);
     const all = [...revoked, ...again];
     this.o.queue
       .enqueue(() => {

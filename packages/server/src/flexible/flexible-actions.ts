@@ -3,7 +3,7 @@
  * File, Send Report File), each allowed in its modes. The admin API and the CLI (on a data
  * dir with no server running) run these same methods.
  */
-import { TesseraError } from '@tessera/core';
+import { decodeDocumentUnverified, TesseraError } from '@tessera/core';
 import type { Actor } from '../services/audit.js';
 import { decodeReportUnverified } from './documents.js';
 import type { FlexibleService, FlexibleStatus, ReportMade, SyncApplied } from './flexible-service.js';
@@ -52,11 +52,50 @@ export class FlexibleActions {
     return { applied, status: this.service.status() };
   }
 
-  /** Send Report File (PLS): forward an ALS's Report to the Cloud, give back its Sync File. */
-  async relay(_actor: Actor, reportFile: string): Promise<{ file: string; serverId: string; sequence: number }> {
-    this.service.requireMode('Send Report File', ['pls']);
-    const report = decodeReportUnverified(reportFile);
-    const file = await postReport(this.service.cloudUrls(), reportFile);
-    return { file, serverId: report.serverId, sequence: report.sequence };
+  /**
+   * Send Report File (PLS): forward an ALS's Report to the Cloud, give back its Sync File. The
+   * PLS keeps no state of the ALS, but the relay is an admin action: who sent which server's
+   * Report (sequence) and what came of it go to the audit log, accepted or refused.
+   */
+  async relay(actor: Actor, reportFile: string): Promise<{ file: string; serverId: string; sequence: number }> {
+    let report: { serverId: string; sequence: number; hours: number } | undefined;
+    try {
+      this.service.requireMode('Send Report File', ['pls']);
+      const claims = decodeReportUnverified(reportFile);
+      report = { serverId: claims.serverId, sequence: claims.sequence, hours: claims.usage.length };
+      const file = await postReport(this.service.cloudUrls(), reportFile);
+      this.service.recordAudit({
+        actor,
+        action: 'report.relay',
+        target: report.serverId,
+        outcome: 'ok',
+        detail: { sequence: report.sequence, hours: report.hours, syncCounter: syncCounterOf(file) },
+      });
+      return { file, serverId: report.serverId, sequence: report.sequence };
+    } catch (err) {
+      this.service.recordAudit({
+        actor,
+        action: 'report.relay',
+        target: report?.serverId ?? null,
+        outcome: `refused:${err instanceof TesseraError ? err.code : 'INTERNAL'}`,
+        detail: {
+          ...(report && { sequence: report.sequence, hours: report.hours }),
+          ...(err instanceof TesseraError && err.reason !== undefined && { reason: err.reason }),
+          message: err instanceof Error ? err.message : String(err),
+        },
+      });
+      throw err;
+    }
+  }
+}
+
+/** The Sync's counter, for the audit entry (the ALS verifies the Sync when it imports it). */
+function syncCounterOf(file: string): number | null {
+  try {
+    const { payload } = decodeDocumentUnverified(file);
+    const n = (payload as { syncCounter?: unknown }).syncCounter;
+    return typeof n === 'number' ? n : null;
+  } catch {
+    return null;
   }
 }

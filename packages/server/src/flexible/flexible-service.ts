@@ -23,7 +23,7 @@ import {
 } from '@tessera/core';
 import type { CommitQueue } from '../engine/commit-queue.js';
 import type { LeaseEngine } from '../engine/lease-engine.js';
-import type { Actor, AuditLog } from '../services/audit.js';
+import type { Actor, AuditEntry, AuditLog } from '../services/audit.js';
 import { hourOf } from '../services/usage-meter.js';
 import { type FlexibleLicenseRow, FlexibleRepo, type FlexibleSyncRow, type Store } from '../store/repositories.js';
 import { type ReportClaims, type SyncClaims, signReport, verifySync } from './documents.js';
@@ -427,23 +427,26 @@ export class FlexibleService {
       meta.set('clock.highWater', String(issuedMs));
       audit();
     };
-    // Every change is enqueued in this one turn of the event loop, so the commit queue writes
-    // them in one transaction: the Sync's state and each license's lease revocations.
-    const changes: Promise<number>[] = [this.d.queue.enqueue(stateWrite).then(() => 0)];
-    const freshIds = new Set(fresh.map((c) => c.licenseId));
-    if (this.serving) {
-      for (const o of old) {
-        if (!freshIds.has(o.licenseId)) {
-          changes.push(this.d.engine.removeLicense(o.licenseId, 'SEATS_REDUCED', () => undefined));
+    // One transaction, however many licenses the Sync carries: the Sync's state and each
+    // license's lease revocations commit together or not at all.
+    const changes = this.d.queue.atomically(() => {
+      const out: Promise<number>[] = [this.d.queue.enqueue(stateWrite).then(() => 0)];
+      const freshIds = new Set(fresh.map((c) => c.licenseId));
+      if (this.serving) {
+        for (const o of old) {
+          if (!freshIds.has(o.licenseId)) {
+            out.push(this.d.engine.removeLicense(o.licenseId, 'SEATS_REDUCED', () => undefined));
+          }
         }
       }
-    }
-    const oldById = new Map(old.map((o) => [o.licenseId, o]));
-    for (const c of fresh) {
-      const before = oldById.get(c.licenseId);
-      if (this.serving && before && JSON.stringify(before.claims.features) === JSON.stringify(c.features)) continue;
-      changes.push(this.d.engine.putLicense(c, () => undefined));
-    }
+      const oldById = new Map(old.map((o) => [o.licenseId, o]));
+      for (const c of fresh) {
+        const before = oldById.get(c.licenseId);
+        if (this.serving && before && JSON.stringify(before.claims.features) === JSON.stringify(c.features)) continue;
+        out.push(this.d.engine.putLicense(c, () => undefined));
+      }
+      return out;
+    });
     const results = await Promise.allSettled(changes);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
@@ -462,6 +465,11 @@ export class FlexibleService {
       acknowledgedThrough: ack,
       validUntil: sync.validUntil,
     };
+  }
+
+  /** Writes an audit entry of a flexible action that changes no state of its own (Send Report File). */
+  recordAudit(e: AuditEntry): void {
+    this.d.audit.record(e);
   }
 
   /** Remembers why the last exchange failed (shown on the Dashboard until a Sync is applied). */

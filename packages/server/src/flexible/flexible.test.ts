@@ -1,19 +1,25 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import {
   decodeDocumentUnverified,
   decodeReportUnverified,
   generateSigningKey,
+  hashFactors,
+  issueLicense,
   ManualClock,
   type SyncClaims,
+  signReport,
   signSync,
   TesseraError,
+  thumbprint,
 } from '@tessera/core';
+import { FileClock, readServerEnv } from '../runtime/env.js';
 import { type LicenseServerOptions, type RunningServer, startLicenseServer } from '../runtime/server.js';
 import { LOCAL_CLI_ACTOR } from '../services/audit.js';
-import { UsageRepo } from '../store/repositories.js';
+import { FlexibleRepo, UsageRepo } from '../store/repositories.js';
 import { makeVendor, silentLogger, tempDir, type Vendor } from '../test-support/fixtures.js';
 
 const HOUR = 3_600_000;
@@ -221,18 +227,28 @@ describe('flexible licensing: valid-until', () => {
     assert.equal(flex.status().expired, false);
   });
 
-  test('an expired Sync stays expired across a restart', async () => {
+  test('an expired Sync stays expired across a restart, and leases held over it hear SYNC_EXPIRED', async () => {
     const env = makeEnv();
-    let s = await start(env);
+    let s = await start(env, { leaseSeconds: 86_400, heartbeatSeconds: 3600 });
     await s.core.flexible.createReport(LOCAL_CLI_ACTOR);
     const sync = syncClaims(s, env.clock, { validUntil: new Date(env.clock.now() + HOUR).toISOString() });
     await s.core.flexible.applySync(LOCAL_CLI_ACTOR, await signSync(sync, env.vendor.privateKey), 'file');
-    env.clock.advance(2 * HOUR);
+    const held = await checkout(s, 'asr', 'a');
+    assert.equal(held.status, 201);
+    // The server is down while valid-until passes.
     await s.stop();
-    s = await start(env);
+    env.clock.advance(2 * HOUR);
+    s = await start(env, { leaseSeconds: 86_400, heartbeatSeconds: 3600 });
     const r = await checkout(s);
     assert.equal(r.status, 503);
     assert.equal(r.body.error?.code, 'SYNC_EXPIRED');
+    const gone = await heartbeat(s, String(held.body.leaseId));
+    assert.equal(gone.status, 410);
+    assert.equal(gone.body.error?.reason, 'SYNC_EXPIRED', 'the lease went because the Sync expired, not an uninstall');
+    // And once more after another restart (the reason is on disk).
+    await s.stop();
+    s = await start(env, { leaseSeconds: 86_400, heartbeatSeconds: 3600 });
+    assert.equal((await heartbeat(s, String(held.body.leaseId))).body.error?.reason, 'SYNC_EXPIRED');
   });
 });
 
@@ -345,5 +361,279 @@ describe('flexible licensing: Reports and acknowledgement', () => {
       headers: { authorization: `Bearer ${adminToken(env)}` },
     });
     assert.equal(status.json().mode, 'als');
+  });
+});
+
+describe('flexible licensing: applying a Sync is one transaction', () => {
+  test('a Sync needing more writes than one commit batch is all or nothing: a failure midway leaves the last Sync whole', async () => {
+    const env = makeEnv();
+    const s = await start(env);
+    const flex = s.core.flexible;
+    const N = 600; // more license writes than the commit queue's batch (512)
+    const licenses = (count: number, revision: number) =>
+      Array.from({ length: N }, (_, i) => ({
+        licenseId: `flex-${String(i).padStart(4, '0')}`,
+        revision,
+        customer: 'ACME',
+        features: [{ name: `f${i}`, count, expires: null, maintenanceUntil: null }],
+      }));
+    await flex.createReport(LOCAL_CLI_ACTOR);
+    await flex.applySync(
+      LOCAL_CLI_ACTOR,
+      await signSync(syncClaims(s, env.clock, { licenses: licenses(2, 1) }), env.vendor.privateKey),
+      'file',
+    );
+    // Two seats held on the last license; the next Sync cuts it to one, so its revocation is
+    // the last write of the application.
+    const lastFeature = `f${N - 1}`;
+    await checkout(s, lastFeature, 'a');
+    const victim = await checkout(s, lastFeature, 'b');
+    assert.equal(victim.status, 201);
+    const db = s.core.store.db;
+    const disk = () =>
+      JSON.stringify({
+        sync: new FlexibleRepo(db).lastSync()?.syncCounter,
+        // revision:seats -> how many licenses
+        licenses: new FlexibleRepo(db).licenses().reduce<Record<string, number>>((m, l) => {
+          const k = `${l.revision}:${l.claims.features[0]?.count}`;
+          m[k] = (m[k] ?? 0) + 1;
+          return m;
+        }, {}),
+        leases: db.prepare('SELECT lease_id FROM leases ORDER BY lease_id').all(),
+        gone: db.prepare('SELECT lease_id FROM gone_leases ORDER BY lease_id').all(),
+      });
+    const before = disk();
+    // The write of that revocation fails (as a full disk would), after hundreds of others ran.
+    db.exec(`CREATE TEMP TRIGGER fail_midway BEFORE INSERT ON gone_leases
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+    // Every license changes (3 seats), so each is a write of its own; the last one shrinks.
+    const next = licenses(3, 2);
+    next[N - 1]!.features[0]!.count = 1;
+    const second = await signSync(syncClaims(s, env.clock, { syncCounter: 2, licenses: next }), env.vendor.privateKey);
+    await assert.rejects(flex.applySync(LOCAL_CLI_ACTOR, second, 'file'), /injected failure/);
+    assert.equal(disk(), before, 'nothing of the failed Sync reached the disk');
+    assert.equal(flex.status().lastSync?.syncCounter, 1);
+    assert.equal(
+      s.core.engine.features().features.find((f) => f.feature === 'f0')?.licenses[0]?.licenseId,
+      'flex-0000',
+    );
+    // Once the disk takes writes again, the same Sync applies whole.
+    db.exec('DROP TRIGGER fail_midway');
+    const applied = await flex.applySync(LOCAL_CLI_ACTOR, second, 'file');
+    assert.equal(applied.licenses, N);
+    const revs = new Set(new FlexibleRepo(db).licenses().map((l) => l.revision));
+    assert.deepEqual([...revs], [2]);
+    assert.equal(s.core.engine.features().features.find((f) => f.feature === lastFeature)?.total, 1);
+  });
+
+  test('the commit queue keeps an atomic group whole past its batch cap; other writes still batch', async () => {
+    const env = makeEnv();
+    const s = await start(env);
+    const sizes: number[] = [];
+    s.core.queue.setOnCommit((ops) => sizes.push(ops));
+    const meta = s.core.store.meta;
+    const writes = s.core.queue.atomically(() =>
+      Array.from({ length: 1200 }, (_, i) => s.core.queue.enqueue(() => meta.set(`t.${i}`, String(i)))),
+    );
+    const after = Array.from({ length: 600 }, (_, i) => s.core.queue.enqueue(() => meta.set(`u.${i}`, String(i))));
+    await Promise.all([...writes, ...after]);
+    assert.equal(sizes[0], 1200, 'the group commits in one transaction');
+    assert.deepEqual(sizes.slice(1), [512, 88], 'writes outside a group keep the cap');
+  });
+});
+
+describe('flexible licensing: what the License Server does not do to a flexible license', () => {
+  test('Uninstall and Renew of a flexible license are refused with a clear error, audited, and change nothing', async () => {
+    const env = makeEnv();
+    const s = await start(env);
+    const flex = s.core.flexible;
+    await flex.createReport(LOCAL_CLI_ACTOR);
+    await flex.applySync(LOCAL_CLI_ACTOR, await signSync(syncClaims(s, env.clock), env.vendor.privateKey), 'file');
+    const before = snapshot(s);
+    const auth = { authorization: `Bearer ${adminToken(env)}` };
+    const un = await s.admin.inject({ method: 'POST', url: '/api/v1/licenses/flex-acme-1/uninstall', headers: auth });
+    assert.equal(un.statusCode, 409);
+    assert.equal(un.json().error.code, 'CONFLICT');
+    assert.equal(un.json().error.reason, 'FLEXIBLE_LICENSE');
+    assert.match(un.json().error.message, /flex-acme-1 is a flexible license .* cannot be uninstalled/);
+    // A vendor-signed license file with the same id, for this server: still the Cloud's.
+    const { file } = await issueLicense({
+      serverIdFile: await s.core.licenses.makeServerIdFile(LOCAL_CLI_ACTOR),
+      vendorKey: env.vendor.privateKey,
+      customer: 'ACME',
+      features: [{ name: 'asr', count: 50 }],
+      maintenanceUntil: null,
+      expires: null,
+      licenseId: 'flex-acme-1',
+      revision: 7,
+      nowMs: env.clock.now(),
+    });
+    const re = await s.admin.inject({
+      method: 'POST',
+      url: '/api/v1/licenses/renew',
+      headers: auth,
+      payload: { file },
+    });
+    assert.equal(re.statusCode, 409);
+    assert.equal(re.json().error.reason, 'FLEXIBLE_LICENSE');
+    assert.match(re.json().error.message, /cannot be renewed/);
+    assert.equal(snapshot(s), before);
+    assert.equal(s.core.store.licenses.tombstone('flex-acme-1'), undefined, 'no tombstone');
+    const audit = s.core.audit.page(undefined, 5).map((e) => `${e.action} ${e.outcome}`);
+    assert.ok(audit.includes('license.uninstall refused:CONFLICT'), audit.join('; '));
+    assert.ok(audit.includes('license.renew refused:CONFLICT'), audit.join('; '));
+  });
+});
+
+describe('flexible licensing: Send Report File (PLS) is audited', () => {
+  test("who relayed which server's Report (sequence) and what came of it, accepted or refused", async () => {
+    const env = makeEnv();
+    const answers: { status: number; body: unknown }[] = [];
+    const alsServer = { id: '' };
+    // Answers the relayed ALS's Reports from `answers`; the PLS's own exchanges get 503.
+    const cloud = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        const down = { status: 503, body: { error: { code: 'UNAVAILABLE', message: 'down' } } };
+        const from = decodeReportUnverified((JSON.parse(body) as { report: string }).report).serverId;
+        const a = from === alsServer.id ? (answers.shift() ?? down) : down;
+        res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body));
+      });
+    });
+    await new Promise<void>((r) => cloud.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(cloud.address() as { port: number }).port}`;
+      const s = await start(env, { mode: 'pls', cloudUrls: [url], syncRetryBaseMs: 60_000, syncRetryCapMs: 60_000 });
+      // An ALS's Report: signed by that server's own key.
+      const { file: als, serverId: alsId } = await alsReport(4);
+      alsServer.id = alsId;
+      const sync = await signSync(
+        { ...syncClaims(s, env.clock, { syncCounter: 9 }), serverId: alsId, reportSequence: 4 },
+        env.vendor.privateKey,
+      );
+      answers.push({ status: 200, body: { sync } });
+      const auth = { authorization: `Bearer ${adminToken(env)}` };
+      const ok = await s.admin.inject({
+        method: 'POST',
+        url: '/api/v1/flexible/relay',
+        headers: auth,
+        payload: { file: als },
+      });
+      assert.equal(ok.statusCode, 200, ok.body);
+      answers.push({
+        status: 409,
+        body: { error: { code: 'REPORT_REPLAYED', message: `server ${alsId} already sent a different report 4` } },
+      });
+      const refused = await s.admin.inject({
+        method: 'POST',
+        url: '/api/v1/flexible/relay',
+        headers: auth,
+        payload: { file: als },
+      });
+      assert.equal(refused.statusCode, 409);
+      const garbage = await s.admin.inject({
+        method: 'POST',
+        url: '/api/v1/flexible/relay',
+        headers: auth,
+        payload: { file: 'not a report' },
+      });
+      assert.equal(garbage.statusCode, 400);
+      const relays = s.core.audit
+        .page(undefined, 50)
+        .filter((e) => e.action === 'report.relay')
+        .reverse();
+      assert.deepEqual(
+        relays.map((e) => [e.actor, e.target, e.outcome, (e.detail as { sequence?: number }).sequence]),
+        [
+          ['token:cli', alsId, 'ok', 4],
+          ['token:cli', alsId, 'refused:CONFLICT', 4],
+          ['token:cli', null, 'refused:DOC_MALFORMED', undefined],
+        ],
+      );
+      assert.equal((relays[0]!.detail as { syncCounter: number }).syncCounter, 9);
+      assert.equal((relays[1]!.detail as { reason: string }).reason, 'REPORT_REPLAYED', "the Cloud's own code");
+      assert.match(String((relays[1]!.detail as { message: string }).message), /already sent a different report/);
+    } finally {
+      cloud.close();
+    }
+  });
+});
+
+/** A Report of another server (an ALS): signed by its own key, whose thumbprint is its id. */
+async function alsReport(sequence: number): Promise<{ file: string; serverId: string }> {
+  const key = generateSigningKey();
+  const serverId = `srv_${await thumbprint(key.publicKey)}`;
+  const file = await signReport(
+    {
+      serverId,
+      sequence,
+      createdAt: new Date(T0).toISOString(),
+      factors: hashFactors({ hostname: 'als-host' }, serverId),
+      acknowledgedThrough: null,
+      usage: [
+        { feature: 'asr', hour: '2026-06-01T08:00:00Z', peakSeats: 1, seatSeconds: 60, checkouts: 1, denials: 0 },
+      ],
+    },
+    key.privateKey,
+  );
+  return { file, serverId };
+}
+
+describe('the test clock knob (TESSERA_TEST_CLOCK_FILE), which the usage-totals test runs on', () => {
+  test('honoured only with TESSERA_TEST=1; a bad file is a clear error', () => {
+    const env = makeEnv();
+    const file = join(env.dir, 'clock');
+    writeFileSync(file, '0');
+    assert.equal(readServerEnv({}).clock, undefined);
+    assert.throws(
+      () => readServerEnv({ TESSERA_TEST_CLOCK_FILE: file }),
+      (e: unknown) => e instanceof TesseraError && /only with TESSERA_TEST=1/.test(e.message),
+    );
+    assert.ok(readServerEnv({ TESSERA_TEST_CLOCK_FILE: file, TESSERA_TEST: '1' }).clock instanceof FileClock);
+    writeFileSync(file, 'next tuesday');
+    assert.throws(
+      () => readServerEnv({ TESSERA_TEST_CLOCK_FILE: file, TESSERA_TEST: '1' }),
+      /must hold an offset in ms .* or @ and an instant/,
+    );
+    assert.throws(
+      () => readServerEnv({ TESSERA_TEST_CLOCK_FILE: join(env.dir, 'missing'), TESSERA_TEST: '1' }),
+      /cannot read/,
+    );
+  });
+
+  test('an offset or a standing instant, re-read as the file changes; monotonic time moves with it and never back', async () => {
+    const env = makeEnv();
+    const file = join(env.dir, 'clock');
+    const write = (text: string) => {
+      writeFileSync(`${file}.tmp`, text);
+      renameSync(`${file}.tmp`, file);
+    };
+    const real = new ManualClock(T0);
+    write('-10800000');
+    const clock = new FileClock(file, real);
+    assert.equal(clock.now(), T0 - 3 * HOUR);
+    const m0 = clock.monotonic();
+    write('@2026-06-01T08:00:00Z');
+    real.advance(50);
+    assert.equal(clock.now(), T0 - 3 * HOUR + 50, 'read again at most every 100 ms');
+    real.advance(50);
+    assert.equal(clock.now(), Date.parse('2026-06-01T08:00:00Z'));
+    real.advance(10_000);
+    assert.equal(clock.now(), Date.parse('2026-06-01T08:00:00Z'), 'time stands still');
+    const m1 = clock.monotonic();
+    write('@2026-06-01T10:00:00Z');
+    real.advance(100);
+    assert.equal(clock.now(), Date.parse('2026-06-01T10:00:00Z'));
+    assert.equal(clock.monotonic() - m1, 2 * HOUR, 'two test hours pass for monotonic time too');
+    write('@2026-06-01T07:00:00Z');
+    real.advance(100);
+    assert.equal(clock.now(), Date.parse('2026-06-01T07:00:00Z'), 'the wall clock may be set back');
+    assert.ok(clock.monotonic() >= m1 + 2 * HOUR && clock.monotonic() > m0, 'monotonic time does not go back');
+    write('garbage');
+    real.advance(100);
+    assert.equal(clock.now(), Date.parse('2026-06-01T07:00:00Z'), 'a bad rewrite keeps the last good setting');
   });
 });

@@ -127,6 +127,7 @@ export class LicenseService {
       }
       const existing = this.d.store.licenses.get(id);
       if (!existing) {
+        this.refuseIfFlexible(id, 'renewed');
         throw new TesseraError('LICENSE_NOT_INSTALLED', `license ${id} is not installed; use Install License`);
       }
       if (claims.revision <= existing.revision) {
@@ -164,6 +165,7 @@ export class LicenseService {
     return this.audited(actor, 'license.uninstall', licenseId, async () => {
       const existing = this.d.store.licenses.get(licenseId);
       if (!existing) {
+        this.refuseIfFlexible(licenseId, 'uninstalled');
         const gone = this.d.store.licenses.tombstone(licenseId);
         throw new TesseraError(
           gone ? 'LICENSE_UNINSTALLED' : 'LICENSE_NOT_INSTALLED',
@@ -220,6 +222,20 @@ export class LicenseService {
         .tombstones()
         .map((t) => ({ licenseId: t.licenseId, revision: t.revision, uninstalledAt: t.uninstalledAt })),
     };
+  }
+
+  /**
+   * A flexible license came with a Sync and is the Cloud's to change: the vendor allocates its
+   * seats there, and the next Sync brings the change (or leaves the license out).
+   */
+  private refuseIfFlexible(licenseId: string, what: 'uninstalled' | 'renewed'): void {
+    const flexible = new FlexibleRepo(this.d.store.db);
+    if (!flexible.licenseIds().includes(licenseId)) return;
+    throw new TesseraError(
+      'CONFLICT',
+      `license ${licenseId} is a flexible license from the Cloud's last Sync; it cannot be ${what} on the License Server: its seats are allocated at the Cloud, and the next Sync (Resync Info, or Import Sync File) brings any change`,
+      { reason: 'FLEXIBLE_LICENSE', details: { licenseId } },
+    );
   }
 
   private async verifyForThisServer(fileText: string): Promise<LicenseClaims> {

@@ -431,6 +431,7 @@ export class FlexibleRepo {
   private readonly stateSetStmt;
   private readonly stateDeleteStmt;
   private readonly licensesStmt;
+  private readonly licenseIdsStmt;
   private readonly licenseDeleteAllStmt;
   private readonly licenseInsertStmt;
   private readonly lastSyncStmt;
@@ -451,6 +452,9 @@ export class FlexibleRepo {
     >(
       `SELECT license_id AS licenseId, revision, customer, claims, sync_counter AS syncCounter
        FROM flexible_licenses ORDER BY license_id`,
+    );
+    this.licenseIdsStmt = db.prepare<[], { licenseId: string }>(
+      'SELECT license_id AS licenseId FROM flexible_licenses ORDER BY license_id',
     );
     this.licenseDeleteAllStmt = db.prepare('DELETE FROM flexible_licenses');
     this.licenseInsertStmt = db.prepare(
@@ -490,6 +494,10 @@ export class FlexibleRepo {
   }
   deleteState(key: string): void {
     this.stateDeleteStmt.run(key);
+  }
+  /** Ids of the flexible licenses of the last Sync applied (served or not). */
+  licenseIds(): string[] {
+    return this.licenseIdsStmt.all().map((r) => r.licenseId);
   }
   licenses(): FlexibleLicenseRow[] {
     return this.licensesStmt.all().map((r) => ({ ...r, claims: JSON.parse(r.claims) as LicenseClaims }));
