@@ -13,7 +13,15 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TesseraError } from '@tessera/core';
-import type { Actor, LicenseTree, LicenseView, ServerCore } from '@tessera/server';
+import type {
+  Actor,
+  LicenseTree,
+  LicenseView,
+  ServerCore,
+  SettingEdits,
+  SettingsUpdate,
+  SettingView,
+} from '@tessera/server';
 import { readText } from './files.js';
 import { createServerLogger } from './logger.js';
 import { CliError, isErrorCode, note, UsageError } from './output.js';
@@ -64,8 +72,17 @@ export interface AdminTarget {
   list(): Promise<LicenseTree>;
   /** A flexible licensing action; `file` is the Sync File (import) or Report File (relay). */
   flexible(op: FlexibleOp, file?: string): Promise<unknown>;
+  /** The settings (`DIR/server.conf` under the start flags) and the file's path. */
+  settings(): Promise<SettingsListing>;
+  /** Saves settings; a running server applies the live ones at once. */
+  updateSettings(values: SettingEdits): Promise<SettingsUpdate>;
   /** Releases what the target holds (the data-dir lock); safe to call twice. */
   close(): Promise<void>;
+}
+
+export interface SettingsListing {
+  file: string;
+  settings: SettingView[];
 }
 
 /** What an admin command was told on its command line about where the server is. */
@@ -227,9 +244,17 @@ export class HttpAdminTarget implements AdminTarget {
     return this.call(route.method, route.path, file !== undefined ? { file } : undefined);
   }
 
+  settings(): Promise<SettingsListing> {
+    return this.call('GET', '/api/v1/settings');
+  }
+
+  updateSettings(values: SettingEdits): Promise<SettingsUpdate> {
+    return this.call('PUT', '/api/v1/settings', { values });
+  }
+
   async close(): Promise<void> {}
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
     // No content-type without a body: Fastify refuses an empty JSON body.
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -273,13 +298,17 @@ export class HttpAdminTarget implements AdminTarget {
   private errorOf(status: number, body: unknown): TesseraError {
     const e = (body as { error?: { code?: unknown; message?: unknown; reason?: unknown } } | undefined)?.error;
     const code = isErrorCode(e?.code) ? e.code : status >= 500 ? 'UNAVAILABLE' : 'BAD_REQUEST';
+    const details = (body as { error?: { details?: unknown } } | undefined)?.error?.details;
     let message = typeof e?.message === 'string' ? e.message : `the admin API answered HTTP ${status}`;
     if (code === 'UNAUTHORIZED') {
       message += this.dataDir
         ? ` (the token in ${join(this.dataDir, TOKEN_FILE)} was refused)`
         : ' (check --token: it is DIR/admin.token on the server machine)';
     }
-    return new TesseraError(code, message, typeof e?.reason === 'string' ? { reason: e.reason } : undefined);
+    return new TesseraError(code, message, {
+      ...(typeof e?.reason === 'string' && { reason: e.reason }),
+      ...(details !== null && typeof details === 'object' && { details: details as Record<string, unknown> }),
+    });
   }
 }
 
@@ -344,6 +373,14 @@ export class CoreAdminTarget implements AdminTarget {
           return actions.relay(this.actor, file ?? '');
       }
     });
+  }
+
+  settings(): Promise<SettingsListing> {
+    return this.run(async () => ({ file: this.core.settings.path, settings: this.core.settings.view() }));
+  }
+
+  updateSettings(values: SettingEdits): Promise<SettingsUpdate> {
+    return this.run(() => this.core.settings.update(this.actor, values));
   }
 
   async close(): Promise<void> {

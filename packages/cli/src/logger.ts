@@ -21,8 +21,12 @@ interface Sink {
   write(line: string): void;
 }
 
-class LineLogger {
+/** The level a logger and its children share, so a new level applies to all of them at once. */
+interface LevelHolder {
   level: LogLevel;
+}
+
+class LineLogger {
   readonly trace: Method;
   readonly debug: Method;
   readonly info: Method;
@@ -31,11 +35,10 @@ class LineLogger {
   readonly fatal: Method;
 
   constructor(
-    level: LogLevel,
+    private readonly shared: LevelHolder,
     private readonly bindings: Record<string, unknown>,
     private readonly sink: Sink,
   ) {
-    this.level = level;
     this.trace = this.method('trace');
     this.debug = this.method('debug');
     this.info = this.method('info');
@@ -44,9 +47,19 @@ class LineLogger {
     this.fatal = this.method('fatal');
   }
 
+  get level(): LogLevel {
+    return this.shared.level;
+  }
+
+  /** Sets the level of this logger and every child made from it (a settings change). */
+  set level(level: string) {
+    if (isLogLevel(level)) this.shared.level = level;
+  }
+
   child(bindings: Record<string, unknown> = {}, opts?: { level?: string }): LineLogger {
-    const level = opts?.level && isLogLevel(opts.level) ? opts.level : this.level;
-    return new LineLogger(level, { ...this.bindings, ...bindings }, this.sink);
+    // A child asked for its own level gets its own holder; others follow the parent's.
+    const shared = opts?.level && isLogLevel(opts.level) ? { level: opts.level } : this.shared;
+    return new LineLogger(shared, { ...this.bindings, ...bindings }, this.sink);
   }
 
   isLevelEnabled(level: string): boolean {
@@ -111,5 +124,5 @@ export function isLogLevel(s: string): s is LogLevel {
 /** A server logger at `level` writing to stderr (or `sink`, for tests). */
 export function createServerLogger(level: LogLevel, sink: Sink = process.stderr): ServerLogger {
   // The server only calls the methods LineLogger has; the cast names the type it expects.
-  return new LineLogger(level, {}, sink) as unknown as ServerLogger;
+  return new LineLogger({ level }, {}, sink) as unknown as ServerLogger;
 }

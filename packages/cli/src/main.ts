@@ -6,6 +6,7 @@ import { PRODUCT_VERSION } from '@tessera/core';
 import { Command, CommanderError } from 'commander';
 import { registerCloudCommands } from './commands/cloud.js';
 import { examples } from './commands/common.js';
+import { registerConfigCommands } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerFlexibleCommands } from './commands/flexible.js';
 import { registerLicenseCommands } from './commands/license.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerServerCommands(program);
   registerLicenseCommands(program);
   registerFlexibleCommands(program);
+  registerConfigCommands(program);
   registerVendorCloudCommands(registerVendorCommands(program));
   registerCloudCommands(program);
   registerDemoCommand(program);

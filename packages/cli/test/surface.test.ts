@@ -50,7 +50,6 @@ describe('the command line itself', () => {
         ['vendor', 'issue', '--signing-key', 'k', '--server-id', 'i', '--feature', 'asr', '--out', 'o'],
         /--feature: a feature is NAME=COUNT/,
       ],
-      [['server', 'start', '--data', work, '--mode', 'flexible'], /mode flexible talks to the Cloud: give --cloud/],
       [['server', 'start', '--data', work, '--mode', 'als', '--cloud', 'http://x'], /an ALS has no Cloud access/],
       [['server', 'start', '--data', work, '--mode', 'lease'], /--mode must be one of perpetual, flexible, als, pls/],
       [['licence', 'list'], /unknown command 'licence'/],
@@ -63,5 +62,12 @@ describe('the command line itself', () => {
       assert.match(r.stderr, /^tessera: /);
       assert.equal(r.stdout, '');
     });
+    // Not a usage error since settings came from server.conf too: the settings refuse it, by name.
+    const flexible = await cli(['server', 'start', '--data', work, '--mode', 'flexible']);
+    assert.equal(flexible.code, 1, flexible.stderr);
+    assert.match(
+      oneStderrLine(flexible),
+      /^tessera: cloud_nodes: mode flexible talks to the Cloud: name its nodes in cloud_nodes \(or give --cloud .*\(SETTINGS_INVALID\)$/,
+    );
   });
 });

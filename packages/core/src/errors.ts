@@ -71,6 +71,7 @@ export const ERROR_CATALOG = {
   // admin
   PASSWORD_CHANGE_REQUIRED: { status: 403, message: 'the initial password must be changed first' },
   CONFLICT: { status: 409, message: 'the request conflicts with the current state' },
+  SETTINGS_INVALID: { status: 400, message: 'a setting is invalid; nothing was changed' },
   DATA_DIR_LOCKED: { status: 409, message: 'the data directory is in use by another process' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -23,4 +23,12 @@ export {
   startLicenseServer,
 } from './runtime/server.js';
 export { type Actor, LOCAL_CLI_ACTOR } from './services/audit.js';
+export { LOG_LEVELS, type LogLevel, SETTING_KEYS, type SettingKey } from './settings/catalog.js';
+export type {
+  SettingChange,
+  SettingEdits,
+  SettingSource,
+  SettingsUpdate,
+  SettingView,
+} from './settings/settings-service.js';
 export type { LicenseTree, LicenseView } from './services/license-service.js';

@@ -16,20 +16,24 @@ import { collect, examples, integer, jsonOption, type TargetFlags, targetOf, tar
 const MODES = ['perpetual', 'flexible', 'als', 'pls'] as const;
 type Mode = (typeof MODES)[number];
 
+/** Flags of `server start`; each but --data and --vendor-key overrides a key of DIR/server.conf. */
 interface StartFlags {
   data: string;
   clientListen?: string;
   adminListen?: string;
   vendorKey?: string[];
-  mode: string;
+  mode?: string;
   cloud?: string;
+  cloudHttps?: string;
+  cloudCaFile?: string;
   enroll?: string;
   portalUrl?: string;
+  syncTime?: string;
   leaseSeconds?: number;
   heartbeatSeconds?: number;
   adminTlsCert?: string;
   adminTlsKey?: string;
-  logLevel: LogLevel;
+  logLevel?: LogLevel;
 }
 
 export function registerServerCommands(program: Command): void {
@@ -40,13 +44,21 @@ export function registerServerCommands(program: Command): void {
     .command('start')
     .description('run the License Server on a data directory until SIGINT/SIGTERM')
     .requiredOption('--data <dir>', 'data directory (made on first start: server key, database, admin credentials)')
-    .option('--client-listen <host:port>', 'client API address (port 0: any free port)', '0.0.0.0:7569')
-    .option('--admin-listen <host:port>', 'admin API address; off loopback it needs TLS', '127.0.0.1:7570')
+    .option('--client-listen <host:port>', 'client API address (port 0: any free port; default 0.0.0.0:7569)')
+    .option('--admin-listen <host:port>', 'admin API address; off loopback it needs TLS (default 127.0.0.1:7570)')
     .option('--vendor-key <file>', 'also trust this vendor public key (development and tests; repeatable)', collect)
-    .addOption(new Option('--mode <mode>', `licensing mode (${MODES.join(', ')})`).default('perpetual'))
-    .option('--cloud <urls>', 'Cloud node URLs, `;`-separated, tried in order (modes flexible and pls)')
+    .addOption(new Option('--mode <mode>', `licensing mode (${MODES.join(', ')}; default perpetual)`))
+    .option('--cloud <urls>', 'Cloud nodes, `;`-separated URLs or host:port, tried in order (modes flexible and pls)')
+    .addOption(
+      new Option('--cloud-https <yes|no>', 'bare host:port Cloud nodes over HTTPS (default yes)').choices([
+        'yes',
+        'no',
+      ]),
+    )
+    .option('--cloud-ca-file <file>', "PEM CA certificate(s) of the Cloud's TLS, beside the system's")
     .option('--enroll <code>', 'one-time enrollment code from the portal (modes flexible, als, pls)')
     .option('--portal-url <url>', 'the vendor portal ("Go To Website" in the Dashboard)')
+    .option('--sync-time <HH:MM>', 'preferred local time of the scheduled sync, or none (default none)')
     .option(
       '--lease-seconds <n>',
       `a lease lives this long past its last heartbeat (default ${LEASE_POLICY.defaultLeaseSeconds})`,
@@ -59,12 +71,14 @@ export function registerServerCommands(program: Command): void {
     )
     .option('--admin-tls-cert <file>', 'TLS certificate (PEM) of the admin API')
     .option('--admin-tls-key <file>', 'TLS private key (PEM) of the admin API')
-    .addOption(new Option('--log-level <level>', 'log detail on stderr').choices(LOG_LEVELS).default('info'));
+    .addOption(new Option('--log-level <level>', 'log detail on stderr (default info)').choices(LOG_LEVELS));
   start.addHelpText(
     'after',
-    '\nThe bound addresses, pid and an instance nonce are written to DIR/server.json; admin commands\n' +
-      'with --data DIR use them. The first start writes DIR/initial-admin-password (user admin) and\n' +
-      'DIR/admin.token (for the CLI).\n',
+    '\nSettings live in DIR/server.conf (written with every key commented out at the first start;\n' +
+      "edit it, the Dashboard's Settings page, or `tessera config set`); a flag given here wins over the\n" +
+      'file. The bound addresses, pid and an instance nonce are written to DIR/server.json; admin\n' +
+      'commands with --data DIR use them. The first start writes DIR/initial-admin-password (user\n' +
+      'admin) and DIR/admin.token (for the CLI).\n',
   );
   examples(start, [
     '$ tessera server start --data /var/lib/tessera',
@@ -85,11 +99,11 @@ export function registerServerCommands(program: Command): void {
     });
     const dataDir = running.core.dataDir;
     const lines = [
-      `Tessera License Server ${PRODUCT_VERSION} (${flags.mode} mode) is running`,
+      `Tessera License Server ${PRODUCT_VERSION} (${running.core.settings.settings.mode} mode) is running`,
       `  server id   ${running.core.identity.serverId}`,
       `  client API  ${running.clientUrl}${listenNote(flags.clientListen, running.clientUrl)}`,
       `  admin API   ${running.adminUrl}  (Dashboard in a browser; CLI token in ${join(dataDir, DATA_FILES.adminToken)})`,
-      `  data        ${dataDir}`,
+      `  data        ${dataDir}  (settings in ${running.core.settings.path})`,
     ];
     if (running.core.initialPasswordWritten) {
       lines.push(
@@ -137,20 +151,21 @@ export function registerServerCommands(program: Command): void {
   });
 }
 
+/**
+ * The flags as server options. Each value is checked by the server's settings, which name the
+ * flag; what is checked here is only how flags go together on one command line.
+ */
 function startOptions(flags: StartFlags): LicenseServerOptions {
-  if (!(MODES as readonly string[]).includes(flags.mode)) {
+  if (flags.mode !== undefined && !(MODES as readonly string[]).includes(flags.mode)) {
     throw new UsageError(`--mode must be one of ${MODES.join(', ')}; got "${flags.mode}"`);
   }
-  const mode = flags.mode as Mode;
+  const mode = flags.mode as Mode | undefined;
   const cloudUrls = (flags.cloud ?? '')
     .split(';')
     .map((u) => u.trim())
     .filter((u) => u !== '');
-  const online = mode === 'flexible' || mode === 'pls';
-  if (online && cloudUrls.length === 0) {
-    throw new UsageError(`mode ${mode} talks to the Cloud: give --cloud URL[;URL...]`);
-  }
-  if (!online && flags.cloud !== undefined) {
+  if (flags.cloud !== undefined && cloudUrls.length === 0) throw new UsageError('--cloud names no node');
+  if (mode !== undefined && mode !== 'flexible' && mode !== 'pls' && flags.cloud !== undefined) {
     throw new UsageError(
       `--cloud is for modes flexible and pls${mode === 'als' ? '; an ALS has no Cloud access (it exchanges Report and Sync files through a PLS)' : ''}`,
     );
@@ -158,31 +173,27 @@ function startOptions(flags: StartFlags): LicenseServerOptions {
   if (mode === 'perpetual' && flags.enroll !== undefined) {
     throw new UsageError('--enroll is for modes flexible, als and pls');
   }
-  for (const url of cloudUrls) {
-    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-      throw new UsageError(`--cloud must be http(s) URLs separated by ";", got "${url}"`);
-    }
-  }
   if ((flags.adminTlsCert === undefined) !== (flags.adminTlsKey === undefined)) {
     throw new UsageError('--admin-tls-cert and --admin-tls-key go together');
   }
-  if (flags.portalUrl !== undefined && !URL.canParse(flags.portalUrl)) {
-    throw new UsageError(`--portal-url must be a URL, got "${flags.portalUrl}"`);
-  }
   return {
     dataDir: flags.data,
-    clientListen: flags.clientListen,
-    adminListen: flags.adminListen,
     vendorKeyFiles: flags.vendorKey ?? [],
-    mode,
-    cloudUrls,
+    ...(flags.clientListen !== undefined && { clientListen: flags.clientListen }),
+    ...(flags.adminListen !== undefined && { adminListen: flags.adminListen }),
+    ...(mode !== undefined && { mode }),
+    ...(cloudUrls.length > 0 && { cloudUrls }),
+    ...(flags.cloudHttps !== undefined && { cloudHttps: flags.cloudHttps === 'yes' }),
+    ...(flags.cloudCaFile !== undefined && { cloudCaFile: flags.cloudCaFile }),
     ...(flags.enroll !== undefined && { enrollCode: flags.enroll }),
     ...(flags.portalUrl !== undefined && { portalUrl: flags.portalUrl }),
+    ...(flags.syncTime !== undefined && { syncTime: flags.syncTime }),
     ...(flags.leaseSeconds !== undefined && { leaseSeconds: flags.leaseSeconds }),
     ...(flags.heartbeatSeconds !== undefined && { heartbeatSeconds: flags.heartbeatSeconds }),
     ...(flags.adminTlsCert !== undefined &&
       flags.adminTlsKey !== undefined && { adminTls: { certFile: flags.adminTlsCert, keyFile: flags.adminTlsKey } }),
-    logger: createServerLogger(flags.logLevel),
+    ...(flags.logLevel !== undefined && { logLevel: flags.logLevel }),
+    logger: createServerLogger(flags.logLevel ?? 'info'),
     lockHolder: 'tessera server',
   };
 }

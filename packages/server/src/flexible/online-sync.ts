@@ -8,7 +8,10 @@
 import { isTesseraError, TesseraError } from '@tessera/core';
 import type { Logger } from 'pino';
 import { type Actor, SYSTEM_ACTOR } from '../services/audit.js';
+import type { TimeOfDay } from '../settings/catalog.js';
+import { type CloudAnswer, type CloudConnection, cloudRequest, transportReason } from './cloud-transport.js';
 import type { FlexibleService, SyncApplied } from './flexible-service.js';
+import { nextSyncAt } from './sync-schedule.js';
 
 export const SYNC_POLICY = {
   /** First retry after a failure; doubles each time. */
@@ -21,46 +24,47 @@ export const SYNC_POLICY = {
 
 /** What the Cloud answered a Report with: the Sync file text. */
 export async function postReport(
-  cloudUrls: readonly string[],
+  to: CloudConnection | readonly string[],
   reportFile: string,
   timeoutMs: number = SYNC_POLICY.requestTimeoutMs,
 ): Promise<string> {
-  if (cloudUrls.length === 0) {
-    throw new TesseraError('CLOUD_UNREACHABLE', 'no Cloud URL is configured (tessera server start --cloud URL)');
+  const cloud: CloudConnection = isUrlList(to) ? { urls: to } : to;
+  if (cloud.urls.length === 0) {
+    throw new TesseraError('CLOUD_UNREACHABLE', 'no Cloud node is configured (setting cloud_nodes, or --cloud URL)');
   }
   const failures: string[] = [];
-  for (const base of cloudUrls) {
-    const url = `${base.replace(/\/+$/, '')}/v1/sync`;
-    let res: Response;
+  const body = JSON.stringify({ report: reportFile });
+  for (const base of cloud.urls) {
+    let res: CloudAnswer;
     try {
-      res = await fetch(url, {
+      res = await cloudRequest(`${base.replace(/\/+$/, '')}/v1/sync`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ report: reportFile }),
-        signal: AbortSignal.timeout(timeoutMs),
+        body,
+        timeoutMs,
+        ca: cloud.ca,
       });
     } catch (err) {
       failures.push(`${base}: ${transportReason(err)}`);
       continue;
     }
-    const text = await res.text().catch(() => '');
-    let body: { sync?: unknown; error?: { code?: unknown; message?: unknown } } | undefined;
+    let answer: { sync?: unknown; error?: { code?: unknown; message?: unknown } } | undefined;
     try {
-      body = text === '' ? undefined : (JSON.parse(text) as typeof body);
+      answer = res.text === '' ? undefined : (JSON.parse(res.text) as typeof answer);
     } catch {
-      body = undefined;
+      answer = undefined;
     }
-    if (res.ok && typeof body?.sync === 'string') return body.sync;
-    if (res.status >= 500 || body?.error === undefined) {
+    const ok = res.status >= 200 && res.status < 300;
+    if (ok && typeof answer?.sync === 'string') return answer.sync;
+    if (res.status >= 500 || answer?.error === undefined) {
       // A node that cannot serve now: try the next one.
       failures.push(
-        `${base}: HTTP ${res.status}${typeof body?.error?.message === 'string' ? ` ${body.error.message}` : ''}`,
+        `${base}: HTTP ${res.status}${typeof answer?.error?.message === 'string' ? ` ${answer.error.message}` : ''}`,
       );
       continue;
     }
     // The Cloud refused the Report itself (enrollment, signature...): another node would say the same.
-    const code = typeof body.error.code === 'string' ? body.error.code : 'BAD_REQUEST';
-    const message = typeof body.error.message === 'string' ? body.error.message : `HTTP ${res.status}`;
+    const code = typeof answer.error.code === 'string' ? answer.error.code : 'BAD_REQUEST';
+    const message = typeof answer.error.message === 'string' ? answer.error.message : `HTTP ${res.status}`;
     throw new TesseraError('CONFLICT', `the Cloud at ${base} refused the report: ${code}: ${message}`, {
       reason: code,
       details: { cloud: base, code },
@@ -71,16 +75,17 @@ export async function postReport(
   });
 }
 
-function transportReason(err: unknown): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError') return 'timed out';
-  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
+function isUrlList(to: CloudConnection | readonly string[]): to is readonly string[] {
+  return Array.isArray(to);
 }
 
 export interface OnlineSyncOptions {
   flexible: FlexibleService;
   logger: Logger;
-  cloudUrls: readonly string[];
+  /** The Cloud nodes and trust in force now (settings may change them while running). */
+  cloud: () => CloudConnection;
+  /** Preferred local time of the scheduled exchange, in force now. */
+  syncTime: () => TimeOfDay | null;
   retryBaseMs?: number;
   retryCapMs?: number;
   now: () => number;
@@ -95,8 +100,23 @@ export class OnlineSync {
 
   constructor(private readonly o: OnlineSyncOptions) {}
 
+  /** Runs an exchange now and then on schedule; again after `stop()` (a switch back to an online mode). */
   start(): void {
+    this.stopped = false;
+    this.failures = 0;
     this.schedule(0);
+  }
+
+  get active(): boolean {
+    return !this.stopped;
+  }
+
+  /** The schedule after the settings changed (sync time): the next exchange by the last sync. */
+  reschedule(): void {
+    if (this.stopped || this.running || this.failures > 0) return;
+    const last = this.o.flexible.status().lastSync;
+    if (!last) return;
+    this.schedule(Math.max(0, this.nextAfter(Date.parse(last.appliedAt), last.nextSyncSeconds) - this.o.now()));
   }
 
   stop(): void {
@@ -122,16 +142,21 @@ export class OnlineSync {
     this.timer.unref();
   }
 
+  private nextAfter(lastSyncMs: number, intervalSeconds: number): number {
+    return nextSyncAt(lastSyncMs, intervalSeconds, this.o.syncTime(), this.o.now());
+  }
+
   private exchange(actor: Actor): Promise<SyncApplied> {
     if (this.running) return this.running;
     const run = (async () => {
       try {
         const report = await this.o.flexible.createReport(actor);
-        const syncFile = await postReport(this.o.cloudUrls, report.file);
+        const syncFile = await postReport(this.o.cloud(), report.file);
         const applied = await this.o.flexible.applySync(actor, syncFile, 'online');
         this.failures = 0;
-        const next = this.o.flexible.status().lastSync?.nextSyncSeconds ?? 86_400;
-        this.schedule(next * 1000);
+        const now = this.o.now();
+        const interval = this.o.flexible.status().lastSync?.nextSyncSeconds ?? 86_400;
+        this.schedule(Math.max(0, this.nextAfter(now, interval) - now));
         this.o.logger.info({ syncCounter: applied.syncCounter, licenses: applied.licenses }, 'synced with the Cloud');
         return applied;
       } catch (err) {

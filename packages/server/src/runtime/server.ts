@@ -6,7 +6,6 @@ import {
   type Clock,
   ClockGuard,
   Keyring,
-  LEASE_POLICY,
   PRODUCT_VERSION,
   publicKeyFromPem,
   type RawFactors,
@@ -19,12 +18,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import pino, { type Logger } from 'pino';
 import { CommitQueue } from '../engine/commit-queue.js';
 import { LeaseEngine } from '../engine/lease-engine.js';
+import type { CloudConnection } from '../flexible/cloud-transport.js';
 import { FlexibleActions } from '../flexible/flexible-actions.js';
 import {
   FlexibleService,
   flexibleLicensesAtStart,
   isOnlineMode,
-  LICENSING_MODES,
   type LicensingMode,
 } from '../flexible/flexible-service.js';
 import { OnlineSync } from '../flexible/online-sync.js';
@@ -40,6 +39,8 @@ import { AuthService } from '../services/auth-service.js';
 import { LicenseService } from '../services/license-service.js';
 import { SessionService } from '../services/session-service.js';
 import { UsageMeter } from '../services/usage-meter.js';
+import type { LogLevel, RawSettings, SettingKey, Settings } from '../settings/catalog.js';
+import { SettingsService } from '../settings/settings-service.js';
 import { openDatabase } from '../store/db.js';
 import { Store } from '../store/repositories.js';
 import {
@@ -59,6 +60,7 @@ export interface ServerCoreOptions {
   dataDir: string;
   /** Extra trusted vendor public keys (PEM files), for development and tests. */
   vendorKeyFiles?: string[];
+  /** Setting overrides (flags): they win over `DIR/server.conf` (DESIGN §8). */
   leaseSeconds?: number;
   heartbeatSeconds?: number;
   clock?: Clock;
@@ -89,6 +91,8 @@ export interface ServerCore {
   clockGuard: ClockGuard;
   /** Flexible licensing state (DESIGN §3): Reports, Syncs, valid-until. */
   flexible: FlexibleService;
+  /** `DIR/server.conf` under the flags: what is in force, and changes to it. */
+  settings: SettingsService;
   logger: Logger;
   initialPasswordWritten: boolean;
   close(): void;
@@ -109,11 +113,19 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
       );
     const identity = await loadOrCreateIdentity(dataDir);
     const keyring = await loadKeyring(o.vendorKeyFiles ?? [], logger);
-    const leaseSeconds = o.leaseSeconds ?? LEASE_POLICY.defaultLeaseSeconds;
-    const heartbeatSeconds = o.heartbeatSeconds ?? LEASE_POLICY.defaultHeartbeatSeconds;
-    checkLeaseTimes(leaseSeconds, heartbeatSeconds);
     const db = openDatabase(join(dataDir, DATA_FILES.database));
     const store = new Store(db);
+    const audit = new AuditLog(store, () => clock.now());
+    let settings: SettingsService;
+    try {
+      settings = new SettingsService(dataDir, settingFlagsOf(o as LicenseServerOptions), audit);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    applyLogLevel(logger, settings.settings.logLevel);
+    for (const [key, warning] of Object.entries(settings.startupWarnings())) logger.warn({ key }, warning);
+    const { leaseSeconds, heartbeatSeconds } = settings.settings;
     const queue = new CommitQueue(db, { maxBatch: 512 });
     const clockGuard = new ClockGuard();
     const engine = new LeaseEngine({
@@ -131,7 +143,6 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
     );
     if (loaded.revoked > 0)
       logger.warn({ revoked: loaded.revoked }, 'leases that no longer fit their licenses were revoked at start');
-    const audit = new AuditLog(store, () => clock.now());
     const auth = new AuthService(store, dataDir, audit, () => clock.now());
     const { initialPasswordWritten } = await auth.bootstrap();
     const readFactors = o.readFactors ?? readMachineFactors;
@@ -173,6 +184,7 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
       clock,
       clockGuard,
       flexible,
+      settings,
       logger,
       initialPasswordWritten,
       close() {
@@ -191,53 +203,32 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
   }
 }
 
-function checkMode(mode: LicensingMode, cloudUrls: readonly string[], enrollCode: string | undefined): void {
-  if (!LICENSING_MODES.includes(mode)) {
-    throw new TesseraError('BAD_REQUEST', `mode must be one of ${LICENSING_MODES.join(', ')}; got "${mode}"`);
+/** Options given to the server (the CLI's flags) as settings that override the file. */
+function settingFlagsOf(o: LicenseServerOptions): RawSettings {
+  const flags: RawSettings = {};
+  if (o.mode !== undefined) flags.mode = o.mode;
+  if (o.cloudUrls !== undefined && o.cloudUrls.length > 0) flags.cloud_nodes = o.cloudUrls.join(';');
+  if (o.cloudHttps !== undefined) flags.cloud_https = o.cloudHttps ? 'yes' : 'no';
+  if (o.cloudCaFile !== undefined) flags.cloud_ca_file = o.cloudCaFile;
+  if (o.enrollCode !== undefined) flags.enrollment_code = o.enrollCode;
+  if (o.portalUrl !== undefined) flags.portal_url = o.portalUrl;
+  if (o.syncTime !== undefined) flags.sync_time = o.syncTime;
+  if (o.leaseSeconds !== undefined) flags.lease_seconds = String(o.leaseSeconds);
+  if (o.heartbeatSeconds !== undefined) flags.heartbeat_seconds = String(o.heartbeatSeconds);
+  if (o.clientListen !== undefined) flags.client_listen = o.clientListen;
+  if (o.adminListen !== undefined) flags.admin_listen = o.adminListen;
+  if (o.adminTls !== undefined) {
+    flags.admin_tls_cert = o.adminTls.certFile;
+    flags.admin_tls_key = o.adminTls.keyFile;
   }
-  if (isOnlineMode(mode) && cloudUrls.length === 0) {
-    throw new TesseraError('BAD_REQUEST', `mode ${mode} talks to the Cloud: give its URL(s) with --cloud URL[;URL...]`);
-  }
-  if (!isOnlineMode(mode) && cloudUrls.length > 0) {
-    throw new TesseraError(
-      'BAD_REQUEST',
-      `mode ${mode} has no Cloud access; --cloud is for modes flexible and pls${mode === 'als' ? ' (an ALS exchanges Report and Sync files through a PLS)' : ''}`,
-    );
-  }
-  if (mode === 'perpetual' && enrollCode !== undefined) {
-    throw new TesseraError('BAD_REQUEST', '--enroll is for modes flexible, als and pls');
-  }
-  for (const url of cloudUrls) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new TesseraError('BAD_REQUEST', `--cloud must be http(s) URLs separated by ";", got "${url}"`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new TesseraError('BAD_REQUEST', `--cloud must be http(s) URLs, got "${url}"`);
-    }
-  }
+  if (o.clientToken !== undefined) flags.client_token = o.clientToken;
+  if (o.logLevel !== undefined) flags.log_level = o.logLevel;
+  return flags;
 }
 
-function checkLeaseTimes(leaseSeconds: number, heartbeatSeconds: number): void {
-  const { minLeaseSeconds, maxLeaseSeconds, minHeartbeatSeconds } = LEASE_POLICY;
-  if (!Number.isFinite(leaseSeconds) || leaseSeconds < minLeaseSeconds || leaseSeconds > maxLeaseSeconds) {
-    throw new TesseraError(
-      'BAD_REQUEST',
-      `lease seconds must be ${minLeaseSeconds}..${maxLeaseSeconds}, got ${leaseSeconds}`,
-    );
-  }
-  if (
-    !Number.isFinite(heartbeatSeconds) ||
-    heartbeatSeconds < minHeartbeatSeconds ||
-    heartbeatSeconds >= leaseSeconds
-  ) {
-    throw new TesseraError(
-      'BAD_REQUEST',
-      `heartbeat seconds must be at least ${minHeartbeatSeconds} and less than lease seconds (${leaseSeconds}), got ${heartbeatSeconds}`,
-    );
-  }
+/** The log level in force; loggers that share their level with children (the CLI's) follow at once. */
+function applyLogLevel(logger: Logger, level: LogLevel): void {
+  logger.level = level;
 }
 
 async function loadKeyring(extraFiles: string[], logger: Logger): Promise<Keyring> {
@@ -259,6 +250,10 @@ async function loadKeyring(extraFiles: string[], logger: Logger): Promise<Keyrin
   return keyring;
 }
 
+/**
+ * A running License Server's options. Those that are settings (DESIGN §8) override
+ * `DIR/server.conf` as flags do; what neither sets has its default.
+ */
 export interface LicenseServerOptions extends ServerCoreOptions {
   clientListen?: string;
   adminListen?: string;
@@ -268,6 +263,13 @@ export interface LicenseServerOptions extends ServerCoreOptions {
   mode?: LicensingMode;
   /** Cloud node URLs, tried in order (modes flexible and pls). */
   cloudUrls?: string[];
+  cloudHttps?: boolean;
+  cloudCaFile?: string;
+  /** Preferred local time of the scheduled sync, `HH:MM` or `none`. */
+  syncTime?: string;
+  /** Token clients must present (kept only as its hash). */
+  clientToken?: string;
+  logLevel?: LogLevel;
   /** One-time enrollment code from the portal, sent with the first Report. */
   enrollCode?: string;
   /** Backoff of the online exchange after a failure (tests shorten it). */
@@ -303,21 +305,41 @@ const AJV_OPTIONS = { customOptions: { validateSchema: false } };
 export const DEFAULT_CLIENT_LISTEN = '0.0.0.0:7569';
 export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:7570';
 
+/** The Cloud nodes and the trust the settings name. */
+function cloudConnectionOf(s: Settings): CloudConnection {
+  return { urls: s.cloudNodes, ca: s.cloudCaFile ? readFileSync(s.cloudCaFile, 'utf8') : undefined };
+}
+
+/**
+ * Takes new live settings into a running server. A mode switch keeps every lease and every
+ * license: perpetual licenses are served in every mode, and the flexible state (last Sync,
+ * pending usage) stays in the database whatever the mode; only the exchange starts or stops.
+ */
+function applySettings(core: ServerCore, online: OnlineSync, s: Settings, changed: readonly SettingKey[]): void {
+  const has = (...keys: SettingKey[]) => keys.some((k) => changed.includes(k));
+  if (has('lease_seconds', 'heartbeat_seconds')) core.engine.setLeaseTimes(s.leaseSeconds, s.heartbeatSeconds);
+  if (has('log_level')) applyLogLevel(core.logger, s.logLevel);
+  if (has('mode', 'cloud_nodes', 'enrollment_code')) {
+    core.flexible.configure(s.mode, s.cloudNodes, s.enrollmentCode ?? undefined);
+  }
+  if (has('mode', 'cloud_nodes', 'cloud_https', 'cloud_ca_file')) {
+    online.stop();
+    if (isOnlineMode(s.mode)) online.start();
+  } else if (has('sync_time')) online.reschedule();
+  core.logger.info({ changed }, 'settings applied');
+}
+
 /** `tessera server start`: the core plus the client listener and the admin listener. */
 export async function startLicenseServer(o: LicenseServerOptions): Promise<RunningServer> {
-  const clientAt = parseListen(o.clientListen ?? DEFAULT_CLIENT_LISTEN, 'client listen address');
-  const adminAt = parseListen(o.adminListen ?? DEFAULT_ADMIN_LISTEN, 'admin listen address');
-  if (!isLoopback(adminAt.host) && !o.adminTls) {
-    throw new TesseraError(
-      'BAD_REQUEST',
-      `the admin listener on ${adminAt.host} is not loopback, so it needs TLS (--admin-tls-cert and --admin-tls-key)`,
-    );
-  }
-  const mode = o.mode ?? 'perpetual';
-  const cloudUrls = o.cloudUrls ?? [];
-  checkMode(mode, cloudUrls, o.enrollCode);
   const core = await openServerCore({ ...o, lockHolder: o.lockHolder ?? 'tessera server' });
-  core.flexible.configure(mode, cloudUrls, o.enrollCode);
+  const settings = core.settings.settings;
+  const clientAt = parseListen(settings.clientListen, 'client_listen');
+  const adminAt = parseListen(settings.adminListen, 'admin_listen');
+  const adminTls =
+    settings.adminTlsCert !== null && settings.adminTlsKey !== null
+      ? { certFile: settings.adminTlsCert, keyFile: settings.adminTlsKey }
+      : undefined;
+  core.flexible.configure(settings.mode, settings.cloudNodes, settings.enrollmentCode ?? undefined);
   const nonce = randomBytes(16).toString('base64url');
   const metrics = new ServerMetrics(core.engine);
   const usage = new UsageMeter({
@@ -327,16 +349,16 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     write: (op) => core.queue.enqueue(op),
   });
   core.flexible.setUsageFlush(() => usage.flush());
-  const online = isOnlineMode(mode)
-    ? new OnlineSync({
-        flexible: core.flexible,
-        logger: core.logger.child({ component: 'sync' }),
-        cloudUrls,
-        now: () => core.clock.now(),
-        ...(o.syncRetryBaseMs !== undefined && { retryBaseMs: o.syncRetryBaseMs }),
-        ...(o.syncRetryCapMs !== undefined && { retryCapMs: o.syncRetryCapMs }),
-      })
-    : undefined;
+  // Always there, running only in the online modes: a mode switch starts or stops it.
+  const online = new OnlineSync({
+    flexible: core.flexible,
+    logger: core.logger.child({ component: 'sync' }),
+    cloud: () => cloudConnectionOf(core.settings.settings),
+    syncTime: () => core.settings.settings.syncTime,
+    now: () => core.clock.now(),
+    ...(o.syncRetryBaseMs !== undefined && { retryBaseMs: o.syncRetryBaseMs }),
+    ...(o.syncRetryCapMs !== undefined && { retryCapMs: o.syncRetryCapMs }),
+  });
   const flexibleActions = new FlexibleActions(core.flexible, online);
   core.queue.setOnCommit((ops, ms) => {
     metrics.commitOps.observe(ops);
@@ -351,14 +373,12 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     keepAliveTimeout: 75_000,
     return503OnClosing: true,
   });
-  const adminScheme = o.adminTls ? 'https' : 'http';
+  const adminScheme = adminTls ? 'https' : 'http';
   const admin = Fastify({
     loggerInstance: core.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
     ajv: AJV_OPTIONS,
     bodyLimit: 2 * 1024 * 1024,
-    ...(o.adminTls
-      ? { https: { cert: readFileSync(o.adminTls.certFile), key: readFileSync(o.adminTls.keyFile) } }
-      : {}),
+    ...(adminTls ? { https: { cert: readFileSync(adminTls.certFile), key: readFileSync(adminTls.keyFile) } } : {}),
   });
   const adminRoutes: RunningServer['adminRoutes'] = [];
   admin.addHook('onRoute', (route) => {
@@ -377,6 +397,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
       metrics,
       maxPendingWrites,
       pendingWrites: () => core.queue.pending,
+      clientTokenHash: () => core.settings.settings.clientTokenHash,
     });
     client.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', nonce }));
     registerOpenApiRoute(client);
@@ -395,6 +416,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
         auth: core.auth,
         audit: core.audit,
         store: core.store,
+        settings: core.settings,
         metrics,
         nonce,
         serverId: core.identity.serverId,
@@ -402,11 +424,11 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
         info: () => ({
           serverId: core.identity.serverId,
           poolId: core.engine.poolId,
-          mode,
+          mode: core.settings.settings.mode,
           version: PRODUCT_VERSION,
           clientUrl,
           adminUrl,
-          portalUrl: o.portalUrl ?? null,
+          portalUrl: core.settings.settings.portalUrl,
           leaseSeconds: core.engine.leaseSeconds,
           heartbeatSeconds: core.engine.heartbeatSeconds,
           clockTampered: core.engine.clockTampered,
@@ -417,7 +439,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
         sessions: new SessionService(core.store, core.auth, core.audit, () => core.clock.now()),
         usage,
         staticDir: o.dashboardDir ?? defaultDashboardDir(),
-        secureCookies: o.adminTls !== undefined,
+        secureCookies: adminTls !== undefined,
         now: () => core.clock.now(),
       },
       flexibleActions,
@@ -431,7 +453,8 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     usage.start();
     const expiryTimer = setInterval(() => core.flexible.checkExpiry(), 1000);
     expiryTimer.unref();
-    online?.start();
+    if (isOnlineMode(settings.mode)) online.start();
+    core.settings.onApply((next, changed) => applySettings(core, online, next, changed));
     const info: RuntimeInfo = {
       pid: process.pid,
       nonce,
@@ -454,7 +477,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
       stop() {
         stopping ??= (async () => {
           clearInterval(expiryTimer);
-          online?.stop();
+          online.stop();
           await Promise.allSettled([client.close(), admin.close()]);
           await usage
             .stop()

@@ -2,6 +2,7 @@ import type { LeaseEngine } from '../../engine/lease-engine.js';
 import type { Actor, AuditLog } from '../../services/audit.js';
 import type { AuthService } from '../../services/auth-service.js';
 import type { LicenseService } from '../../services/license-service.js';
+import type { SettingsService } from '../../settings/settings-service.js';
 import type { Store } from '../../store/repositories.js';
 import type { ServerMetrics } from '../metrics.js';
 
@@ -12,6 +13,7 @@ export interface AdminApiContext {
   auth: AuthService;
   audit: AuditLog;
   store: Store;
+  settings: SettingsService;
   metrics: ServerMetrics;
   /** Identity of this running instance, checked by the CLI at /healthz. */
   nonce: string;

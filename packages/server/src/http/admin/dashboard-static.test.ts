@@ -151,6 +151,7 @@ describe('public routes of the admin API', () => {
         auth: core.auth,
         audit: core.audit,
         store: core.store,
+        settings: core.settings,
         metrics: new ServerMetrics(core.engine),
         nonce: 'n',
         serverId: core.identity.serverId,

@@ -11,6 +11,7 @@ import { registerFlexibleRoutes } from './flexible.js';
 import { registerLeaseRoutes } from './leases.js';
 import { registerLicenseRoutes } from './licenses.js';
 import { registerSessionRoutes } from './session.js';
+import { registerSettingsRoutes } from './settings.js';
 import { registerSystemRoutes } from './system.js';
 import { registerUsageRoutes } from './usage.js';
 
@@ -42,6 +43,7 @@ export function registerAdminApi(
   registerLicenseRoutes(app, ctx);
   registerLeaseRoutes(app, ctx);
   registerAccountRoutes(app, ctx);
+  registerSettingsRoutes(app, ctx.settings);
   if (flexible) registerFlexibleRoutes(app, flexible);
   if (dashboard) {
     registerSessionRoutes(app, { sessions: dashboard.sessions, secureCookies: dashboard.secureCookies });

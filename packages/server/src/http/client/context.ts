@@ -11,4 +11,6 @@ export interface ClientApiContext {
   pendingWrites: () => number;
   /** Flexible licensing: takes expired flexible seats out, and says why a feature has none. */
   flexible?: Pick<FlexibleService, 'checkExpiry' | 'refusal'>;
+  /** `sha256:HEX` of the token clients must present, read per request; null: open. */
+  clientTokenHash?: () => string | null;
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { installClientAuth } from './auth.js';
 import { registerCheckout } from './checkout.js';
 import type { ClientApiContext } from './context.js';
 import { registerFeatures } from './features.js';
@@ -8,6 +9,7 @@ export type { ClientApiContext } from './context.js';
 
 /** The client protocol v1 (DESIGN §5). */
 export function registerClientApi(app: FastifyInstance, ctx: ClientApiContext): void {
+  if (ctx.clientTokenHash) installClientAuth(app, ctx.clientTokenHash);
   registerCheckout(app, ctx);
   registerLeaseOps(app, ctx);
   registerFeatures(app, ctx);
