@@ -114,14 +114,6 @@ export class LeaseEngine {
     this.o.leaseSeconds = leaseSeconds;
     this.o.heartbeatSeconds = heartbeatSeconds;
   }
-  /**
-   * New lease times (a settings change): from the next checkout or heartbeat on. A lease
-   * keeps the deadline it has until then, so no client loses a seat by the change.
-   */
-  setLeaseTimes(leaseSeconds: number, heartbeatSeconds: number): void {
-    this.o.leaseSeconds = leaseSeconds;
-    this.o.heartbeatSeconds = heartbeatSeconds;
-  }
   /** Leases held (committed or being committed). */
   get leaseCount(): number {
     return this.leases.size;
