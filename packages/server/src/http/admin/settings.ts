@@ -29,10 +29,12 @@ const editsBody = {
   additionalProperties: false,
   properties: {
     values: {
+      // Keys are checked by the settings service, which names an unknown one (a schema with
+      // additionalProperties: false would have Fastify drop it silently instead).
       type: 'object',
-      additionalProperties: false,
       minProperties: 1,
-      properties: Object.fromEntries(SETTING_KEYS.map((k) => [k, { type: ['string', 'null'], maxLength: 4096 }])),
+      maxProperties: SETTING_KEYS.length,
+      additionalProperties: { type: ['string', 'null'], maxLength: 4096 },
     },
   },
 };

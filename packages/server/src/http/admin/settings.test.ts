@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type LicenseServerOptions, type RunningServer, startLicenseServer } from '../../runtime/server.js';
+import { licenseFor, makeVendor, silentLogger, type Vendor } from '../../test-support/fixtures.js';
+
+/** A server on `dir`, started as a test would, with `flags` as its command line would give them. */
+async function start(dir: string, flags: Partial<LicenseServerOptions> = {}): Promise<RunningServer> {
+  return startLicenseServer({
+    clientListen: '127.0.0.1:0',
+    adminListen: '127.0.0.1:0',
+    logger: silentLogger,
+    ...flags,
+    dataDir: join(dir, 'data'),
+    vendorKeyFiles: [join(dir, 'vendor.pub')],
+  });
+}
+
+function tokenOf(dir: string): string {
+  return readFileSync(join(dir, 'data', 'admin.token'), 'utf8').trim();
+}
+
+/** An answer's JSON, read by path in assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field below
+type Json = Record<string, any>;
+
+async function api(s: RunningServer, dir: string, method: 'GET' | 'PUT' | 'POST', url: string, payload?: unknown) {
+  const r = await s.admin.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${tokenOf(dir)}` },
+    ...(payload !== undefined && { payload: payload as object }),
+  });
+  return { status: r.statusCode, body: r.json() as Json };
+}
+
+function setting(body: Json, key: string) {
+  return (body.settings as { key: string }[]).find((s) => s.key === key) as Record<string, unknown>;
+}
+
+function confOf(dir: string): string {
+  return readFileSync(join(dir, 'data', 'server.conf'), 'utf8');
+}
+
+describe('settings through the admin API', () => {
+  let dir: string;
+  let server: RunningServer;
+  let vendor: Vendor;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tessera-settings-'));
+    vendor = makeVendor(dir);
+    server = await start(dir);
+  });
+  after(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the first start writes a commented server.conf; every key shows its default as the source', async () => {
+    assert.match(confOf(dir), /^# mode = perpetual$/m);
+    const r = await api(server, dir, 'GET', '/api/v1/settings');
+    assert.equal(r.status, 200);
+    assert.equal(r.body.file, join(dir, 'data', 'server.conf'));
+    assert.deepEqual(setting(r.body, 'mode'), {
+      ...setting(r.body, 'mode'),
+      value: 'perpetual',
+      source: 'default',
+      saved: null,
+      pinnedBy: null,
+    });
+  });
+
+  test('a saved setting is in the file, in force at once, audited with old and new, and survives a restart', async () => {
+    const r = await api(server, dir, 'PUT', '/api/v1/settings', {
+      values: { lease_seconds: '45', heartbeat_seconds: '15' },
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(
+      r.body.changes.map((c: { key: string; old: unknown; new: unknown; apply: string }) => [
+        c.key,
+        c.old,
+        c.new,
+        c.apply,
+      ]),
+      [
+        ['lease_seconds', null, '45', 'live'],
+        ['heartbeat_seconds', null, '15', 'live'],
+      ],
+    );
+    assert.match(confOf(dir), /^lease_seconds = 45$/m);
+    assert.match(confOf(dir), /^# mode = perpetual$/m, 'the comments of the file are kept');
+    assert.equal(server.core.engine.leaseSeconds, 45);
+    const audit = await api(server, dir, 'GET', '/api/v1/audit?limit=5');
+    const entry = audit.body.entries.find((e: { target: string }) => e.target === 'lease_seconds');
+    assert.deepEqual(
+      {
+        action: entry.action,
+        actor: entry.actor,
+        outcome: entry.outcome,
+        old: entry.detail.old,
+        new: entry.detail.new,
+      },
+      { action: 'settings.set', actor: 'token:cli', outcome: 'ok', old: null, new: '45' },
+    );
+
+    await server.stop();
+    server = await start(dir);
+    const after = await api(server, dir, 'GET', '/api/v1/settings');
+    assert.deepEqual(
+      [setting(after.body, 'lease_seconds').value, setting(after.body, 'lease_seconds').source],
+      ['45', 'file'],
+    );
+    assert.equal(server.core.engine.heartbeatSeconds, 15);
+  });
+
+  test('an invalid value is refused by name and nothing changes, not even the valid values sent with it', async () => {
+    const cases: [Record<string, string>, string, RegExp][] = [
+      [{ sync_time: '25:00', portal_url: 'https://vendor.example' }, 'sync_time', /hour must be 0-23, got 25/],
+      [{ lease_seconds: '-5' }, 'lease_seconds', /whole number of seconds, got "-5"/],
+      [{ mode: 'lease' }, 'mode', /mode must be one of perpetual, flexible, als, pls/],
+      [{ client_listen: 'no-port-here' }, 'client_listen', /HOST:PORT/],
+      [{ mode: 'flexible' }, 'cloud_nodes', /mode flexible talks to the Cloud/],
+      [{ heartbeat_seconds: '45' }, 'heartbeat_seconds', /less than lease_seconds \(45\)/],
+      [{ cloud_ca_file: join(dir, 'no-such-ca.pem') }, 'cloud_ca_file', /cannot read .*ENOENT/],
+    ];
+    for (const [values, key, message] of cases) {
+      const before = confOf(dir);
+      const r = await api(server, dir, 'PUT', '/api/v1/settings', { values });
+      assert.equal(r.status, 400, JSON.stringify(values));
+      assert.equal(r.body.error.code, 'SETTINGS_INVALID');
+      assert.match(r.body.error.details.errors[key], message);
+      assert.equal(confOf(dir), before, `the file is unchanged after ${JSON.stringify(values)}`);
+    }
+    const s = await api(server, dir, 'GET', '/api/v1/settings');
+    assert.equal(setting(s.body, 'portal_url').value, null);
+    assert.equal(setting(s.body, 'mode').value, 'perpetual');
+    const audit = await api(server, dir, 'GET', '/api/v1/audit?limit=1');
+    assert.equal(audit.body.entries[0].outcome, 'refused:SETTINGS_INVALID');
+    const unknown = await api(server, dir, 'PUT', '/api/v1/settings', { values: { lease_time: '5' } });
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.body.error.message, /unknown setting "lease_time"/);
+  });
+
+  test('check says what saving would say, and saves nothing', async () => {
+    const before = confOf(dir);
+    const r = await api(server, dir, 'POST', '/api/v1/settings/check', { values: { sync_time: '24:61' } });
+    assert.equal(r.status, 200);
+    assert.match(r.body.errors.sync_time, /hour must be 0-23/);
+    assert.equal(confOf(dir), before);
+  });
+
+  test('an unreachable Cloud is a warning with the reason; the mode switch applies at once', async () => {
+    const r = await api(server, dir, 'PUT', '/api/v1/settings', {
+      values: { mode: 'flexible', cloud_nodes: 'http://127.0.0.1:1' },
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.match(r.body.warnings.cloud_nodes, /no Cloud node answers \(http:\/\/127\.0\.0\.1:1: ECONNREFUSED\)/);
+    assert.equal(server.core.flexible.currentMode, 'flexible');
+    const info = await api(server, dir, 'GET', '/api/v1/server');
+    assert.equal(info.body.mode, 'flexible');
+    const back = await api(server, dir, 'PUT', '/api/v1/settings', { values: { mode: 'perpetual' } });
+    assert.equal(back.status, 200);
+    assert.match(back.body.warnings.cloud_nodes, /not used in mode perpetual/);
+    assert.equal(server.core.flexible.currentMode, 'perpetual');
+  });
+
+  test('a restart-only value is saved and shown as waiting for the restart', async () => {
+    const r = await api(server, dir, 'PUT', '/api/v1/settings', { values: { client_listen: '127.0.0.1:0' } });
+    assert.equal(r.status, 200);
+    // The test server was started with 127.0.0.1:0 as a flag: the flag keeps it.
+    assert.equal(r.body.changes[0].pinnedBy, '--client-listen');
+    assert.deepEqual(r.body.restartNeeded, []);
+    const s = await api(server, dir, 'GET', '/api/v1/settings');
+    assert.deepEqual(
+      [setting(s.body, 'client_listen').source, setting(s.body, 'client_listen').pinnedBy],
+      ['flag', '--client-listen'],
+    );
+    const log = await api(server, dir, 'PUT', '/api/v1/settings', { values: { log_level: 'warn' } });
+    assert.deepEqual(log.body.restartNeeded, []);
+    const perms = await api(server, dir, 'PUT', '/api/v1/settings', {
+      values: { portal_url: 'https://vendor.example/portal' },
+    });
+    assert.equal(perms.body.changes[0].apply, 'live');
+    assert.equal((await api(server, dir, 'GET', '/api/v1/server')).body.portalUrl, 'https://vendor.example/portal');
+  });
+
+  test('a flag overrides the file, and the listing says which flag', async () => {
+    await server.stop();
+    server = await start(dir, { leaseSeconds: 60, heartbeatSeconds: 20 });
+    const s = await api(server, dir, 'GET', '/api/v1/settings');
+    assert.deepEqual(
+      {
+        value: setting(s.body, 'lease_seconds').value,
+        saved: setting(s.body, 'lease_seconds').saved,
+        source: setting(s.body, 'lease_seconds').source,
+        pinnedBy: setting(s.body, 'lease_seconds').pinnedBy,
+      },
+      { value: '60', saved: '45', source: 'flag', pinnedBy: '--lease-seconds' },
+    );
+    const r = await api(server, dir, 'PUT', '/api/v1/settings', { values: { lease_seconds: '90' } });
+    assert.equal(r.body.changes[0].pinnedBy, '--lease-seconds');
+    assert.equal(server.core.engine.leaseSeconds, 60, 'the flag keeps its value in force');
+    assert.match(confOf(dir), /^lease_seconds = 90$/m);
+  });
+
+  test('a client token: clients without it get 401, with it (Basic or Bearer) a seat; kept hashed', async () => {
+    const license = await licenseFor(server.core, vendor, { features: [{ name: 'asr', count: 2 }] });
+    await server.core.licenses.install({ id: 'test', role: 'admin' }, license.file);
+    const token = 'client-token-0123456789';
+    const r = await api(server, dir, 'PUT', '/api/v1/settings', { values: { client_token: token } });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.changes[0].new, '(set)', 'the token is never shown');
+    assert.doesNotMatch(confOf(dir), new RegExp(token));
+    assert.match(confOf(dir), /^client_token = sha256:[0-9a-f]{64}$/m);
+    const checkout = (authorization?: string) =>
+      fetch(`${server.clientUrl}/v1/leases`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization && { authorization }) },
+        body: JSON.stringify({ feature: 'asr', client: { id: 'c1' } }),
+      });
+    const refused = await checkout();
+    assert.equal(refused.status, 401);
+    assert.match(((await refused.json()) as { error: { message: string } }).error.message, /requires a client token/);
+    assert.equal((await checkout(`Basic ${Buffer.from('anyone:wrong-token-0000000').toString('base64')}`)).status, 401);
+    assert.equal((await checkout(`Basic ${Buffer.from(`app:${token}`).toString('base64')}`)).status, 201);
+    assert.equal((await checkout(`Bearer ${token}`)).status, 201);
+    assert.equal((await fetch(`${server.clientUrl}/healthz`)).status, 200, 'readiness stays open');
+    const off = await api(server, dir, 'PUT', '/api/v1/settings', { values: { client_token: null } });
+    assert.equal(off.status, 200);
+    assert.equal((await checkout()).status, 409, 'open again (and both seats are taken)');
+  });
+});
