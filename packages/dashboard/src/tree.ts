@@ -122,3 +122,40 @@ export function earliest(dates: (string | null)[]): string | null {
   for (const d of dates) if (d !== null && (best === null || d < best)) best = d;
   return best;
 }
+
+/** The license of a node (a license or one of its features), or null for the server. */
+export function licenseOfNode(node: TreeNode | undefined): LicenseView | null {
+  return node && (node.kind === 'license' || node.kind === 'feature') ? node.license : null;
+}
+
+/**
+ * Why a license-changing button (Uninstall License, Renew License) is not offered for
+ * `license`: a flexible license came with a Sync and is the Cloud's to change. Undefined when
+ * the button may act on it.
+ */
+export function cloudOwnedReason(license: LicenseView | null): string | undefined {
+  if (license?.mode !== 'flexible') return undefined;
+  return `${license.licenseId} is a flexible license from the Cloud: its seats are allocated at the vendor's portal and change with the next sync, not here.`;
+}
+
+/**
+ * The license selected in the tree, for the button column beside it (Uninstall and Renew act
+ * on licenses, and a flexible one is not theirs to change). A tiny store in the shape React's
+ * `useSyncExternalStore` takes: the tree sets it, the column reads it.
+ */
+export const treeSelection = (() => {
+  let current: LicenseView | null = null;
+  const listeners = new Set<() => void>();
+  return {
+    get: (): LicenseView | null => current,
+    set(license: LicenseView | null): void {
+      if (license === current) return;
+      current = license;
+      for (const l of listeners) l();
+    },
+    subscribe(listener: () => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+})();

@@ -10,8 +10,9 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { decodeReportUnverified, generateSigningKey, publicKeyToPem, signSync } from '@tessera/core';
+import { decodeReportUnverified, generateSigningKey, issueLicense, publicKeyToPem, signSync } from '@tessera/core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { LOCAL_CLI_ACTOR } from '../../server/src/services/audit.js';
 import { type DashboardServer, launchBrowser, screenshot, startDashboardServer } from './support.js';
 
 const NEW_PASSWORD = 'a long and private passphrase';
@@ -73,6 +74,7 @@ describe('flexible and proxy buttons in a browser', () => {
   let cloud: ReturnType<typeof standInCloud>;
   let cloudUrl = '';
   let keyDir = '';
+  let vendor: ReturnType<typeof generateSigningKey>;
   let pls: DashboardServer;
   let als: DashboardServer;
   let browser: Browser;
@@ -97,7 +99,7 @@ describe('flexible and proxy buttons in a browser', () => {
   }
 
   before(async () => {
-    const vendor = generateSigningKey();
+    vendor = generateSigningKey();
     cloud = standInCloud(vendor.privateKey);
     await new Promise<void>((resolve) => cloud.server.listen(0, '127.0.0.1', resolve));
     cloudUrl = `http://127.0.0.1:${(cloud.server.address() as { port: number }).port}`;
@@ -212,5 +214,83 @@ describe('flexible and proxy buttons in a browser', () => {
     await (await chooser3).setFiles(syncPath);
     await alsPage.getByText(/was applied already/).waitFor();
     await screenshot(alsPage, 'flex-06-als-same-sync-refused');
+  });
+
+  test('a flexible license in the tree offers no Uninstall or Renew; an installed one still does', async () => {
+    // A server that ran flexible and now runs perpetual: it serves both kinds side by side.
+    const pub = join(keyDir, 'vendor.pub');
+    const perp = await startDashboardServer({ mode: 'perpetual', vendorKeyFiles: [pub] });
+    const perpContext = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+    try {
+      const core = perp.server.core;
+      const { file } = await issueLicense({
+        serverIdFile: perp.serverIdFile,
+        vendorKey: vendor.privateKey,
+        customer: 'Example Corp',
+        features: [{ name: 'tts', count: 2 }],
+        nowMs: Date.now(),
+        licenseId: 'lic-installed-1',
+        maintenanceUntil: null,
+        expires: null,
+      });
+      await core.licenses.install(LOCAL_CLI_ACTOR, file);
+      await core.flexible.createReport(LOCAL_CLI_ACTOR);
+      const now = Date.now();
+      const sync = await signSync(
+        {
+          serverId: core.identity.serverId,
+          syncCounter: 1,
+          reportSequence: 1,
+          acknowledgedThrough: null,
+          licenses: [
+            {
+              licenseId: 'flex-from-cloud',
+              revision: 1,
+              customer: 'Example Corp',
+              features: [{ name: 'asr', count: 3, expires: null, maintenanceUntil: null }],
+            },
+          ],
+          issuedAt: new Date(now).toISOString(),
+          validUntil: new Date(now + 86_400_000).toISOString(),
+          nextSyncSeconds: 3600,
+        },
+        vendor.privateKey,
+      );
+      await core.flexible.applySync(LOCAL_CLI_ACTOR, sync, 'file');
+
+      const page = await perpContext.newPage();
+      page.setDefaultTimeout(10_000);
+      await signIn(page, perp);
+      const uninstall = page.getByRole('button', { name: 'Uninstall License', exact: true });
+      const renew = page.getByRole('button', { name: 'Renew License', exact: true });
+      await page.locator('[data-node="lic:flex-from-cloud"] > .tree-row').click();
+      await page.locator('#hint-uninstall.blocked').waitFor();
+      for (const b of [uninstall, renew]) {
+        assert.equal(await b.getAttribute('aria-disabled'), 'true', 'not offered for a flexible license');
+      }
+      assert.match(
+        (await page.locator('#hint-uninstall').textContent()) ?? '',
+        /flex-from-cloud is a flexible license from the Cloud/,
+      );
+      // Pressing it anyway does nothing: no confirmation dialog.
+      await uninstall.click({ force: true });
+      await page.waitForTimeout(200);
+      assert.equal(await page.getByRole('dialog').count(), 0);
+      await screenshot(page, 'flex-07-flexible-license-no-uninstall');
+
+      await page.locator('[data-node="lic:lic-installed-1"] > .tree-row').click();
+      await page.locator('#hint-uninstall:not(.blocked)').waitFor();
+      for (const b of [uninstall, renew]) assert.equal(await b.getAttribute('aria-disabled'), null);
+      // The admin API refuses too, and says why.
+      const refused = await perp.adminApi<{ error: { code: string; reason?: string; message: string } }>(
+        'POST',
+        '/api/v1/licenses/flex-from-cloud/uninstall',
+      );
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body.error.reason, 'FLEXIBLE_LICENSE');
+    } finally {
+      await perpContext.close();
+      await perp.stop();
+    }
   });
 });

@@ -1,7 +1,8 @@
-import { Fragment, type ReactNode } from 'react';
+import { Fragment, type ReactNode, useSyncExternalStore } from 'react';
 import { ACTION_LABELS, ACTION_ROLES, ACTIONS_BY_MODE, type ActionId } from '../actions.js';
 import { localTime } from '../format.js';
 import { roleAtLeast } from '../routes.js';
+import { cloudOwnedReason, treeSelection } from '../tree.js';
 import type { Role, ServerInfo } from '../types.js';
 
 export interface ActionState {
@@ -29,6 +30,9 @@ export interface SyncIndicator {
   lastFailure: { at: string; code: string; message: string } | null;
 }
 
+/** Buttons that change the selected license, which a flexible license does not allow. */
+const LICENSE_CHANGING: ReadonlySet<ActionId> = new Set(['uninstall', 'renew']);
+
 const ROLE_NAMES: Record<Role, string> = { view: 'View', manage: 'Manage', admin: 'Admin' };
 
 /**
@@ -37,6 +41,8 @@ const ROLE_NAMES: Record<Role, string> = { view: 'View', manage: 'Manage', admin
  */
 export function ButtonColumn({ server, role, actions, sync }: ButtonColumnProps) {
   const layout = ACTIONS_BY_MODE[server?.mode ?? 'perpetual'] ?? ACTIONS_BY_MODE.perpetual;
+  // A flexible license selected in the tree is the Cloud's to change: no Uninstall or Renew.
+  const cloudOwned = cloudOwnedReason(useSyncExternalStore(treeSelection.subscribe, treeSelection.get));
   const groups = layout.groups.map((g) => g.filter((id) => actions[id] !== undefined)).filter((g) => g.length > 0);
   const roleBlocked = (id: ActionId) => !roleAtLeast(role, ACTION_ROLES[id]);
   const anyRoleBlocked = groups.flat().some(roleBlocked);
@@ -56,7 +62,7 @@ export function ButtonColumn({ server, role, actions, sync }: ButtonColumnProps)
               const byRole = roleBlocked(id);
               const blocked = byRole
                 ? `Needs the ${ROLE_NAMES[ACTION_ROLES[id]]} role; you have ${ROLE_NAMES[role]}.`
-                : a.blocked;
+                : ((LICENSE_CHANGING.has(id) ? cloudOwned : undefined) ?? a.blocked);
               const hintId = byRole ? 'actions-role-note' : `hint-${id}`;
               const hint: ReactNode = byRole ? null : (blocked ?? a.note);
               return (

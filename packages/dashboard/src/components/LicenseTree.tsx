@@ -1,6 +1,6 @@
 import { type CSSProperties, type KeyboardEvent, type ReactNode, useEffect, useRef } from 'react';
 import { type DateState, dateState, plural, relativeDays } from '../format.js';
-import { earliest, findNode, keyEffect, seatTotals, type TreeNode } from '../tree.js';
+import { earliest, findNode, keyEffect, licenseOfNode, seatTotals, type TreeNode, treeSelection } from '../tree.js';
 
 export interface LicenseTreeProps {
   root: TreeNode;
@@ -28,6 +28,12 @@ export function LicenseTree(p: LicenseTreeProps) {
     if (!hadFocus.current) return;
     document.getElementById(domIdOf(p.selected))?.focus();
   }, [p.selected]);
+
+  // The button column acts on the selected license; it needs to know which (and its mode).
+  useEffect(() => {
+    treeSelection.set(licenseOfNode(findNode(p.root, p.selected)));
+  }, [p.root, p.selected]);
+  useEffect(() => () => treeSelection.set(null), []);
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
