@@ -30,7 +30,7 @@ export function setSessionLostHandler(fn: (e: ApiError) => void): void {
   onSessionLost = fn;
 }
 
-export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 type FetchResponse = Awaited<ReturnType<typeof fetch>>;
 
@@ -91,6 +91,7 @@ export const api = {
   get: <T>(path: string) => request<T>('GET', path),
   text: (path: string) => request<string>('GET', path, undefined, { text: true }),
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
+  put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
   del: <T>(path: string) => request<T>('DELETE', path),
 };

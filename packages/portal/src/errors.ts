@@ -6,7 +6,7 @@
 
 const SENTENCES: Record<string, string> = {
   OVER_ALLOCATION: 'There are not that many free seats in the entitlement.',
-  NOT_ENTITLED: 'The customer holds no perpetual entitlement of that feature.',
+  NOT_ENTITLED: 'The customer holds no live entitlement of that feature for this kind of licensing.',
   ALREADY_RETURNED: 'This license was returned already: its seats come back to the pool once.',
   RETURN_LIMIT: 'Seats of this entitlement came back too often lately; ask the vendor to take this certificate.',
   RETURNED: 'This license was returned with its uninstall certificate; it cannot change any more.',

@@ -168,3 +168,61 @@ export interface AuditEntry {
   outcome: string;
   detail: unknown;
 }
+
+/** A one-time enrollment code's record (the code itself only in the answer that made it). */
+export interface EnrollmentView {
+  id: string;
+  customerId: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  serverId: string | null;
+}
+
+export interface AllocationView {
+  serverId: string;
+  customerId: string;
+  features: {
+    feature: string;
+    count: number;
+    entitlements: { entitlementId: string; count: number; licenseId: string; revision: number }[];
+  }[];
+}
+
+/** A flexible License Server: seats allocated (`count`) and delivered by its last Sync, sync state, clone flags. */
+export interface FlexibleServerView {
+  id: string;
+  customerId: string;
+  hostName: string;
+  productVersion: string;
+  registeredAt: string;
+  enrolledAt: string | null;
+  features: { feature: string; count: number; delivered: number }[];
+  sync: {
+    syncCounter: number;
+    lastSequence: number;
+    lastReportAt: string | null;
+    lastSyncAt: string | null;
+    validUntil: string | null;
+    acknowledgedThrough: string | null;
+  };
+  flags: { kind: string; count: number; lastAt: string }[];
+}
+
+export interface UsagePoint {
+  /** Start of the bucket: an hour mark (`2026-03-10T14:00:00Z`), or a UTC day `YYYY-MM-DD`. */
+  t: string;
+  peakSeats: number;
+  seatSeconds: number;
+  checkouts: number;
+  denials: number;
+}
+
+export interface UsageView {
+  customerId: string | null;
+  serverId: string | null;
+  bucket: 'hour' | 'day';
+  from: string;
+  series: { serverId: string; feature: string; points: UsagePoint[] }[];
+  totals: { feature: string; peakSeats: number; seatSeconds: number; checkouts: number; denials: number }[];
+}

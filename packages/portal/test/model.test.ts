@@ -3,14 +3,17 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type {
   AccountView,
+  AllocationView,
   CustomerView,
   DeploymentView,
+  EnrollmentView,
   EntitlementChangeResult,
   EntitlementView,
   NewAccountView,
   ReturnView,
   ServerView,
   SubscriptionUsage,
+  UsageView,
   UserView,
 } from '@tessera/cloud';
 import { PORTAL_PAGES } from '@tessera/cloud';
@@ -20,6 +23,7 @@ import { dateState, poolTotals, shortId } from '../src/format.js';
 import { APP_PATTERNS, matchPath, navFor, pathOf } from '../src/routes.js';
 import { scopeOf } from '../src/scope.js';
 import type * as Portal from '../src/types.js';
+import { bucketFor, bucketsOf, featureUsage, seatHours, serverTotals } from '../src/usage.js';
 
 // The portal reads the API through its own types (DESIGN §2); these fail to compile when the Cloud's drift.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -34,7 +38,10 @@ const typesAgree: [
   Same<Portal.NewAccountView, NewAccountView>,
   Same<Portal.EntitlementChangeResult, EntitlementChangeResult>,
   Same<Portal.SubscriptionUsage, SubscriptionUsage>,
-] = [true, true, true, true, true, true, true, true, true, true];
+  Same<Portal.EnrollmentView, EnrollmentView>,
+  Same<Portal.AllocationView, AllocationView>,
+  Same<Portal.UsageView, UsageView>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
 
 const ent = (o: Partial<EntitlementView> & { id: string; feature: string }): EntitlementView => ({
   customerId: 'cus_1',
@@ -152,5 +159,65 @@ describe('portal model', () => {
     assert.equal(dateState('2026-06-20', now), 'soon');
     assert.equal(dateState('2026-05-31', now), 'past');
     assert.equal(shortId('srv_abcdefghijklmnopqrstuvwxyz'), 'srv_abcdefghij…');
+  });
+
+  test("usage: every bucket of the range, servers' peaks added per bucket, totals that agree with the bars", () => {
+    const now = Date.parse('2026-03-10T14:20:00Z');
+    assert.deepEqual(bucketsOf('2026-03-10T11:00:00Z', 'hour', now), [
+      '2026-03-10T11:00:00Z',
+      '2026-03-10T12:00:00Z',
+      '2026-03-10T13:00:00Z',
+      '2026-03-10T14:00:00Z',
+    ]);
+    assert.deepEqual(bucketsOf('2026-03-08T14:00:00Z', 'day', now), ['2026-03-08', '2026-03-09', '2026-03-10']);
+    assert.deepEqual([bucketFor(7), bucketFor(30)], ['hour', 'day']);
+    const p = (t: string, peakSeats: number, seatSeconds: number, checkouts = 0, denials = 0) => ({
+      t,
+      peakSeats,
+      seatSeconds,
+      checkouts,
+      denials,
+    });
+    const view: Portal.UsageView = {
+      customerId: 'cus_1',
+      serverId: null,
+      bucket: 'hour',
+      from: '2026-03-10T11:00:00Z',
+      series: [
+        { serverId: 'srv_a', feature: 'tts', points: [p('2026-03-10T12:00:00Z', 1, 1800)] },
+        {
+          serverId: 'srv_a',
+          feature: 'asr',
+          points: [p('2026-03-10T12:00:00Z', 2, 5400, 4), p('2026-03-10T13:00:00Z', 3, 7200, 2, 1)],
+        },
+        { serverId: 'srv_b', feature: 'asr', points: [p('2026-03-10T12:00:00Z', 2, 3600, 1)] },
+      ],
+      totals: [],
+    };
+    const [asr, tts] = featureUsage(view, now);
+    assert.equal(asr?.feature, 'asr');
+    assert.deepEqual(
+      asr?.points.map((x) => [x.t.slice(11, 13), x.peakSeats]),
+      [
+        ['11', 0],
+        ['12', 4],
+        ['13', 3],
+        ['14', 0],
+      ],
+    );
+    assert.deepEqual(
+      [asr?.peakSeats, asr?.seatSeconds, asr?.checkouts, asr?.denials, asr?.servers],
+      [4, 16200, 7, 1, ['srv_a', 'srv_b']],
+    );
+    assert.equal(seatHours(asr?.seatSeconds ?? 0), 4.5);
+    assert.deepEqual([tts?.peakSeats, tts?.points.length], [1, 4]);
+    assert.deepEqual(
+      serverTotals(view).map((r) => [r.serverId, r.feature, r.peakSeats, r.seatSeconds]),
+      [
+        ['srv_a', 'tts', 1, 1800],
+        ['srv_a', 'asr', 3, 12600],
+        ['srv_b', 'asr', 2, 3600],
+      ],
+    );
   });
 });

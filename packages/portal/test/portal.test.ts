@@ -407,7 +407,7 @@ describe('the portal in a browser', () => {
     assert.doesNotMatch((await customer.locator('body').textContent()) ?? '', new RegExp(secret));
   });
 
-  test('vendor staff see every customer; flexible allocations have their place', async () => {
+  test("vendor staff see every customer; a customer's flexible page shows its pool and offers an enrollment code", async () => {
     await go(vendor, '/entitlements');
     await vendor.getByRole('link', { name: 'Globex Corporation' }).first().waitFor();
     await vendor.getByRole('link', { name: 'Acme Speech Ltd' }).first().waitFor();
@@ -415,7 +415,9 @@ describe('the portal in a browser', () => {
     await vendor.locator('.tile-n').first().filter({ hasText: '2' }).waitFor();
     await screenshot(vendor, '12-vendor-overview');
     await go(customer, '/flexible');
-    await customer.getByTestId('flexible-allocations').getByText('coming next').waitFor();
+    await customer.getByRole('button', { name: 'Make an enrollment code' }).waitFor();
+    assert.match((await customer.locator('[data-pool="asr"]').textContent()) ?? '', /0 of 3 used/);
+    await customer.getByTestId('flexible-servers').getByText('No flexible License Server yet').waitFor();
     await go(customer, '/');
     await customer.locator('[data-pool="subscription:asr"]').waitFor();
     await screenshot(customer, '13-customer-overview');

@@ -13,8 +13,10 @@ import {
   PRODUCT_VERSION,
   publicKeyToJwk,
   serverIdOf,
+  signReport,
   signServerId,
   signUninstall,
+  type UsageHour,
 } from '@tessera/core';
 import pino from 'pino';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -130,6 +132,11 @@ export interface TestLicenseServer {
   serverIdFile: string;
   /** An uninstall certificate for `licenseId` at `revision`, as Uninstall License writes it. */
   uninstall(licenseId: string, revision: number): Promise<string>;
+  /**
+   * A signed Report as a flexible server sends it at a sync (`POST /v1/sync`): its next sequence,
+   * these usage hours, and with `enrollmentCode` its first one (Server ID document + code).
+   */
+  report(usage: UsageHour[], enrollmentCode?: string): Promise<string>;
 }
 
 export async function newLicenseServer(hostName: string): Promise<TestLicenseServer> {
@@ -146,6 +153,7 @@ export async function newLicenseServer(hostName: string): Promise<TestLicenseSer
     },
     serverId,
   );
+  let sequence = 0;
   const serverIdFile = await signServerId(
     {
       serverId,
@@ -163,6 +171,21 @@ export async function newLicenseServer(hostName: string): Promise<TestLicenseSer
     serverIdFile,
     uninstall: (licenseId, revision) =>
       signUninstall({ licenseId, revision, serverId, uninstalledAt: new Date().toISOString() }, privateKey),
+    report: (usage, enrollmentCode) => {
+      sequence += 1;
+      return signReport(
+        {
+          serverId,
+          sequence,
+          createdAt: new Date().toISOString(),
+          factors,
+          acknowledgedThrough: null,
+          usage,
+          ...(enrollmentCode ? { enrollment: { code: enrollmentCode, serverIdDocument: serverIdFile } } : {}),
+        },
+        privateKey,
+      );
+    },
   };
 }
 

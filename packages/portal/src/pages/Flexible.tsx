@@ -1,34 +1,76 @@
 import { useState } from 'react';
 import { query } from '../api.js';
-import { setQueryParam, useLocation } from '../browser.js';
-import { Empty, Loading, Meter, PageHead } from '../components/Bits.js';
+import { Link, setQueryParam, useLocation } from '../browser.js';
+import { Loading, Meter, PageHead } from '../components/Bits.js';
 import { CustomerPicker } from '../components/CustomerPicker.js';
+import { FlexibleAllocations } from '../components/FlexibleServers.js';
+import { FlexibleUsage } from '../components/FlexibleUsage.js';
 import { useCustomerName, useLoad, usePortal } from '../data.js';
 import { poolTotals } from '../format.js';
+import { pathOf } from '../routes.js';
 import { scopeOf } from '../scope.js';
 import type { EntitlementView } from '../types.js';
 
+type View = 'servers' | 'usage';
+
 /**
- * Flexible licensing. The pools are shown now; moving seats between servers is the next
- * piece of work (allocations per server, enrollment codes, sync), and has its place here.
+ * Flexible licensing: the customer's flexible pools, its License Servers with their seats and
+ * last sync (enrollment codes for new ones), and the usage they report. Two views of one page,
+ * chosen in the address (`?view=usage`), so each can be linked to.
  */
 export function FlexiblePage() {
   const { session, isVendor } = usePortal();
-  const nameOf = useCustomerName();
   const { search } = useLocation();
   const customerId = scopeOf(session.role, session.customerId, search);
-  const pools = useLoad<EntitlementView[]>(`/api/v1/entitlements${query({ customerId, type: 'flexible' })}`);
-  const [nowMs] = useState(() => Date.now());
-  const totals = pools.data ? poolTotals(pools.data, nowMs) : [];
+  const view: View = search.get('view') === 'usage' ? 'usage' : 'servers';
+  const tab = (v: View) => {
+    const q = new URLSearchParams(search);
+    if (v === 'servers') q.delete('view');
+    else q.set('view', v);
+    q.delete('server');
+    const s = q.toString();
+    return `${pathOf('flexible')}${s ? `?${s}` : ''}`;
+  };
   return (
     <div className="page">
       <PageHead
         title="Flexible"
         sub="Seats a flexible License Server receives at each sync with the Cloud: no files to carry, changes with one click."
       >
-        <CustomerPicker value={isVendor ? customerId : null} onChange={(id) => setQueryParam('customer', id)} />
+        <CustomerPicker
+          value={isVendor ? customerId : null}
+          onChange={(id) => {
+            setQueryParam('server', null);
+            setQueryParam('customer', id);
+          }}
+        />
       </PageHead>
-      <section className="card" aria-labelledby="flex-pools">
+      <nav className="tabs-inline" aria-label="Flexible licensing views">
+        <Link href={tab('servers')} aria-current={view === 'servers' ? 'page' : undefined}>
+          Servers and seats
+        </Link>
+        <Link href={tab('usage')} aria-current={view === 'usage' ? 'page' : undefined}>
+          Usage
+        </Link>
+      </nav>
+      {view === 'servers' ? (
+        <ServersView key={customerId ?? 'all'} customerId={customerId} />
+      ) : (
+        <FlexibleUsage key={customerId ?? 'all'} customerId={customerId} />
+      )}
+    </div>
+  );
+}
+
+function ServersView({ customerId }: { customerId: string | null }) {
+  const { isVendor } = usePortal();
+  const nameOf = useCustomerName();
+  const pools = useLoad<EntitlementView[]>(`/api/v1/entitlements${query({ customerId, type: 'flexible' })}`);
+  const [nowMs] = useState(() => Date.now());
+  const totals = pools.data ? poolTotals(pools.data, nowMs) : [];
+  return (
+    <>
+      <section className="card" aria-labelledby="flex-pools" data-testid="flexible-pools">
         <h2 id="flex-pools">
           Flexible pools{isVendor && customerId ? ` of ${nameOf(customerId)}` : isVendor ? ' (all customers)' : ''}
         </h2>
@@ -41,7 +83,7 @@ export function FlexiblePage() {
         ) : (
           <div className="pool-grid">
             {totals.map((p) => (
-              <div key={p.feature} className="pool">
+              <div key={p.feature} className="pool" data-pool={p.feature}>
                 <div className="pool-name mono">{p.feature}</div>
                 <Meter used={p.used} count={p.count} label={`Flexible ${p.feature} seats allocated`} />
               </div>
@@ -49,21 +91,7 @@ export function FlexiblePage() {
           </div>
         )}
       </section>
-      {/* FLEXIBLE ALLOCATIONS (next issue): per-server allocation table with one-click moves, enrollment codes for
-          new flexible servers, and each server's last sync. The API routes land with the Cloud's flexible work. */}
-      <section className="card coming" aria-labelledby="flex-alloc" data-testid="flexible-allocations">
-        <h2 id="flex-alloc">
-          Allocations per server <span className="chip chip-warn">coming next</span>
-        </h2>
-        <Empty>
-          <p>
-            Here you will enroll a flexible License Server with a one-time code, and move seats between your servers
-            with one click: a server receives its new allocation at its next sync (or at once, with the Dashboard’s{' '}
-            <em>Resync Info</em>).
-          </p>
-          <p className="muted">Not available yet on this Cloud. Perpetual and subscription licensing work today.</p>
-        </Empty>
-      </section>
-    </div>
+      <FlexibleAllocations customerId={customerId} onChanged={() => void pools.reload()} />
+    </>
   );
 }
