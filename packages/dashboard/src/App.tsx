@@ -5,6 +5,7 @@ import { AccountPage } from './pages/Account.js';
 import { AuditPage } from './pages/Audit.js';
 import { ChangePassword } from './pages/ChangePassword.js';
 import { LicensesPage } from './pages/Licenses.js';
+import { SettingsPage } from './pages/Settings.js';
 import { SignIn } from './pages/SignIn.js';
 import { UsagePage } from './pages/Usage.js';
 import { UsersPage } from './pages/Users.js';
@@ -72,9 +73,11 @@ export function App() {
 function Shell({ session, onSignOut }: { session: SessionView; onSignOut: () => void }) {
   const path = usePath();
   const [server, setServer] = useState<ServerInfo | null>(null);
+  // Read again on each page change: the Settings page may have switched the mode.
   useEffect(() => {
+    if (path === '') return;
     getOnce<ServerInfo>('/api/v1/server').then(setServer, () => undefined);
-  }, []);
+  }, [path]);
   useEffect(() => {
     if (path === '/') history.replaceState(null, '', HOME);
   }, [path]);
@@ -143,6 +146,8 @@ function Shell({ session, onSignOut }: { session: SessionView; onSignOut: () => 
           <AuditPage />
         ) : page.path === '/users' ? (
           <UsersPage />
+        ) : page.path === '/settings' ? (
+          <SettingsPage />
         ) : (
           <AccountPage session={session} />
         )}

@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly status: number,
+    /** The error's `details` (e.g. the settings' errors by key). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -29,7 +31,7 @@ export function setSessionLostHandler(fn: (e: ApiError) => void): void {
   onSessionLost = fn;
 }
 
-type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 type FetchResponse = Awaited<ReturnType<typeof fetch>>;
 
@@ -65,11 +67,13 @@ async function answer<T>(pending: Promise<FetchResponse>, quiet401: boolean): Pr
     json = undefined;
   }
   if (!res.ok) {
-    const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const e = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)
+      ?.error;
     const err = new ApiError(
       e?.code ?? `HTTP_${res.status}`,
       e?.message ?? `${res.status} ${res.statusText}`,
       res.status,
+      e?.details ?? {},
     );
     if (!quiet401 && (err.code === 'UNAUTHORIZED' || err.code === 'PASSWORD_CHANGE_REQUIRED')) onSessionLost?.(err);
     throw err;
@@ -80,6 +84,7 @@ async function answer<T>(pending: Promise<FetchResponse>, quiet401: boolean): Pr
 export const api = {
   get: <T>(path: string) => request<T>('GET', path),
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
+  put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
   del: <T>(path: string) => request<T>('DELETE', path),
 };
 

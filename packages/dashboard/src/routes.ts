@@ -16,6 +16,7 @@ export const PAGES: readonly PageDef[] = [
   { path: '/usage', title: 'Usage', role: 'view' },
   { path: '/audit', title: 'Audit log', role: 'admin' },
   { path: '/users', title: 'Users', role: 'admin' },
+  { path: '/settings', title: 'Settings', role: 'admin' },
   { path: '/account', title: 'Account', role: 'view' },
 ];
 

@@ -97,3 +97,31 @@ export interface UserView {
   mustChange: boolean;
   createdAt: string;
 }
+
+/** One setting of `server.conf` as the admin API shows it. */
+export interface SettingView {
+  key: string;
+  flag: string | null;
+  description: string;
+  apply: 'live' | 'restart';
+  secret: boolean;
+  default: string | null;
+  value: string | null;
+  saved: string | null;
+  source: 'default' | 'file' | 'flag';
+  pinnedBy: string | null;
+  restartPending: boolean;
+}
+
+export interface SettingsUpdate {
+  changes: {
+    key: string;
+    old: string | null;
+    new: string | null;
+    apply: 'live' | 'restart';
+    pinnedBy: string | null;
+  }[];
+  warnings: Record<string, string>;
+  restartNeeded: string[];
+  settings: SettingView[];
+}

@@ -18,7 +18,7 @@ declare module 'fastify' {
  * Paths the Dashboard's client-side router shows; each gets `index.html`. Keep in step with
  * `packages/dashboard/src/routes.ts` (a test checks that they agree).
  */
-export const DASHBOARD_PAGES = ['/', '/licenses', '/usage', '/audit', '/users', '/account'] as const;
+export const DASHBOARD_PAGES = ['/', '/licenses', '/usage', '/audit', '/users', '/settings', '/account'] as const;
 
 /**
  * Headers of every Dashboard file. The CSP allows only this origin's scripts, styles and
