@@ -358,8 +358,12 @@ export class CoreAdminTarget implements AdminTarget {
   flexible(op: FlexibleOp, file?: string): Promise<unknown> {
     return this.run(async () => {
       const { FlexibleActions } = await import('@tessera/server');
-      // No server runs: no exchange schedule; Resync and relay use the Cloud URLs of its last start.
-      const actions = new FlexibleActions(this.core.flexible, undefined);
+      // No server runs: no exchange schedule. Resync and relay use the Cloud nodes of server.conf,
+      // or those the server last ran with (given as a flag, say).
+      const actions = new FlexibleActions(this.core.flexible, undefined, () => {
+        const cloud = this.core.settings.cloudConnection();
+        return cloud.urls.length > 0 ? cloud : { ...cloud, urls: this.core.flexible.cloudUrls() };
+      });
       switch (op) {
         case 'status':
           return actions.status();

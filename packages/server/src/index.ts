@@ -23,6 +23,7 @@ export {
   startLicenseServer,
 } from './runtime/server.js';
 export { type Actor, LOCAL_CLI_ACTOR } from './services/audit.js';
+export type { LicenseTree, LicenseView } from './services/license-service.js';
 export { LOG_LEVELS, type LogLevel, SETTING_KEYS, type SettingKey } from './settings/catalog.js';
 export type {
   SettingChange,
@@ -31,4 +32,3 @@ export type {
   SettingsUpdate,
   SettingView,
 } from './settings/settings-service.js';
-export type { LicenseTree, LicenseView } from './services/license-service.js';

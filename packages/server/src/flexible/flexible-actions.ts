@@ -5,6 +5,7 @@
  */
 import { decodeDocumentUnverified, TesseraError } from '@tessera/core';
 import type { Actor } from '../services/audit.js';
+import type { CloudConnection } from './cloud-transport.js';
 import { decodeReportUnverified } from './documents.js';
 import type { FlexibleService, FlexibleStatus, ReportMade, SyncApplied } from './flexible-service.js';
 import { type OnlineSync, postReport } from './online-sync.js';
@@ -14,6 +15,8 @@ export class FlexibleActions {
     readonly service: FlexibleService,
     /** The running exchange schedule (modes flexible and pls of a running server). */
     private readonly online: OnlineSync | undefined,
+    /** The Cloud nodes and the trust the settings name, in force now. */
+    private readonly cloud: () => CloudConnection,
   ) {}
 
   status(): FlexibleStatus {
@@ -29,7 +32,7 @@ export class FlexibleActions {
       const report = await this.service.createReport(actor);
       let sync: string;
       try {
-        sync = await postReport(this.service.cloudUrls(), report.file);
+        sync = await postReport(this.cloud(), report.file);
       } catch (err) {
         if (err instanceof TesseraError) this.service.recordFailure(err.code, err.message);
         throw err;
@@ -63,7 +66,7 @@ export class FlexibleActions {
       this.service.requireMode('Send Report File', ['pls']);
       const claims = decodeReportUnverified(reportFile);
       report = { serverId: claims.serverId, sequence: claims.sequence, hours: claims.usage.length };
-      const file = await postReport(this.service.cloudUrls(), reportFile);
+      const file = await postReport(this.cloud(), reportFile);
       this.service.recordAudit({
         actor,
         action: 'report.relay',

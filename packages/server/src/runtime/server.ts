@@ -18,7 +18,6 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import pino, { type Logger } from 'pino';
 import { CommitQueue } from '../engine/commit-queue.js';
 import { LeaseEngine } from '../engine/lease-engine.js';
-import type { CloudConnection } from '../flexible/cloud-transport.js';
 import { FlexibleActions } from '../flexible/flexible-actions.js';
 import {
   FlexibleService,
@@ -110,6 +109,11 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
       logger.warn(
         { crashAt: env.crashAt },
         'TEST KNOB TESSERA_TEST_CRASH_AT IS SET: this process will kill itself at that point',
+      );
+    if (env.clockFile)
+      logger.warn(
+        { clockFile: env.clockFile },
+        'TEST KNOB TESSERA_TEST_CLOCK_FILE IS SET: this process runs on a test clock, not the system clock',
       );
     const identity = await loadOrCreateIdentity(dataDir);
     const keyring = await loadKeyring(o.vendorKeyFiles ?? [], logger);
@@ -305,11 +309,6 @@ const AJV_OPTIONS = { customOptions: { validateSchema: false } };
 export const DEFAULT_CLIENT_LISTEN = '0.0.0.0:7569';
 export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:7570';
 
-/** The Cloud nodes and the trust the settings name. */
-function cloudConnectionOf(s: Settings): CloudConnection {
-  return { urls: s.cloudNodes, ca: s.cloudCaFile ? readFileSync(s.cloudCaFile, 'utf8') : undefined };
-}
-
 /**
  * Takes new live settings into a running server. A mode switch keeps every lease and every
  * license: perpetual licenses are served in every mode, and the flexible state (last Sync,
@@ -353,13 +352,13 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
   const online = new OnlineSync({
     flexible: core.flexible,
     logger: core.logger.child({ component: 'sync' }),
-    cloud: () => cloudConnectionOf(core.settings.settings),
+    cloud: () => core.settings.cloudConnection(),
     syncTime: () => core.settings.settings.syncTime,
     now: () => core.clock.now(),
     ...(o.syncRetryBaseMs !== undefined && { retryBaseMs: o.syncRetryBaseMs }),
     ...(o.syncRetryCapMs !== undefined && { retryCapMs: o.syncRetryCapMs }),
   });
-  const flexibleActions = new FlexibleActions(core.flexible, online);
+  const flexibleActions = new FlexibleActions(core.flexible, online, () => core.settings.cloudConnection());
   core.queue.setOnCommit((ops, ms) => {
     metrics.commitOps.observe(ops);
     metrics.commitSeconds.observe(ms / 1000);

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TesseraError } from '@tessera/core';
 import { writeFileAtomic } from '@tessera/service-kit';
-import { cloudRequest, transportReason } from '../flexible/cloud-transport.js';
+import { type CloudConnection, cloudRequest, transportReason } from '../flexible/cloud-transport.js';
 import type { Actor, AuditLog } from '../services/audit.js';
 import {
   definitionOf,
@@ -110,6 +110,12 @@ export class SettingsService {
   /** Settings in force. */
   get settings(): Settings {
     return this.inForce;
+  }
+
+  /** The Cloud nodes in force and the CA file's certificates, for the exchange and the relay. */
+  cloudConnection(): CloudConnection {
+    const s = this.inForce;
+    return { urls: s.cloudNodes, ca: s.cloudCaFile ? readFileSync(s.cloudCaFile, 'utf8') : undefined };
   }
 
   /** Warnings about the settings in force (e.g. a value not used in this mode). */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -186,6 +187,27 @@ describe('settings through the admin API', () => {
     assert.equal((await api(server, dir, 'GET', '/api/v1/server')).body.portalUrl, 'https://vendor.example/portal');
   });
 
+  test('a restart-only value from the file is saved, waits for the restart, and is in force after it', async () => {
+    await server.stop();
+    // The client listener from the file this time (saved while a flag pinned it), not from a flag.
+    assert.match(confOf(dir), /^client_listen = 127\.0\.0\.1:0$/m);
+    server = await start(dir, { clientListen: undefined });
+    const port = await freePort();
+    const r = await api(server, dir, 'PUT', '/api/v1/settings', { values: { client_listen: `127.0.0.1:${port}` } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.body.restartNeeded, ['client_listen']);
+    const listed = setting(r.body, 'client_listen');
+    assert.deepEqual([listed.value, listed.saved, listed.restartPending], ['127.0.0.1:0', `127.0.0.1:${port}`, true]);
+    assert.notEqual(new URL(server.clientUrl).port, String(port), 'the running listener stays where it is');
+    await server.stop();
+    server = await start(dir, { clientListen: undefined });
+    assert.equal(new URL(server.clientUrl).port, String(port));
+    assert.equal(
+      setting((await api(server, dir, 'GET', '/api/v1/settings')).body, 'client_listen').restartPending,
+      false,
+    );
+  });
+
   test('a flag overrides the file, and the listing says which flag', async () => {
     await server.stop();
     server = await start(dir, { leaseSeconds: 60, heartbeatSeconds: 20 });
@@ -232,3 +254,14 @@ describe('settings through the admin API', () => {
     assert.equal((await checkout()).status, 409, 'open again (and both seats are taken)');
   });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
