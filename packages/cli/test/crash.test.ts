@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
@@ -55,6 +56,17 @@ describe('crashes', () => {
     }
     const releasedHeartbeat = await heartbeat(second.clientUrl, l4);
     assert.equal(releasedHeartbeat.status, 410, 'the lease released before the kill stays released');
+    // The usage counted with those leases is on disk with them: none of it waited for a flush.
+    const token = readFileSync(join(data, 'admin.token'), 'utf8').trim();
+    const usage = (await (
+      await fetch(`${second.adminUrl}/api/v1/usage?days=1`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { features: { feature: string; peak: number[]; checkouts: number[] }[] };
+    const asrUsage = usage.features.find((f) => f.feature === 'asr');
+    assert.deepEqual(
+      asrUsage && { checkouts: asrUsage.checkouts.reduce((a, b) => a + b, 0), peak: Math.max(...asrUsage.peak) },
+      { checkouts: 4, peak: 5 },
+      'the checkouts and the peak acknowledged before kill -9 are counted',
+    );
     // One seat is left: it is granted, and the next checkout finds none.
     assert.equal((await checkout(second.clientUrl, 'asr', 1, 'c5')).status, 201);
     const denied = await checkout(second.clientUrl, 'asr', 1, 'c6');

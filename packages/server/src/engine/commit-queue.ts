@@ -8,6 +8,16 @@ interface PendingOp {
   reject: (err: unknown) => void;
 }
 
+/**
+ * Writes that ride along in every transaction: `collect` runs inside it, after the batch's
+ * operations, and returns whether it wrote anything; `rolledBack` is told when that
+ * transaction failed, so what was collected can be written again.
+ */
+export interface CommitRider {
+  collect(): boolean;
+  rolledBack(): void;
+}
+
 export interface CommitQueueOptions {
   /** Most operations in one transaction (DESIGN §4: "capped at a few hundred"). */
   maxBatch: number;
@@ -33,6 +43,7 @@ export class CommitQueue {
   /** The group of ops being enqueued inside `atomically`, or 0. */
   private openGroup = 0;
   private groups = 0;
+  private readonly riders: CommitRider[] = [];
 
   constructor(
     private readonly db: Db,
@@ -42,6 +53,11 @@ export class CommitQueue {
   /** Observes each commit (ops, ms), for metrics. */
   setOnCommit(fn: (ops: number, ms: number) => void): void {
     this.opts.onCommit = fn;
+  }
+
+  /** Adds writes to every transaction from now on (the usage meter's running hour). */
+  addRider(rider: CommitRider): void {
+    this.riders.push(rider);
   }
 
   get pending(): number {
@@ -99,11 +115,14 @@ export class CommitQueue {
   private commit(batch: PendingOp[]): void {
     const started = performance.now();
     const results: unknown[] = new Array(batch.length);
+    const rode: CommitRider[] = [];
     try {
       this.db.transaction(() => {
         for (let i = 0; i < batch.length; i++) results[i] = batch[i]!.run();
+        for (const rider of this.riders) if (rider.collect()) rode.push(rider);
       })();
     } catch (err) {
+      for (const rider of rode) rider.rolledBack();
       for (const op of batch) op.reject(err);
       return;
     }

@@ -346,6 +346,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     store: core.store,
     clock: core.clock,
     write: (op) => core.queue.enqueue(op),
+    addRider: (rider) => core.queue.addRider(rider),
   });
   core.flexible.setUsageFlush(() => usage.flush());
   // Always there, running only in the online modes: a mode switch starts or stops it.

@@ -1,11 +1,16 @@
 import type { Clock } from '@tessera/core';
+import type { CommitRider } from '../engine/commit-queue.js';
 import type { EngineEvent } from '../engine/lease-engine.js';
 import { type Store, type UsageHourRow, UsageRepo } from '../store/repositories.js';
 
 /** Behaviour knobs of the usage meter. */
 export const USAGE_POLICY = {
-  /** The running hour is written at least this often, so a crash loses at most this much. */
-  flushEveryMs: 60_000,
+  /**
+   * The running hour is also written at least this often. Changes that come with a lease
+   * write (a checkout, a release) commit in that write's transaction; this bounds what a crash
+   * can lose of the rest (denials, seat time since the last write).
+   */
+  flushEveryMs: 10_000,
   /** Longest range the usage API serves. */
   maxDays: 31,
 } as const;
@@ -44,6 +49,11 @@ export interface UsageMeterOptions {
   clock: Clock;
   /** How writes reach the database; the server passes its group-commit queue. */
   write: (op: () => void) => Promise<unknown>;
+  /**
+   * Lets the meter add its dirty rows to every transaction of the lease writes, so a seat
+   * acknowledged to a client is counted on disk with it (the server passes its queue's).
+   */
+  addRider?: (rider: CommitRider) => void;
   flushEveryMs?: number;
 }
 
@@ -52,9 +62,10 @@ export interface UsageMeterOptions {
  * checkouts and denials for lack of seats, as absolute values for the Cloud to upsert.
  * Counts only: no client, host, user or app name is ever seen here.
  *
- * The running hour lives in memory and is written at least every minute and at shutdown;
- * at start the meter carries on from the hour already on disk, so a restart loses at most
- * the last minute.
+ * The running hour lives in memory. What changes with a lease (checkouts, peak, seat time)
+ * is written in the same transaction as that lease, so nothing acknowledged to a client is
+ * lost to a crash; the rest (denials, seat time since) at least every ten seconds and at
+ * shutdown. At start the meter carries on from the hour already on disk.
  */
 export class UsageMeter {
   private readonly repo: UsageRepo;
@@ -79,6 +90,7 @@ export class UsageMeter {
   /** Starts listening to the engine and the periodic flush. */
   start(): void {
     if (this.unsubscribe) return;
+    this.o.addRider?.({ collect: () => this.writeDirty(), rolledBack: () => this.markDirtyAgain() });
     this.unsubscribe = this.o.engine.onEvent((e) => this.onEvent(e));
     this.timer = setInterval(() => {
       void this.flush();
@@ -108,6 +120,32 @@ export class UsageMeter {
     }
     if (rows.length > 0) this.queueWrite(rows);
     return this.flushing;
+  }
+
+  /** Dirty rows of the running hour, written inside a transaction under way; false when none. */
+  private pendingRows: UsageHourRow[] = [];
+  private writeDirty(): boolean {
+    const now = this.o.clock.now();
+    // Closing an hour queues its own write; here only the running hour, as it stands.
+    if (now >= this.hourEndsAt) return false;
+    const rows: UsageHourRow[] = [];
+    for (const [feature, r] of this.running) {
+      if (!r.dirty) continue;
+      this.integrate(r, now);
+      r.dirty = false;
+      rows.push(this.rowOf(feature, this.hour, r));
+    }
+    for (const row of rows) this.repo.upsert(row);
+    this.pendingRows = rows;
+    return rows.length > 0;
+  }
+
+  private markDirtyAgain(): void {
+    for (const row of this.pendingRows) {
+      const r = this.running.get(row.feature);
+      if (r && row.hour === this.hour) r.dirty = true;
+    }
+    this.pendingRows = [];
   }
 
   /** The running hour's values, as they would be written now (for the usage API). */
