@@ -13,6 +13,7 @@ export {
   type AllocationView,
   ENROLLMENT_POLICY,
   type EnrollmentView,
+  type FlexibleServerView,
 } from './domain/flexible-service.js';
 export { RETURN_POLICY, SEAT_POLICY } from './domain/policy.js';
 export type { SubscriptionUsage } from './domain/seat-service.js';

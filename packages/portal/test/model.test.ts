@@ -9,6 +9,7 @@ import type {
   EnrollmentView,
   EntitlementChangeResult,
   EntitlementView,
+  FlexibleServerView,
   NewAccountView,
   ReturnView,
   ServerView,
@@ -41,7 +42,8 @@ const typesAgree: [
   Same<Portal.EnrollmentView, EnrollmentView>,
   Same<Portal.AllocationView, AllocationView>,
   Same<Portal.UsageView, UsageView>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
+  Same<Portal.FlexibleServerView, FlexibleServerView>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 
 const ent = (o: Partial<EntitlementView> & { id: string; feature: string }): EntitlementView => ({
   customerId: 'cus_1',
