@@ -3,11 +3,15 @@
  * in packages/server/dist) and prints the environment, notes, and a markdown table: what,
  * figure, goal, met.
  *
- * Default scenarios: throughput, latency, ceiling, held-leases, cold-start. Also:
+ * Default scenarios: throughput, latency, ceiling, held-leases, cold-start, flexible-exchange
+ * (a Report of 50 features × 90 days through a Cloud on SQLite and, when it is there, on
+ * PostgreSQL, and its Sync back; ~45 s). Also:
  * dashboard-load (the Dashboard's first load in Chromium; needs /usr/bin/chromium), subscription
  * (Cloud nodes on PostgreSQL and SQLite; needs PostgreSQL on 127.0.0.1:5432), and `all`.
  * `--quick` shortens every window (figures are then indicative only).
- * Knobs: BENCH_CONNECTIONS=32,64,128, BENCH_GENERATORS=1, BENCH_CEILING_ALL=1, BENCH_NICE=-10.
+ * Knobs: BENCH_CONNECTIONS=32,64,128, BENCH_GENERATORS=1, BENCH_CEILING_ALL=1, BENCH_NICE=-10,
+ * BENCH_FLEXIBLE_DB=sqlite|postgres (one Cloud only), BENCH_CLOUD_PROF=DIR (CPU profiles of the
+ * flexible-exchange Cloud processes), BENCH_PG_URL.
  */
 
 import { getPriority, setPriority } from 'node:os';
@@ -16,6 +20,7 @@ import { environment, type Row, type ScenarioReport, table } from './lib/report.
 import { ceiling } from './scenarios/ceiling.js';
 import { coldStart } from './scenarios/cold-start.js';
 import { dashboardLoad } from './scenarios/dashboard-load.js';
+import { flexibleExchange } from './scenarios/flexible-exchange.js';
 import { heldLeases } from './scenarios/held-leases.js';
 import { latency } from './scenarios/latency.js';
 import { subscription } from './scenarios/subscription.js';
@@ -29,8 +34,9 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioReport>> 
   'cold-start': coldStart,
   'dashboard-load': (ctx) => dashboardLoad({ quick: ctx.quick, log: ctx.log }),
   subscription,
+  'flexible-exchange': flexibleExchange,
 };
-const DEFAULT = ['throughput', 'latency', 'ceiling', 'held-leases', 'cold-start'];
+const DEFAULT = ['throughput', 'latency', 'ceiling', 'held-leases', 'cold-start', 'flexible-exchange'];
 
 /**
  * Runs the bench (and so every server and generator it starts, which inherit it) at a higher

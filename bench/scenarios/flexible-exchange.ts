@@ -1,0 +1,462 @@
+/**
+ * The flexible exchange at its largest expected size (issue 5): a License Server with 50
+ * features and 90 days of unacknowledged usage hours (2,160 hours × 50 = 108,000 rows) writes
+ * a Report, a real Cloud process answers it with a Sync, the server imports that. Goal: each
+ * step under 1 s, the Report file under 2 MB.
+ *
+ * The server is the compiled build opened in this process (openServerCore, as the CLI does on
+ * a data dir); the Cloud is the compiled build in a process of its own
+ * (bench/servers/cloud-node.mjs), on SQLite and then on PostgreSQL (127.0.0.1:5432, database
+ * `test`, a fresh schema dropped afterwards; skipped with a note when PostgreSQL is absent).
+ * One vendor key: the Cloud signs with it, the server trusts its public half.
+ *
+ * Set-up, per Cloud: 50 features, a customer with a flexible entitlement of each, an enrollment
+ * code; the server (mode `als`) enrolls with an empty first Report and imports the Sync; the
+ * vendor allocates all 50 features to it. Then 108,000 usage hours are written straight into the
+ * server's `usage_hours` table (the usage meter would take 90 days to write them), with random
+ * values (the worst case for the Report's deflate). What is timed:
+ *
+ * - Report create: `FlexibleService.createReport` (read pending hours, take the sequence, pack,
+ *   sign), ROUNDS times, each a new Report of the same hours (nothing was acknowledged yet);
+ * - Report verify: core's `verifyReport` with the server's public key (what the Cloud does first);
+ * - send -> Sync: `POST /v1/sync` from this process, end to end, and the Cloud's own time for
+ *   the request (headers read -> answer written, from node:http's diagnostics channels in the
+ *   Cloud process). The first Report brings 108,000 new hours; the later ones are newer Reports
+ *   repeating the same hours, which the Cloud upserts again (each hour still counted once);
+ * - Sync verify: core's `verifySync` with the vendor keyring;
+ * - Sync import: `FlexibleService.applySync` (as `tessera flexible import-sync` does), each
+ *   Sync in turn (each has a higher sync counter).
+ *
+ * Checks after the runs: the Cloud's usage totals equal what was written on the server (every
+ * hour once, whatever the resends), and the server has no hour left to report.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { CloudApiClient } from '@tessera/cloud';
+import { hourMark, Keyring, privateKeyToPem, verifyReport, verifySync } from '@tessera/core';
+import { LOCAL_CLI_ACTOR, openServerCore, type ServerCore } from '@tessera/server';
+import pg from 'pg';
+import type { BenchContext } from '../lib/context.js';
+import { snapshot, waitForQuiet } from '../lib/cpu.js';
+import { makeBenchDir, silentLogger } from '../lib/datadir.js';
+import { BENCH_DIR, type Child, retrying, startChild } from '../lib/proc.js';
+import { type Row, row, type ScenarioReport } from '../lib/report.js';
+import { bytes, int, median, ms } from '../lib/stats.js';
+
+const FEATURES = 50;
+const DAYS = 90;
+const HOURS = DAYS * 24;
+const ROWS = FEATURES * HOURS;
+/** Reports made, sent and answered per Cloud; medians are of these. */
+const ROUNDS = 3;
+const GOAL_MS = 1_000;
+const GOAL_BYTES = 2_000_000;
+const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const HOUR_MS = 3_600_000;
+/** /proc/PID/stat counts CPU time in ticks of 1/100 s (USER_HZ on Linux). */
+const TICK_MS = 10;
+
+interface CloudReady {
+  type: 'ready';
+  pid: number;
+  url: string;
+}
+
+interface CloudTiming {
+  type: 'timing';
+  status: number;
+  ms: number;
+}
+
+/** One timed step, with the share of a core other processes used meanwhile. */
+interface Timed {
+  ms: number;
+  otherPct: number;
+  /** CPU time of the Cloud process during the step (from /proc, 10 ms ticks). */
+  cloudCpuMs: number;
+}
+
+/** What one Cloud (SQLite or PostgreSQL) measured. */
+interface Measured {
+  dialect: 'sqlite' | 'postgres';
+  createMs: Timed[];
+  reportBytes: number;
+  verifyReportMs: Timed[];
+  /** Round 1 is the first send (new hours), the others resends of the same hours. */
+  sendMs: Timed[];
+  cloudMs: number[];
+  verifySyncMs: Timed[];
+  importMs: Timed[];
+  syncBytes: number;
+  written: { checkouts: number; seatSeconds: number };
+  atCloud: { checkouts: number; seatSeconds: number; hours: number };
+  pendingAfter: number;
+}
+
+export async function flexibleExchange(ctx: BenchContext): Promise<ScenarioReport> {
+  const notes: string[] = [];
+  const results: Measured[] = [];
+  // BENCH_FLEXIBLE_DB=sqlite or =postgres runs one Cloud only (default both).
+  const only = process.env.BENCH_FLEXIBLE_DB;
+  if (only !== 'postgres') {
+    results.push(await retrying('flexible-exchange on SQLite', () => measure(ctx, 'sqlite'), ctx.log, 2));
+  }
+  if (only !== 'sqlite') {
+    const pgProblem = await postgresProblem();
+    if (pgProblem) notes.push(`flexible-exchange on PostgreSQL skipped: ${pgProblem}`);
+    else results.push(await retrying('flexible-exchange on PostgreSQL', () => measure(ctx, 'postgres'), ctx.log, 2));
+  }
+  if (results.length === 0) throw new Error(`BENCH_FLEXIBLE_DB=${only}: PostgreSQL is not there`);
+
+  const rows: Row[] = [];
+  const first = results[0]!;
+  const all = (pick: (m: Measured) => Timed[]) => results.flatMap(pick);
+  const med = (t: Timed[]) => median(t.map((x) => x.ms));
+  const list = (t: Timed[]) => t.map((x) => Math.round(x.ms)).join(', ');
+  const other = (t: Timed[]) => {
+    const known = t.map((x) => x.otherPct).filter((x) => Number.isFinite(x));
+    return known.length > 0 ? `others ≤ ${Math.round(Math.max(...known))}% of a core` : 'others: too short to tell';
+  };
+  const create = all((m) => m.createMs);
+  const verifyR = all((m) => m.verifyReportMs);
+  rows.push(
+    row(
+      `Report create, ${FEATURES} features × ${DAYS} days (${int(ROWS)} hours), FlexibleService.createReport, median of ${create.length}`,
+      `${ms(med(create))} [${list(create)}]`,
+      `< ${ms(GOAL_MS)}`,
+      med(create) < GOAL_MS,
+    ),
+    row(
+      'Report file size (random usage values: the worst case for deflate)',
+      `${int(first.reportBytes)} B (${bytes(first.reportBytes)})`,
+      `< ${int(GOAL_BYTES)} B`,
+      first.reportBytes < GOAL_BYTES,
+    ),
+    row(
+      `Report verify (core verifyReport: signature, unpack, every hour checked), median of ${verifyR.length}`,
+      `${ms(med(verifyR))} [${list(verifyR)}]`,
+      `< ${ms(GOAL_MS)}`,
+      med(verifyR) < GOAL_MS,
+    ),
+  );
+  for (const m of results) {
+    const name = m.dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+    const [s1, ...sRest] = m.sendMs as [Timed, ...Timed[]];
+    const [c1, ...cRest] = m.cloudMs as [number, ...number[]];
+    rows.push(
+      row(
+        `Send -> Sync, Cloud on ${name}, first Report (${int(ROWS)} new hours): end to end`,
+        ms(s1.ms),
+        `< ${ms(GOAL_MS)}`,
+        s1.ms < GOAL_MS,
+      ),
+      row(
+        `  the Cloud's own time for that request (body read, verify, upsert, Sync signed)`,
+        ms(c1),
+        `< ${ms(GOAL_MS)}`,
+        c1 < GOAL_MS,
+      ),
+      row(
+        `Send -> Sync, Cloud on ${name}, newer Report repeating the same hours (rows updated): end to end / Cloud's own, median of ${sRest.length}`,
+        `${ms(med(sRest))} / ${ms(median(cRest))} [${list(sRest)} / ${cRest.map(Math.round).join(', ')}]`,
+        `< ${ms(GOAL_MS)}`,
+        med(sRest) < GOAL_MS && median(cRest) < GOAL_MS,
+      ),
+    );
+  }
+  const verifyS = all((m) => m.verifySyncMs);
+  const imp = all((m) => m.importMs);
+  rows.push(
+    row(
+      `Sync verify (core verifySync, vendor keyring), median of ${verifyS.length}`,
+      `${ms(med(verifyS))} [${list(verifyS)}]`,
+      `< ${ms(GOAL_MS)}`,
+      med(verifyS) < GOAL_MS,
+    ),
+    row(
+      `Sync import (FlexibleService.applySync: ${FEATURES} flexible licenses, hours acknowledged), median of ${imp.length}`,
+      `${ms(med(imp))} [${list(imp)}]`,
+      `< ${ms(GOAL_MS)}`,
+      med(imp) < GOAL_MS,
+    ),
+    row(`Sync file size (${FEATURES} flexible licenses)`, `${int(first.syncBytes)} B (${bytes(first.syncBytes)})`),
+  );
+  const bad = results.filter(
+    (m) =>
+      m.atCloud.checkouts !== m.written.checkouts ||
+      m.atCloud.seatSeconds !== m.written.seatSeconds ||
+      m.atCloud.hours !== ROWS ||
+      m.pendingAfter !== 0,
+  );
+  rows.push(
+    row(
+      `After ${ROUNDS} Reports of the same hours: Cloud usage totals = what the server wrote (each hour once); server has 0 hours left to report`,
+      bad.length === 0
+        ? `yes (${results.map((m) => m.dialect).join(', ')})`
+        : bad
+            .map(
+              (m) =>
+                `${m.dialect}: ${JSON.stringify({ written: m.written, atCloud: m.atCloud, pending: m.pendingAfter })}`,
+            )
+            .join('; '),
+      'yes',
+      bad.length === 0,
+    ),
+  );
+  for (const m of results) {
+    notes.push(
+      `flexible-exchange (${m.dialect}): create ${list(m.createMs)} ms (${other(m.createMs)}); report ${int(m.reportBytes)} B; ` +
+        `verify report ${list(m.verifyReportMs)} ms; send end to end ${list(m.sendMs)} ms (${other(m.sendMs)}), ` +
+        `Cloud's own ${m.cloudMs.map(Math.round).join(', ')} ms, Cloud process CPU meanwhile ${m.sendMs.map((x) => x.cloudCpuMs).join(', ')} ms` +
+        `${m.dialect === 'postgres' ? ' (PostgreSQL backends not counted)' : ''}; verify sync ${list(m.verifySyncMs)} ms; ` +
+        `import ${list(m.importMs)} ms (${other(m.importMs)}); sync ${int(m.syncBytes)} B`,
+    );
+  }
+  notes.push(
+    'flexible-exchange: "others" is the CPU share (100% = one core) of processes other than the bench and the Cloud during the step',
+  );
+  return { rows, notes };
+}
+
+async function measure(ctx: BenchContext, dialect: 'sqlite' | 'postgres'): Promise<Measured> {
+  const dir = makeBenchDir(`flexible-${dialect}`);
+  const db =
+    dialect === 'sqlite' ? { url: `sqlite:${join(dir.root, 'cloud.db')}`, drop: async () => {} } : await pgSchema();
+  let cloud: Child<CloudReady> | undefined;
+  let core: ServerCore | undefined;
+  try {
+    const keyFile = join(dir.root, 'vendor.key');
+    writeFileSync(keyFile, privateKeyToPem(dir.vendorKey.privateKey), { mode: 0o600 });
+    const profDir = process.env.BENCH_CLOUD_PROF;
+    cloud = startChild<CloudReady>(
+      join(BENCH_DIR, 'servers', 'cloud-node.mjs'),
+      [
+        JSON.stringify({
+          dataDir: join(dir.root, 'cloud'),
+          db: db.url,
+          signingKeyFile: keyFile,
+          timeRequests: ['POST /v1/sync'],
+        }),
+      ],
+      profDir ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] } : {},
+    );
+    const ready = await cloud.ready;
+    const timings: CloudTiming[] = [];
+    cloud.proc.on('message', (m: CloudTiming) => {
+      if (m?.type === 'timing') timings.push(m);
+    });
+    const token = readFileSync(join(dir.root, 'cloud', 'admin.token'), 'utf8').trim();
+    const api = new CloudApiClient({ url: ready.url, token });
+    const keyring = await Keyring.from([dir.vendorKey.publicKey]);
+    const features = Array.from({ length: FEATURES }, (_, i) => `feature-${String(i).padStart(2, '0')}`);
+
+    ctx.log(`flexible-exchange (${dialect}): Cloud set-up, enrollment`);
+    const customer = await api.customerAdd('bench');
+    for (const f of features) {
+      await api.featureAdd(f);
+      await api.entitlementAdd({ customerId: customer.id, type: 'flexible', feature: f, count: 10 });
+    }
+    const enrollment = await api.enroll(customer.id);
+    core = await openServerCore({ dataDir: dir.dataDir, vendorKeyFiles: [dir.vendorPub], logger: silentLogger });
+    core.flexible.configure('als', [], enrollment.code);
+    const enrolled = await core.flexible.createReport(LOCAL_CLI_ACTOR);
+    await core.flexible.applySync(LOCAL_CLI_ACTOR, await api.sync(enrolled.file), 'file');
+    await api.allocate(
+      core.identity.serverId,
+      features.map((f) => `${f}=10`),
+    );
+
+    ctx.log(`flexible-exchange (${dialect}): writing ${int(ROWS)} usage hours into the server's database`);
+    const written = writeUsage(core, features);
+
+    const m: Measured = {
+      dialect,
+      createMs: [],
+      reportBytes: 0,
+      verifyReportMs: [],
+      sendMs: [],
+      cloudMs: [],
+      verifySyncMs: [],
+      importMs: [],
+      syncBytes: 0,
+      written,
+      atCloud: { checkouts: 0, seatSeconds: 0, hours: 0 },
+      pendingAfter: -1,
+    };
+    const cloudPid = ready.pid;
+    const reports: string[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      ctx.log(`flexible-exchange (${dialect}): report ${i + 1} of ${ROUNDS}`);
+      const serverCore = core;
+      const made = await timed(cloudPid, () => serverCore.flexible.createReport(LOCAL_CLI_ACTOR), ctx.log);
+      if (made.value.hours !== ROWS) throw new Error(`the Report holds ${made.value.hours} hours, not ${ROWS}`);
+      m.createMs.push(made.t);
+      reports.push(made.value.file);
+      m.reportBytes = Buffer.byteLength(made.value.file);
+      const publicKey = core.identity.publicKey;
+      m.verifyReportMs.push((await timed(cloudPid, () => verifyReport(made.value.file, publicKey), ctx.log)).t);
+    }
+    for (const [i, report] of reports.entries()) {
+      ctx.log(`flexible-exchange (${dialect}): send ${i + 1} of ${ROUNDS}`);
+      const before = timings.length;
+      const sent = await timed(cloudPid, () => api.sync(report), ctx.log);
+      m.sendMs.push(sent.t);
+      m.cloudMs.push((await nextTiming(timings, before)).ms);
+      const syncText = sent.value;
+      m.syncBytes = Buffer.byteLength(syncText);
+      m.verifySyncMs.push((await timed(cloudPid, () => verifySync(syncText, keyring), ctx.log)).t);
+      const serverCore = core;
+      m.importMs.push(
+        (await timed(cloudPid, () => serverCore.flexible.applySync(LOCAL_CLI_ACTOR, syncText, 'file'), ctx.log)).t,
+      );
+    }
+
+    const usage = await api.usage({ serverId: core.identity.serverId, bucket: 'day', days: DAYS + 2 });
+    for (const t of usage.totals) {
+      m.atCloud.checkouts += t.checkouts;
+      m.atCloud.seatSeconds += t.seatSeconds;
+    }
+    m.atCloud.hours = await cloudHours(dialect, db.url, join(dir.root, 'cloud.db'));
+    m.pendingAfter = core.flexible.status().pendingHours;
+    return m;
+  } finally {
+    core?.close();
+    await cloud?.stop();
+    await db.drop();
+    dir.remove();
+  }
+}
+
+/** Rows in the Cloud's usage_hours (one Cloud, one server). */
+async function cloudHours(dialect: 'sqlite' | 'postgres', url: string, sqlitePath: string): Promise<number> {
+  if (dialect === 'sqlite') {
+    const { default: Database } = await import('better-sqlite3');
+    const raw = new Database(sqlitePath, { readonly: true, fileMustExist: true });
+    try {
+      return Number((raw.prepare('select count(*) as n from usage_hours').get() as { n: number }).n);
+    } finally {
+      raw.close();
+    }
+  }
+  const u = new URL(url);
+  const schema = u.searchParams.get('schema');
+  u.searchParams.delete('schema');
+  const c = new pg.Client({ connectionString: u.toString(), options: `-c search_path=${schema}` });
+  await c.connect();
+  try {
+    return Number((await c.query('select count(*) as n from usage_hours')).rows[0].n);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * 90 days × 50 features of closed hours, ending with the hour before the current one, written
+ * in one transaction with the server's own database handle. Values from a fixed-seed generator:
+ * peak 0-40 seats, seat-seconds up to peak × 3600, checkouts 0-2,000, denials 0-50.
+ */
+function writeUsage(core: ServerCore, features: readonly string[]): { checkouts: number; seatSeconds: number } {
+  const rnd = mulberry32(5);
+  const firstHour = Math.floor(Date.now() / HOUR_MS) - HOURS;
+  const insert = core.store.db.prepare(
+    `INSERT INTO usage_hours (feature, hour, peak_seats, seat_seconds, checkouts, denials) VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  let checkouts = 0;
+  let seatSeconds = 0;
+  core.store.db.transaction(() => {
+    for (const f of features) {
+      for (let h = 0; h < HOURS; h++) {
+        const peak = Math.floor(rnd() * 41);
+        const ss = Math.floor(rnd() * (peak * 3600 + 1));
+        const co = Math.floor(rnd() * 2001);
+        const de = Math.floor(rnd() * 51);
+        insert.run(f, hourMark((firstHour + h) * HOUR_MS), peak, ss, co, de);
+        checkouts += co;
+        seatSeconds += ss;
+      }
+    }
+  })();
+  return { checkouts, seatSeconds };
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Runs `fn` once the box is quiet (at most 5 s of waiting), timing it and the others' CPU meanwhile. */
+async function timed<T>(
+  cloudPid: number,
+  fn: () => Promise<T>,
+  log: (m: string) => void,
+): Promise<{ value: T; t: Timed }> {
+  await waitForQuiet(log, 5_000, 25);
+  const a = snapshot([process.pid, cloudPid]);
+  const t0 = performance.now();
+  const value = await fn();
+  const elapsed = performance.now() - t0;
+  const b = snapshot([process.pid, cloudPid]);
+  const cloudTicks = (b?.procs.get(cloudPid) ?? Number.NaN) - (a?.procs.get(cloudPid) ?? Number.NaN);
+  return {
+    value,
+    t: { ms: elapsed, otherPct: otherShare(a, b, [process.pid, cloudPid]), cloudCpuMs: cloudTicks * TICK_MS },
+  };
+}
+
+function otherShare(a: ReturnType<typeof snapshot>, b: ReturnType<typeof snapshot>, mine: number[]): number {
+  if (!a || !b || b.total <= a.total) return Number.NaN;
+  const cores = cpus().length;
+  const busy = b.total - a.total - (b.idle - a.idle);
+  const own = mine.reduce((s, p) => s + Math.max(0, (b.procs.get(p) ?? 0) - (a.procs.get(p) ?? 0)), 0);
+  return Math.max(0, (100 * cores * (busy - own)) / (b.total - a.total));
+}
+
+/** The Cloud's timing message for the request sent after `before` messages had arrived. */
+async function nextTiming(timings: CloudTiming[], before: number): Promise<CloudTiming> {
+  const deadline = performance.now() + 5_000;
+  while (timings.length <= before) {
+    if (performance.now() > deadline) throw new Error('the Cloud reported no timing for POST /v1/sync');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const t = timings[before]!;
+  if (t.status !== 200) throw new Error(`POST /v1/sync answered ${t.status}`);
+  return t;
+}
+
+/** Why PostgreSQL cannot be used, or undefined when it can. */
+async function postgresProblem(): Promise<string | undefined> {
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
+  try {
+    await c.connect();
+    await c.query('select 1');
+    return undefined;
+  } catch (err) {
+    return `no PostgreSQL at ${PG_URL} (${(err as Error).message})`;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/** A fresh schema of the machine's PostgreSQL for one Cloud, dropped afterwards. */
+async function pgSchema(): Promise<{ url: string; drop(): Promise<void> }> {
+  const schema = `bench_flex_${randomBytes(6).toString('hex')}`;
+  const admin = async (text: string) => {
+    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
+    await c.connect();
+    try {
+      await c.query(text);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`create schema ${schema}`);
+  return { url: `${PG_URL}?schema=${schema}`, drop: () => admin(`drop schema if exists ${schema} cascade`) };
+}
