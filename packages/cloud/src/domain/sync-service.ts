@@ -37,7 +37,6 @@ import {
   verifyReport,
   verifyServerId,
 } from '@tessera/core';
-import type { UsageRow } from '../store/flexible.js';
 import type { ServerRecord } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import { type Actor, assertVisible, customerScope, SYSTEM_ACTOR } from './actor.js';
@@ -309,18 +308,10 @@ export class SyncService {
         { reason: 'REPORT_FROM_THE_FUTURE' },
       );
     }
-    const rows: UsageRow[] = claims.usage.map((u) => ({
-      serverId: server.id,
-      customerId: server.customerId,
-      feature: u.feature,
-      hour: u.hour,
-      peakSeats: u.peakSeats,
-      seatSeconds: u.seatSeconds,
-      checkouts: u.checkouts,
-      denials: u.denials,
-      sequence: claims.sequence,
-    }));
-    await tx.flexible.upsertUsage(rows);
+    await tx.flexible.upsertUsage(
+      { serverId: server.id, customerId: server.customerId, sequence: claims.sequence },
+      claims.usage,
+    );
     const { syncCounter } = await tx.flexible.nextSyncCounter(server.id, {
       sequence: claims.sequence,
       at: now,

@@ -2,7 +2,7 @@
  * The flexible-licensing tables: enrollment codes, allocations, per-server sync state, reports
  * received, usage hours and clone flags. Same code for SQLite and PostgreSQL.
  */
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import type { Dialect } from './db.js';
 import type { CloudDatabase } from './schema.js';
 
@@ -65,10 +65,44 @@ export interface ServerFlagRecord {
   detail: unknown;
 }
 
-/** Rows per multi-row insert (SQLite allows 32,766 bound values; 9 columns × 1,000). */
-const USAGE_CHUNK = 1_000;
-/** Rows per `unnest` insert on PostgreSQL. */
+/** Whose usage hours an upsert writes: one server's report. */
+export interface UsageOwner {
+  serverId: string;
+  customerId: string;
+  /** The report's sequence: a row is only overwritten by the same or a higher one. */
+  sequence: number;
+}
+
+/** One feature's values for one hour (a Report's usage hour). */
+export interface UsageValues {
+  feature: string;
+  hour: string;
+  peakSeats: number;
+  seatSeconds: number;
+  checkouts: number;
+  denials: number;
+}
+
+/** Rows per JSON statement on SQLite (a ~1 MB JSON text each). */
+const USAGE_CHUNK = 20_000;
+/** Rows per `unnest` insert on PostgreSQL (its arrays stay within the default work_mem). */
 const PG_USAGE_CHUNK = 20_000;
+
+const UPSERT_USAGE_COLUMNS =
+  'insert into usage_hours (server_id, feature, hour, customer_id, peak_seats, seat_seconds, checkouts, denials, sequence)';
+const UPSERT_USAGE_CONFLICT =
+  'on conflict (server_id, feature, hour) do update set peak_seats = excluded.peak_seats, ' +
+  'seat_seconds = excluded.seat_seconds, checkouts = excluded.checkouts, denials = excluded.denials, ' +
+  'sequence = excluded.sequence where usage_hours.sequence <= excluded.sequence';
+const PG_UPSERT_USAGE =
+  `${UPSERT_USAGE_COLUMNS} select $1, u.feature, u.hour, $2, u.peak, u.seconds, u.checkouts, u.denials, $3 ` +
+  'from unnest($4::text[], $5::text[], $6::integer[], $7::bigint[], $8::bigint[], $9::bigint[]) ' +
+  `as u(feature, hour, peak, seconds, checkouts, denials) ${UPSERT_USAGE_CONFLICT}`;
+
+// `where true`: SQLite needs it to tell an INSERT ... SELECT's ON CONFLICT from a join's ON.
+const SQLITE_UPSERT_USAGE =
+  `${UPSERT_USAGE_COLUMNS} select ?, u.value ->> 0, u.value ->> 1, ?, u.value ->> 2, u.value ->> 3, ` +
+  `u.value ->> 4, u.value ->> 5, ? from jsonb_each(?) as u where true ${UPSERT_USAGE_CONFLICT}`;
 
 export class FlexibleRepo {
   constructor(
@@ -264,59 +298,69 @@ export class FlexibleRepo {
   /**
    * Upserts usage by (server, feature, hour) with absolute values: a row is overwritten only
    * by a report of the same or a higher sequence, so a late, older report never undoes a newer one.
+   * All `hours` belong to `owner` (one server's report). A Report may hold 100,000 hours, so the
+   * SQL is written here, not built per value: on SQLite one `jsonb_each` statement per
+   * {@link USAGE_CHUNK} rows, on PostgreSQL one `unnest` statement per {@link PG_USAGE_CHUNK} rows,
+   * the server, customer and sequence bound once per statement. The caller's transaction holds them all.
    */
-  async upsertUsage(rows: readonly UsageRow[]): Promise<void> {
-    if (rows.length === 0) return;
+  async upsertUsage(owner: UsageOwner, hours: readonly UsageValues[]): Promise<void> {
+    if (hours.length === 0) return;
     if (this.dialect === 'postgres') {
-      // One statement, one array per column: 100,000 hours in one round trip instead of a
-      // hundred multi-row inserts (each parsed and planned anew).
-      for (let i = 0; i < rows.length; i += PG_USAGE_CHUNK) {
-        const chunk = rows.slice(i, i + PG_USAGE_CHUNK);
-        const col = <K extends keyof UsageRow>(k: K) => chunk.map((u) => u[k]);
-        await sql`
-          insert into usage_hours (server_id, feature, hour, customer_id, peak_seats, seat_seconds, checkouts, denials, sequence)
-          select * from unnest(
-            ${col('serverId')}::text[], ${col('feature')}::text[], ${col('hour')}::text[], ${col('customerId')}::text[],
-            ${col('peakSeats')}::integer[], ${col('seatSeconds')}::bigint[], ${col('checkouts')}::bigint[],
-            ${col('denials')}::bigint[], ${col('sequence')}::bigint[]
-          )
-          on conflict (server_id, feature, hour) do update set
-            peak_seats = excluded.peak_seats, seat_seconds = excluded.seat_seconds, checkouts = excluded.checkouts,
-            denials = excluded.denials, sequence = excluded.sequence
-          where usage_hours.sequence <= excluded.sequence`.execute(this.db);
+      // One array per column: 20,000 hours per round trip, parsed and planned once.
+      for (let i = 0; i < hours.length; i += PG_USAGE_CHUNK) {
+        const n = Math.min(PG_USAGE_CHUNK, hours.length - i);
+        const feature = new Array<string>(n);
+        const hour = new Array<string>(n);
+        const peak = new Array<number>(n);
+        const seconds = new Array<number>(n);
+        const checkouts = new Array<number>(n);
+        const denials = new Array<number>(n);
+        for (let j = 0; j < n; j++) {
+          const u = hours[i + j]!;
+          feature[j] = u.feature;
+          hour[j] = u.hour;
+          peak[j] = u.peakSeats;
+          seconds[j] = u.seatSeconds;
+          checkouts[j] = u.checkouts;
+          denials[j] = u.denials;
+        }
+        await this.db.executeQuery(
+          CompiledQuery.raw(PG_UPSERT_USAGE, [
+            owner.serverId,
+            owner.customerId,
+            owner.sequence,
+            feature,
+            hour,
+            peak,
+            seconds,
+            checkouts,
+            denials,
+          ]),
+        );
       }
       return;
     }
-    for (let i = 0; i < rows.length; i += USAGE_CHUNK) {
-      const chunk = rows.slice(i, i + USAGE_CHUNK);
-      await this.db
-        .insertInto('usage_hours')
-        .values(
-          chunk.map((u) => ({
-            server_id: u.serverId,
-            feature: u.feature,
-            hour: u.hour,
-            customer_id: u.customerId,
-            peak_seats: u.peakSeats,
-            seat_seconds: u.seatSeconds,
-            checkouts: u.checkouts,
-            denials: u.denials,
-            sequence: u.sequence,
-          })),
-        )
-        .onConflict((oc) =>
-          oc
-            .columns(['server_id', 'feature', 'hour'])
-            .doUpdateSet((eb) => ({
-              peak_seats: eb.ref('excluded.peak_seats'),
-              seat_seconds: eb.ref('excluded.seat_seconds'),
-              checkouts: eb.ref('excluded.checkouts'),
-              denials: eb.ref('excluded.denials'),
-              sequence: eb.ref('excluded.sequence'),
-            }))
-            .where(sql.ref('usage_hours.sequence'), '<=', sql.ref('excluded.sequence')),
-        )
-        .execute();
+    // SQLite: the rows as one JSON array of [feature, hour, peak, seconds, checkouts, denials]
+    // per statement, unpacked by jsonb_each: one short statement to prepare and four values to
+    // bind, where 9 bound values per row in multi-row VALUES cost more to compile and bind than
+    // the JSON costs to parse (~150 ms less CPU for 108,000 new hours). jsonb_each, not
+    // json_each: its row values are binary, so `->>` does not parse each row's text six times
+    // (108,000 rows unpacked in ~90 ms instead of ~220 ms).
+    for (let i = 0; i < hours.length; i += USAGE_CHUNK) {
+      const n = Math.min(USAGE_CHUNK, hours.length - i);
+      const rows = new Array<unknown[]>(n);
+      for (let j = 0; j < n; j++) {
+        const u = hours[i + j]!;
+        rows[j] = [u.feature, u.hour, u.peakSeats, u.seatSeconds, u.checkouts, u.denials];
+      }
+      await this.db.executeQuery(
+        CompiledQuery.raw(SQLITE_UPSERT_USAGE, [
+          owner.serverId,
+          owner.customerId,
+          owner.sequence,
+          JSON.stringify(rows),
+        ]),
+      );
     }
   }
 
