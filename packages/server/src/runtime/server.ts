@@ -29,6 +29,7 @@ import { OnlineSync } from '../flexible/online-sync.js';
 import { defaultDashboardDir } from '../http/admin/dashboard-static.js';
 import { registerAdminApi } from '../http/admin/index.js';
 import { registerClientApi } from '../http/client/index.js';
+import { lazySchemas } from '../http/lazy-schemas.js';
 import { ServerMetrics } from '../http/metrics.js';
 import { registerOpenApi, registerOpenApiRoute } from '../http/openapi.js';
 import { readMachineFactors } from '../identity/machine-factors.js';
@@ -364,9 +365,11 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     metrics.commitOps.observe(ops);
     metrics.commitSeconds.observe(ms / 1000);
   });
+  const schemas = lazySchemas();
   const client = Fastify({
     loggerInstance: core.logger.child({ listener: 'client' }) as FastifyBaseLogger,
     ajv: AJV_OPTIONS,
+    schemaController: { compilersFactory: schemas.compilersFactory },
     // Per-request log lines would cost more than a checkout; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: o.clientBodyLimit ?? 16 * 1024,
@@ -377,6 +380,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
   const admin = Fastify({
     loggerInstance: core.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
     ajv: AJV_OPTIONS,
+    schemaController: { compilersFactory: schemas.compilersFactory },
     bodyLimit: 2 * 1024 * 1024,
     ...(adminTls ? { https: { cert: readFileSync(adminTls.certFile), key: readFileSync(adminTls.keyFile) } } : {}),
   });
@@ -451,6 +455,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     adminUrl = urlOf(adminScheme, adminAt.host, (admin.server.address() as { port: number }).port);
     core.engine.start();
     usage.start();
+    schemas.warmUp().catch((err: unknown) => core.logger.error({ err }, 'a route schema does not compile'));
     const expiryTimer = setInterval(() => core.flexible.checkExpiry(), 1000);
     expiryTimer.unref();
     if (isOnlineMode(settings.mode)) online.start();
