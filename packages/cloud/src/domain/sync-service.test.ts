@@ -245,6 +245,19 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    test('a server registered at the portal from its Server ID file syncs without an enrollment code', async () => {
+      const srv = await newLicenseServer('registered.globex.example');
+      await s.servers.register(admin, { customerId: globex, file: srv.serverIdFile });
+      await s.flexible.allocate(admin, srv.serverId, { features: [{ feature: 'asr', count: 2 }] });
+      const r = new Reporter(srv, clock);
+      const { claims } = await verifySync((await s.sync.sync(await r.report([]))).sync, vendor.keyring);
+      assert.equal(claims.serverId, srv.serverId);
+      assert.deepEqual(
+        claims.licenses.map((l) => [l.customer, l.features.map((f) => [f.name, f.count])]),
+        [['Globex', [['asr', 2]]]],
+      );
+    });
+
     test('syncs carry allocations as licenses, revised when they change, effective at the next sync', async () => {
       const enr = await s.flexible.enroll(admin, { customerId: acme });
       const r = new Reporter(await newLicenseServer('sync.acme.example'), clock);
