@@ -11,19 +11,21 @@
  * Unlike a License Server, a Cloud is never opened directly: its database may be shared by
  * other nodes, so with no node running on DIR the command fails and says how to start one.
  * Refusals of the Cloud become TesseraErrors (code and reason kept), so they print as one line.
- * `@tessera/cloud` is imported only once a command runs: parsing and `--help` stay quick.
+ * Only the Cloud's HTTP client is loaded (`@tessera/cloud/client`), never the Cloud itself: the
+ * whole of `@tessera/cloud` takes about half a second to import, which a vendor command never needs.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { CloudApiClient, CloudApiError, CloudRuntimeInfo } from '@tessera/cloud';
+import type { CloudRuntimeInfo } from '@tessera/cloud';
+import { CloudApiClient, CloudApiError } from '@tessera/cloud/client';
 import { TesseraError } from '@tessera/core';
 import { transportReason } from './admin-target.js';
 import { readText } from './files.js';
 import { CliError, isErrorCode, UsageError } from './output.js';
 
 /**
- * Files of a Cloud node's data dir that the CLI reads before loading the Cloud's code (about a
- * second to import); their names are part of the contract of DESIGN §7 (CLOUD_FILES).
+ * Files of a Cloud node's data dir that the CLI reads without loading the Cloud's code (where
+ * CLOUD_FILES is); their names are part of the contract of DESIGN §7.
  */
 const RUNTIME_FILE = 'cloud.json';
 const TOKEN_FILE = 'admin.token';
@@ -72,7 +74,7 @@ export async function openCloudTarget(o: CloudTargetOptions): Promise<CloudTarge
       );
     }
     const url = cloudUrlOf(o.cloud);
-    return { url, api: await client(url, token) };
+    return { url, api: client(url, token) };
   }
   if (o.token !== undefined || o.tokenFile !== undefined)
     throw new UsageError('--token and --token-file go with --cloud URL');
@@ -115,11 +117,10 @@ export async function openCloudTarget(o: CloudTargetOptions): Promise<CloudTarge
         ` (${code === 'EACCES' ? 'permission denied: run as the user that runs the Cloud' : code})`,
     );
   }
-  return { url: info.url, api: await client(info.url, token) };
+  return { url: info.url, api: client(info.url, token) };
 }
 
-async function client(url: string, token: string): Promise<CloudApiClient> {
-  const { CloudApiClient } = await import('@tessera/cloud');
+function client(url: string, token: string): CloudApiClient {
   return new CloudApiClient({ url, token, timeoutMs: REQUEST_TIMEOUT_MS });
 }
 
@@ -152,23 +153,21 @@ export function cloudUrlOf(cloud: string): string {
 
 /** A Cloud refusal as a TesseraError (code and reason kept), with a hint where one helps. */
 function cloudFailure(err: unknown, target: CloudTarget, o: CloudTargetOptions): unknown {
-  // Matched by name: the class lives in @tessera/cloud, which is imported only when a command runs.
-  if (!(err instanceof Error) || err.name !== 'CloudApiError') return err;
-  const e = err as CloudApiError;
-  let message = e.message;
-  if (e.code === 'UNAUTHORIZED') {
+  if (!(err instanceof CloudApiError)) return err;
+  let message = err.message;
+  if (err.code === 'UNAUTHORIZED') {
     message += o.data
       ? ` (the token in ${join(resolve(o.data), TOKEN_FILE)} was refused)`
       : ' (check --token: it is DIR/admin.token of a Cloud node)';
   }
-  if (e.code === 'UNAVAILABLE' && e.status === undefined) {
-    message = `cannot reach the Cloud at ${target.url} (${transportReason(e.cause)})`;
+  if (err.code === 'UNAVAILABLE' && err.status === undefined) {
+    message = `cannot reach the Cloud at ${target.url} (${transportReason(err.cause)})`;
   }
   const opts = {
-    ...(e.reason !== undefined && { reason: e.reason }),
-    ...(e.details !== undefined && { details: e.details }),
+    ...(err.reason !== undefined && { reason: err.reason }),
+    ...(err.details !== undefined && { details: err.details }),
   };
-  if (isErrorCode(e.code)) return new TesseraError(e.code, message, opts);
-  const status = e.status ?? 503;
-  return new TesseraError(status >= 500 ? 'UNAVAILABLE' : 'BAD_REQUEST', `${message} (${e.code})`, opts);
+  if (isErrorCode(err.code)) return new TesseraError(err.code, message, opts);
+  const status = err.status ?? 503;
+  return new TesseraError(status >= 500 ? 'UNAVAILABLE' : 'BAD_REQUEST', `${message} (${err.code})`, opts);
 }
