@@ -1,54 +1,40 @@
 /**
  * `tessera vendor customer | feature | entitlement | server | deploy | deployment | account |
  * return | enroll | allocate`: the vendor's work on a running Cloud (DESIGN §7), through its
- * vendor API (`CloudApiClient`). Each command parses, makes one or a few API calls, and prints.
+ * vendor API (`CloudApiClient`). Each command parses, makes one or a few API calls, and prints;
+ * cloud-command.ts gives them their shared options and action.
  */
 import { resolve } from 'node:path';
 import type {
   AccountView,
-  CloudApiClient,
   CustomerView,
   DeploymentView,
   DeploymentWithFile,
   EntitlementType,
   EntitlementView,
-  NewAccountView,
   ServerView,
   SubscriptionUsage,
 } from '@tessera/cloud';
+import type { CloudApiClient } from '@tessera/cloud/client';
 import { type Command, Option } from 'commander';
 import { deploymentLines, entitlementLine } from '../cloud-format.js';
-import { type CloudTargetOptions, withCloud } from '../cloud-target.js';
 import { NewFile, PUBLIC_FILE_MODE, readDocumentFile, SECRET_FILE_MODE } from '../files.js';
-import { note, Output, UsageError } from '../output.js';
-import { examples, featureArg, integer, isoDate, jsonOption } from './common.js';
+import { note, UsageError } from '../output.js';
+import {
+  type CloudCall,
+  type CloudContext,
+  type CloudFlags,
+  cloudCommand,
+  cloudListCommand,
+  intoNewFile,
+} from './cloud-command.js';
+import { examples, featureArg, integer, isoDate } from './common.js';
 
 const ENTITLEMENT_TYPES = ['perpetual', 'flexible', 'subscription'] as const;
-
-type CloudFlags = CloudTargetOptions & { json?: boolean };
-
-/** Adds the options that say where the Cloud is, and `--json`. */
-function cloudOptions(cmd: Command): Command {
-  cmd
-    .option('--data <dir>', 'the data directory of a Cloud node running on this machine (uses DIR/admin.token)')
-    .option('--cloud <url>', 'the URL of a Cloud node elsewhere, e.g. https://licensing.example.com')
-    .option('--token <token>', 'API token for --cloud (DIR/admin.token of a Cloud node)')
-    .option('--token-file <file>', 'read the API token for --cloud from a file');
-  return jsonOption(cmd);
-}
-
-function targetOf(flags: CloudFlags): CloudTargetOptions {
-  return { data: flags.data, cloud: flags.cloud, token: flags.token, tokenFile: flags.tokenFile };
-}
 
 /** A date option that also takes `none` (no limit). */
 function dateOrNone(value: string): string | null {
   return value === 'none' ? null : isoDate(value);
-}
-
-/** The id of the Cloud node answering, for the `id` of list output. */
-function nodeIdOf(health: { nodeId: string }): string {
-  return health.nodeId;
 }
 
 export function registerVendorCloudCommands(vendor: Command): void {
@@ -74,57 +60,42 @@ function registerCustomers(vendor: Command): void {
     '$ tessera vendor customer list --data ./cloud',
   ]);
 
-  const add = customer.command('add').description('add a customer').argument('<name>', "the customer's name");
-  cloudOptions(add);
-  examples(add, [
-    '$ tessera vendor customer add "Acme Speech Ltd" --data ./cloud',
-    '$ tessera vendor customer add "Acme Speech Ltd" --cloud https://licensing.example.com --token-file admin.token --json',
-  ]);
-  add.action(async (name: string, flags: CloudFlags) => {
-    const c = await withCloud(targetOf(flags), (api) => api.customerAdd(name));
-    new Output(!!flags.json).result(c, (d) => [
-      `customer ${d.id} ${JSON.stringify(d.name)}`,
-      `  subscription pool ${d.poolId}`,
-    ]);
+  cloudCommand(customer.command('add').description('add a customer').argument('<name>', "the customer's name"), {
+    examples: [
+      '$ tessera vendor customer add "Acme Speech Ltd" --data ./cloud',
+      '$ tessera vendor customer add "Acme Speech Ltd" --cloud https://licensing.example.com --token-file admin.token --json',
+    ],
+    run: ({ cloud }, name) => cloud((api) => api.customerAdd(name)),
+    human: (d) => [`customer ${d.id} ${JSON.stringify(d.name)}`, `  subscription pool ${d.poolId}`],
   });
 
-  const list = customer.command('list').description('the customers');
-  cloudOptions(list);
-  examples(list, [
-    '$ tessera vendor customer list --data ./cloud',
-    '$ tessera vendor customer list --data ./cloud --json',
-  ]);
-  list.action(async (flags: CloudFlags) => {
-    const { health, customers } = await withCloud(targetOf(flags), async (api) => ({
-      health: await api.health(),
-      customers: await api.customerList(),
-    }));
-    new Output(!!flags.json).result({ id: nodeIdOf(health), customers }, (d) =>
-      d.customers.length === 0
-        ? 'no customers yet (tessera vendor customer add NAME)'
-        : d.customers.map((c) => `${c.id}  ${JSON.stringify(c.name)}  since ${c.createdAt.slice(0, 10)}`),
-    );
+  cloudListCommand(customer.command('list').description('the customers'), {
+    examples: ['$ tessera vendor customer list --data ./cloud', '$ tessera vendor customer list --data ./cloud --json'],
+    key: 'customers',
+    list: (api) => api.customerList(),
+    empty: 'no customers yet (tessera vendor customer add NAME)',
+    line: (c) => `${c.id}  ${JSON.stringify(c.name)}  since ${c.createdAt.slice(0, 10)}`,
   });
 
   const show = customer
     .command('show')
     .description('a customer with its entitlements, servers, deployments, accounts and subscription seats in use')
     .argument('<customer-id>', 'the customer id (cus_...)');
-  cloudOptions(show);
-  examples(show, ['$ tessera vendor customer show cus_06h2104jsge1 --data ./cloud']);
-  show.action(async (id: string, flags: CloudFlags) => {
-    const view = await withCloud(targetOf(flags), async (api) => {
-      const c = await api.customerGet(id);
-      const [entitlements, servers, deployments, accounts, subscription] = await Promise.all([
-        api.entitlementList({ customerId: id }),
-        api.serverList(id),
-        api.deploymentList({ customerId: id }),
-        api.accountList(id),
-        api.subscriptionUsage(id),
-      ]);
-      return { ...c, entitlements, servers, deployments, accounts, subscription };
-    });
-    new Output(!!flags.json).result(view, customerLines);
+  cloudCommand(show, {
+    examples: ['$ tessera vendor customer show cus_06h2104jsge1 --data ./cloud'],
+    run: ({ cloud }, id) =>
+      cloud(async (api) => {
+        const c = await api.customerGet(id);
+        const [entitlements, servers, deployments, accounts, subscription] = await Promise.all([
+          api.entitlementList({ customerId: id }),
+          api.serverList(id),
+          api.deploymentList({ customerId: id }),
+          api.accountList(id),
+          api.subscriptionUsage(id),
+        ]);
+        return { ...c, entitlements, servers, deployments, accounts, subscription };
+      }),
+    human: customerLines,
   });
 }
 
@@ -146,17 +117,16 @@ function customerLines(
     ),
   );
   lines.push(`deployments (${d.deployments.length})`, ...d.deployments.flatMap((x) => deploymentLines(x, '  ')));
-  lines.push(
-    `subscription accounts (${d.accounts.length})`,
-    ...d.accounts.map(
-      (a) =>
-        `  ${a.id}${a.label ? `  ${JSON.stringify(a.label)}` : ''}${a.disabledAt ? `  disabled ${a.disabledAt}` : ''}`,
-    ),
-  );
+  lines.push(`subscription accounts (${d.accounts.length})`, ...d.accounts.map((a) => `  ${a.id}${accountNotes(a)}`));
   const held = d.subscription.holders.reduce((n, h) => n + h.count, 0);
   lines.push(`subscription seats in use: ${held}`);
   for (const f of d.subscription.features) lines.push(`  ${f.feature}  ${f.inUse} of ${f.total} in use`);
   return lines;
+}
+
+/** What follows an account's id in a line: its label, and when it was disabled. */
+function accountNotes(a: AccountView): string {
+  return `${a.label ? `  ${JSON.stringify(a.label)}` : ''}${a.disabledAt ? `  disabled ${a.disabledAt}` : ''}`;
 }
 
 // ---- the feature catalog
@@ -173,26 +143,19 @@ function registerFeatures(vendor: Command): void {
     .description('add a feature to the catalog')
     .argument('<name>', 'feature name: 1-64 characters of A-Z a-z 0-9 . _ -')
     .option('--description <text>', 'what the feature is', undefined);
-  cloudOptions(add);
-  examples(add, ['$ tessera vendor feature add asr --description "speech recognition" --data ./cloud']);
-  add.action(async (name: string, flags: CloudFlags & { description?: string }) => {
-    const f = await withCloud(targetOf(flags), (api) => api.featureAdd(name, flags.description));
-    new Output(!!flags.json).result(f, (d) => `feature ${d.name}${d.description ? `: ${d.description}` : ''}`);
+  cloudCommand(add, {
+    examples: ['$ tessera vendor feature add asr --description "speech recognition" --data ./cloud'],
+    run: ({ flags, cloud }: CloudContext<CloudFlags & { description?: string }>, name) =>
+      cloud((api) => api.featureAdd(name, flags.description)),
+    human: (d) => `feature ${d.name}${d.description ? `: ${d.description}` : ''}`,
   });
 
-  const list = feature.command('list').description('the feature catalog');
-  cloudOptions(list);
-  examples(list, ['$ tessera vendor feature list --data ./cloud']);
-  list.action(async (flags: CloudFlags) => {
-    const { health, features } = await withCloud(targetOf(flags), async (api) => ({
-      health: await api.health(),
-      features: await api.featureList(),
-    }));
-    new Output(!!flags.json).result({ id: nodeIdOf(health), features }, (d) =>
-      d.features.length === 0
-        ? 'no features yet'
-        : d.features.map((f) => `${f.name}${f.description ? `  ${f.description}` : ''}`),
-    );
+  cloudListCommand(feature.command('list').description('the feature catalog'), {
+    examples: ['$ tessera vendor feature list --data ./cloud'],
+    key: 'features',
+    list: (api) => api.featureList(),
+    empty: 'no features yet',
+    line: (f) => `${f.name}${f.description ? `  ${f.description}` : ''}`,
   });
 }
 
@@ -206,6 +169,12 @@ interface EntitlementAddFlags extends CloudFlags {
   expires?: string;
   termDays?: number;
 }
+
+type EntitlementUpdateFlags = CloudFlags & {
+  count?: number;
+  maintenanceUntil?: string | null;
+  expires?: string | null;
+};
 
 function registerEntitlements(vendor: Command): void {
   const entitlement = vendor
@@ -228,40 +197,41 @@ function registerEntitlements(vendor: Command): void {
     .option('--maintenance-until <date>', 'software released after this date (YYYY-MM-DD) is not covered', isoDate)
     .option('--expires <date>', 'last valid day (YYYY-MM-DD); for a subscription the end of its term', isoDate)
     .option('--term-days <n>', 'instead of --expires: a term of N days from today', integer('--term-days', 1, 36_600));
-  cloudOptions(add);
-  examples(add, [
-    '$ tessera vendor entitlement add --customer cus_06h2 --type perpetual --feature asr=10 \\',
-    '    --maintenance-until 2027-03-31 --data ./cloud',
-    '$ tessera vendor entitlement add --customer cus_06h2 --type subscription --feature asr=25 --term-days 365 --data ./cloud',
-  ]);
-  add.action(async (flags: EntitlementAddFlags) => {
-    const feature = featureArg(flags.feature);
-    if (flags.expires !== undefined && flags.termDays !== undefined) {
-      throw new UsageError('give --expires or --term-days, not both');
-    }
-    const input = {
-      customerId: flags.customer,
-      type: flags.type,
-      feature: feature.name,
-      count: feature.count,
-      maintenanceUntil: flags.maintenanceUntil,
-      expires: flags.expires,
-      termDays: flags.termDays,
-    };
-    const e = await withCloud(targetOf(flags), async (api) => {
-      try {
-        return await api.entitlementAdd(input);
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== 'UNKNOWN_FEATURE') throw err;
-        // DESIGN §7 has no catalog command: a feature named here for the first time joins it.
-        await api.featureAdd(feature.name).catch((e: { code?: unknown }) => {
-          if (e.code !== 'CONFLICT') throw e;
-        });
-        note(`tessera: added feature ${feature.name} to the catalog`);
-        return api.entitlementAdd(input);
+  cloudCommand(add, {
+    examples: [
+      '$ tessera vendor entitlement add --customer cus_06h2 --type perpetual --feature asr=10 \\',
+      '    --maintenance-until 2027-03-31 --data ./cloud',
+      '$ tessera vendor entitlement add --customer cus_06h2 --type subscription --feature asr=25 --term-days 365 --data ./cloud',
+    ],
+    run: ({ flags, cloud }: CloudContext<EntitlementAddFlags>) => {
+      const feature = featureArg(flags.feature);
+      if (flags.expires !== undefined && flags.termDays !== undefined) {
+        throw new UsageError('give --expires or --term-days, not both');
       }
-    });
-    new Output(!!flags.json).result(e, (d) => `added ${entitlementLine(d)}  for ${d.customerId}`);
+      const input = {
+        customerId: flags.customer,
+        type: flags.type,
+        feature: feature.name,
+        count: feature.count,
+        maintenanceUntil: flags.maintenanceUntil,
+        expires: flags.expires,
+        termDays: flags.termDays,
+      };
+      return cloud(async (api) => {
+        try {
+          return await api.entitlementAdd(input);
+        } catch (err) {
+          if ((err as { code?: unknown }).code !== 'UNKNOWN_FEATURE') throw err;
+          // DESIGN §7 has no catalog command: a feature named here for the first time joins it.
+          await api.featureAdd(feature.name).catch((e: { code?: unknown }) => {
+            if (e.code !== 'CONFLICT') throw e;
+          });
+          note(`tessera: added feature ${feature.name} to the catalog`);
+          return api.entitlementAdd(input);
+        }
+      });
+    },
+    human: (d) => `added ${entitlementLine(d)}  for ${d.customerId}`,
   });
 
   const list = entitlement
@@ -270,25 +240,20 @@ function registerEntitlements(vendor: Command): void {
     .option('--customer <id>', 'only this customer')
     .addOption(new Option('--type <type>', 'only this type').choices(ENTITLEMENT_TYPES))
     .option('--feature <name>', 'only this feature');
-  cloudOptions(list);
-  examples(list, [
-    '$ tessera vendor entitlement list --data ./cloud',
-    '$ tessera vendor entitlement list --customer cus_06h2 --type subscription --data ./cloud --json',
-  ]);
-  list.action(async (flags: CloudFlags & { customer?: string; type?: EntitlementType; feature?: string }) => {
-    const { health, entitlements } = await withCloud(targetOf(flags), async (api) => ({
-      health: await api.health(),
-      entitlements: await api.entitlementList({
+  cloudListCommand(list, {
+    examples: [
+      '$ tessera vendor entitlement list --data ./cloud',
+      '$ tessera vendor entitlement list --customer cus_06h2 --type subscription --data ./cloud --json',
+    ],
+    key: 'entitlements',
+    list: (api, flags: CloudFlags & { customer?: string; type?: EntitlementType; feature?: string }) =>
+      api.entitlementList({
         ...(flags.customer !== undefined && { customerId: flags.customer }),
         ...(flags.type !== undefined && { type: flags.type }),
         ...(flags.feature !== undefined && { feature: flags.feature }),
       }),
-    }));
-    new Output(!!flags.json).result({ id: nodeIdOf(health), entitlements }, (d) =>
-      d.entitlements.length === 0
-        ? 'no entitlements'
-        : d.entitlements.map((e) => `${entitlementLine(e)}  ${e.customerId}`),
-    );
+    empty: 'no entitlements',
+    line: (e) => `${entitlementLine(e)}  ${e.customerId}`,
   });
 
   const update = entitlement
@@ -298,43 +263,32 @@ function registerEntitlements(vendor: Command): void {
     .option('--count <n>', 'the new seat count', integer('--count', 1))
     .option('--maintenance-until <date>', 'new maintenance date (YYYY-MM-DD), or none', dateOrNone)
     .option('--expires <date>', 'new last valid day (YYYY-MM-DD), or none', dateOrNone);
-  cloudOptions(update);
-  update.addHelpText(
-    'after',
-    '\nA new maintenance or expiry date of a perpetual entitlement makes the next revision of every\n' +
+  cloudCommand(update, {
+    help:
+      '\nA new maintenance or expiry date of a perpetual entitlement makes the next revision of every\n' +
       'deployment drawing on it: fetch it with `tessera vendor deployment file LICENSE_ID --out FILE` and\n' +
       'install it with `tessera license renew FILE`. Lowering a subscription below the seats in use\n' +
       'revokes the newest leases (SEATS_REDUCED).\n',
-  );
-  examples(update, [
-    '$ tessera vendor entitlement update ent_06h2 --maintenance-until 2028-03-31 --data ./cloud',
-    '$ tessera vendor entitlement update ent_06h3 --count 40 --data ./cloud',
-  ]);
-  update.action(
-    async (
-      id: string,
-      flags: CloudFlags & { count?: number; maintenanceUntil?: string | null; expires?: string | null },
-    ) => {
+    examples: [
+      '$ tessera vendor entitlement update ent_06h2 --maintenance-until 2028-03-31 --data ./cloud',
+      '$ tessera vendor entitlement update ent_06h3 --count 40 --data ./cloud',
+    ],
+    run: async ({ flags, cloud }: CloudContext<EntitlementUpdateFlags>, id) => {
       if (flags.count === undefined && flags.maintenanceUntil === undefined && flags.expires === undefined) {
         throw new UsageError('nothing to change: give --count, --maintenance-until or --expires');
       }
-      const r = await withCloud(targetOf(flags), (api) =>
-        api.entitlementUpdate(id, {
-          count: flags.count,
-          maintenanceUntil: flags.maintenanceUntil,
-          expires: flags.expires,
-        }),
-      );
-      new Output(!!flags.json).result(r, (d) => [
-        `updated ${entitlementLine(d)}`,
-        ...d.reissued.map(
-          (x) =>
-            `  re-issued ${x.licenseId} as rev ${x.revision}: tessera vendor deployment file ${x.licenseId} --out FILE, then tessera license renew FILE`,
-        ),
-        ...(d.revokedLeases > 0 ? [`  ${d.revokedLeases} lease(s) revoked (SEATS_REDUCED)`] : []),
-      ]);
+      const change = { count: flags.count, maintenanceUntil: flags.maintenanceUntil, expires: flags.expires };
+      return cloud((api) => api.entitlementUpdate(id, change));
     },
-  );
+    human: (d) => [
+      `updated ${entitlementLine(d)}`,
+      ...d.reissued.map(
+        (x) =>
+          `  re-issued ${x.licenseId} as rev ${x.revision}: tessera vendor deployment file ${x.licenseId} --out FILE, then tessera license renew FILE`,
+      ),
+      ...(d.revokedLeases > 0 ? [`  ${d.revokedLeases} lease(s) revoked (SEATS_REDUCED)`] : []),
+    ],
+  });
 }
 
 // ---- servers
@@ -351,47 +305,40 @@ function registerServers(vendor: Command): void {
     .description('register a License Server from its Server ID file (info.bts), for perpetual or flexible use')
     .argument('<file>', "the customer's Server ID file (info.bts)")
     .requiredOption('--customer <id>', 'the customer the server belongs to (cus_...)');
-  cloudOptions(register);
-  register.addHelpText(
-    'after',
-    '\nThe file is verified (signed by the server key it names) before anything is stored. Registering a\n' +
+  cloudCommand(register, {
+    help:
+      '\nThe file is verified (signed by the server key it names) before anything is stored. Registering a\n' +
       'known server again for the same customer keeps it and takes the newer hardware factors.\n',
-  );
-  examples(register, [
-    '$ tessera vendor server register --customer cus_06h2 info.bts --data ./cloud',
-    '$ tessera vendor server register --customer cus_06h2 info.bts --data ./cloud --json',
-  ]);
-  register.action(async (file: string, flags: CloudFlags & { customer: string }) => {
-    const text = readDocumentFile(file, 'Server ID file');
-    const s = await withCloud(targetOf(flags), (api) => api.serverRegister(flags.customer, text));
-    new Output(!!flags.json).result(s, (d) => [
+    examples: [
+      '$ tessera vendor server register --customer cus_06h2 info.bts --data ./cloud',
+      '$ tessera vendor server register --customer cus_06h2 info.bts --data ./cloud --json',
+    ],
+    run: async ({ flags, cloud }: CloudContext<CloudFlags & { customer: string }>, file) => {
+      const text = readDocumentFile(file, 'Server ID file');
+      return cloud((api) => api.serverRegister(flags.customer, text));
+    },
+    human: (d) => [
       `${d.created ? 'registered' : 'already registered, updated'} server ${d.id} (host ${d.hostName}, Tessera ${d.productVersion}) for ${d.customerId}`,
       `  hardware factors: ${d.factors.join(', ') || 'none'}`,
-    ]);
+    ],
   });
 
   const list = server
     .command('list')
     .description('registered License Servers')
     .option('--customer <id>', 'only this customer');
-  cloudOptions(list);
-  examples(list, ['$ tessera vendor server list --customer cus_06h2 --data ./cloud']);
-  list.action(async (flags: CloudFlags & { customer?: string }) => {
-    const { health, servers } = await withCloud(targetOf(flags), async (api) => ({
-      health: await api.health(),
-      servers: await api.serverList(flags.customer),
-    }));
-    new Output(!!flags.json).result({ id: nodeIdOf(health), servers }, (d) =>
-      d.servers.length === 0
-        ? 'no servers registered'
-        : d.servers.map(
-            (s) => `${s.id}  host ${s.hostName}  ${s.customerId}  registered ${s.registeredAt.slice(0, 10)}`,
-          ),
-    );
+  cloudListCommand(list, {
+    examples: ['$ tessera vendor server list --customer cus_06h2 --data ./cloud'],
+    key: 'servers',
+    list: (api, flags: CloudFlags & { customer?: string }) => api.serverList(flags.customer),
+    empty: 'no servers registered',
+    line: (s) => `${s.id}  host ${s.hostName}  ${s.customerId}  registered ${s.registeredAt.slice(0, 10)}`,
   });
 }
 
 // ---- deployments (perpetual license files)
+
+type OutFlags = CloudFlags & { out: string };
 
 function registerDeployments(vendor: Command): void {
   const deploy = vendor
@@ -402,33 +349,23 @@ function registerDeployments(vendor: Command): void {
     .requiredOption('--server <id>', 'the registered server (srv_...)')
     .requiredOption('--feature <name=count...>', 'a feature and its seat count, e.g. asr=10 (repeatable)')
     .requiredOption('--out <file>', 'where to write the license file (must not exist)');
-  cloudOptions(deploy);
-  deploy.addHelpText(
-    'after',
-    "\nEach feature draws from the customer's perpetual entitlement of it with enough free seats and the\n" +
+  cloudCommand(deploy, {
+    help:
+      "\nEach feature draws from the customer's perpetual entitlement of it with enough free seats and the\n" +
       'latest maintenance date. Asking for more than is free is refused (OVER_ALLOCATION) and changes\n' +
       'nothing. Install the file on the server with `tessera license install FILE`.\n',
-  );
-  examples(deploy, [
-    '$ tessera vendor deploy --server srv_U8LUHMpy --feature asr=10 tts=4 --out acme.lic --data ./cloud',
-    '$ tessera vendor deploy --server srv_U8LUHMpy --feature asr=10 --feature tts=4 --out acme.lic --data ./cloud --json',
-  ]);
-  deploy.action(async (flags: CloudFlags & { server: string; feature: string[]; out: string }) => {
-    const features = flags.feature.map(featureArg);
-    const out = NewFile.create(flags.out, PUBLIC_FILE_MODE, 'license file', 'pick another --out');
-    let d: DeploymentWithFile;
-    try {
-      d = await withCloud(targetOf(flags), (api) => api.deploy(flags.server, features));
-    } catch (err) {
-      out.abandon();
-      throw err;
-    }
-    out.fill(d.file);
-    const { file, fileName, ...view } = d;
-    new Output(!!flags.json).result({ ...view, file: resolve(flags.out) }, (x) => [
+    examples: [
+      '$ tessera vendor deploy --server srv_U8LUHMpy --feature asr=10 tts=4 --out acme.lic --data ./cloud',
+      '$ tessera vendor deploy --server srv_U8LUHMpy --feature asr=10 --feature tts=4 --out acme.lic --data ./cloud --json',
+    ],
+    run: ({ flags, cloud }: CloudContext<OutFlags & { server: string; feature: string[] }>) => {
+      const features = flags.feature.map(featureArg);
+      return writeDeployment(flags.out, cloud, (api) => api.deploy(flags.server, features));
+    },
+    human: (x, flags) => [
       ...deploymentLines(x),
       `written to ${flags.out}; install it with \`tessera license install ${flags.out} --data DIR\` on that server`,
-    ]);
+    ],
   });
 
   const deployment = vendor
@@ -445,36 +382,29 @@ function registerDeployments(vendor: Command): void {
     .description('deployments')
     .option('--customer <id>', 'only this customer')
     .option('--server <id>', 'only this server');
-  cloudOptions(list);
-  examples(list, [
-    '$ tessera vendor deployment list --data ./cloud',
-    '$ tessera vendor deployment list --server srv_U8LU --data ./cloud --json',
-  ]);
-  list.action(async (flags: CloudFlags & { customer?: string; server?: string }) => {
-    const { health, deployments } = await withCloud(targetOf(flags), async (api) => ({
-      health: await api.health(),
-      deployments: await api.deploymentList({
+  cloudListCommand(list, {
+    examples: [
+      '$ tessera vendor deployment list --data ./cloud',
+      '$ tessera vendor deployment list --server srv_U8LU --data ./cloud --json',
+    ],
+    key: 'deployments',
+    list: (api, flags: CloudFlags & { customer?: string; server?: string }) =>
+      api.deploymentList({
         ...(flags.customer !== undefined && { customerId: flags.customer }),
         ...(flags.server !== undefined && { serverId: flags.server }),
       }),
-    }));
-    new Output(!!flags.json).result({ id: nodeIdOf(health), deployments }, (d) =>
-      d.deployments.length === 0 ? 'no deployments' : d.deployments.flatMap((x) => deploymentLines(x)),
-    );
+    empty: 'no deployments',
+    line: (x) => deploymentLines(x),
   });
 
   const show = deployment
     .command('show')
     .description('a deployment: its license lines and revisions')
     .argument('<license-id>', 'the license id (lic_...)');
-  cloudOptions(show);
-  examples(show, ['$ tessera vendor deployment show lic_06h2 --data ./cloud']);
-  show.action(async (licenseId: string, flags: CloudFlags) => {
-    const d = await withCloud(targetOf(flags), (api) => api.deploymentGet(licenseId));
-    new Output(!!flags.json).result(d, (x) => [
-      ...deploymentLines(x),
-      ...x.revisions.map((r) => `  rev ${r.revision}  ${r.issuedAt}  ${r.reason}`),
-    ]);
+  cloudCommand(show, {
+    examples: ['$ tessera vendor deployment show lic_06h2 --data ./cloud'],
+    run: ({ cloud }, licenseId) => cloud((api) => api.deploymentGet(licenseId)),
+    human: (x) => [...deploymentLines(x), ...x.revisions.map((r) => `  rev ${r.revision}  ${r.issuedAt}  ${r.reason}`)],
   });
 
   const file = deployment
@@ -483,22 +413,20 @@ function registerDeployments(vendor: Command): void {
     .argument('<license-id>', 'the license id (lic_...)')
     .requiredOption('--out <file>', 'where to write the license file (must not exist)')
     .option('--revision <n>', 'an earlier revision', integer('--revision', 1));
-  cloudOptions(file);
-  examples(file, [
-    '$ tessera vendor deployment file lic_06h2 --out acme-rev2.lic --data ./cloud',
-    '$ tessera license renew acme-rev2.lic --data /var/lib/tessera     # on the License Server',
-  ]);
-  file.action(async (licenseId: string, flags: CloudFlags & { out: string; revision?: number }) => {
-    const { text, view } = await withCloud(targetOf(flags), async (api) => ({
-      text: await api.deploymentFile(licenseId, flags.revision),
-      view: await api.deploymentGet(licenseId),
-    }));
-    NewFile.create(flags.out, PUBLIC_FILE_MODE, 'license file', 'pick another --out').fill(text);
-    const revision = flags.revision ?? view.revision;
-    new Output(!!flags.json).result(
-      { id: licenseId, revision, file: resolve(flags.out) },
-      (d) => `license ${d.id} rev ${d.revision} written to ${flags.out}`,
-    );
+  cloudCommand(file, {
+    examples: [
+      '$ tessera vendor deployment file lic_06h2 --out acme-rev2.lic --data ./cloud',
+      '$ tessera license renew acme-rev2.lic --data /var/lib/tessera     # on the License Server',
+    ],
+    run: async ({ flags, cloud }: CloudContext<OutFlags & { revision?: number }>, licenseId) => {
+      const { text, view } = await cloud(async (api) => ({
+        text: await api.deploymentFile(licenseId, flags.revision),
+        view: await api.deploymentGet(licenseId),
+      }));
+      NewFile.create(flags.out, PUBLIC_FILE_MODE, 'license file', 'pick another --out').fill(text);
+      return { id: licenseId, revision: flags.revision ?? view.revision, file: resolve(flags.out) };
+    },
+    human: (d, flags) => `license ${d.id} rev ${d.revision} written to ${flags.out}`,
   });
 
   const addLicenses = deployment
@@ -507,14 +435,16 @@ function registerDeployments(vendor: Command): void {
     .argument('<license-id>', 'the license id (lic_...)')
     .requiredOption('--feature <name=count...>', 'more seats of a feature, e.g. asr=5 (repeatable)')
     .requiredOption('--out <file>', 'where to write the renewed license file (must not exist)');
-  cloudOptions(addLicenses);
-  examples(addLicenses, [
-    '$ tessera vendor deployment add lic_06h2 --feature asr=5 --out acme-rev2.lic --data ./cloud',
-    '$ tessera license renew acme-rev2.lic --data /var/lib/tessera     # on the License Server',
-  ]);
-  addLicenses.action(async (licenseId: string, flags: CloudFlags & { feature: string[]; out: string }) => {
-    const features = flags.feature.map(featureArg);
-    await writeRevision(flags, (api) => api.deploymentAddLicenses(licenseId, features), 'new revision');
+  cloudCommand(addLicenses, {
+    examples: [
+      '$ tessera vendor deployment add lic_06h2 --feature asr=5 --out acme-rev2.lic --data ./cloud',
+      '$ tessera license renew acme-rev2.lic --data /var/lib/tessera     # on the License Server',
+    ],
+    run: ({ flags, cloud }: CloudContext<OutFlags & { feature: string[] }>, licenseId) => {
+      const features = flags.feature.map(featureArg);
+      return writeDeployment(flags.out, cloud, (api) => api.deploymentAddLicenses(licenseId, features));
+    },
+    human: (x, flags) => revisionLines(x, flags.out, 'new revision'),
   });
 
   const renew = deployment
@@ -524,35 +454,40 @@ function registerDeployments(vendor: Command): void {
     )
     .argument('<license-id>', 'the license id (lic_...)')
     .requiredOption('--out <file>', 'where to write the license file (must not exist)');
-  cloudOptions(renew);
-  examples(renew, ['$ tessera vendor deployment renew lic_06h2 --out acme-rev3.lic --data ./cloud']);
-  renew.action(async (licenseId: string, flags: CloudFlags & { out: string }) => {
-    await writeRevision(flags, (api) => api.deploymentRenew(licenseId), 'renewed');
+  cloudCommand(renew, {
+    examples: ['$ tessera vendor deployment renew lic_06h2 --out acme-rev3.lic --data ./cloud'],
+    run: ({ flags, cloud }: CloudContext<OutFlags>, licenseId) =>
+      writeDeployment(flags.out, cloud, (api) => api.deploymentRenew(licenseId)),
+    human: (x, flags) => revisionLines(x, flags.out, 'renewed'),
   });
 }
 
-/** Runs a call that answers a deployment with its file, writes the file to --out, prints. */
-async function writeRevision(
-  flags: CloudFlags & { out: string },
-  call: (api: CloudApiClient) => Promise<DeploymentWithFile & { changed?: boolean }>,
-  what: string,
-): Promise<void> {
-  const out = NewFile.create(flags.out, PUBLIC_FILE_MODE, 'license file', 'pick another --out');
-  let d: Awaited<ReturnType<typeof call>>;
-  try {
-    d = await withCloud(targetOf(flags), call);
-  } catch (err) {
-    out.abandon();
-    throw err;
-  }
-  out.fill(d.file);
+/**
+ * Makes `out` (refusing one that exists), runs a call that answers a deployment with its file,
+ * and writes the file there; answers the deployment with the file's path in place of its text.
+ */
+async function writeDeployment<D extends DeploymentWithFile>(
+  out: string,
+  cloud: CloudCall,
+  call: (api: CloudApiClient) => Promise<D>,
+): Promise<Omit<D, 'file' | 'fileName'> & { file: string }> {
+  const d = await intoNewFile(
+    NewFile.create(out, PUBLIC_FILE_MODE, 'license file', 'pick another --out'),
+    () => cloud(call),
+    (answer) => answer.file,
+  );
   const { file, fileName, ...view } = d;
-  new Output(!!flags.json).result({ ...view, file: resolve(flags.out) }, (x) => [
+  return { ...view, file: resolve(out) };
+}
+
+/** A new revision written to `out`, or the current one again when nothing changed. */
+function revisionLines(x: DeploymentView & { changed?: boolean }, out: string, what: string): string[] {
+  return [
     ...deploymentLines(x),
     x.changed === false
-      ? `nothing changed: rev ${x.revision} is current; written to ${flags.out}`
-      : `${what}: rev ${x.revision} written to ${flags.out}; install it with \`tessera license renew ${flags.out} --data DIR\``,
-  ]);
+      ? `nothing changed: rev ${x.revision} is current; written to ${out}`
+      : `${what}: rev ${x.revision} written to ${out}; install it with \`tessera license renew ${out} --data DIR\``,
+  ];
 }
 
 // ---- subscription accounts
@@ -570,41 +505,37 @@ function registerAccounts(vendor: Command): void {
     .requiredOption('--customer <id>', 'the customer (cus_...)')
     .option('--label <text>', 'what the account is for, e.g. "call center"')
     .option('--out <file>', 'also write the client_property.conf here (mode 0600: it holds the secret)');
-  cloudOptions(add);
-  add.addHelpText(
-    'after',
-    '\nThe secret is stored only as a hash: keep the output. The client_property.conf lists every live\n' +
+  cloudCommand(add, {
+    help:
+      '\nThe secret is stored only as a hash: keep the output. The client_property.conf lists every live\n' +
       'Cloud node under LICENSE_SERVERS (failover order) and the credentials under [AUTHENTICATION];\n' +
       "client applications (the SDK) read it and check seats out of the customer's subscription pool.\n",
-  );
-  examples(add, [
-    '$ tessera vendor account add --customer cus_06h2 --out client_property.conf --data ./cloud',
-    '$ tessera vendor account add --customer cus_06h2 --label "call center" --data ./cloud --json',
-  ]);
-  add.action(async (flags: CloudFlags & { customer: string; label?: string; out?: string }) => {
-    const out =
-      flags.out !== undefined
-        ? NewFile.create(flags.out, SECRET_FILE_MODE, 'client_property.conf', 'pick another --out')
-        : undefined;
-    let a: NewAccountView;
-    try {
-      a = await withCloud(targetOf(flags), (api) => api.accountAdd(flags.customer, flags.label));
-    } catch (err) {
-      out?.abandon();
-      throw err;
-    }
-    out?.fill(a.clientConfig);
-    // DESIGN §7: `account add` prints username, password, clientConfig (first, for people reading JSON).
-    const { id, username, password, clientConfig, ...rest } = a;
-    const result = {
-      id,
-      username,
-      password,
-      clientConfig,
-      ...rest,
-      ...(flags.out !== undefined && { file: resolve(flags.out) }),
-    };
-    new Output(!!flags.json).result(result, (d) => [
+    examples: [
+      '$ tessera vendor account add --customer cus_06h2 --out client_property.conf --data ./cloud',
+      '$ tessera vendor account add --customer cus_06h2 --label "call center" --data ./cloud --json',
+    ],
+    run: async ({ flags, cloud }: CloudContext<CloudFlags & { customer: string; label?: string; out?: string }>) => {
+      const out =
+        flags.out !== undefined
+          ? NewFile.create(flags.out, SECRET_FILE_MODE, 'client_property.conf', 'pick another --out')
+          : undefined;
+      const a = await intoNewFile(
+        out,
+        () => cloud((api) => api.accountAdd(flags.customer, flags.label)),
+        (answer) => answer.clientConfig,
+      );
+      // DESIGN §7: `account add` prints username, password, clientConfig (first, for people reading JSON).
+      const { id, username, password, clientConfig, ...rest } = a;
+      return {
+        id,
+        username,
+        password,
+        clientConfig,
+        ...rest,
+        ...(flags.out !== undefined && { file: resolve(flags.out) }),
+      };
+    },
+    human: (d, flags) => [
       `subscription account ${d.id} for ${d.customerId} (pool ${d.poolId})`,
       `  username  ${d.username}`,
       `  password  ${d.password}  (shown once; only its hash is kept)`,
@@ -613,39 +544,29 @@ function registerAccounts(vendor: Command): void {
         .trimEnd()
         .split('\n')
         .map((l) => `  ${l}`),
-    ]);
+    ],
   });
 
   const list = account
     .command('list')
     .description('subscription accounts (never their secrets)')
     .option('--customer <id>', 'only this customer');
-  cloudOptions(list);
-  examples(list, ['$ tessera vendor account list --customer cus_06h2 --data ./cloud']);
-  list.action(async (flags: CloudFlags & { customer?: string }) => {
-    const { health, accounts } = await withCloud(targetOf(flags), async (api) => ({
-      health: await api.health(),
-      accounts: await api.accountList(flags.customer),
-    }));
-    new Output(!!flags.json).result({ id: nodeIdOf(health), accounts }, (d) =>
-      d.accounts.length === 0
-        ? 'no subscription accounts'
-        : d.accounts.map(
-            (a) =>
-              `${a.id}  ${a.customerId}${a.label ? `  ${JSON.stringify(a.label)}` : ''}${a.disabledAt ? `  disabled ${a.disabledAt}` : ''}`,
-          ),
-    );
+  cloudListCommand(list, {
+    examples: ['$ tessera vendor account list --customer cus_06h2 --data ./cloud'],
+    key: 'accounts',
+    list: (api, flags: CloudFlags & { customer?: string }) => api.accountList(flags.customer),
+    empty: 'no subscription accounts',
+    line: (a) => `${a.id}  ${a.customerId}${accountNotes(a)}`,
   });
 
   const disable = account
     .command('disable')
     .description('disable a subscription account: its credentials stop working')
     .argument('<account-id>', 'the account id (acct_...)');
-  cloudOptions(disable);
-  examples(disable, ['$ tessera vendor account disable acct_06h2 --data ./cloud']);
-  disable.action(async (id: string, flags: CloudFlags) => {
-    const a = await withCloud(targetOf(flags), (api) => api.accountDisable(id));
-    new Output(!!flags.json).result(a, (d) => `disabled subscription account ${d.id} (${d.customerId})`);
+  cloudCommand(disable, {
+    examples: ['$ tessera vendor account disable acct_06h2 --data ./cloud'],
+    run: ({ cloud }, id) => cloud((api) => api.accountDisable(id)),
+    human: (d) => `disabled subscription account ${d.id} (${d.customerId})`,
   });
 }
 
@@ -656,23 +577,22 @@ function registerReturn(vendor: Command): void {
     .command('return')
     .description("an uninstall certificate: the license's seats go back to the customer's entitlements, once")
     .argument('<cert-file>', 'the uninstall certificate (from `tessera license uninstall`)');
-  cloudOptions(ret);
-  ret.addHelpText(
-    'after',
-    '\nThe certificate is verified with the key of the registered server that signed it. A certificate is\n' +
+  cloudCommand(ret, {
+    help:
+      '\nThe certificate is verified with the key of the registered server that signed it. A certificate is\n' +
       'taken once (ALREADY_RETURNED after that); the seats can then be deployed on another server.\n',
-  );
-  examples(ret, [
-    '$ tessera vendor return lic_06h2.uninstall --data ./cloud',
-    '$ tessera vendor deploy --server srv_NEW --feature asr=10 --out acme-new.lic --data ./cloud',
-  ]);
-  ret.action(async (file: string, flags: CloudFlags) => {
-    const text = readDocumentFile(file, 'uninstall certificate');
-    const r = await withCloud(targetOf(flags), (api) => api.returnCertificate(text));
-    new Output(!!flags.json).result(r, (d) => [
+    examples: [
+      '$ tessera vendor return lic_06h2.uninstall --data ./cloud',
+      '$ tessera vendor deploy --server srv_NEW --feature asr=10 --out acme-new.lic --data ./cloud',
+    ],
+    run: async ({ cloud }, file) => {
+      const text = readDocumentFile(file, 'uninstall certificate');
+      return cloud((api) => api.returnCertificate(text));
+    },
+    human: (d) => [
       `returned license ${d.licenseId} rev ${d.revision} from ${d.serverId} (${d.id})`,
       ...d.seats.map((s) => `  ${s.feature}: ${s.count} seat${s.count === 1 ? '' : 's'} back to ${s.entitlementId}`),
-    ]);
+    ],
   });
 }
 
@@ -691,25 +611,24 @@ function registerFlexible(vendor: Command): void {
     .command('enroll')
     .description('a one-time enrollment code for a flexible License Server of a customer')
     .requiredOption('--customer <id>', 'the customer (cus_...)');
-  cloudOptions(enroll);
-  enroll.addHelpText(
-    'after',
-    '\nThe code is shown once (the Cloud keeps only its hash) and expires if unused. The customer starts\n' +
+  cloudCommand(enroll, {
+    help:
+      '\nThe code is shown once (the Cloud keeps only its hash) and expires if unused. The customer starts\n' +
       'the License Server with it: `tessera server start --data DIR --mode flexible --cloud URL --enroll CODE`\n' +
       '(or --mode als / pls); its first report enrolls it, registered to this customer.\n',
-  );
-  examples(enroll, [
-    '$ tessera vendor enroll --customer cus_06h2 --data ./cloud',
-    '$ tessera vendor enroll --customer cus_06h2 --data ./cloud --json | jq -r .code',
-  ]);
-  enroll.action(async (flags: CloudFlags & { customer: string }) => {
-    const e = await withCloud(targetOf(flags), (api) => api.enroll(flags.customer));
-    // DESIGN §7: the `id` of what was made; for an enrollment, the code itself.
-    const { code, id, ...rest } = e;
-    new Output(!!flags.json).result({ id: code, code, enrollmentId: id, ...rest }, (d) => [
+    examples: [
+      '$ tessera vendor enroll --customer cus_06h2 --data ./cloud',
+      '$ tessera vendor enroll --customer cus_06h2 --data ./cloud --json | jq -r .code',
+    ],
+    run: async ({ flags, cloud }: CloudContext<CloudFlags & { customer: string }>) => {
+      // DESIGN §7: the `id` of what was made; for an enrollment, the code itself.
+      const { code, id, ...rest } = await cloud((api) => api.enroll(flags.customer));
+      return { id: code, code, enrollmentId: id, ...rest };
+    },
+    human: (d) => [
       `enrollment code ${d.code} for ${d.customerId} (one-time; expires ${d.expiresAt})`,
       "  on the customer's machine: tessera server start --data DIR --mode flexible --cloud URL --enroll CODE",
-    ]);
+    ],
   });
 
   const allocate = vendor
@@ -722,21 +641,21 @@ function registerFlexible(vendor: Command): void {
       '--feature <name=count...>',
       'a feature and its seats on this server, e.g. asr=5; asr=0 takes it off (repeatable)',
     );
-  cloudOptions(allocate);
-  allocate.addHelpText(
-    'after',
-    '\nThis is the whole allocation of the server: a feature it holds that is not named goes back to 0.\n' +
+  cloudCommand(allocate, {
+    help:
+      '\nThis is the whole allocation of the server: a feature it holds that is not named goes back to 0.\n' +
       'Asking for more than is free is refused (OVER_ALLOCATION) and changes nothing. The server gets the\n' +
       'seats at its next sync; `tessera resync --data DIR` on its machine forces one now.\n',
-  );
-  examples(allocate, [
-    '$ tessera vendor allocate --server srv_U8LU --feature asr=5 tts=2 --data ./cloud',
-    '$ tessera vendor allocate --server srv_U8LU --feature asr=0 --data ./cloud     # all seats back to the pool',
-  ]);
-  allocate.action(async (flags: CloudFlags & { server: string; feature: string[] }) => {
-    const features = flags.feature.map(allocationArg);
-    const view = await withCloud(targetOf(flags), (api) => api.allocate(flags.server, features));
-    new Output(!!flags.json).result({ id: view.serverId, ...view }, (d) => [
+    examples: [
+      '$ tessera vendor allocate --server srv_U8LU --feature asr=5 tts=2 --data ./cloud',
+      '$ tessera vendor allocate --server srv_U8LU --feature asr=0 --data ./cloud     # all seats back to the pool',
+    ],
+    run: async ({ flags, cloud }: CloudContext<CloudFlags & { server: string; feature: string[] }>) => {
+      const features = flags.feature.map(allocationArg);
+      const view = await cloud((api) => api.allocate(flags.server, features));
+      return { id: view.serverId, ...view };
+    },
+    human: (d) => [
       `allocation of ${d.id} (${d.customerId}), effective at its next sync:`,
       ...(d.features.length === 0
         ? ['  nothing']
@@ -747,6 +666,6 @@ function registerFlexible(vendor: Command): void {
                 ? ` from ${f.entitlements.map((e) => `${e.entitlementId} (${e.count})`).join(', ')}`
                 : ''),
           )),
-    ]);
+    ],
   });
 }
