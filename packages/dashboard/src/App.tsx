@@ -1,5 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
-import { type ApiError, api, getOnce, rememberSession, setSessionLostHandler } from './api.js';
+import { getOnce } from '@tessera/web-kit/api';
+import { Logo } from '@tessera/web-kit/components/Logo';
+import { SessionGate } from '@tessera/web-kit/components/SessionGate';
+import { useEffect, useState } from 'react';
 import { navigate, usePath } from './browser.js';
 import { AccountPage } from './pages/Account.js';
 import { AuditPage } from './pages/Audit.js';
@@ -14,60 +16,9 @@ import type { Role, ServerInfo, SessionView } from './types.js';
 
 const ROLE_NAMES: Record<Role, string> = { view: 'View', manage: 'Manage', admin: 'Admin' };
 
-type State =
-  | { phase: 'loading' }
-  | { phase: 'signed-out'; reason?: string }
-  | { phase: 'must-change'; session: SessionView }
-  | { phase: 'ready'; session: SessionView };
-
+/** The UI: sign-in, the forced password change, or the shell with the page of the address. */
 export function App() {
-  const [state, setState] = useState<State>({ phase: 'loading' });
-
-  const adopt = useCallback((session: SessionView | null, reason?: string) => {
-    rememberSession(session);
-    if (!session) setState(reason ? { phase: 'signed-out', reason } : { phase: 'signed-out' });
-    else setState(session.mustChange ? { phase: 'must-change', session } : { phase: 'ready', session });
-  }, []);
-
-  const refresh = useCallback(async () => {
-    try {
-      adopt(await getOnce<SessionView>('/api/v1/session', true));
-    } catch (err) {
-      const e = err as ApiError;
-      adopt(null, e.code === 'UNAUTHORIZED' ? undefined : `The server could not be reached: ${e.message}`);
-    }
-  }, [adopt]);
-
-  useEffect(() => {
-    setSessionLostHandler((e) => {
-      if (e.code === 'PASSWORD_CHANGE_REQUIRED') void refresh();
-      else adopt(null, 'Your session has ended. Sign in again to continue.');
-    });
-    void refresh();
-  }, [adopt, refresh]);
-
-  const signOut = async () => {
-    try {
-      await api.del('/api/v1/session');
-    } catch {
-      // Signed out either way: the session is gone or will lapse.
-    }
-    adopt(null, 'You are signed out.');
-  };
-
-  if (state.phase === 'loading') return <div className="boot" aria-busy="true" />;
-  if (state.phase === 'signed-out') return <SignIn reason={state.reason} onSignedIn={(s) => adopt(s)} />;
-  if (state.phase === 'must-change') {
-    return (
-      <ChangePassword
-        forced
-        username={state.session.username}
-        onChanged={() => void refresh()}
-        onSignOut={() => void signOut()}
-      />
-    );
-  }
-  return <Shell session={state.session} onSignOut={() => void signOut()} />;
+  return <SessionGate serverName="The server" SignIn={SignIn} ChangePassword={ChangePassword} Shell={Shell} />;
 }
 
 function Shell({ session, onSignOut }: { session: SessionView; onSignOut: () => void }) {
@@ -91,11 +42,7 @@ function Shell({ session, onSignOut }: { session: SessionView; onSignOut: () => 
     <div className="shell">
       <header className="topbar">
         <div className="brand">
-          <svg viewBox="0 0 32 32" width="26" height="26" aria-hidden="true">
-            <rect width="32" height="32" rx="6" fill="#1f4e79" />
-            <path d="M7 7h8v8H7zM17 7h8v8h-8zM7 17h8v8H7z" fill="#fff" />
-            <path d="M17 17h8v8h-8z" fill="#7fb3e6" />
-          </svg>
+          <Logo />
           <span className="brand-name">Tessera</span>
           <span className="brand-sub">License Server</span>
         </div>

@@ -3,8 +3,9 @@
  * can act on; the server's own message follows, since it names the license, revision or
  * hardware factor involved.
  */
+import { errorWords } from '@tessera/web-kit/errors';
 
-const SENTENCES: Record<string, string> = {
+const SENTENCES: Readonly<Record<string, string>> = {
   WRONG_SERVER:
     'This license is bound to another server. Install the license file that was made from this server’s Server ID file.',
   FINGERPRINT_MISMATCH:
@@ -35,14 +36,4 @@ const SENTENCES: Record<string, string> = {
   NETWORK: 'The License Server cannot be reached. Check that it is running.',
 };
 
-/** One sentence for an error code (a generic one for codes the Dashboard does not know). */
-export function sentenceFor(code: string): string {
-  return SENTENCES[code] ?? 'The server refused the request.';
-}
-
-/** The full text shown for a failed action: the sentence, then the server's message. */
-export function describeError(code: string, serverMessage: string | undefined): { sentence: string; detail: string } {
-  const sentence = sentenceFor(code);
-  const detail = serverMessage && serverMessage.trim() !== '' ? `${serverMessage} (${code})` : code;
-  return { sentence, detail };
-}
+export const { sentenceFor, describeError, errorNotice } = errorWords(SENTENCES, 'The server refused the request.');

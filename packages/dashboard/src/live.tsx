@@ -1,5 +1,5 @@
+import { api } from '@tessera/web-kit/api';
 import { useEffect, useRef, useState } from 'react';
-import { api } from './api.js';
 
 export type LiveState = 'connecting' | 'live' | 'offline';
 

@@ -1,10 +1,10 @@
 /** The Dashboard's pure modules: tree keyboard rules, dates, error sentences, pages. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { dateState, relativeDays } from '@tessera/web-kit/format';
 import { DASHBOARD_PAGES } from '../../server/src/http/admin/dashboard-static.js';
 import { ACTION_LABELS, ACTIONS_BY_MODE } from '../src/actions.js';
 import { describeError, sentenceFor } from '../src/errors.js';
-import { dateState, relativeDays } from '../src/format.js';
 import { APP_PATHS } from '../src/routes.js';
 import { buildTree, featureNodeId, keyEffect, licenseNodeId, SERVER_NODE, visibleNodes } from '../src/tree.js';
 import type { LicenseTree } from '../src/types.js';

@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { type ApiError, api, getOnce, rememberSession, setSessionLostHandler } from './api.js';
+import { Logo } from '@tessera/web-kit/components/Logo';
+import { SessionGate } from '@tessera/web-kit/components/SessionGate';
+import { useEffect, useMemo } from 'react';
 import { Link, navigate, useLocation } from './browser.js';
-import { Logo } from './components/Logo.js';
 import { Portal, type PortalContext, useLoad } from './data.js';
 import { AccountPage } from './pages/Account.js';
 import { AuditPage } from './pages/Audit.js';
@@ -21,60 +21,9 @@ import { UsersPage } from './pages/Users.js';
 import { type Match, matchPath, mayOpen, navFor } from './routes.js';
 import type { CustomerView, SessionView } from './types.js';
 
-type State =
-  | { phase: 'loading' }
-  | { phase: 'signed-out'; reason?: string }
-  | { phase: 'must-change'; session: SessionView }
-  | { phase: 'ready'; session: SessionView };
-
+/** The UI: sign-in, the forced password change, or the shell with the page of the address. */
 export function App() {
-  const [state, setState] = useState<State>({ phase: 'loading' });
-
-  const adopt = useCallback((session: SessionView | null, reason?: string) => {
-    rememberSession(session);
-    if (!session) setState(reason ? { phase: 'signed-out', reason } : { phase: 'signed-out' });
-    else setState(session.mustChange ? { phase: 'must-change', session } : { phase: 'ready', session });
-  }, []);
-
-  const refresh = useCallback(async () => {
-    try {
-      adopt(await getOnce<SessionView>('/api/v1/session', true));
-    } catch (err) {
-      const e = err as ApiError;
-      adopt(null, e.code === 'UNAUTHORIZED' ? undefined : `The Cloud could not be reached: ${e.message}`);
-    }
-  }, [adopt]);
-
-  useEffect(() => {
-    setSessionLostHandler((e) => {
-      if (e.code === 'PASSWORD_CHANGE_REQUIRED') void refresh();
-      else adopt(null, 'Your session has ended. Sign in again to continue.');
-    });
-    void refresh();
-  }, [adopt, refresh]);
-
-  const signOut = async () => {
-    try {
-      await api.del('/api/v1/session');
-    } catch {
-      // Signed out either way: the session is gone or will lapse.
-    }
-    adopt(null, 'You are signed out.');
-  };
-
-  if (state.phase === 'loading') return <div className="boot" aria-busy="true" />;
-  if (state.phase === 'signed-out') return <SignIn reason={state.reason} onSignedIn={(s) => adopt(s)} />;
-  if (state.phase === 'must-change') {
-    return (
-      <ChangePassword
-        forced
-        username={state.session.username}
-        onChanged={() => void refresh()}
-        onSignOut={() => void signOut()}
-      />
-    );
-  }
-  return <Shell session={state.session} onSignOut={() => void signOut()} />;
+  return <SessionGate serverName="The Cloud" SignIn={SignIn} ChangePassword={ChangePassword} Shell={Shell} />;
 }
 
 function Shell({ session, onSignOut }: { session: SessionView; onSignOut: () => void }) {

@@ -3,8 +3,9 @@
  * conflicts) become sentences a customer or vendor can act on; the server's own message
  * follows, since it names the feature, the seats free or the license involved.
  */
+import { errorWords } from '@tessera/web-kit/errors';
 
-const SENTENCES: Record<string, string> = {
+const SENTENCES: Readonly<Record<string, string>> = {
   OVER_ALLOCATION: 'There are not that many free seats in the entitlement.',
   NOT_ENTITLED: 'The customer holds no live entitlement of that feature for this kind of licensing.',
   ALREADY_RETURNED: 'This license was returned already: its seats come back to the pool once.',
@@ -31,18 +32,4 @@ const SENTENCES: Record<string, string> = {
   NETWORK: 'The Cloud cannot be reached. Check your connection and try again.',
 };
 
-/** One sentence for an error code or reason (a generic one for those the portal does not know). */
-export function sentenceFor(code: string, reason?: string): string {
-  return (reason && SENTENCES[reason]) || SENTENCES[code] || 'The Cloud refused the request.';
-}
-
-/** The text shown for a failed action: the sentence, then the server's message with its code. */
-export function describeError(
-  code: string,
-  serverMessage: string | undefined,
-  reason?: string,
-): { sentence: string; detail: string } {
-  const tag = reason ? `${code} ${reason}` : code;
-  const detail = serverMessage && serverMessage.trim() !== '' ? `${serverMessage} (${tag})` : tag;
-  return { sentence: sentenceFor(code, reason), detail };
-}
+export const { sentenceFor, describeError, errorNotice } = errorWords(SENTENCES, 'The Cloud refused the request.');

@@ -18,9 +18,10 @@ import type {
   UserView,
 } from '@tessera/cloud';
 import { PORTAL_PAGES } from '@tessera/cloud';
+import { dateState } from '@tessera/web-kit/format';
 import { bestFirst, featureChoices, linesText } from '../src/deploy.js';
 import { describeError, sentenceFor } from '../src/errors.js';
-import { dateState, poolTotals, shortId } from '../src/format.js';
+import { poolTotals, shortId } from '../src/format.js';
 import { APP_PATTERNS, matchPath, navFor, pathOf } from '../src/routes.js';
 import { scopeOf } from '../src/scope.js';
 import type * as Portal from '../src/types.js';

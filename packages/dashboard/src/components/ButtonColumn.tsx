@@ -1,6 +1,6 @@
+import { localTime } from '@tessera/web-kit/format';
 import { Fragment, type ReactNode, useSyncExternalStore } from 'react';
 import { ACTION_LABELS, ACTION_ROLES, ACTIONS_BY_MODE, type ActionId } from '../actions.js';
-import { localTime } from '../format.js';
 import { roleAtLeast } from '../routes.js';
 import { cloudOwnedReason, treeSelection } from '../tree.js';
 import type { Role, ServerInfo } from '../types.js';

@@ -1,8 +1,9 @@
+import { api } from '@tessera/web-kit/api';
+import { ConfirmDialog } from '@tessera/web-kit/components/ConfirmDialog';
+import { localTime, plural } from '@tessera/web-kit/format';
 import { useEffect, useState } from 'react';
-import { api } from '../api.js';
-import { duration, localTime, plural } from '../format.js';
+import { duration } from '../format.js';
 import type { LeaseView } from '../types.js';
-import { ConfirmDialog } from './ConfirmDialog.js';
 import { errorNotice, type NoticeData } from './Notice.js';
 
 const PAGE = 100;

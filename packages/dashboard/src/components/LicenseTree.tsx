@@ -1,5 +1,5 @@
+import { type DateState, dateState, plural, relativeDays } from '@tessera/web-kit/format';
 import { type CSSProperties, type KeyboardEvent, type ReactNode, useEffect, useRef } from 'react';
-import { type DateState, dateState, plural, relativeDays } from '../format.js';
 import { earliest, findNode, keyEffect, licenseOfNode, seatTotals, type TreeNode, treeSelection } from '../tree.js';
 
 export interface LicenseTreeProps {

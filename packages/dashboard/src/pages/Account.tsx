@@ -1,4 +1,4 @@
-import { localTime } from '../format.js';
+import { localTime } from '@tessera/web-kit/format';
 import type { SessionView } from '../types.js';
 import { ChangePassword } from './ChangePassword.js';
 

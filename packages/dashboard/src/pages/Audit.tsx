@@ -1,7 +1,7 @@
+import { api } from '@tessera/web-kit/api';
+import { localTime } from '@tessera/web-kit/format';
 import { useCallback, useEffect, useState } from 'react';
-import { api } from '../api.js';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
-import { localTime } from '../format.js';
 import type { AuditEntry } from '../types.js';
 
 const PAGE = 100;

@@ -1,13 +1,13 @@
+import { api, getOnce } from '@tessera/web-kit/api';
+import { ConfirmDialog } from '@tessera/web-kit/components/ConfirmDialog';
+import { localTime, plural } from '@tessera/web-kit/format';
 import { type ChangeEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ActionId } from '../actions.js';
-import { api, getOnce } from '../api.js';
 import { downloadText, readTextFile } from '../browser.js';
 import { type ActionState, ButtonColumn, type SyncIndicator } from '../components/ButtonColumn.js';
-import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { Holders } from '../components/Holders.js';
 import { LicenseTree } from '../components/LicenseTree.js';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
-import { localTime, plural } from '../format.js';
 import { type LiveState, useServerEvents } from '../live.js';
 import { roleAtLeast } from '../routes.js';
 import { buildTree, findNode, licenseNodeId, SERVER_NODE, type TreeNode } from '../tree.js';

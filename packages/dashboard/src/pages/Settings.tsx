@@ -3,8 +3,9 @@
  * comes from (default, file, or a start flag that pins it), checked by the server before
  * saving. Live keys apply at once; the page says which ones wait for a restart.
  */
+
+import { ApiError, api } from '@tessera/web-kit/api';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { ApiError, api } from '../api.js';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
 import type { SettingsUpdate, SettingView } from '../types.js';
 

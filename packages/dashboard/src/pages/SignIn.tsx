@@ -1,5 +1,6 @@
+import { request } from '@tessera/web-kit/api';
+import { Logo } from '@tessera/web-kit/components/Logo';
 import { type FormEvent, useState } from 'react';
-import { request } from '../api.js';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
 import type { SessionView } from '../types.js';
 
@@ -13,7 +14,7 @@ export function SignIn({ reason, onSignedIn }: { reason?: string | undefined; on
     e.preventDefault();
     setBusy(true);
     try {
-      onSignedIn(await request<SessionView>('POST', '/api/v1/session', { username, password }, true));
+      onSignedIn(await request<SessionView>('POST', '/api/v1/session', { username, password }, { quiet401: true }));
     } catch (err) {
       setNotice(errorNotice(err));
       setPassword('');
@@ -26,11 +27,7 @@ export function SignIn({ reason, onSignedIn }: { reason?: string | undefined; on
     <div className="auth-page">
       <form className="auth-card" onSubmit={submit} aria-labelledby="signin-title">
         <div className="auth-brand" aria-hidden="true">
-          <svg viewBox="0 0 32 32" width="36" height="36" aria-hidden="true">
-            <rect width="32" height="32" rx="6" fill="#1f4e79" />
-            <path d="M7 7h8v8H7zM17 7h8v8h-8zM7 17h8v8H7z" fill="#fff" />
-            <path d="M17 17h8v8h-8z" fill="#7fb3e6" />
-          </svg>
+          <Logo size={36} />
         </div>
         <h1 id="signin-title">Sign in to the License Server</h1>
         <Notice notice={notice} onClose={() => setNotice(null)} />

@@ -1,7 +1,7 @@
+import { api } from '@tessera/web-kit/api';
+import { plural } from '@tessera/web-kit/format';
 import { useEffect, useState } from 'react';
-import { api } from '../api.js';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
-import { plural } from '../format.js';
 import type { UsageFeature, UsageView } from '../types.js';
 
 const HOUR_MS = 3600_000;

@@ -1,6 +1,7 @@
 /** Small pieces used across pages: page heads, seat meters, dates, empty states. */
+
+import { dateState, relativeDays } from '@tessera/web-kit/format';
 import type { ReactNode } from 'react';
-import { dateState, relativeDays } from '../format.js';
 
 export function PageHead({ title, sub, children }: { title: string; sub?: ReactNode; children?: ReactNode }) {
   return (

@@ -2,11 +2,13 @@
  * A customer's entitlements as seat pools (used / available per entitlement, by type), and
  * for vendor staff the forms that add one or change its count and dates.
  */
+
+import { plural } from '@tessera/web-kit/format';
 import { type FormEvent, useId, useState } from 'react';
 import { api, at, query } from '../api.js';
 import { Link } from '../browser.js';
 import { useCustomerName, useLoad, usePortal } from '../data.js';
-import { plural, shortId, TYPE_NAMES } from '../format.js';
+import { shortId, TYPE_NAMES } from '../format.js';
 import { pathOf } from '../routes.js';
 import type { EntitlementChangeResult, EntitlementType, EntitlementView, FeatureView } from '../types.js';
 import { DateText, Empty, Loading, Meter } from './Bits.js';

@@ -1,7 +1,8 @@
+import { localTime, plural } from '@tessera/web-kit/format';
 import { useEffect, useState } from 'react';
 import { api, at, query } from '../api.js';
 import { type Loaded, useCustomerName, useLoad, usePortal } from '../data.js';
-import { localTime, plural, poolTotals } from '../format.js';
+import { poolTotals } from '../format.js';
 import type { EnrollmentView, EntitlementView, FlexibleServerView } from '../types.js';
 import { Loading } from './Bits.js';
 import { CopyButton } from './CopyButton.js';

@@ -1,8 +1,9 @@
+import { plural } from '@tessera/web-kit/format';
 import { useId, useState } from 'react';
 import { query } from '../api.js';
 import { setQueryParam, useLocation } from '../browser.js';
 import { useCustomerName, useLoad, usePortal } from '../data.js';
-import { plural, poolTotals } from '../format.js';
+import { poolTotals } from '../format.js';
 import type { EntitlementView, FlexibleServerView, UsageView } from '../types.js';
 import { bucketFor, featureUsage, HOURLY_UP_TO_DAYS, seatHours, serverTotals, USAGE_RANGES } from '../usage.js';
 import { Empty, Loading } from './Bits.js';

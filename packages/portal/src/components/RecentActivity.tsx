@@ -1,6 +1,6 @@
+import { localTime } from '@tessera/web-kit/format';
 import { Link } from '../browser.js';
 import { useLoad } from '../data.js';
-import { localTime } from '../format.js';
 import { pathOf } from '../routes.js';
 import type { AuditEntry } from '../types.js';
 import { Loading } from './Bits.js';

@@ -1,5 +1,5 @@
+import { localTime, plural } from '@tessera/web-kit/format';
 import { useId } from 'react';
-import { localTime, plural } from '../format.js';
 import { type FeatureUsage, seatHours } from '../usage.js';
 
 const W = 840;

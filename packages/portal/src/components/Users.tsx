@@ -1,8 +1,9 @@
 /** Users: who may sign in to the portal; add vendor staff or a customer's admin. */
+
+import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useId, useState } from 'react';
 import { api, query } from '../api.js';
 import { useCustomerName, useLoad, usePortal } from '../data.js';
-import { localTime } from '../format.js';
 import type { NewUserView, Role, UserView } from '../types.js';
 import { Loading } from './Bits.js';
 import { CopyButton } from './CopyButton.js';

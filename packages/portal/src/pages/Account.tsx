@@ -1,6 +1,6 @@
+import { localTime } from '@tessera/web-kit/format';
 import { PageHead } from '../components/Bits.js';
 import { usePortal } from '../data.js';
-import { localTime } from '../format.js';
 import { ChangePassword } from './ChangePassword.js';
 
 export function AccountPage() {

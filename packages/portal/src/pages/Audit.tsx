@@ -1,9 +1,9 @@
+import { localTime } from '@tessera/web-kit/format';
 import { useCallback, useEffect, useState } from 'react';
 import { api, query } from '../api.js';
 import { Loading, PageHead } from '../components/Bits.js';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
 import { useCustomerName, usePortal } from '../data.js';
-import { localTime } from '../format.js';
 import type { AuditEntry } from '../types.js';
 
 const PAGE = 100;

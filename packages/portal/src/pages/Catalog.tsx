@@ -1,9 +1,9 @@
+import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api.js';
 import { Loading, PageHead } from '../components/Bits.js';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
 import { useLoad } from '../data.js';
-import { localTime } from '../format.js';
 import type { FeatureView } from '../types.js';
 
 /** The feature catalog (vendor staff): every feature an entitlement may name. */

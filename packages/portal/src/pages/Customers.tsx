@@ -1,10 +1,11 @@
+import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api.js';
 import { Link } from '../browser.js';
 import { Loading, PageHead } from '../components/Bits.js';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
 import { useLoad, usePortal } from '../data.js';
-import { localTime, shortId } from '../format.js';
+import { shortId } from '../format.js';
 import { pathOf } from '../routes.js';
 import type { CustomerView, DeploymentView, EntitlementView, ServerView, UserView } from '../types.js';
 

@@ -1,3 +1,4 @@
+import { isoDay, localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api, at, query } from '../api.js';
 import { downloadText, Link, useLocation } from '../browser.js';
@@ -7,7 +8,6 @@ import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
 import { type SeatInputs, SeatsTable, seatRequests } from '../components/SeatsForm.js';
 import { useCustomerName, useLoad, usePortal } from '../data.js';
 import { featureChoices, linesText } from '../deploy.js';
-import { isoDay, localTime } from '../format.js';
 import { pathOf } from '../routes.js';
 import type {
   DeploymentView,

@@ -1,3 +1,4 @@
+import { isoDay, localTime, plural } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api, query } from '../api.js';
 import { Link, navigate, setQueryParam, useLocation } from '../browser.js';
@@ -8,7 +9,7 @@ import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
 import { type SeatInputs, SeatsTable, seatRequests } from '../components/SeatsForm.js';
 import { useCustomerName, useLoad, usePortal } from '../data.js';
 import { featureChoices, linesText } from '../deploy.js';
-import { isoDay, localTime, plural, poolTotals } from '../format.js';
+import { poolTotals } from '../format.js';
 import { pathOf } from '../routes.js';
 import { scopeOf } from '../scope.js';
 import type { DeploymentView, DeploymentWithFile, EntitlementView, ReturnView, ServerView } from '../types.js';

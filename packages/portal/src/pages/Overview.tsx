@@ -1,9 +1,10 @@
+import { plural } from '@tessera/web-kit/format';
 import { useState } from 'react';
 import { Link } from '../browser.js';
 import { Meter, PageHead, TypeChip } from '../components/Bits.js';
 import { RecentActivity } from '../components/RecentActivity.js';
 import { useLoad, usePortal } from '../data.js';
-import { plural, poolTotals, TYPE_NAMES } from '../format.js';
+import { poolTotals, TYPE_NAMES } from '../format.js';
 import { pathOf } from '../routes.js';
 import type {
   AccountView,

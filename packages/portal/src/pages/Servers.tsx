@@ -1,3 +1,4 @@
+import { localTime, plural } from '@tessera/web-kit/format';
 import { useState } from 'react';
 import { api, query } from '../api.js';
 import { Link, setQueryParam, useLocation } from '../browser.js';
@@ -6,7 +7,6 @@ import { CustomerPicker } from '../components/CustomerPicker.js';
 import { FileButton } from '../components/FileButton.js';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
 import { useCustomerName, useLoad, usePortal } from '../data.js';
-import { localTime, plural } from '../format.js';
 import { pathOf } from '../routes.js';
 import { scopeOf } from '../scope.js';
 import type { DeploymentView, ServerView } from '../types.js';

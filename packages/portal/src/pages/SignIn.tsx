@@ -1,6 +1,6 @@
+import { Logo } from '@tessera/web-kit/components/Logo';
 import { type FormEvent, useState } from 'react';
 import { request } from '../api.js';
-import { Logo } from '../components/Logo.js';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
 import type { SessionView } from '../types.js';
 

@@ -1,13 +1,13 @@
+import { ConfirmDialog } from '@tessera/web-kit/components/ConfirmDialog';
+import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api, at, query } from '../api.js';
 import { downloadText, setQueryParam, useLocation } from '../browser.js';
 import { Empty, Loading, Meter, PageHead } from '../components/Bits.js';
-import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { CustomerPicker } from '../components/CustomerPicker.js';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
 import { useCustomerName, useLoad, usePortal } from '../data.js';
-import { localTime } from '../format.js';
 import { scopeOf } from '../scope.js';
 import type { AccountView, NewAccountView, SubscriptionUsage } from '../types.js';
 

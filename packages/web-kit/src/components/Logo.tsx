@@ -1,3 +1,4 @@
+/** The Tessera mark: four tiles, one lit. */
 export function Logo({ size = 26 }: { size?: number }) {
   return (
     <svg viewBox="0 0 32 32" width={size} height={size} aria-hidden="true">

@@ -1,0 +1,46 @@
+/** Dates and numbers as the web UIs show them. Dates of licenses and entitlements are whole UTC days. */
+
+const DAY_MS = 86_400_000;
+
+/** `YYYY-MM-DD` of an instant, in UTC. */
+export function isoDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Whole days from today (UTC) to a date; negative once it has passed. */
+export function daysUntil(date: string, nowMs: number): number {
+  return Math.round((Date.parse(`${date}T00:00:00Z`) - Date.parse(`${isoDay(nowMs)}T00:00:00Z`)) / DAY_MS);
+}
+
+/** Soon means within this many days: such dates are marked. */
+export const SOON_DAYS = 30;
+
+export type DateState = 'none' | 'ok' | 'soon' | 'past';
+
+export function dateState(date: string | null, nowMs: number): DateState {
+  if (date === null) return 'none';
+  const d = daysUntil(date, nowMs);
+  if (d < 0) return 'past';
+  return d <= SOON_DAYS ? 'soon' : 'ok';
+}
+
+/** "in 12 days", "today", "3 days ago". */
+export function relativeDays(date: string, nowMs: number): string {
+  const d = daysUntil(date, nowMs);
+  if (d === 0) return 'today';
+  if (d === 1) return 'tomorrow';
+  if (d === -1) return 'yesterday';
+  return d > 0 ? `in ${d} days` : `${-d} days ago`;
+}
+
+/** An instant in the viewer's local time, to the minute: "2026-03-10 14:05". */
+export function localTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
