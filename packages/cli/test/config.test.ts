@@ -14,7 +14,9 @@ import {
   cli,
   cliJson,
   cliOk,
+  cloudAdmin,
   features,
+  flexibleCustomer,
   heartbeat,
   issueInProcess,
   makeDir,
@@ -23,6 +25,7 @@ import {
   startCloud,
   startServer,
   tempDir,
+  untilEnrolled,
   vendorKeyInProcess,
 } from './support.js';
 
@@ -113,35 +116,9 @@ describe('tessera config', { timeout: 120_000 }, () => {
 
     test('perpetual and flexible seats survive flexible -> pls -> als -> perpetual -> flexible and a restart', async () => {
       cloud = await startCloud(cloudDir, { args: ['--sync-interval', '3600', '--grace', '3600'] });
-      const token = readFileSync(join(cloudDir, 'admin.token'), 'utf8').trim();
-      const cloudApi = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-        const res = await fetch(`${cloud!.url}${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(body !== undefined && { 'content-type': 'application/json' }),
-          },
-          ...(body !== undefined && { body: JSON.stringify(body) }),
-        });
-        const text = await res.text();
-        assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
-        return JSON.parse(text) as T;
-      };
-      const at = ['--data', cloudDir];
-      const customer = await cliJson<{ id: string }>(['vendor', 'customer', 'add', 'Switch Co', ...at]);
-      await cliJson([
-        'vendor',
-        'entitlement',
-        'add',
-        '--customer',
-        customer.id,
-        '--type',
-        'flexible',
-        '--feature',
-        'asr=10',
-        ...at,
-      ]);
-      const { code } = await cloudApi<{ code: string }>('POST', '/api/v1/enrollments', { customerId: customer.id });
+      const admin = cloudAdmin(cloud);
+      const customerId = await flexibleCustomer(cloud, 'Switch Co', 'asr=10');
+      const code = await admin.enroll(customerId);
 
       // The mode comes from the file (a --mode flag would pin it and the switch would wait).
       for (const [key, value] of [
@@ -155,15 +132,8 @@ describe('tessera config', { timeout: 120_000 }, () => {
       const keys = [join(cloudDir, 'vendor.pub'), vendor.pub];
       server = await startServer(data, { vendorKeys: keys });
       const s = server;
-      let enrolled = false;
-      for (let i = 0; i < 100 && !enrolled; i++) {
-        enrolled = (await cliJson<{ enrolled: boolean }>(['sync', 'status', '--data', data])).enrolled;
-        if (!enrolled) await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.ok(enrolled, 'the first exchange enrolled the server');
-      await cloudApi('PUT', `/api/v1/servers/${s.info.serverId}/allocations`, {
-        features: [{ feature: 'asr', count: 3 }],
-      });
+      assert.ok(await untilEnrolled(data), 'the first exchange enrolled the server');
+      await admin.allocate(s.info.serverId, 'asr', 3);
       assert.equal((await cliJson<{ applied: { seats: number } }>(['resync', '--data', data])).applied.seats, 3);
       await cliOk(['server-id', '--data', data, '--out', join(work, 'info.bts')]);
       await issueInProcess(vendor, join(work, 'info.bts'), join(work, 'tts.lic'), ['tts=2']);

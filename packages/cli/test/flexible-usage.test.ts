@@ -17,13 +17,16 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeReportUnverified } from '@tessera/core';
 import {
+  type CloudAdmin,
   type CloudProcess,
   checkout,
   cleanup,
   cli,
   cliJson,
   cliOk,
+  cloudAdmin,
   features,
+  flexibleCustomer,
   release,
   type ServerProcess,
   sleep,
@@ -54,30 +57,16 @@ describe('usage totals at the Cloud equal the usage that happened (real processe
   const cloudDir = join(work, 'cloud');
   let cloud: CloudProcess;
   let pls: ServerProcess;
-  let token = '';
+  let admin: CloudAdmin;
   let customerId = '';
   /** Start of an hour six hours ago: the servers under test begin there, on their test clocks. */
   const H = Math.floor(Date.now() / HOUR) * HOUR - 6 * HOUR;
   const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 13)}:00:00Z`;
 
-  const cloudApi = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${cloud.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return JSON.parse(text) as T;
-  };
-  const enroll = async () => (await cloudApi<{ code: string }>('POST', '/api/v1/enrollments', { customerId })).code;
-  const allocate = (serverId: string, count: number) =>
-    cloudApi('PUT', `/api/v1/servers/${serverId}/allocations`, { features: [{ feature: 'asr', count }] });
+  const enroll = () => admin.enroll(customerId);
+  const allocate = (serverId: string, count: number) => admin.allocate(serverId, 'asr', count);
   const usageAt = (serverId: string) =>
-    cloudApi<UsageAnswer>('GET', `/api/v1/usage?serverId=${serverId}&bucket=hour&days=2`);
+    admin.api<UsageAnswer>('GET', `/api/v1/usage?serverId=${serverId}&bucket=hour&days=2`);
   const total = async (clientUrl: string) =>
     (await features(clientUrl)).features.find((f) => f.feature === 'asr')?.total ?? 0;
 
@@ -120,22 +109,8 @@ describe('usage totals at the Cloud equal the usage that happened (real processe
 
   before(async () => {
     cloud = await startCloud(cloudDir, { args: ['--sync-interval', '3600', '--grace', '86400'] });
-    token = readFileSync(join(cloudDir, 'admin.token'), 'utf8').trim();
-    const at = ['--data', cloudDir];
-    await cliOk(['vendor', 'feature', 'add', 'asr', ...at]).catch(() => undefined);
-    customerId = (await cliJson<{ id: string }>(['vendor', 'customer', 'add', 'Acme Usage', ...at])).id;
-    await cliJson([
-      'vendor',
-      'entitlement',
-      'add',
-      '--customer',
-      customerId,
-      '--type',
-      'flexible',
-      '--feature',
-      'asr=20',
-      ...at,
-    ]);
+    admin = cloudAdmin(cloud);
+    customerId = await flexibleCustomer(cloud, 'Acme Usage', 'asr=20');
     const plsDir = join(work, 'pls');
     pls = await startServer(plsDir, {
       vendorKeys: [join(cloudDir, 'vendor.pub')],

@@ -5,21 +5,24 @@
  * import and two reports before one import.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
+  type CloudAdmin,
   type CloudProcess,
   checkout,
   cleanup,
   cliJson,
   cliOk,
+  cloudAdmin,
   features,
+  flexibleCustomer,
   type ServerProcess,
   startCloud,
   startServer,
   tempDir,
+  untilEnrolled,
 } from './support.js';
 
 describe('flexible licensing with real processes', { timeout: 240_000 }, () => {
@@ -30,47 +33,19 @@ describe('flexible licensing with real processes', { timeout: 240_000 }, () => {
   let cloud: CloudProcess;
   let pls: ServerProcess;
   let als: ServerProcess;
+  let admin: CloudAdmin;
   let customerId = '';
-  let token = '';
   const vendorPub = () => join(cloudDir, 'vendor.pub');
 
-  const cloudApi = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${cloud.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return JSON.parse(text) as T;
-  };
-  const enroll = async () => (await cloudApi<{ code: string }>('POST', '/api/v1/enrollments', { customerId })).code;
-  const allocate = (serverId: string, count: number) =>
-    cloudApi('PUT', `/api/v1/servers/${serverId}/allocations`, { features: [{ feature: 'asr', count }] });
+  const enroll = () => admin.enroll(customerId);
+  const allocate = (serverId: string, count: number) => admin.allocate(serverId, 'asr', count);
   const total = async (clientUrl: string) =>
     (await features(clientUrl)).features.find((f) => f.feature === 'asr')?.total ?? 0;
 
   before(async () => {
     cloud = await startCloud(cloudDir, { args: ['--sync-interval', '3600', '--grace', '3600'] });
-    token = readFileSync(join(cloudDir, 'admin.token'), 'utf8').trim();
-    const at = ['--data', cloudDir];
-    await cliOk(['vendor', 'feature', 'add', 'asr', ...at]).catch(() => undefined);
-    customerId = (await cliJson<{ id: string }>(['vendor', 'customer', 'add', 'Acme Flex', ...at])).id;
-    await cliJson([
-      'vendor',
-      'entitlement',
-      'add',
-      '--customer',
-      customerId,
-      '--type',
-      'flexible',
-      '--feature',
-      'asr=10',
-      ...at,
-    ]);
+    admin = cloudAdmin(cloud);
+    customerId = await flexibleCustomer(cloud, 'Acme Flex', 'asr=10');
   });
   after(async () => {
     await als?.stop();
@@ -85,12 +60,7 @@ describe('flexible licensing with real processes', { timeout: 240_000 }, () => {
       vendorKeys: [vendorPub()],
       args: ['--mode', 'pls', '--cloud', cloud.url, '--enroll', code],
     });
-    let status = await cliJson<{ enrolled: boolean }>(['sync', 'status', '--data', plsDir]);
-    for (let i = 0; i < 100 && !status.enrolled; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = await cliJson<{ enrolled: boolean }>(['sync', 'status', '--data', plsDir]);
-    }
-    assert.equal(status.enrolled, true, 'the first exchange at start enrolled the PLS');
+    assert.equal(await untilEnrolled(plsDir), true, 'the first exchange at start enrolled the PLS');
     await allocate(pls.info.serverId, 3);
     const r = await cliJson<{ applied: { seats: number } }>(['resync', '--data', plsDir]);
     assert.equal(r.applied.seats, 3);
@@ -136,46 +106,17 @@ describe('flexible licensing with real processes', { timeout: 240_000 }, () => {
     const port = await freePort();
     const args = ['--listen', `127.0.0.1:${port}`, '--sync-interval', '1', '--grace', '4'];
     let c2 = await startCloud(dir, { args });
-    const at = ['--data', dir];
-    await cliOk(['vendor', 'feature', 'add', 'asr', ...at]).catch(() => undefined);
-    const cid = (await cliJson<{ id: string }>(['vendor', 'customer', 'add', 'Acme Grace', ...at])).id;
-    await cliJson([
-      'vendor',
-      'entitlement',
-      'add',
-      '--customer',
-      cid,
-      '--type',
-      'flexible',
-      '--feature',
-      'asr=5',
-      ...at,
-    ]);
-    const t2 = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
-    const api = async (method: string, path: string, body: unknown) => {
-      const res = await fetch(`${c2.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${t2}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
-      return (await res.json()) as { code?: string };
-    };
-    const code = (await api('POST', '/api/v1/enrollments', { customerId: cid })).code!;
+    const admin2 = cloudAdmin(c2);
+    const graceCustomer = await flexibleCustomer(c2, 'Acme Grace', 'asr=5');
+    const code = await admin2.enroll(graceCustomer);
     const flexDir = join(work, 'flex');
     const flex = await startServer(flexDir, {
       vendorKeys: [join(dir, 'vendor.pub')],
       args: ['--mode', 'flexible', '--cloud', c2.url, '--enroll', code],
     });
     try {
-      for (let i = 0; i < 100; i++) {
-        const st = await cliJson<{ enrolled: boolean }>(['sync', 'status', '--data', flexDir]);
-        if (st.enrolled) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      await api('PUT', `/api/v1/servers/${flex.info.serverId}/allocations`, {
-        features: [{ feature: 'asr', count: 2 }],
-      });
+      await untilEnrolled(flexDir);
+      await admin2.allocate(flex.info.serverId, 'asr', 2);
       await cliOk(['resync', '--data', flexDir]);
       assert.equal(await total(flex.clientUrl), 2);
       await c2.stop();

@@ -141,6 +141,72 @@ export async function cliOk(args: readonly string[], opts?: Parameters<typeof cl
   return r;
 }
 
+type ExitStatus = { code: number | null; signal: NodeJS.Signals | null };
+
+/** A long-running `tessera ...` (a server, a Cloud node): its output kept as its log. */
+interface Daemon {
+  child: ChildProcess;
+  log(): string;
+  exited: Promise<ExitStatus>;
+  hasExited(): boolean;
+  /** SIGTERM and wait for a clean stop (SIGKILL after 10 s). */
+  stop(): Promise<ExitStatus>;
+}
+
+function spawnDaemon(args: readonly string[], env: NodeJS.ProcessEnv): Daemon {
+  const child = track(
+    spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
+  let log = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    log += d;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    log += d;
+  });
+  const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let hasExited = false;
+  void exited.then(() => {
+    hasExited = true;
+  });
+  return {
+    child,
+    log: () => log,
+    exited,
+    hasExited: () => hasExited,
+    async stop() {
+      if (!hasExited) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        const result = await exited;
+        clearTimeout(timer);
+        return result;
+      }
+      return exited;
+    },
+  };
+}
+
+/** Asks `ready` every 50 ms until it answers; fails when `what` exits first or is not ready in time. */
+async function untilReady<T>(
+  p: Daemon,
+  what: string,
+  timeoutMs: number,
+  ready: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (p.hasExited()) throw new Error(`${what} exited while starting:\n${p.log()}`);
+    if (Date.now() > deadline) {
+      p.child.kill('SIGKILL');
+      throw new Error(`${what} did not get ready in time:\n${p.log()}`);
+    }
+    const info = await ready();
+    if (info) return info;
+    await sleep(50);
+  }
+}
+
 export interface RuntimeInfo {
   pid: number;
   nonce: string;
@@ -155,12 +221,12 @@ export interface ServerProcess {
   info: RuntimeInfo;
   clientUrl: string;
   adminUrl: string;
-  /** What the server wrote on stderr so far (its log). */
+  /** What the server wrote on stdout and stderr so far (its log). */
   log(): string;
   /** Resolves when the process has exited. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<ExitStatus>;
   /** SIGTERM and wait for a clean stop (SIGKILL after 10 s). */
-  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<ExitStatus>;
   /** `kill -9` and wait. */
   kill9(): Promise<void>;
 }
@@ -187,60 +253,20 @@ export async function startServer(
     ...(opts.vendorKeys ?? []).flatMap((k) => ['--vendor-key', k]),
     ...(opts.args ?? []),
   ];
-  const child = track(
-    spawn(process.execPath, [CLI, ...args], {
-      cwd: REPO_ROOT,
-      env: childEnv(opts.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
+  const p = spawnDaemon(args, childEnv(opts.env));
+  const info = await untilReady(p, `the server on ${dataDir}`, opts.timeoutMs ?? 20_000, () =>
+    readyInfo(dataDir, p.child.pid!),
   );
-  let log = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    log += d;
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    log += d;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  let exitedEarly = false;
-  void exited.then(() => {
-    exitedEarly = true;
-  });
-  const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
-  let info: RuntimeInfo | undefined;
-  while (!info) {
-    if (exitedEarly) throw new Error(`the server on ${dataDir} exited while starting:\n${log}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the server on ${dataDir} did not get ready in time:\n${log}`);
-    }
-    info = await readyInfo(dataDir, child.pid!);
-    if (!info) await sleep(50);
-  }
-  const ready = info;
   return {
-    child,
+    child: p.child,
     dataDir,
-    info: ready,
-    clientUrl: ready.clientUrl,
-    adminUrl: ready.adminUrl,
-    log: () => log,
-    exited,
-    async stop() {
-      if (!exitedEarly) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        const result = await exited;
-        clearTimeout(timer);
-        return result;
-      }
-      return exited;
-    },
-    async kill9() {
-      await killAndWait(child, 'SIGKILL');
-    },
+    info,
+    clientUrl: info.clientUrl,
+    adminUrl: info.adminUrl,
+    log: p.log,
+    exited: p.exited,
+    stop: p.stop,
+    kill9: () => killAndWait(p.child, 'SIGKILL'),
   };
 }
 
@@ -278,9 +304,9 @@ export interface CloudProcess {
   url: string;
   /** What the node wrote on stdout and stderr so far. */
   log(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<ExitStatus>;
   /** SIGTERM and wait for a clean stop (SIGKILL after 10 s). */
-  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<ExitStatus>;
 }
 
 /**
@@ -302,53 +328,11 @@ export async function startCloud(
     'warn',
     ...(opts.args ?? []),
   ];
-  const child = track(
-    spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] }),
+  const p = spawnDaemon(args, childEnv());
+  const info = await untilReady(p, `the Cloud on ${dataDir}`, opts.timeoutMs ?? 30_000, () =>
+    cloudReady(dataDir, p.child.pid!),
   );
-  let log = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    log += d;
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    log += d;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  let exitedEarly = false;
-  void exited.then(() => {
-    exitedEarly = true;
-  });
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  let info: CloudRuntime | undefined;
-  while (!info) {
-    if (exitedEarly) throw new Error(`the Cloud on ${dataDir} exited while starting:\n${log}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the Cloud on ${dataDir} did not get ready in time:\n${log}`);
-    }
-    info = await cloudReady(dataDir, child.pid!);
-    if (!info) await sleep(50);
-  }
-  const ready = info;
-  return {
-    child,
-    dataDir,
-    info: ready,
-    url: ready.url,
-    log: () => log,
-    exited,
-    async stop() {
-      if (!exitedEarly) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        const result = await exited;
-        clearTimeout(timer);
-        return result;
-      }
-      return exited;
-    },
-  };
+  return { child: p.child, dataDir, info, url: info.url, log: p.log, exited: p.exited, stop: p.stop };
 }
 
 async function cloudReady(dataDir: string, pid: number): Promise<CloudRuntime | undefined> {
@@ -366,6 +350,59 @@ async function cloudReady(dataDir: string, pid: number): Promise<CloudRuntime | 
   } catch {
     return undefined;
   }
+}
+
+/** The admin API of a Cloud started by {@link startCloud}, called with its DIR/admin.token. */
+export interface CloudAdmin {
+  /** One call; a refusal throws with the method, path, status and body. */
+  api<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** A one-time enrollment code for a flexible License Server of the customer. */
+  enroll(customerId: string): Promise<string>;
+  /** The whole allocation of an enrolled server: `count` seats of `feature`, every other feature 0. */
+  allocate(serverId: string, feature: string, count: number): Promise<unknown>;
+}
+
+export function cloudAdmin(cloud: CloudProcess): CloudAdmin {
+  const token = readFileSync(join(cloud.dataDir, 'admin.token'), 'utf8').trim();
+  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${cloud.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  };
+  return {
+    api,
+    enroll: async (customerId) => (await api<{ code: string }>('POST', '/api/v1/enrollments', { customerId })).code,
+    allocate: (serverId, feature, count) =>
+      api('PUT', `/api/v1/servers/${serverId}/allocations`, { features: [{ feature, count }] }),
+  };
+}
+
+/**
+ * A customer with a flexible entitlement of `feature` (`NAME=COUNT`), made with the CLI on the
+ * Cloud's data dir (`entitlement add` puts the feature in the catalog); returns the customer id.
+ */
+export async function flexibleCustomer(cloud: CloudProcess, name: string, feature: string): Promise<string> {
+  const at = ['--data', cloud.dataDir];
+  const { id } = await cliJson(['vendor', 'customer', 'add', name, ...at]);
+  await cliJson(['vendor', 'entitlement', 'add', '--customer', id, '--type', 'flexible', '--feature', feature, ...at]);
+  return id;
+}
+
+/** Asks `tessera sync status` until the server on `dataDir` is enrolled (100 tries); whether it is. */
+export async function untilEnrolled(dataDir: string): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if ((await cliJson<{ enrolled: boolean }>(['sync', 'status', '--data', dataDir])).enrolled) return true;
+    await sleep(100);
+  }
+  return false;
 }
 
 /** Today plus `days`, `YYYY-MM-DD` in UTC. */
