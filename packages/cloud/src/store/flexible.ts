@@ -83,6 +83,10 @@ export interface UsageValues {
   denials: number;
 }
 
+function byHour(a: UsageValues, b: UsageValues): number {
+  return a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : 0;
+}
+
 /** Rows per JSON statement on SQLite (a ~1 MB JSON text each). */
 const USAGE_CHUNK = 20_000;
 /** Rows per `unnest` insert on PostgreSQL (its arrays stay within the default work_mem). */
@@ -303,8 +307,16 @@ export class FlexibleRepo {
    * {@link USAGE_CHUNK} rows, on PostgreSQL one `unnest` statement per {@link PG_USAGE_CHUNK} rows,
    * the server, customer and sequence bound once per statement. The caller's transaction holds them all.
    */
-  async upsertUsage(owner: UsageOwner, hours: readonly UsageValues[]): Promise<void> {
-    if (hours.length === 0) return;
+  async upsertUsage(owner: UsageOwner, report: readonly UsageValues[]): Promise<void> {
+    if (report.length === 0) return;
+    // Hour by hour (stable: features keep their order within an hour). A Report lists its hours
+    // feature by feature; written in that order, each feature's run of hours sweeps once more
+    // through the customer's part of the (customer_id, hour) index, which the customer's other
+    // servers fill at the same hours: 50 sweeps through an index larger than SQLite's page cache.
+    // In hour order its entries go in side by side in one sweep (108,000 new hours beside
+    // another server's: ~0.55 s of CPU instead of ~0.9 s), and the key index gets one insertion
+    // point per feature.
+    const hours = [...report].sort(byHour);
     if (this.dialect === 'postgres') {
       // One array per column: 20,000 hours per round trip, parsed and planned once.
       for (let i = 0; i < hours.length; i += PG_USAGE_CHUNK) {
