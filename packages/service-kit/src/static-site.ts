@@ -27,7 +27,10 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 interface StaticFile {
   body: Buffer;
-  gzip: Buffer | undefined;
+  /** Worth compressing (a text type, more than 512 bytes). */
+  compressible: boolean;
+  /** The gzipped body once asked for; null when it came out no smaller. */
+  gzip: Buffer | null | undefined;
   type: string;
   cacheControl: string;
 }
@@ -63,13 +66,26 @@ export function packageDistDir(packageName: string, fromUrl: string): string | u
 function load(path: string, cacheControl: string): StaticFile {
   const body = readFileSync(path);
   const ext = extname(path).toLowerCase();
-  const gz = COMPRESSIBLE.has(ext) && body.length > 512 ? gzipSync(body, { level: 9 }) : undefined;
   return {
     body,
-    gzip: gz && gz.length < body.length ? gz : undefined,
+    compressible: COMPRESSIBLE.has(ext) && body.length > 512,
+    gzip: undefined,
     type: TYPES[ext] ?? 'application/octet-stream',
     cacheControl,
   };
+}
+
+/**
+ * The gzipped body, made at the first request that accepts it rather than at start: level 9
+ * over the bundles took tens of milliseconds of every start, for files a browser may never ask for.
+ */
+function gzipped(file: StaticFile): Buffer | null {
+  if (!file.compressible) return null;
+  if (file.gzip === undefined) {
+    const gz = gzipSync(file.body, { level: 9 });
+    file.gzip = gz.length < file.body.length ? gz : null;
+  }
+  return file.gzip;
 }
 
 function walk(dir: string, out: string[] = []): string[] {
@@ -92,16 +108,17 @@ function send(
   reply.header('cache-control', file.cacheControl);
   reply.header('vary', 'accept-encoding');
   const accepts = request.headers['accept-encoding'];
-  if (file.gzip && typeof accepts === 'string' && /\bgzip\b/.test(accepts)) {
+  const gz = typeof accepts === 'string' && /\bgzip\b/.test(accepts) ? gzipped(file) : null;
+  if (gz) {
     reply.header('content-encoding', 'gzip');
-    return reply.send(file.gzip);
+    return reply.send(gz);
   }
   return reply.send(file.body);
 }
 
 /**
  * Registers a built UI's routes (GET, hidden from the OpenAPI document). All files are read
- * into memory (and gzipped) now; `index.html` is revalidated on each visit, since it names
+ * into memory now (and gzipped when first asked for); `index.html` is revalidated on each visit, since it names
  * the hashed assets of this build. Returns whether the build was found.
  */
 export function registerStaticSite(app: FastifyInstance, o: StaticSiteOptions): { built: boolean } {
@@ -114,6 +131,7 @@ export function registerStaticSite(app: FastifyInstance, o: StaticSiteOptions): 
     app.log.warn({ distDir }, `${o.name} is not built; / shows how to build it`);
     const page: StaticFile = {
       body: Buffer.from(o.notBuiltHtml),
+      compressible: false,
       gzip: undefined,
       type: TYPES['.html']!,
       cacheControl: 'no-store',
