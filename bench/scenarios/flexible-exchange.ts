@@ -219,7 +219,7 @@ export async function flexibleExchange(ctx: BenchContext): Promise<ScenarioRepor
     );
   }
   notes.push(
-    'flexible-exchange: "others" is the CPU share (100% = one core) of processes other than the bench and the Cloud during the step',
+    'flexible-exchange: "others" is the CPU share (100% = one core) of processes other than the bench and the Cloud during the step (with the Cloud on PostgreSQL, PostgreSQL\'s own processes are among them)',
   );
   return { rows, notes };
 }
