@@ -439,6 +439,7 @@ export class FlexibleRepo {
   private readonly reportInsertStmt;
   private readonly lastReportStmt;
   private readonly pendingUsageStmt;
+  private readonly pendingCountStmt;
 
   constructor(db: Db) {
     this.stateGetStmt = db.prepare<[string], { value: string }>('SELECT value FROM flexible_state WHERE key = ?');
@@ -484,6 +485,9 @@ export class FlexibleRepo {
       `SELECT feature, hour, peak_seats AS peakSeats, seat_seconds AS seatSeconds, checkouts, denials
        FROM usage_hours WHERE hour > ? AND hour < ? ORDER BY feature, hour`,
     );
+    this.pendingCountStmt = db.prepare<[string, string], { n: number }>(
+      'SELECT COUNT(*) AS n FROM usage_hours WHERE hour > ? AND hour < ?',
+    );
   }
 
   state(key: string): string | undefined {
@@ -523,5 +527,9 @@ export class FlexibleRepo {
   /** Usage hours after `afterHour` (exclusive; '' for all) and before `beforeHour` (exclusive). */
   pendingUsage(afterHour: string, beforeHour: string): UsageHourRow[] {
     return this.pendingUsageStmt.all(afterHour, beforeHour);
+  }
+  /** How many hours `pendingUsage` would give (the Dashboard's status asks often; a Report is rarer). */
+  pendingUsageCount(afterHour: string, beforeHour: string): number {
+    return this.pendingCountStmt.get(afterHour, beforeHour)?.n ?? 0;
   }
 }
