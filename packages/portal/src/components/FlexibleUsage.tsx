@@ -8,7 +8,7 @@ import type { EntitlementView, FlexibleServerView, UsageView } from '../types.js
 import { bucketFor, featureUsage, HOURLY_UP_TO_DAYS, seatHours, serverTotals, USAGE_RANGES } from '../usage.js';
 import { Empty, Loading } from './Bits.js';
 import { errorNotice, Notice } from './Notice.js';
-import { UsageChart } from './UsageChart.js';
+import { FigureHeads, UsageChart } from './UsageChart.js';
 
 const DEFAULT_DAYS = 7;
 
@@ -113,18 +113,7 @@ export function FlexibleUsage({ customerId }: { customerId: string | null }) {
                   <th scope="col">Server</th>
                   {isVendor && customerId === null && <th scope="col">Customer</th>}
                   <th scope="col">Feature</th>
-                  <th scope="col" className="num">
-                    Peak seats
-                  </th>
-                  <th scope="col" className="num">
-                    Seat-hours
-                  </th>
-                  <th scope="col" className="num">
-                    Checkouts
-                  </th>
-                  <th scope="col" className="num">
-                    Denials
-                  </th>
+                  <FigureHeads />
                 </tr>
               </thead>
               <tbody>

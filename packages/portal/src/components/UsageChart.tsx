@@ -188,18 +188,7 @@ export function UsageChart({
               <thead>
                 <tr>
                   <th scope="col">{bucket === 'hour' ? 'Hour (local time)' : 'Day (UTC)'}</th>
-                  <th scope="col" className="num">
-                    Peak seats
-                  </th>
-                  <th scope="col" className="num">
-                    Seat-hours
-                  </th>
-                  <th scope="col" className="num">
-                    Checkouts
-                  </th>
-                  <th scope="col" className="num">
-                    Denials
-                  </th>
+                  <FigureHeads />
                 </tr>
               </thead>
               <tbody>
@@ -220,5 +209,18 @@ export function UsageChart({
         )}
       </details>
     </section>
+  );
+}
+
+/** The column heads of a usage figures table: peak seats, seat-hours, checkouts, denials. */
+export function FigureHeads() {
+  return (
+    <>
+      {['Peak seats', 'Seat-hours', 'Checkouts', 'Denials'].map((h) => (
+        <th key={h} scope="col" className="num">
+          {h}
+        </th>
+      ))}
+    </>
   );
 }
