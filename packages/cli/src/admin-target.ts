@@ -190,15 +190,23 @@ async function probeRunningServer(dataDir: string): Promise<Probe> {
 
 /** `http://host:port` from `--server`, which may also be given as `host:port`. */
 export function adminUrlOf(server: string): string {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `http://${server}`;
+  return httpUrlOf(server, '--server', 'http://127.0.0.1:7570');
+}
+
+/**
+ * A base URL from an option that takes `http(s)://host:port` or bare `host:port` (then http);
+ * a usage error names the option and shows an example otherwise.
+ */
+export function httpUrlOf(value: string, option: string, example: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    throw new UsageError(`--server must be a URL like http://127.0.0.1:7570, got "${server}"`);
+    throw new UsageError(`${option} must be a URL like ${example}, got "${value}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--server must be an http:// or https:// URL, got "${server}"`);
+    throw new UsageError(`${option} must be an http:// or https:// URL, got "${value}"`);
   }
   return url.toString().replace(/\/+$/, '');
 }

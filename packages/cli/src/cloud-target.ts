@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import type { CloudRuntimeInfo } from '@tessera/cloud';
 import { CloudApiClient, CloudApiError } from '@tessera/cloud/client';
 import { TesseraError } from '@tessera/core';
-import { transportReason } from './admin-target.js';
+import { httpUrlOf, transportReason } from './admin-target.js';
 import { readText } from './files.js';
 import { CliError, isErrorCode, UsageError } from './output.js';
 
@@ -138,17 +138,7 @@ function readRuntimeInfo(dataDir: string): Pick<CloudRuntimeInfo, 'url' | 'nonce
 
 /** `http://host:port` from `--cloud`, which may also be given as `host:port`. */
 export function cloudUrlOf(cloud: string): string {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(cloud) ? cloud : `http://${cloud}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new UsageError(`--cloud must be a URL like http://127.0.0.1:8600, got "${cloud}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--cloud must be an http:// or https:// URL, got "${cloud}"`);
-  }
-  return url.toString().replace(/\/+$/, '');
+  return httpUrlOf(cloud, '--cloud', 'http://127.0.0.1:8600');
 }
 
 /** A Cloud refusal as a TesseraError (code and reason kept), with a hint where one helps. */
