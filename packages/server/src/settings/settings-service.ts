@@ -81,6 +81,7 @@ export class SettingsService {
   private inForceValues: Record<SettingKey, string | null>;
   private inForce: Settings;
   private readonly appliers: SettingsApplier[] = [];
+  private updating: Promise<unknown> = Promise.resolve();
 
   /**
    * Reads `DIR/server.conf` (writing the commented template when there is none) and layers
@@ -164,7 +165,15 @@ export class SettingsService {
    * Saves `edits` to the file and applies what can be applied live. Any error: nothing is
    * written, nothing changes, the refusal is audited, and SETTINGS_INVALID names each key.
    */
-  async update(actor: Actor, edits: SettingEdits): Promise<SettingsUpdate> {
+  update(actor: Actor, edits: SettingEdits): Promise<SettingsUpdate> {
+    // One change at a time: each reads the file, checks, and writes it; two at once would
+    // each write the file as it read it, and the later would undo the earlier.
+    const run = this.updating.then(() => this.updateNow(actor, edits));
+    this.updating = run.catch(() => undefined);
+    return run;
+  }
+
+  private async updateNow(actor: Actor, edits: SettingEdits): Promise<SettingsUpdate> {
     const { check, nextFile, normalized } = await this.prepare(edits);
     const errorKeys = Object.keys(check.errors) as SettingKey[];
     if (errorKeys.length > 0) {

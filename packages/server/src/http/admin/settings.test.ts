@@ -144,6 +144,27 @@ describe('settings through the admin API', () => {
     assert.match(unknown.body.error.message, /unknown setting "lease_time"/);
   });
 
+  test('two changes at once both land: neither writes over the other', async () => {
+    const [a, b] = await Promise.all([
+      api(server, dir, 'PUT', '/api/v1/settings', { values: { mode: 'flexible', cloud_nodes: 'http://127.0.0.1:1' } }),
+      api(server, dir, 'PUT', '/api/v1/settings', { values: { sync_time: '04:15' } }),
+    ]);
+    assert.deepEqual([a.status, b.status], [200, 200]);
+    assert.match(confOf(dir), /^cloud_nodes = http:\/\/127\.0\.0\.1:1$/m);
+    assert.match(confOf(dir), /^sync_time = 04:15$/m);
+    const listed = await api(server, dir, 'GET', '/api/v1/settings');
+    assert.deepEqual(
+      [setting(listed.body, 'sync_time').value, setting(listed.body, 'cloud_nodes').value],
+      ['04:15', 'http://127.0.0.1:1'],
+      'both are in force, not only in the file',
+    );
+    const back = await api(server, dir, 'PUT', '/api/v1/settings', {
+      values: { mode: null, cloud_nodes: null, sync_time: null },
+    });
+    assert.equal(back.status, 200);
+    assert.equal(server.core.flexible.currentMode, 'perpetual');
+  });
+
   test('check says what saving would say, and saves nothing', async () => {
     const before = confOf(dir);
     const r = await api(server, dir, 'POST', '/api/v1/settings/check', { values: { sync_time: '24:61' } });
