@@ -12,8 +12,6 @@ export {
 export { readMachineFactors } from './identity/machine-factors.js';
 export { DATA_FILES, type RuntimeInfo, readRuntimeInfo } from './runtime/data-dir.js';
 export {
-  DEFAULT_ADMIN_LISTEN,
-  DEFAULT_CLIENT_LISTEN,
   type LicenseServerOptions,
   openServerCore,
   type RunningServer,

@@ -307,9 +307,6 @@ export interface RunningServer {
  */
 const AJV_OPTIONS = { customOptions: { validateSchema: false } };
 
-export const DEFAULT_CLIENT_LISTEN = '0.0.0.0:7569';
-export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:7570';
-
 /**
  * Takes new live settings into a running server. A mode switch keeps every lease and every
  * license: perpetual licenses are served in every mode, and the flexible state (last Sync,
