@@ -122,6 +122,25 @@ describe('online sync with a stand-in Cloud', () => {
     assert.equal(s.core.engine.features().features[0]?.total, 5);
   });
 
+  test('a preferred sync time set in the settings picks the next exchange within the vendor interval, at once', async () => {
+    const put = (values: Record<string, string | null>) =>
+      s.admin.inject({
+        method: 'PUT',
+        url: '/api/v1/settings',
+        headers: { authorization: `Bearer ${adminToken()}` },
+        payload: { values },
+      });
+    const last = Date.parse(s.core.flexible.status().lastSync?.appliedAt ?? '');
+    // Half an hour after the last sync, to the minute, in local time: inside the stand-in's 3600 s interval.
+    const preferred = new Date(last + 30 * 60_000);
+    preferred.setSeconds(0, 0);
+    const hhmm = `${String(preferred.getHours()).padStart(2, '0')}:${String(preferred.getMinutes()).padStart(2, '0')}`;
+    assert.equal((await put({ sync_time: hhmm })).statusCode, 200);
+    assert.equal(s.core.flexible.status().nextAttemptAt, preferred.toISOString());
+    assert.equal((await put({ sync_time: null })).statusCode, 200);
+    assert.equal(s.core.flexible.status().nextAttemptAt, new Date(last + 3600_000).toISOString());
+  });
+
   test('Cloud away: still served until valid-until, then SYNC_EXPIRED; Cloud back: served again', async () => {
     state.validMs = 1500;
     const resync = await s.admin.inject({

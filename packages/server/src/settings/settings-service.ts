@@ -75,6 +75,9 @@ export type SettingsApplier = (next: Settings, changed: readonly SettingKey[]) =
 
 const PROBE_TIMEOUT_MS = 3000;
 
+/** Who changed a value written into the file by hand (found when the file is read again). */
+const HAND_EDIT: Actor = { id: `file:${SETTINGS_FILE}`, role: 'admin' };
+
 export class SettingsService {
   readonly path: string;
   private file: ParsedConf;
@@ -174,6 +177,7 @@ export class SettingsService {
   }
 
   private async updateNow(actor: Actor, edits: SettingEdits): Promise<SettingsUpdate> {
+    const known = this.file.values;
     const { check, nextFile, normalized } = await this.prepare(edits);
     const errorKeys = Object.keys(check.errors) as SettingKey[];
     if (errorKeys.length > 0) {
@@ -213,6 +217,23 @@ export class SettingsService {
           detail: { old: c.old, new: c.new, apply: c.apply, pinnedBy: c.pinnedBy },
         });
       }
+    }
+    // Values edited by hand in the file since it was last read come into force with this
+    // change too: they are audited as the file's, not as this actor's.
+    for (const d of SETTINGS) {
+      if (d.key in normalized || (known[d.key] ?? null) === (this.file.values[d.key] ?? null)) continue;
+      this.audit.record({
+        actor: HAND_EDIT,
+        action: 'settings.set',
+        target: d.key,
+        outcome: 'ok',
+        detail: {
+          old: displayValue(d.key, known[d.key] ?? null),
+          new: displayValue(d.key, this.file.values[d.key] ?? null),
+          apply: d.apply,
+          note: `edited by hand in ${SETTINGS_FILE}; read with a change by ${actor.id}`,
+        },
+      });
     }
     this.applyLive();
     const restartNeeded = changes.filter((c) => c.apply === 'restart' && c.pinnedBy === null).map((c) => c.key);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,6 +163,20 @@ describe('settings through the admin API', () => {
     });
     assert.equal(back.status, 200);
     assert.equal(server.core.flexible.currentMode, 'perpetual');
+  });
+
+  test("a value edited by hand while the server runs comes into force with the next change, audited as the file's", async () => {
+    writeFileSync(join(dir, 'data', 'server.conf'), `${confOf(dir)}portal_url = https://by-hand.example\n`);
+    const r = await api(server, dir, 'PUT', '/api/v1/settings', { values: { log_level: 'info' } });
+    assert.equal(r.status, 200);
+    assert.equal((await api(server, dir, 'GET', '/api/v1/server')).body.portalUrl, 'https://by-hand.example');
+    const audit = await api(server, dir, 'GET', '/api/v1/audit?limit=5');
+    const entry = audit.body.entries.find((e: { target: string }) => e.target === 'portal_url');
+    assert.deepEqual(
+      [entry?.actor, entry?.detail.new, entry?.detail.note],
+      ['file:server.conf', 'https://by-hand.example', 'edited by hand in server.conf; read with a change by token:cli'],
+    );
+    assert.equal((await api(server, dir, 'PUT', '/api/v1/settings', { values: { portal_url: null } })).status, 200);
   });
 
   test('check says what saving would say, and saves nothing', async () => {
