@@ -1,3 +1,4 @@
+export * from './client-protocol.js';
 export * from './data-dir.js';
 export * from './files.js';
 export * from './http-errors.js';

@@ -3,86 +3,18 @@
  * codes as a License Server's client API, with HTTP Basic auth by subscription account.
  */
 import type { CheckoutRequest } from '@tessera/core';
-import { errorSchema, sendError } from '@tessera/service-kit';
+import {
+  checkoutBodySchema,
+  errorSchema,
+  featuresSchema,
+  heartbeatSchema,
+  leaseParamsSchema,
+  leaseSchema,
+  sendError,
+} from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { accountOf } from '../auth.js';
 import type { CloudHttpContext } from '../context.js';
-
-const checkoutBody = {
-  type: 'object',
-  required: ['feature', 'client'],
-  properties: {
-    feature: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' },
-    count: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-    client: {
-      type: 'object',
-      required: ['id'],
-      properties: {
-        id: { type: 'string', minLength: 1, maxLength: 128 },
-        host: { type: 'string', maxLength: 255 },
-        app: { type: 'string', maxLength: 128 },
-        version: { type: 'string', maxLength: 64 },
-        releaseDate: { type: 'string', format: 'date' },
-      },
-    },
-  },
-} as const;
-
-const leaseSchema = {
-  type: 'object',
-  required: ['leaseId', 'feature', 'count', 'licenseId', 'expiresAt', 'heartbeatSeconds', 'leaseSeconds', 'poolId'],
-  properties: {
-    leaseId: { type: 'string' },
-    feature: { type: 'string' },
-    count: { type: 'integer' },
-    licenseId: { type: 'string', description: 'the subscription entitlement the seats come from' },
-    expiresAt: { type: 'string', format: 'date-time' },
-    heartbeatSeconds: { type: 'number' },
-    leaseSeconds: { type: 'number' },
-    poolId: { type: 'string' },
-  },
-} as const;
-
-const featuresSchema = {
-  type: 'object',
-  required: ['poolId', 'features'],
-  properties: {
-    poolId: { type: 'string' },
-    features: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['feature', 'total', 'inUse', 'available', 'licenses'],
-        properties: {
-          feature: { type: 'string' },
-          total: { type: 'integer' },
-          inUse: { type: 'integer' },
-          available: { type: 'integer' },
-          licenses: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['licenseId', 'count', 'inUse', 'expires', 'maintenanceUntil'],
-              properties: {
-                licenseId: { type: 'string' },
-                count: { type: 'integer' },
-                inUse: { type: 'integer' },
-                expires: { type: ['string', 'null'] },
-                maintenanceUntil: { type: ['string', 'null'] },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-} as const;
-
-const leaseParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
-} as const;
 
 const GONE_MESSAGES: Record<string, string> = {
   EXPIRED: 'the lease lapsed: no heartbeat within its lease time',
@@ -105,7 +37,7 @@ export function registerClientProtocol(app: FastifyInstance, ctx: CloudHttpConte
         summary: 'Check out seats of a subscription feature',
         tags: ['client'],
         security: [{ basic: [] }],
-        body: checkoutBody,
+        body: checkoutBodySchema,
         response: {
           201: leaseSchema,
           400: errorSchema,
@@ -136,9 +68,9 @@ export function registerClientProtocol(app: FastifyInstance, ctx: CloudHttpConte
         summary: 'Keep a lease alive (any node of the pool answers)',
         tags: ['client'],
         security: [{ basic: [] }],
-        params: leaseParams,
+        params: leaseParamsSchema,
         response: {
-          200: { type: 'object', required: ['expiresAt'], properties: { expiresAt: { type: 'string' } } },
+          200: heartbeatSchema,
           401: errorSchema,
           410: errorSchema,
           503: errorSchema,
@@ -170,7 +102,7 @@ export function registerClientProtocol(app: FastifyInstance, ctx: CloudHttpConte
         summary: 'Release a lease (204 also for an unknown id)',
         tags: ['client'],
         security: [{ basic: [] }],
-        params: leaseParams,
+        params: leaseParamsSchema,
         response: { 204: { type: 'null' }, 401: errorSchema, 503: errorSchema },
       },
     },

@@ -1,42 +1,7 @@
 import { type CheckoutRequest, isTesseraError } from '@tessera/core';
-import { errorSchema, sendError } from '@tessera/service-kit';
+import { checkoutBodySchema, errorSchema, leaseSchema, sendError } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ClientApiContext } from './context.js';
-
-const bodySchema = {
-  type: 'object',
-  required: ['feature', 'client'],
-  properties: {
-    feature: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' },
-    count: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-    client: {
-      type: 'object',
-      required: ['id'],
-      properties: {
-        id: { type: 'string', minLength: 1, maxLength: 128 },
-        host: { type: 'string', maxLength: 255 },
-        app: { type: 'string', maxLength: 128 },
-        version: { type: 'string', maxLength: 64 },
-        releaseDate: { type: 'string', format: 'date' },
-      },
-    },
-  },
-};
-
-const leaseSchema = {
-  type: 'object',
-  required: ['leaseId', 'feature', 'count', 'licenseId', 'expiresAt', 'heartbeatSeconds', 'leaseSeconds', 'poolId'],
-  properties: {
-    leaseId: { type: 'string' },
-    feature: { type: 'string' },
-    count: { type: 'integer' },
-    licenseId: { type: 'string' },
-    expiresAt: { type: 'string', format: 'date-time' },
-    heartbeatSeconds: { type: 'number' },
-    leaseSeconds: { type: 'number' },
-    poolId: { type: 'string' },
-  },
-};
 
 /** `POST /v1/leases`: take `count` seats of a feature; 201 only once the lease is on disk. */
 export function registerCheckout(app: FastifyInstance, ctx: ClientApiContext): void {
@@ -47,7 +12,7 @@ export function registerCheckout(app: FastifyInstance, ctx: ClientApiContext): v
       schema: {
         summary: 'Check out seats of a feature',
         tags: ['client'],
-        body: bodySchema,
+        body: checkoutBodySchema,
         response: {
           201: leaseSchema,
           400: errorSchema,

@@ -1,12 +1,6 @@
-import { errorSchema, sendError } from '@tessera/service-kit';
+import { errorSchema, heartbeatSchema, leaseParamsSchema, sendError } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ClientApiContext } from './context.js';
-
-const params = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
-};
 
 /** `POST /v1/leases/{id}/heartbeat` (in memory: heartbeats are not written) and `DELETE /v1/leases/{id}`. */
 export function registerLeaseOps(app: FastifyInstance, ctx: ClientApiContext): void {
@@ -18,9 +12,9 @@ export function registerLeaseOps(app: FastifyInstance, ctx: ClientApiContext): v
       schema: {
         summary: 'Keep a lease alive',
         tags: ['client'],
-        params,
+        params: leaseParamsSchema,
         response: {
-          200: { type: 'object', required: ['expiresAt'], properties: { expiresAt: { type: 'string' } } },
+          200: heartbeatSchema,
           410: errorSchema,
         },
       },
@@ -42,7 +36,7 @@ export function registerLeaseOps(app: FastifyInstance, ctx: ClientApiContext): v
       schema: {
         summary: 'Release a lease (204 also for an unknown id)',
         tags: ['client'],
-        params,
+        params: leaseParamsSchema,
         response: { 204: { type: 'null' }, 503: errorSchema },
       },
     },
