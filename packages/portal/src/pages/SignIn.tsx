@@ -1,32 +1,13 @@
 import { Logo } from '@tessera/web-kit/components/Logo';
-import { type FormEvent, useState } from 'react';
-import { request } from '../api.js';
-import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
+import { SignInForm, type SignInProps } from '@tessera/web-kit/components/SignInForm';
+import { errorNotice } from '../components/Notice.js';
 import type { SessionView } from '../types.js';
 
 /**
  * The first screen of a visitor: sign-in, beside what the portal is for. A License Server's
  * "Go To Website" button lands here, so the page says what to do with the file it made.
  */
-export function SignIn({ reason, onSignedIn }: { reason?: string | undefined; onSignedIn: (s: SessionView) => void }) {
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [notice, setNotice] = useState<NoticeData | null>(reason ? { kind: 'ok', text: reason } : null);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      onSignedIn(await request<SessionView>('POST', '/api/v1/session', { username, password }, { quiet401: true }));
-    } catch (err) {
-      setNotice(errorNotice(err));
-      setPassword('');
-    } finally {
-      setBusy(false);
-    }
-  };
-
+export function SignIn(props: SignInProps<SessionView>) {
   return (
     <div className="auth-page">
       <div className="auth-layout">
@@ -56,41 +37,20 @@ export function SignIn({ reason, onSignedIn }: { reason?: string | undefined; on
             </li>
           </ul>
         </section>
-        <form className="auth-card" onSubmit={submit} aria-labelledby="signin-title">
-          <h2 id="signin-title">Sign in</h2>
-          <Notice notice={notice} onClose={() => setNotice(null)} />
-          <label className="field">
-            <span>User name</span>
-            <input
-              name="username"
-              autoComplete="username"
-              autoCapitalize="none"
-              spellCheck={false}
-              required
-              value={username}
-              onChange={(e) => setUsername(e.target.value)}
-            />
-          </label>
-          <label className="field">
-            <span>Password</span>
-            <input
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          </label>
-          <button type="submit" className="primary wide" disabled={busy}>
-            {busy ? 'Signing in…' : 'Sign in'}
-          </button>
-          <p className="hint">
-            Your vendor gives you a user name and a first password; you choose your own at the first sign-in. Vendor
-            staff setting up a new Cloud: sign in as <code>admin</code> with the password in{' '}
-            <code>initial-admin-password</code> in the Cloud’s data directory.
-          </p>
-        </form>
+        <SignInForm
+          {...props}
+          endpoint="/api/v1/session"
+          title="Sign in"
+          titleLevel="h2"
+          hint={
+            <>
+              Your vendor gives you a user name and a first password; you choose your own at the first sign-in. Vendor
+              staff setting up a new Cloud: sign in as <code>admin</code> with the password in{' '}
+              <code>initial-admin-password</code> in the Cloud’s data directory.
+            </>
+          }
+          errorNotice={errorNotice}
+        />
       </div>
     </div>
   );
