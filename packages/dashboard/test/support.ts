@@ -2,51 +2,22 @@
  * For the Dashboard's browser tests and benchmark: a real License Server in a temp dir (with
  * a test vendor key it trusts), Chromium driven by playwright-core, and screenshots.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSigningKey, issueLicense, publicKeyToPem } from '@tessera/core';
 import { type LicenseServerOptions, LOCAL_CLI_ACTOR, type RunningServer, startLicenseServer } from '@tessera/server';
+import { assertBuilt, saveScreenshot } from '@tessera/web-kit/test/browser';
 import pino from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
-export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
+export { launchBrowser } from '@tessera/web-kit/test/browser';
+
 export const DASHBOARD_DIST = new URL('../dist/', import.meta.url).pathname;
-export const SCREENSHOTS = join(REPO_ROOT, '.artifacts', 'screenshots');
-export const CHROMIUM = '/usr/bin/chromium';
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-/** Debian's Chromium; a missing browser fails the test (it is installed by CI), never skips it. */
-export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}: run apt-get install -y chromium (the browser tests need it)`,
-    );
-  }
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-}
-
-/** The built Dashboard; the tests run against what ships. */
-export function assertDashboardBuilt(): void {
-  if (!existsSync(join(DASHBOARD_DIST, 'index.html'))) {
-    throw new Error(`the Dashboard is not built (${DASHBOARD_DIST}index.html is missing): run npm run build first`);
-  }
-}
-
-export async function screenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const path = join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  return path;
+/** Saves `.artifacts/screenshots/NAME.png` of the whole page. */
+export function screenshot(page: Page, name: string): Promise<string> {
+  return saveScreenshot(page, name);
 }
 
 export const TEST_FACTORS = {
@@ -86,7 +57,7 @@ export interface DashboardServer {
 }
 
 export async function startDashboardServer(o: Partial<LicenseServerOptions> = {}): Promise<DashboardServer> {
-  assertDashboardBuilt();
+  assertBuilt('the Dashboard', DASHBOARD_DIST);
   const root = mkdtempSync(join(tmpdir(), 'tessera-dashboard-'));
   const vendor = generateSigningKey();
   const vendorPub = join(root, 'vendor.pub');

@@ -3,7 +3,7 @@
  * the built portal, Chromium driven by playwright-core, License Server identities that sign
  * their own Server ID files and uninstall certificates, and screenshots.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningCloud, startCloud } from '@tessera/cloud';
@@ -18,49 +18,18 @@ import {
   signUninstall,
   type UsageHour,
 } from '@tessera/core';
+import { assertBuilt, saveScreenshot } from '@tessera/web-kit/test/browser';
 import pino from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
-export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
+export { launchBrowser } from '@tessera/web-kit/test/browser';
+
 export const PORTAL_DIST = new URL('../dist/', import.meta.url).pathname;
-export const SCREENSHOTS = join(REPO_ROOT, '.artifacts', 'screenshots');
-export const CHROMIUM = '/usr/bin/chromium';
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-/** Debian's Chromium; a missing browser fails the test (it is installed by CI), never skips it. */
-export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}: run apt-get install -y chromium (the browser tests need it)`,
-    );
-  }
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-}
-
-/** The built portal; the tests run against what ships. */
-export function assertPortalBuilt(): void {
-  if (!existsSync(join(PORTAL_DIST, 'index.html'))) {
-    throw new Error(`the portal is not built (${PORTAL_DIST}index.html is missing): run npm run build first`);
-  }
-}
 
 /** Saves `.artifacts/screenshots/portal-NAME.png` of the whole page. */
-export async function screenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const path = join(SCREENSHOTS, `portal-${name}.png`);
+export function screenshot(page: Page, name: string): Promise<string> {
   // Sticky bars would land mid-page in a full-page shot taken while scrolled.
-  await page.evaluate('window.scrollTo(0, 0)');
-  await page.screenshot({ path, fullPage: true });
-  return path;
+  return saveScreenshot(page, `portal-${name}`, { scrollToTop: true });
 }
 
 export interface PortalCloud {
@@ -77,7 +46,7 @@ export interface PortalCloud {
 }
 
 export async function startPortalCloud(): Promise<PortalCloud> {
-  assertPortalBuilt();
+  assertBuilt('the portal', PORTAL_DIST);
   const root = mkdtempSync(join(tmpdir(), 'tessera-portal-'));
   const dataDir = join(root, 'cloud');
   const cloud = await startCloud({
