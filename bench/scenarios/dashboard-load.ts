@@ -3,15 +3,15 @@
  * server sends it) and the time from navigation to the license tree being visible, on a
  * server holding 50 licenses and 10,000 leases.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { generateSigningKey, issueLicense, LEASE_POLICY, publicKeyToPem } from '@tessera/core';
 import { LOCAL_CLI_ACTOR, startLicenseServer } from '@tessera/server';
+import { launchBrowser } from '@tessera/web-kit/test/browser';
 import pino from 'pino';
-import { chromium } from 'playwright-core';
 
 export interface DashboardBenchRow {
   what: string;
@@ -30,7 +30,6 @@ const GOALS = { jsGzipBytes: 150 * 1024, treeVisibleMs: 1000 } as const;
 const LICENSES = 50;
 const LEASES = 10_000;
 const FEATURES = ['asr', 'tts', 'nlu', 'diarize'];
-const CHROMIUM = '/usr/bin/chromium';
 
 /** Raw bytes of a GET as sent on the wire with `accept-encoding: gzip`. */
 function wireBytes(url: string): Promise<{ bytes: number; encoding: string | undefined; body: Buffer }> {
@@ -69,7 +68,6 @@ export async function dashboardLoad(
   o: DashboardBenchOptions = {},
 ): Promise<{ rows: DashboardBenchRow[]; notes: string[] }> {
   const log = o.log ?? (() => undefined);
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium)`);
   const root = mkdtempSync(join(tmpdir(), 'tessera-bench-dashboard-'));
   const vendor = generateSigningKey();
   const vendorPub = join(root, 'vendor.pub');
@@ -85,18 +83,7 @@ export async function dashboardLoad(
     leaseSeconds: LEASE_POLICY.maxLeaseSeconds,
     heartbeatSeconds: 60,
   });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchBrowser();
   try {
     const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
     const auth = { authorization: `Bearer ${token}` };
