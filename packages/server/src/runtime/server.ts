@@ -70,6 +70,12 @@ export interface ServerCoreOptions {
   logger?: Logger;
   /** Who holds the data-dir lock, for the message another process sees. */
   lockHolder?: string;
+  /**
+   * Return before the first start's admin credentials exist (hashing the initial password
+   * takes ~100 ms on the thread pool); `bootstrapped` settles when they do. The server uses
+   * this to build its listeners meanwhile, and opens them only after.
+   */
+  deferBootstrap?: boolean;
 }
 
 /**
@@ -94,7 +100,10 @@ export interface ServerCore {
   /** `DIR/server.conf` under the flags: what is in force, and changes to it. */
   settings: SettingsService;
   logger: Logger;
+  /** The first start wrote `initial-admin-password` (known once `bootstrapped` has settled). */
   initialPasswordWritten: boolean;
+  /** Settles when the admin user and the CLI token exist (at once unless `deferBootstrap`). */
+  bootstrapped: Promise<void>;
   close(): void;
 }
 
@@ -149,7 +158,8 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
     if (loaded.revoked > 0)
       logger.warn({ revoked: loaded.revoked }, 'leases that no longer fit their licenses were revoked at start');
     const auth = new AuthService(store, dataDir, audit, () => clock.now());
-    const { initialPasswordWritten } = await auth.bootstrap();
+    // Awaited below, or by the server before it listens (`deferBootstrap`).
+    const bootstrapping = auth.bootstrap();
     const readFactors = o.readFactors ?? readMachineFactors;
     const hostName = o.hostName ?? osHostname();
     const licenses = new LicenseService({
@@ -176,7 +186,11 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
       serverIdFile: () => licenses.makeServerIdFile(SYSTEM_ACTOR),
     });
     let closed = false;
-    return {
+    const bootstrapped = bootstrapping.then((b) => {
+      core.initialPasswordWritten = b.initialPasswordWritten;
+    });
+    bootstrapped.catch(() => undefined);
+    const core: ServerCore = {
       dataDir,
       identity,
       store,
@@ -191,7 +205,8 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
       flexible,
       settings,
       logger,
-      initialPasswordWritten,
+      initialPasswordWritten: false,
+      bootstrapped,
       close() {
         if (closed) return;
         closed = true;
@@ -202,6 +217,15 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
         lock.release();
       },
     };
+    if (!o.deferBootstrap) {
+      try {
+        await core.bootstrapped;
+      } catch (err) {
+        core.close();
+        throw err;
+      }
+    }
+    return core;
   } catch (err) {
     lock.release();
     throw err;
@@ -307,6 +331,9 @@ export interface RunningServer {
  */
 const AJV_OPTIONS = { customOptions: { validateSchema: false } };
 
+/** When the route schemas not used yet start compiling in the background, after the listeners are up. */
+const SCHEMA_WARM_UP_DELAY_MS = 500;
+
 /**
  * Takes new live settings into a running server. A mode switch keeps every lease and every
  * license: perpetual licenses are served in every mode, and the flexible state (last Sync,
@@ -328,7 +355,7 @@ function applySettings(core: ServerCore, online: OnlineSync, s: Settings, change
 
 /** `tessera server start`: the core plus the client listener and the admin listener. */
 export async function startLicenseServer(o: LicenseServerOptions): Promise<RunningServer> {
-  const core = await openServerCore({ ...o, lockHolder: o.lockHolder ?? 'tessera server' });
+  const core = await openServerCore({ ...o, lockHolder: o.lockHolder ?? 'tessera server', deferBootstrap: true });
   const settings = core.settings.settings;
   const clientAt = parseListen(settings.clientListen, 'client_listen');
   const adminAt = parseListen(settings.adminListen, 'admin_listen');
@@ -446,13 +473,18 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
       flexibleActions,
     );
     registerOpenApiRoute(admin);
+    // The admin user and token exist before anyone can sign in or call the admin API.
+    await core.bootstrapped;
     await client.listen({ host: clientAt.host, port: clientAt.port });
     await admin.listen({ host: adminAt.host, port: adminAt.port });
     clientUrl = urlOf('http', clientAt.host, (client.server.address() as { port: number }).port);
     adminUrl = urlOf(adminScheme, adminAt.host, (admin.server.address() as { port: number }).port);
     core.engine.start();
     usage.start();
-    schemas.warmUp().catch((err: unknown) => core.logger.error({ err }, 'a route schema does not compile'));
+    // A moment after start, so the first requests (readiness probes, the first clients) go first.
+    const warmUpTimer = setTimeout(() => {
+      schemas.warmUp(2).catch((err: unknown) => core.logger.error({ err }, 'a route schema does not compile'));
+    }, SCHEMA_WARM_UP_DELAY_MS).unref();
     const expiryTimer = setInterval(() => core.flexible.checkExpiry(), 1000);
     expiryTimer.unref();
     if (isOnlineMode(settings.mode)) online.start();
@@ -479,6 +511,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
       stop() {
         stopping ??= (async () => {
           clearInterval(expiryTimer);
+          clearTimeout(warmUpTimer);
           online.stop();
           await Promise.allSettled([client.close(), admin.close()]);
           await usage
