@@ -25,6 +25,30 @@ const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.svg', '.json', '.txt', '
 /** Hashed file names under assets/ never change content, so browsers may keep them a year. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
+/**
+ * Headers of every file of a built web UI (the Dashboard, the portal). The CSP allows only the
+ * serving origin's scripts, styles and connections (no inline script, no eval, no framing);
+ * the API behind it keeps its own auth.
+ */
+export const WEB_UI_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
 interface StaticFile {
   body: Buffer;
   /** Worth compressing (a text type, more than 512 bytes). */
@@ -40,8 +64,8 @@ export interface StaticSiteOptions {
   distDir: string | undefined;
   /** Paths the client-side router shows (fastify patterns: `:id` is one segment); each gets `index.html`. */
   pages: readonly string[];
-  /** Headers of every file (the CSP and friends). */
-  headers: Readonly<Record<string, string>>;
+  /** Headers of every file (the CSP and friends); default {@link WEB_UI_SECURITY_HEADERS}. */
+  headers?: Readonly<Record<string, string>>;
   /** The UI's name in the log line when it is not built, e.g. "the Dashboard". */
   name: string;
   /** The HTML page answered (503) at each page when the UI is not built. */
@@ -125,7 +149,8 @@ export function registerStaticSite(app: FastifyInstance, o: StaticSiteOptions): 
   // `hide` is @fastify/swagger's (the servers register it): the OpenAPI documents leave these routes out.
   const schema = { hide: true } as FastifySchema;
   const opts = { ...(o.routeConfig ? { config: o.routeConfig } : {}), schema };
-  const { distDir, headers } = o;
+  const { distDir } = o;
+  const headers = o.headers ?? WEB_UI_SECURITY_HEADERS;
   const indexPath = distDir ? join(distDir, 'index.html') : undefined;
   if (!distDir || !indexPath || !existsSync(indexPath)) {
     app.log.warn({ distDir }, `${o.name} is not built; / shows how to build it`);

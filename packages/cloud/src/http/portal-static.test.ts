@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { WEB_UI_SECURITY_HEADERS } from '@tessera/service-kit';
 import { startTestCloud, type TestCloud } from '../test-support/cloud.js';
-import { PORTAL_PAGES, PORTAL_SECURITY_HEADERS } from './portal-static.js';
+import { PORTAL_PAGES } from './portal-static.js';
 
 const INDEX = '<!doctype html><html><head><script type="module" src="/assets/app-abc123.js"></script></head></html>';
 const JS = `console.log(${JSON.stringify('x'.repeat(4000))});`;
@@ -46,7 +47,7 @@ describe('the portal’s static files on a Cloud node', { timeout: 60_000 }, () 
       assert.equal(res.body, INDEX);
       assert.equal(res.headers['cache-control'], 'no-cache');
       assert.match(String(res.headers['content-type']), /^text\/html/);
-      assert.equal(res.headers['content-security-policy'], PORTAL_SECURITY_HEADERS['content-security-policy']);
+      assert.equal(res.headers['content-security-policy'], WEB_UI_SECURITY_HEADERS['content-security-policy']);
       assert.match(String(res.headers['content-security-policy']), /default-src 'self'/);
       assert.match(String(res.headers['content-security-policy']), /frame-ancestors 'none'/);
       assert.equal(res.headers['x-content-type-options'], 'nosniff');

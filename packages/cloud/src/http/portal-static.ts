@@ -1,7 +1,7 @@
 /**
  * The portal's static files (`@tessera/portal`'s `dist/`), served by every Cloud node at `/`.
  * The pages are public: they carry no data, only the app that then asks the vendor API,
- * which keeps its own auth. Everything is read (and gzipped) once, at start.
+ * which keeps its own auth. Everything is read once, at start (and gzipped when first asked for).
  */
 import { packageDistDir, registerStaticSite } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
@@ -27,29 +27,6 @@ export const PORTAL_PAGES = [
 ] as const;
 
 /**
- * Headers of every portal file. The CSP allows only this origin's scripts, styles and
- * connections (no inline script, no eval, no framing).
- */
-export const PORTAL_SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; '),
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
-};
-
-/**
  * Where the built portal is: `@tessera/portal`'s `dist/`, found through the package (from the
  * source tree and from an installed copy alike). Undefined when the package is not installed.
  */
@@ -71,7 +48,6 @@ export function registerPortalStatic(app: FastifyInstance, distDir: string | und
   return registerStaticSite(app, {
     distDir,
     pages: PORTAL_PAGES,
-    headers: PORTAL_SECURITY_HEADERS,
     name: 'the portal',
     notBuiltHtml: NOT_BUILT,
   });

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { LicenseClient, parseServerAddress } from '@tessera/client';
-import { installErrorHandling } from '@tessera/service-kit';
+import { installErrorHandling, WEB_UI_SECURITY_HEADERS } from '@tessera/service-kit';
 import Fastify, { type RouteOptions } from 'fastify';
 import { ServerMetrics } from '../metrics.js';
-import { DASHBOARD_PAGES, DASHBOARD_SECURITY_HEADERS } from './dashboard-static.js';
+import { DASHBOARD_PAGES } from './dashboard-static.js';
 import { registerAdminApi } from './index.js';
 import { startTestServer, type TestServer } from './test-support/dashboard-server.js';
 
@@ -45,7 +45,7 @@ describe('the Dashboard’s static files on the admin listener', () => {
       assert.equal(res.body, INDEX);
       assert.equal(res.headers['cache-control'], 'no-cache');
       assert.match(String(res.headers['content-type']), /^text\/html/);
-      assert.equal(res.headers['content-security-policy'], DASHBOARD_SECURITY_HEADERS['content-security-policy']);
+      assert.equal(res.headers['content-security-policy'], WEB_UI_SECURITY_HEADERS['content-security-policy']);
       assert.match(String(res.headers['content-security-policy']), /default-src 'self'/);
       assert.match(String(res.headers['content-security-policy']), /frame-ancestors 'none'/);
       assert.equal(res.headers['x-content-type-options'], 'nosniff');

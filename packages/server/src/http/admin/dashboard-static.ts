@@ -18,29 +18,6 @@ declare module 'fastify' {
 export const DASHBOARD_PAGES = ['/', '/licenses', '/usage', '/audit', '/users', '/settings', '/account'] as const;
 
 /**
- * Headers of every Dashboard file. The CSP allows only this origin's scripts, styles and
- * connections (no inline script, no eval, no framing); the API stays behind its own auth.
- */
-export const DASHBOARD_SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; '),
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
-};
-
-/**
  * Where the built Dashboard is: `@tessera/dashboard`'s `dist/`, found through the package
  * (so it works from the source tree and from an installed copy alike). Undefined when the
  * package is not installed.
@@ -57,14 +34,13 @@ The admin API is available at <code>/api/v1</code> meanwhile.</p></body></html>`
 /**
  * Serves the built Dashboard on the admin listener: `index.html` at `/` and at each page the
  * client-side router shows, and every other file of `dist/` at its path. All files are read
- * into memory (and gzipped) at start. These routes are public: they carry no role and serve
+ * into memory at start (and gzipped when first asked for). These routes are public: they carry no role and serve
  * only those files; every `/api` route keeps its own.
  */
 export function registerDashboardStatic(app: FastifyInstance, distDir: string | undefined): { built: boolean } {
   return registerStaticSite(app, {
     distDir,
     pages: DASHBOARD_PAGES,
-    headers: DASHBOARD_SECURITY_HEADERS,
     name: 'the Dashboard',
     notBuiltHtml: NOT_BUILT,
     routeConfig: { dashboardStatic: true },
