@@ -120,15 +120,7 @@ export async function withAdminTarget<T>(o: TargetOptions, fn: (target: AdminTar
 /** Picks and opens the target: remote admin API, running server on DIR, or DIR itself. */
 export async function openAdminTarget(o: TargetOptions): Promise<AdminTarget> {
   if (o.server !== undefined) {
-    if (o.data !== undefined) throw new UsageError('give either --data DIR or --server URL, not both');
-    if (o.token !== undefined && o.tokenFile !== undefined)
-      throw new UsageError('give --token or --token-file, not both');
-    const token = o.token ?? (o.tokenFile !== undefined ? readText(o.tokenFile, 'token file').trim() : undefined);
-    if (!token) {
-      throw new UsageError(
-        '--server URL needs --token T or --token-file FILE (the admin token: DIR/admin.token on the server machine)',
-      );
-    }
+    const token = remoteTokenOf(o, '--server URL', 'the admin token: DIR/admin.token on the server machine');
     return new HttpAdminTarget(adminUrlOf(o.server), token);
   }
   if (o.token !== undefined || o.tokenFile !== undefined)
@@ -191,6 +183,23 @@ async function probeRunningServer(dataDir: string): Promise<Probe> {
 /** `http://host:port` from `--server`, which may also be given as `host:port`. */
 export function adminUrlOf(server: string): string {
   return httpUrlOf(server, '--server', 'http://127.0.0.1:7570');
+}
+
+/**
+ * The token that goes with a remote target (`--server URL`, `--cloud URL`): `--token T` or the
+ * first line of `--token-file FILE`; `--data DIR` and both token options at once are refused.
+ */
+export function remoteTokenOf(
+  o: { data?: string | undefined; token?: string | undefined; tokenFile?: string | undefined },
+  option: string,
+  whatToken: string,
+): string {
+  if (o.data !== undefined) throw new UsageError(`give either --data DIR or ${option}, not both`);
+  if (o.token !== undefined && o.tokenFile !== undefined)
+    throw new UsageError('give --token or --token-file, not both');
+  const token = o.token ?? (o.tokenFile !== undefined ? readText(o.tokenFile, 'token file').trim() : undefined);
+  if (!token) throw new UsageError(`${option} needs --token T or --token-file FILE (${whatToken})`);
+  return token;
 }
 
 /**

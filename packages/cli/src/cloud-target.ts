@@ -19,8 +19,7 @@ import { join, resolve } from 'node:path';
 import type { CloudRuntimeInfo } from '@tessera/cloud';
 import { CloudApiClient, CloudApiError } from '@tessera/cloud/client';
 import { TesseraError } from '@tessera/core';
-import { httpUrlOf, transportReason } from './admin-target.js';
-import { readText } from './files.js';
+import { httpUrlOf, remoteTokenOf, transportReason } from './admin-target.js';
 import { CliError, isErrorCode, UsageError } from './output.js';
 
 /**
@@ -64,15 +63,7 @@ export async function withCloud<T>(o: CloudTargetOptions, fn: (api: CloudApiClie
 /** Picks the Cloud: `--cloud URL` with a token, or the node running on `--data DIR`. */
 export async function openCloudTarget(o: CloudTargetOptions): Promise<CloudTarget> {
   if (o.cloud !== undefined) {
-    if (o.data !== undefined) throw new UsageError('give either --data DIR or --cloud URL, not both');
-    if (o.token !== undefined && o.tokenFile !== undefined)
-      throw new UsageError('give --token or --token-file, not both');
-    const token = o.token ?? (o.tokenFile !== undefined ? readText(o.tokenFile, 'token file').trim() : undefined);
-    if (!token) {
-      throw new UsageError(
-        '--cloud URL needs --token T or --token-file FILE (the API token: DIR/admin.token of a Cloud node)',
-      );
-    }
+    const token = remoteTokenOf(o, '--cloud URL', 'the API token: DIR/admin.token of a Cloud node');
     const url = cloudUrlOf(o.cloud);
     return { url, api: client(url, token) };
   }

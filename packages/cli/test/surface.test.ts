@@ -53,6 +53,15 @@ describe('the command line itself', () => {
       [['server', 'start', '--data', work, '--mode', 'als', '--cloud', 'http://x'], /an ALS has no Cloud access/],
       [['server', 'start', '--data', work, '--mode', 'lease'], /--mode must be one of perpetual, flexible, als, pls/],
       [['licence', 'list'], /unknown command 'licence'/],
+      [['license', 'list', '--server', '127.0.0.1:1'], /--server URL needs --token T or --token-file FILE/],
+      [
+        ['vendor', 'customer', 'list', '--cloud', 'x', '--data', work],
+        /give either --data DIR or --cloud URL, not both/,
+      ],
+      [
+        ['vendor', 'customer', 'list', '--cloud', 'x', '--token', 'a', '--token-file', 'b'],
+        /give --token or --token-file, not both/,
+      ],
     ];
     const results = await Promise.all(cases.map(([args]) => cli(args)));
     results.forEach((r, i) => {
