@@ -280,8 +280,10 @@ export class SettingsService {
         continue;
       }
       if (key === 'client_token' && value !== null && !value.startsWith('sha256:')) {
-        if (value.length < 16) {
-          errors[key] = 'client_token must be at least 16 characters';
+        // The catalog's rule for a token as typed; the file only ever gets its hash.
+        const problem = problemOf(key, value);
+        if (problem) {
+          errors[key] = problem;
           continue;
         }
         value = hashClientToken(value);
@@ -298,16 +300,12 @@ export class SettingsService {
       errors: { ...resolved.errors, ...errors },
       warnings: { ...resolved.warnings },
     };
-    // The keys asked about: their own problems first, then what they break together.
+    // A key pinned by a flag was read from the flag above; the value saved for it is checked too.
     for (const key of Object.keys(normalized) as SettingKey[]) {
       const value = normalized[key];
-      if (value === null || value === undefined || check.errors[key]) continue;
-      try {
-        definitionOf(key).read(value, resolved.settings);
-      } catch (err) {
-        if (err instanceof SettingProblem) check.errors[key] = err.message;
-        else throw err;
-      }
+      if (value === null || value === undefined || check.errors[key] || this.flags[key] === undefined) continue;
+      const problem = problemOf(key, value);
+      if (problem) check.errors[key] = problem;
     }
     this.checkFiles(resolved.settings, normalized, check);
     if (Object.keys(check.errors).length === 0) await this.probeCloud(resolved.settings, normalized, check);
@@ -369,6 +367,17 @@ export class SettingsService {
     if (this.flags[key] !== undefined) return definitionOf(key).flag ?? key;
     const line = this.file.lineOf[key];
     return line !== undefined ? `${this.path}:${line}` : key;
+  }
+}
+
+/** What is wrong with `value` for `key` by the catalog's rule for that key alone, or null. */
+function problemOf(key: SettingKey, value: string): string | null {
+  try {
+    definitionOf(key).read(value, resolveSettings(layer({}, {})).settings);
+    return null;
+  } catch (err) {
+    if (err instanceof SettingProblem) return err.message;
+    throw err;
   }
 }
 

@@ -259,12 +259,18 @@ describe('settings through the admin API', () => {
     const r = await api(server, dir, 'PUT', '/api/v1/settings', { values: { lease_seconds: '90' } });
     assert.equal(r.body.changes[0].pinnedBy, '--lease-seconds');
     assert.equal(server.core.engine.leaseSeconds, 60, 'the flag keeps its value in force');
+    const pinnedBad = await api(server, dir, 'PUT', '/api/v1/settings', { values: { lease_seconds: '-1' } });
+    assert.equal(pinnedBad.status, 400, 'a value saved for a pinned key is checked all the same');
+    assert.match(pinnedBad.body.error.details.errors.lease_seconds, /whole number of seconds/);
     assert.match(confOf(dir), /^lease_seconds = 90$/m);
   });
 
   test('a client token: clients without it get 401, with it (Basic or Bearer) a seat; kept hashed', async () => {
     const license = await licenseFor(server.core, vendor, { features: [{ name: 'asr', count: 2 }] });
     await server.core.licenses.install({ id: 'test', role: 'admin' }, license.file);
+    const short = await api(server, dir, 'PUT', '/api/v1/settings', { values: { client_token: 'too-short' } });
+    assert.equal(short.status, 400);
+    assert.match(short.body.error.details.errors.client_token, /at least 16 characters/);
     const token = 'client-token-0123456789';
     const r = await api(server, dir, 'PUT', '/api/v1/settings', { values: { client_token: token } });
     assert.equal(r.status, 200);
