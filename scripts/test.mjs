@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under packages/*/src and packages/*/test with node's test runner
+// Runs every *.test.ts under packages/ and sdk/ with node's test runner
 // through tsx. Node 20's --test takes no globs, so the files are listed here.
 // Usage: node scripts/test.mjs [substring-filter...]
 import { spawn } from 'node:child_process';
@@ -20,7 +20,7 @@ function walk(dir, out) {
 }
 
 const filters = process.argv.slice(2);
-const files = walk(join(root, 'packages'), [])
+const files = [...walk(join(root, 'packages'), []), ...walk(join(root, 'sdk'), [])]
   .map((f) => relative(root, f))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
