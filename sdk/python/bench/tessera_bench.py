@@ -54,10 +54,11 @@ def run_sdk(conf: str, feature: str, seconds: float) -> Dict[str, Any]:
 def run_bare(conf: str, feature: str, seconds: float) -> Dict[str, Any]:
     config = load_client_properties(conf)
     server = config.servers[0]
-    headers = {"Accept": "application/json", "Content-Type": "application/json"}
+    headers = {"Accept": "application/json"}
     if config.auth is not None:
         token = f"{config.auth.username}:{config.auth.password}".encode("utf-8")
         headers["Authorization"] = "Basic " + base64.b64encode(token).decode("ascii")
+    post_headers = {**headers, "Content-Type": "application/json"}
     client = {"id": str(uuid.uuid4()), "host": socket.gethostname(), "app": APP}
     conn: http.client.HTTPConnection
     if server.secure:
@@ -70,7 +71,7 @@ def run_bare(conf: str, feature: str, seconds: float) -> Dict[str, Any]:
     try:
         while time.perf_counter() < deadline:
             body = json.dumps({"feature": feature, "count": 1, "client": client}).encode("utf-8")
-            conn.request("POST", "/v1/leases", body=body, headers=headers)
+            conn.request("POST", "/v1/leases", body=body, headers=post_headers)
             response = conn.getresponse()
             data = response.read()
             if response.status != 201:

@@ -329,3 +329,31 @@ class TestFeatures:
             make_client([dead]).features()
         assert info2.value.code == "UNAVAILABLE"
         assert "connection refused" in str(info2.value)
+
+
+class TestRoundsOfBackgroundWork:
+    """The background thread shares what it learned of unreachable servers across one round."""
+
+    def test_a_server_found_down_earlier_in_the_round_is_not_asked_again(
+        self, fleet: Fleet, make_client: MakeClient
+    ) -> None:
+        a = fleet.start(pool_id="shared")
+        b = fleet.start(pool_id="shared")
+        client = make_client([a, b])
+        request = {"feature": "asr.engine", "count": 1, "client": {"id": "c"}}
+        down = {a.url: "no answer within 5000 ms"}
+        granted = client._failover.checkout(request, down)
+        assert not isinstance(granted, CheckoutDenial) and granted.server.url == b.url
+        assert a.recorded("checkout") == []
+
+        b.stop()
+        down = {a.url: "no answer within 5000 ms"}
+        denied = client._failover.checkout(request, down)
+        assert isinstance(denied, CheckoutDenial) and denied.code == "UNAVAILABLE"
+        # b answered last, so it is asked first now; a is passed over with the reason already known.
+        assert denied.message == (
+            f"no license server could be reached: {b.url}: connection refused (ECONNREFUSED); "
+            f"{a.url}: no answer within 5000 ms"
+        )
+        assert down[b.url].startswith("connection refused"), "a failure found now is kept for the rest of the round"
+        assert a.recorded("checkout") == []

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from ._server_address import ServerAddress
-from ._transport import FEATURES_PATH, LEASES_PATH, HttpOutcome, HttpResponse, ServerError, Transport, server_error
+from ._transport import (
+    FEATURES_PATH,
+    LEASES_PATH,
+    HttpOutcome,
+    HttpResponse,
+    ServerError,
+    Transport,
+    send_unless_down,
+    server_error,
+)
 from ._types import SERVER_DENIALS, CheckoutDenial, DenialCode, LicenseClientError
 
 
@@ -62,20 +71,22 @@ class Failover:
         with self._lock:
             self._pools[server.url] = pool_id
 
-    def _pool_of(self, server: ServerAddress) -> Tuple[Optional[str], str]:
+    def _pool_of(self, server: ServerAddress, down: Optional[Dict[str, str]] = None) -> Tuple[Optional[str], str]:
         """A server's pool id, from memory or from its ``GET /v1/features``: ``(pool_id, "")`` or ``(None, why not)``."""
         with self._lock:
             known = self._pools.get(server.url)
         if known is not None:
             return known, ""
-        body = _features_body(self._transport.request(server, "GET", FEATURES_PATH))
+        body = _features_body(send_unless_down(self._transport, down, server, "GET", FEATURES_PATH))
         if isinstance(body, str):
             return None, f"could not learn its pool: {body}"
         pool_id: str = body["poolId"]
         self.learn_pool(server, pool_id)
         return pool_id, ""
 
-    def peers_in_pool(self, server: ServerAddress, pool_id: str) -> List[ServerAddress]:
+    def peers_in_pool(
+        self, server: ServerAddress, pool_id: str, down: Optional[Dict[str, str]] = None
+    ) -> List[ServerAddress]:
         """The other configured servers, in configured order, that serve pool ``pool_id``.
 
         Known from earlier answers, or learned now from their ``GET /v1/features``. Servers of one
@@ -85,7 +96,7 @@ class Failover:
         for s in self._servers:
             if s.url == server.url:
                 continue
-            if self._pool_of(s)[0] == pool_id:
+            if self._pool_of(s, down)[0] == pool_id:
                 peers.append(s)
         return peers
 
@@ -109,7 +120,9 @@ class Failover:
             return server, body
         raise LicenseClientError("UNAVAILABLE", f"no license server could be reached: {'; '.join(notes)}")
 
-    def checkout(self, request: Dict[str, Any]) -> Union[Granted, CheckoutDenial]:
+    def checkout(
+        self, request: Dict[str, Any], down: Optional[Dict[str, str]] = None
+    ) -> Union[Granted, CheckoutDenial]:
         """Asks servers in order until one grants or gives a final answer.
 
         - Transport errors, malformed answers and 5xx go on to the next server, except 503
@@ -119,6 +132,9 @@ class Failover:
           once seats are being searched for, later refusals from other pools are noted and the
           search goes on, and the result stays ``NO_SEATS`` if nobody grants.
         - Any other 4xx from the first server that answers is the result.
+
+        ``down``: servers found unreachable earlier in the same round of background work (see
+        :func:`send_unless_down`); None for an application's own checkout, which asks every server.
         """
         notes: List[str] = []
         no_seats: Optional[CheckoutDenial] = None
@@ -128,7 +144,7 @@ class Failover:
 
         for i, server in enumerate(order):
             if no_seats is not None and full_pools:
-                pool_id, why = self._pool_of(server)
+                pool_id, why = self._pool_of(server, down)
                 if pool_id is None:
                     notes.append(f"{server.url}: {why}")
                     continue
@@ -136,7 +152,7 @@ class Failover:
                     notes.append(f"{server.url}: skipped, same pool {pool_id} as a server with no seats")
                     continue
 
-            out = self._transport.request(server, "POST", LEASES_PATH, request)
+            out = send_unless_down(self._transport, down, server, "POST", LEASES_PATH, request)
             if not isinstance(out, HttpResponse):
                 notes.append(f"{server.url}: {out.why}")
                 self._logger.debug("license server %s unreachable (%s); trying the next", server.url, out.why)
@@ -162,7 +178,7 @@ class Failover:
                 if i < len(order) - 1:
                     # If that server's pool cannot be learned, the next servers are simply tried: the
                     # pool rule only saves pointless requests, the servers enforce the seat counts.
-                    pool_id, _ = self._pool_of(server)
+                    pool_id, _ = self._pool_of(server, down)
                     if pool_id is not None:
                         full_pools.add(pool_id)
                 continue

@@ -22,7 +22,16 @@ from typing import Any, Callable, Dict, List, Literal, Optional, Type, Union, ov
 from ._failover import Failover, Granted
 from ._scheduler import Round, Scheduler, Task
 from ._server_address import ServerAddress
-from ._transport import HttpFailure, HttpOutcome, HttpResponse, Transport, heartbeat_path, lease_path, server_error
+from ._transport import (
+    HttpFailure,
+    HttpOutcome,
+    HttpResponse,
+    Transport,
+    heartbeat_path,
+    lease_path,
+    send_unless_down,
+    server_error,
+)
 from ._types import LeaseLost, LeaseRenewed, LicenseClientError
 
 #: Heartbeat period when a server sends none that makes sense, and the floor that keeps a bad one from spinning.
@@ -136,7 +145,7 @@ class Seat:
                 return
             self._task = None
             if self.state == "lost":
-                self._recover(self._lost_reason, notices)
+                self._recover(shared, self._lost_reason, notices)
             else:
                 self._heartbeat(shared, notices)
             self._schedule()
@@ -144,13 +153,7 @@ class Seat:
             notice()
 
     def _send(self, shared: Optional[Round], server: ServerAddress, method: str, path: str, body: Any = None) -> HttpOutcome:
-        """A request, unless this round already found the server unreachable."""
-        if shared is not None and server.url in shared.down:
-            return HttpFailure(shared.down[server.url])
-        out = self._ctx.transport.request(server, method, path, body)
-        if shared is not None and isinstance(out, HttpFailure):
-            shared.down[server.url] = out.why
-        return out
+        return send_unless_down(self._ctx.transport, None if shared is None else shared.down, server, method, path, body)
 
     def _heartbeat(self, shared: Round, notices: List[Callable[[], None]]) -> None:
         lease_id = self.info.lease_id
@@ -163,7 +166,7 @@ class Seat:
         if isinstance(out, HttpResponse) and out.status == 410:
             self._server_holds = False
             err = server_error(out.status, out.body)
-            self._recover(err.reason or err.code, notices)
+            self._recover(shared, err.reason or err.code, notices)
             return
 
         # Its server cannot answer, but another server of the same pool (a Cloud node on the same
@@ -186,7 +189,7 @@ class Seat:
         self._notice(notices, "error", error)
         if self._ctx.clock() >= self._deadline:
             self._server_holds = False
-            self._recover("UNREACHABLE", notices)
+            self._recover(shared, "UNREACHABLE", notices)
 
     def _extended(self, out: HttpResponse, sent_at: float) -> None:
         expires_at = out.body.get("expiresAt") if isinstance(out.body, dict) else None
@@ -196,7 +199,7 @@ class Seat:
 
     def _heartbeat_peer(self, shared: Round, lease_id: str, failed: ServerAddress, sent_at: float) -> bool:
         """Heartbeats the lease on another server of its pool; True (and moved there) if one extended it."""
-        for peer in self._ctx.failover.peers_in_pool(failed, self.info.pool_id):
+        for peer in self._ctx.failover.peers_in_pool(failed, self.info.pool_id, shared.down):
             out = self._send(shared, peer, "POST", heartbeat_path(lease_id), {})
             if not isinstance(out, HttpResponse) or not 200 <= out.status < 300:
                 continue
@@ -207,14 +210,14 @@ class Seat:
             return True
         return False
 
-    def _recover(self, reason: str, notices: List[Callable[[], None]]) -> None:
+    def _recover(self, shared: Round, reason: str, notices: List[Callable[[], None]]) -> None:
         """The seat is gone from its server: check out the same feature and count again, anywhere."""
         if self._drop_if_unowned():
             # A cached seat nobody is using: taking a new one would hold a seat for no one.
             return
         previous_lease_id = self.info.lease_id
         sent_at = self._ctx.clock()
-        result = self._ctx.failover.checkout(self.request)
+        result = self._ctx.failover.checkout(self.request, shared.down)
         if isinstance(result, Granted):
             self._adopt(result, sent_at)
             self.state = "held"
@@ -282,7 +285,8 @@ class Seat:
         out = self._send(shared, self.address, "DELETE", path)
         if isinstance(out, HttpFailure) or out.status >= 500:
             # Its server is down: a server of the same pool holds the same lease and can free it.
-            for peer in self._ctx.failover.peers_in_pool(self.address, self.info.pool_id):
+            down = None if shared is None else shared.down
+            for peer in self._ctx.failover.peers_in_pool(self.address, self.info.pool_id, down):
                 again = self._send(shared, peer, "DELETE", path)
                 if isinstance(again, HttpResponse) and again.status < 300:
                     out = again

@@ -213,6 +213,27 @@ class Transport:
         conn.close()
 
 
+def send_unless_down(
+    transport: Transport,
+    down: Optional[Dict[str, str]],
+    server: ServerAddress,
+    method: str,
+    path: str,
+    body: Any = None,
+) -> HttpOutcome:
+    """A request, unless ``down`` (servers found unreachable a moment ago, by URL) already names the server.
+
+    The client's one background thread shares ``down`` across one round of work, so that a server
+    that stopped answering costs one timeout per round rather than one per lease.
+    """
+    if down is not None and server.url in down:
+        return HttpFailure(down[server.url])
+    out = transport.request(server, method, path, body)
+    if down is not None and isinstance(out, HttpFailure):
+        down[server.url] = out.why
+    return out
+
+
 def _still_open(conn: http.client.HTTPConnection) -> bool:
     """False when the server has closed an idle connection (its socket reads as ready: EOF)."""
     sock = conn.sock
