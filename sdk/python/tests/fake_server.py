@@ -266,6 +266,11 @@ class FakeLicenseServer:
                     self._fail(h, script.status, code, script.message or f"scripted {code}", script.reason)
                 return
 
+        if raw == "" and (h.headers.get("Content-Type") or "").startswith("application/json"):
+            # As the real server (fastify) does: a JSON content type promises a body.
+            self._fail(h, 400, "BAD_REQUEST", "Body cannot be empty when content-type is set to 'application/json'")
+            return
+
         if self._auth is not None:
             token = base64.b64encode(f"{self._auth[0]}:{self._auth[1]}".encode("utf-8")).decode("ascii")
             if h.headers.get("Authorization") != f"Basic {token}":
