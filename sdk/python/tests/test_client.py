@@ -58,6 +58,8 @@ class TestCheckout:
         client = make_client([a])
         with pytest.raises(ValueError, match="count must be an integer >= 1, got 0"):
             client.checkout("asr.engine", 0)
+        with pytest.raises(ValueError, match="count must be an integer >= 1, got 9007199254740992"):
+            client.checkout("asr.engine", 2**53)
         with pytest.raises(TypeError):
             client.checkout("asr.engine", 1.5)  # type: ignore[arg-type]
         with pytest.raises(TypeError):

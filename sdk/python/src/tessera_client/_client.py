@@ -26,6 +26,8 @@ from ._version import __version__
 DEFAULT_REQUEST_TIMEOUT = 5.0
 
 _LOGGER = logging.getLogger("tessera_client")
+# The largest integer every SDK and the server's JSON read exactly (JavaScript's safe integers).
+_MAX_COUNT = 2**53 - 1
 _ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 @dataclass(frozen=True)
@@ -215,7 +217,7 @@ class LicenseClient:
             raise ValueError("feature must be a non-empty string")
         if not isinstance(count, int) or isinstance(count, bool):
             raise TypeError(f"count must be an integer, got {count!r}")
-        if count < 1:
+        if count < 1 or count > _MAX_COUNT:
             raise ValueError(f"count must be an integer >= 1, got {count}")
         _check_release_date(release_date, "release_date")
         date = release_date if release_date is not None else self._client_info.get("releaseDate")
