@@ -138,7 +138,8 @@ def test_close_releases_held_and_cached_leases_stops_heartbeats_and_later_checko
 
     client.close()
     assert a.leases == {}
-    assert sorted(q.lease_id or "" for q in a.recorded("release")) == sorted([held.lease.lease_id, cached.lease.lease_id])
+    released = sorted(q.lease_id or "" for q in a.recorded("release"))
+    assert released == sorted([held.lease.lease_id, cached.lease.lease_id])
     assert held.lease.released and not held.lease.held
     with pytest.raises(ClientClosedError, match="closed"):
         client.checkout("asr.engine")

@@ -38,7 +38,13 @@ class TestCheckout:
         assert a.recorded("checkout")[0].body == {
             "feature": "asr.engine",
             "count": 2,
-            "client": {"id": "cli_1", "host": "ws-17", "app": "dictate", "version": "4.2.0", "releaseDate": "2026-03-01"},
+            "client": {
+                "id": "cli_1",
+                "host": "ws-17",
+                "app": "dictate",
+                "version": "4.2.0",
+                "releaseDate": "2026-03-01",
+            },
         }
         assert a.recorded("checkout")[0].headers["content-type"] == "application/json"
 
@@ -127,7 +133,8 @@ class TestCheckout:
         assert r.code == "UNAVAILABLE"
         assert r.server is None
         assert re.search(
-            f"{re.escape(dead1.url)}: connection refused \\(ECONNREFUSED\\); {re.escape(dead2.url)}: connection refused",
+            f"{re.escape(dead1.url)}: connection refused \\(ECONNREFUSED\\); "
+            f"{re.escape(dead2.url)}: connection refused",
             r.message,
         ), r.message
 
@@ -170,7 +177,9 @@ class TestFailover:
         assert not r.ok
         assert r.message == f"no license server could be reached: {a.url}: no answer within 200 ms"
 
-    def test_a_201_with_a_malformed_body_goes_on_to_the_next_server(self, fleet: Fleet, make_client: MakeClient) -> None:
+    def test_a_201_with_a_malformed_body_goes_on_to_the_next_server(
+        self, fleet: Fleet, make_client: MakeClient
+    ) -> None:
         a = fleet.start()
         b = fleet.start()
         a.script("checkout", ScriptedReply(status=201, body={"leaseId": "x"}))

@@ -136,7 +136,8 @@ class TestWarnings:
 class TestMalformedLinesAreErrorsNamingFileAndLine:
     def test_a_line_without_equals_is_an_error(self) -> None:
         err = assert_config_error(
-            "[GLOBAL]\n\nLICENSE_SERVERS lic1:7569\n", f'{FILE}:3: expected KEY = VALUE, got "LICENSE_SERVERS lic1:7569"'
+            "[GLOBAL]\n\nLICENSE_SERVERS lic1:7569\n",
+            f'{FILE}:3: expected KEY = VALUE, got "LICENSE_SERVERS lic1:7569"'
         )
         assert (err.file_name, err.line) == (FILE, 3)
 
@@ -201,7 +202,9 @@ class TestMalformedLinesAreErrorsNamingFileAndLine:
             "[GLOBAL]\nLICENSE_SERVERS = ::1:7569\n", re.compile(r"IPv6 address must be written in brackets")
         )
         assert_config_error("[GLOBAL]\nLICENSE_SERVERS = user@a:1\n", re.compile(r"expected host:port, http://host"))
-        assert_config_error("[GLOBAL]\nLICENSE_SERVERS = [::1\n", re.compile(r'unterminated IPv6 address \(missing "]"\)'))
+        assert_config_error(
+            "[GLOBAL]\nLICENSE_SERVERS = [::1\n", re.compile(r'unterminated IPv6 address \(missing "]"\)')
+        )
         assert_config_error("[GLOBAL]\nLICENSE_SERVERS = [zz::1]:1\n", re.compile(r'invalid IPv6 address "zz::1"'))
 
     def test_an_empty_server_list_is_an_error(self) -> None:

@@ -15,7 +15,9 @@ FAST: Dict[str, Any] = {"heartbeat_seconds": 0.05, "lease_seconds": 0.3}
 
 
 class TestHeartbeats:
-    def test_heartbeats_are_sent_every_heartbeat_seconds_for_the_lease(self, fleet: Fleet, make_client: MakeClient) -> None:
+    def test_heartbeats_are_sent_every_heartbeat_seconds_for_the_lease(
+        self, fleet: Fleet, make_client: MakeClient
+    ) -> None:
         a = fleet.start(**FAST)
         r = make_client([a]).checkout("asr.engine")
         assert r.ok

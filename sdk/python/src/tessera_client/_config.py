@@ -179,7 +179,9 @@ def _parse_servers(setting: Optional[_Setting], file_name: str, warnings: List[s
         if isinstance(r, str):
             raise ConfigError(file_name, setting.line, f'{setting.key} entry "{entry}": {r}')
         if any(s.url == r.url for s in servers):
-            warnings.append(f"{file_name}:{setting.line}: {setting.key} lists {r.url} more than once; later copies ignored")
+            warnings.append(
+                f"{file_name}:{setting.line}: {setting.key} lists {r.url} more than once; later copies ignored"
+            )
             continue
         servers.append(r)
     return servers

@@ -72,7 +72,10 @@ class Failover:
             self._pools[server.url] = pool_id
 
     def _pool_of(self, server: ServerAddress, down: Optional[Dict[str, str]] = None) -> Tuple[Optional[str], str]:
-        """A server's pool id, from memory or from its ``GET /v1/features``: ``(pool_id, "")`` or ``(None, why not)``."""
+        """A server's pool id, from memory or from its ``GET /v1/features``.
+
+        :returns: ``(pool_id, "")``, or ``(None, why not)``.
+        """
         with self._lock:
             known = self._pools.get(server.url)
         if known is not None:
@@ -224,7 +227,9 @@ def _features_body(out: HttpOutcome) -> Union[Dict[str, Any], str]:
         err = server_error(out.status, out.body)
         return f"HTTP {out.status} {err.code}: {err.message}"
     body = out.body
-    if not isinstance(body, dict) or not isinstance(body.get("poolId"), str) or not isinstance(body.get("features"), list):
+    if not isinstance(body, dict) or not isinstance(body.get("poolId"), str):
+        return "HTTP 200 with a body that is not a features response"
+    if not isinstance(body.get("features"), list):
         return "HTTP 200 with a body that is not a features response"
     return body
 

@@ -152,8 +152,11 @@ class Seat:
         for notice in notices:
             notice()
 
-    def _send(self, shared: Optional[Round], server: ServerAddress, method: str, path: str, body: Any = None) -> HttpOutcome:
-        return send_unless_down(self._ctx.transport, None if shared is None else shared.down, server, method, path, body)
+    def _send(
+        self, shared: Optional[Round], server: ServerAddress, method: str, path: str, body: Any = None
+    ) -> HttpOutcome:
+        down = None if shared is None else shared.down
+        return send_unless_down(self._ctx.transport, down, server, method, path, body)
 
     def _heartbeat(self, shared: Round, notices: List[Callable[[], None]]) -> None:
         lease_id = self.info.lease_id
@@ -206,7 +209,9 @@ class Seat:
             self._extended(out, sent_at)
             self.address = peer
             self.info = dataclasses.replace(self.info, server=peer.url)
-            self._ctx.logger.debug("lease %s: heartbeat moved from %s to %s (same pool)", lease_id, failed.url, peer.url)
+            self._ctx.logger.debug(
+                "lease %s: heartbeat moved from %s to %s (same pool)", lease_id, failed.url, peer.url
+            )
             return True
         return False
 

@@ -106,7 +106,8 @@ def try_parse_server_address(entry: str) -> Union[ServerAddress, str]:
         if port < 1 or port > 65535:
             return f'port must be 1..65535, got "{port_text}"'
     url_host = f"[{host}]" if ":" in host else host
-    return ServerAddress(host=host, port=port, secure=secure, url=f"{'https' if secure else 'http'}://{url_host}:{port}")
+    url = f"{'https' if secure else 'http'}://{url_host}:{port}"
+    return ServerAddress(host=host, port=port, secure=secure, url=url)
 
 
 def parse_server_address(entry: str) -> ServerAddress:

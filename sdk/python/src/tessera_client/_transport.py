@@ -65,7 +65,9 @@ def server_error(status: int, body: Any) -> ServerError:
             reason=reason if isinstance(reason, str) else None,
             enveloped=True,
         )
-    return ServerError(code=f"HTTP_{status}", message=f"HTTP {status} without a Tessera error body", enveloped=False, reason=None)
+    return ServerError(
+        code=f"HTTP_{status}", message=f"HTTP {status} without a Tessera error body", reason=None, enveloped=False
+    )
 
 
 def lease_path(lease_id: str) -> str:
