@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Union
 
 import pytest
@@ -48,14 +49,17 @@ class Events:
 
     def __init__(self) -> None:
         self.items: List[Any] = []
+        #: When each item came (time.monotonic()).
+        self.times: List[float] = []
         self._cond = threading.Condition()
 
     def __call__(self, item: Any) -> None:
         with self._cond:
             self.items.append(item)
+            self.times.append(time.monotonic())
             self._cond.notify_all()
 
-    def wait(self, n: int = 1, timeout: float = 5.0) -> Any:
+    def wait(self, n: int = 1, timeout: float = 10.0) -> Any:
         """The n-th item (1-based), waiting for it up to ``timeout`` seconds."""
         with self._cond:
             if not self._cond.wait_for(lambda: len(self.items) >= n, timeout):

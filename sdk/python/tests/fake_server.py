@@ -34,6 +34,8 @@ class RecordedRequest:
     lease_id: Optional[str] = None
     #: The client's port: the same for requests on one kept-alive connection.
     client_port: int = 0
+    #: When it arrived (time.monotonic()).
+    at: float = 0.0
 
 
 @dataclass
@@ -179,7 +181,7 @@ class FakeLicenseServer:
         with self._cond:
             return [r for r in self.requests if r.route == route]
 
-    def wait_for(self, match: Callable[[RecordedRequest], bool], timeout: float = 5.0) -> RecordedRequest:
+    def wait_for(self, match: Callable[[RecordedRequest], bool], timeout: float = 10.0) -> RecordedRequest:
         """The first recorded request (past or future) that matches; raises after ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -192,7 +194,7 @@ class FakeLicenseServer:
                     raise AssertionError(f"fake server {self.url}: no matching request within {timeout} s")
                 self._cond.wait(left)
 
-    def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         """Waits until ``predicate()`` holds, re-checked at each request; raises after ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -243,6 +245,7 @@ class FakeLicenseServer:
             body=body,
             lease_id=unquote(m.group(1)) if m else None,
             client_port=h.client_address[1],
+            at=time.monotonic(),
         )
         if self.close_after_response:
             h.close_connection = True  # silently, as a server does when an idle keep-alive connection times out

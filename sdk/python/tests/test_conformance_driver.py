@@ -181,7 +181,7 @@ def test_an_invalid_release_date_on_open_is_invalid_argument(
 
 
 def test_renewed_and_lost_events_name_the_handle(fleet: Fleet, driver: DriverProcess, tmp_path: Path) -> None:
-    a = fleet.start(heartbeat_seconds=0.05, lease_seconds=0.3)
+    a = fleet.start(heartbeat_seconds=0.05, lease_seconds=30)
     assert driver.ask("open", conf=conf(tmp_path, a))["ok"]
     got = driver.ask("checkout", feature="asr.engine")
     old = got["leaseId"]

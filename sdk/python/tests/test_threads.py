@@ -136,7 +136,7 @@ def test_close_from_a_lease_callback_on_the_background_thread_does_not_deadlock(
 
 
 def test_a_lease_released_from_its_own_callback_is_released_once(fleet: Fleet, make_client: MakeClient) -> None:
-    a = fleet.start(heartbeat_seconds=0.05, lease_seconds=0.3)
+    a = fleet.start(heartbeat_seconds=0.05, lease_seconds=30)
     client = make_client([a])
     r = client.checkout("asr.engine")
     assert r.ok
