@@ -12,6 +12,7 @@ import json
 import re
 import secrets
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -86,6 +87,9 @@ class _Server(ThreadingHTTPServer):
             self.open_sockets.add(request)
         super().process_request(request, client_address)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that hangs up or refuses the certificate is part of the tests, not noise
+
     def shutdown_request(self, request: Any) -> None:
         with self.sockets_lock:
             self.open_sockets.discard(request)
@@ -99,6 +103,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class names it so
         pass
+
+    def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.do_handshake()  # a client that refuses the certificate ends here
+        super().setup()
 
     def _any(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -117,7 +126,9 @@ class FakeLicenseServer:
         heartbeat_seconds: float = 30,
         lease_seconds: float = 120,
         auth: Optional[Tuple[str, str]] = None,
+        tls: Optional[Tuple[str, str]] = None,
     ) -> None:
+        """``tls``: (certificate file, key file) to speak HTTPS instead of HTTP."""
         self.requests: List[RecordedRequest] = []
         #: Close each connection after its response, without a "Connection: close" header.
         self.close_after_response = False
@@ -131,6 +142,14 @@ class FakeLicenseServer:
         self._cond = threading.Condition()
         self._stopped = threading.Event()
         self._httpd = _Server(self)
+        self.secure = tls is not None
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            # The handshake runs in the connection's own thread, not in the accept loop.
+            self._httpd.socket = context.wrap_socket(
+                self._httpd.socket, server_side=True, do_handshake_on_connect=False
+            )
         self.port: int = self._httpd.server_address[1]
         self.pool_id = pool_id if pool_id is not None else f"pool_{self.port}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -138,11 +157,11 @@ class FakeLicenseServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.secure else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def address(self) -> ServerAddress:
-        return ServerAddress(host="127.0.0.1", port=self.port, secure=False, url=self.url)
+        return ServerAddress(host="127.0.0.1", port=self.port, secure=self.secure, url=self.url)
 
     def set_seats(self, feature: str, total: int) -> None:
         with self._cond:

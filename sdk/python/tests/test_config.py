@@ -271,12 +271,13 @@ def test_parse_server_address_raises_value_error_for_a_bad_entry_and_parses_a_go
 
 
 class TestLoadClientProperties:
-    def test_reads_and_parses_the_file(self, tmp_path: Path) -> None:
+    def test_reads_and_parses_the_file_given_as_a_string_or_a_path(self, tmp_path: Path) -> None:
         path = tmp_path / "client_property.conf"
         path.write_text("[GLOBAL]\nLICENSE_SERVERS = a:1\nLICENSE_CACHE_PERIOD = 0\n")
         config = load_client_properties(str(path))
         assert config.servers[0].url == "http://a:1"
         assert config.cache_seconds == 0
+        assert load_client_properties(path) == config
 
     def test_errors_name_the_file_by_the_path_it_was_read_from(self, tmp_path: Path) -> None:
         path = tmp_path / "bad.conf"

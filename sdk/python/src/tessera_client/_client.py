@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import re
 import socket
 import threading
@@ -11,7 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Type, Union
 
 from ._config import ClientConfig, load_client_properties
 from ._failover import Failover, Granted
@@ -147,7 +148,7 @@ class LicenseClient:
     @classmethod
     def from_file(
         cls,
-        path: str,
+        path: Union[str, "os.PathLike[str]"],
         *,
         app: Optional[str] = None,
         version: Optional[str] = None,

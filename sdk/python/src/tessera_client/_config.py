@@ -7,9 +7,10 @@ same thing to every Tessera SDK.
 from __future__ import annotations
 
 import errno
+import os
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 from ._server_address import DEFAULT_PORT, ServerAddress, try_parse_server_address
 from ._text import js_trim
@@ -214,13 +215,14 @@ def _parse_auth(user: Optional[_Setting], password: Optional[_Setting], file_nam
     return ClientAuth(username=user.value, password=password.value)
 
 
-def load_client_properties(path: str) -> ClientConfig:
+def load_client_properties(path: Union[str, "os.PathLike[str]"]) -> ClientConfig:
     """Reads and parses a ``client_property.conf``; messages name the file by ``path`` as given.
 
     The file must be UTF-8 (a byte-order mark is fine).
 
     :raises ConfigError: when the file cannot be read or is malformed.
     """
+    path = os.fspath(path)
     try:
         with open(path, "rb") as f:
             data = f.read()

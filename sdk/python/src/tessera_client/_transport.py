@@ -117,8 +117,10 @@ def describe_failure(err: BaseException, timeout: float) -> str:
         return f"no answer within {round(timeout * 1000)} ms"
     if isinstance(err, http.client.RemoteDisconnected):
         return "connection closed by the server"
+    if isinstance(err, ssl.SSLCertVerificationError):
+        return f"TLS: certificate verify failed: {err.verify_message}"
     if isinstance(err, ssl.SSLError):
-        return f"TLS: {getattr(err, 'verify_message', None) or err.reason or err}"
+        return f"TLS: {err.reason or err}"
     if isinstance(err, socket.gaierror):
         if err.errno == socket.EAI_NONAME:
             return "host not found (ENOTFOUND)"
