@@ -157,7 +157,7 @@ class Transport:
             payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
             headers = {**headers, "Content-Type": "application/json"}
         for attempt in (1, 2):
-            conn, reused = self._take(server)
+            conn, reused = self._take(server, fresh=attempt == 2)
             try:
                 conn.request(method, path, body=payload, headers=headers)
                 response = conn.getresponse()
@@ -194,9 +194,10 @@ class Transport:
         for conn in idle:
             conn.close()
 
-    def _take(self, server: ServerAddress) -> Tuple[http.client.HTTPConnection, bool]:
+    def _take(self, server: ServerAddress, fresh: bool) -> Tuple[http.client.HTTPConnection, bool]:
+        """An idle connection to ``server`` that still looks open, else a new one (always new if ``fresh``)."""
         with self._lock:
-            conns = self._idle.get(server.url)
+            conns = None if fresh else self._idle.get(server.url)
             while conns:
                 conn = conns.pop()
                 if _still_open(conn):
