@@ -191,6 +191,22 @@ class TestConnections:
         assert len(a.recorded("checkout")) == 5, "each checkout reached the server once"
         assert len(a.recorded("release")) == 5
 
+    def test_the_resend_after_a_stale_connection_opens_a_new_one_rather_than_taking_another_idle_one(
+        self, fleet: Fleet, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(transport_module, "_still_open", lambda conn: True)
+        a = fleet.start()
+        client = make_client([a])
+        # Two requests at once leave two idle connections, both of which the server then closes.
+        a.close_after_response = True
+        a.script("features", ScriptedReply(delay=0.3), times=2)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda _: client.features(), range(2)))
+        assert len({q.client_port for q in a.requests}) == 2
+        r = client.checkout("asr.engine")
+        assert r.ok, r.message
+        assert len(a.recorded("checkout")) == 1
+
     def test_the_default_request_timeout_is_5_seconds(self, fleet: Fleet) -> None:
         assert DEFAULT_REQUEST_TIMEOUT == 5.0
         with LicenseClient(ClientConfig(servers=(fleet.start().address,))) as client:
