@@ -37,6 +37,8 @@ class RecordedRequest:
     client_port: int = 0
     #: When it arrived (time.monotonic()).
     at: float = 0.0
+    #: The status it was answered with, once answered (0 before, or when never answered).
+    status: int = 0
 
 
 @dataclass
@@ -51,6 +53,8 @@ class ScriptedReply:
     hang: bool = False
     #: Seconds to wait before answering normally.
     delay: float = 0.0
+    #: Wait until this event is set (at most 10 s), then answer normally.
+    gate: Optional[threading.Event] = None
 
 
 @dataclass
@@ -100,6 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the real server speaks
     disable_nagle_algorithm = True  # headers and body go out as separate writes
     server: _Server
+    recorded: Optional[RecordedRequest] = None
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class names it so
         pass
@@ -272,13 +277,16 @@ class FakeLicenseServer:
             self.requests.append(rec)
             self._cond.notify_all()
             script = self._take_script(route)
+        h.recorded = rec
 
         if script is not None:
             if script.hang:
                 self._stopped.wait()
                 h.close_connection = True
                 return
-            if script.delay:
+            if script.gate is not None:
+                script.gate.wait(10)
+            elif script.delay:
                 time.sleep(script.delay)
             else:
                 if script.body is not None:
@@ -382,6 +390,10 @@ class FakeLicenseServer:
         h.send_header("Content-Length", str(len(data)))
         h.end_headers()
         h.wfile.write(data)
+        if h.recorded is not None:
+            with self._cond:
+                h.recorded.status = status
+                self._cond.notify_all()
 
     def _fail(self, h: _Handler, status: int, code: str, message: str, reason: Optional[str] = None) -> None:
         error: Dict[str, str] = {"code": code, "message": message}

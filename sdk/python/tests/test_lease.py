@@ -274,12 +274,16 @@ class TestRelease:
         a = fleet.start(**FAST)
         r = make_client([a]).checkout("asr.engine")
         assert r.ok
-        a.script("checkout", ScriptedReply(delay=0.3))  # the re-checkout is granted, slowly
+        gate = threading.Event()
+        a.script("checkout", ScriptedReply(gate=gate))  # the re-checkout is granted once the gate opens
         a.revoke(r.lease.lease_id)
         a.wait_until(lambda: len(a.recorded("checkout")) == 2)
         released = threading.Thread(target=r.lease.release)
         released.start()
-        released.join(5)
+        released.join(0.2)
+        assert released.is_alive(), "the release waits for the re-checkout in flight"
+        gate.set()
+        released.join(10)
         assert not released.is_alive()
         assert a.leases == {}, "the seat granted by the re-checkout was released"
         assert len(a.recorded("release")) == 1

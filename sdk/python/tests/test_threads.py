@@ -85,7 +85,8 @@ def test_close_during_a_checkout_gives_its_seat_back_and_the_checkout_raises(
 ) -> None:
     a = fleet.start()
     client = make_client([a])
-    a.script("checkout", ScriptedReply(delay=0.3))
+    gate = threading.Event()
+    a.script("checkout", ScriptedReply(gate=gate))  # granted, once the gate opens
     outcome: List[BaseException] = []
 
     def checkout() -> None:
@@ -97,17 +98,22 @@ def test_close_during_a_checkout_gives_its_seat_back_and_the_checkout_raises(
     t = threading.Thread(target=checkout)
     t.start()
     a.wait_until(lambda: len(a.recorded("checkout")) == 1)
-    client.close()
-    t.join(5)
+    closing = threading.Thread(target=client.close)
+    closing.start()
+    a.wait_until(lambda: client._closing)  # close() has begun and waits for the checkout in flight
+    gate.set()
+    t.join(10)
+    closing.join(10)
     assert len(outcome) == 1 and isinstance(outcome[0], ClientClosedError)
     assert a.leases == {}
+    assert len(a.recorded("release")) == 1
 
 
 def test_close_costs_one_request_per_unreachable_server_not_one_per_lease(
     fleet: Fleet, make_client: MakeClient
 ) -> None:
     a = fleet.start(seats={"asr.engine": 20})
-    client = make_client([a], request_timeout=0.2)
+    client = make_client([a], request_timeout=2.0)  # the checkouts must get through on a busy machine
     for _ in range(20):
         assert client.checkout("asr.engine").ok
     a.always("release", ScriptedReply(hang=True))
@@ -199,9 +205,14 @@ class TestConnections:
         client = make_client([a])
         # Two requests at once leave two idle connections, both of which the server then closes.
         a.close_after_response = True
-        a.script("features", ScriptedReply(delay=0.3), times=2)
+        gate = threading.Event()
+        a.script("features", ScriptedReply(gate=gate), times=2)
         with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(lambda _: client.features(), range(2)))
+            both = [pool.submit(client.features) for _ in range(2)]
+            a.wait_until(lambda: len(a.recorded("features")) == 2)
+            gate.set()
+            for f in both:
+                f.result()
         assert len({q.client_port for q in a.requests}) == 2
         r = client.checkout("asr.engine")
         assert r.ok, r.message
