@@ -1,9 +1,10 @@
 import { api, getOnce } from '@tessera/web-kit/api';
 import { ConfirmDialog } from '@tessera/web-kit/components/ConfirmDialog';
+import { downloadText } from '@tessera/web-kit/files';
 import { localTime, plural } from '@tessera/web-kit/format';
 import { type ChangeEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ActionId } from '../actions.js';
-import { downloadText, readTextFile } from '../browser.js';
+import { readTextFile } from '../browser.js';
 import { type ActionState, ButtonColumn, type SyncIndicator } from '../components/ButtonColumn.js';
 import { Holders } from '../components/Holders.js';
 import { LicenseTree } from '../components/LicenseTree.js';

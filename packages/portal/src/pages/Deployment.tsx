@@ -1,7 +1,8 @@
+import { downloadText } from '@tessera/web-kit/files';
 import { isoDay, localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api, at, query } from '../api.js';
-import { downloadText, Link, useLocation } from '../browser.js';
+import { Link, useLocation } from '../browser.js';
 import { DateText, Loading, PageHead } from '../components/Bits.js';
 import { ChangeEntitlement, changeSummary } from '../components/Entitlements.js';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';

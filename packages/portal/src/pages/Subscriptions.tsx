@@ -1,8 +1,9 @@
 import { ConfirmDialog } from '@tessera/web-kit/components/ConfirmDialog';
+import { downloadText } from '@tessera/web-kit/files';
 import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api, at, query } from '../api.js';
-import { downloadText, setQueryParam, useLocation } from '../browser.js';
+import { setQueryParam, useLocation } from '../browser.js';
 import { Empty, Loading, Meter, PageHead } from '../components/Bits.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { CustomerPicker } from '../components/CustomerPicker.js';
