@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 import { api } from '@tessera/web-kit/api';
 import { ConfirmDialog } from '@tessera/web-kit/components/ConfirmDialog';
 import { localTime, plural } from '@tessera/web-kit/format';
@@ -23,8 +24,11 @@ export function Holders(p: HoldersProps) {
   const [leases, setLeases] = useState<LeaseView[] | null>(null);
   const [shown, setShown] = useState(PAGE);
   const [releasing, setReleasing] = useState<LeaseView | null>(null);
-  const [busy, setBusy] = useState(false);
   const [reload, setReload] = useState(0);
+  const { busy, run } = useAction((err, what) => {
+    setReleasing(null);
+    p.onNotice(errorNotice(err, what));
+  });
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: version and reload are refetch triggers
   useEffect(() => {
@@ -44,8 +48,7 @@ export function Holders(p: HoldersProps) {
 
   const release = async () => {
     if (!releasing) return;
-    setBusy(true);
-    try {
+    await run('Release', async () => {
       await api.del(`/api/v1/leases/${encodeURIComponent(releasing.leaseId)}`);
       p.onNotice({
         kind: 'ok',
@@ -53,12 +56,7 @@ export function Holders(p: HoldersProps) {
       });
       setReleasing(null);
       setReload((n) => n + 1);
-    } catch (err) {
-      setReleasing(null);
-      p.onNotice(errorNotice(err, 'Release'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const headingId = `holders-${p.licenseId}-${p.feature}`;

@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 /**
  * Settings (Admin): every key of the server's `server.conf`, the value in force and where it
  * comes from (default, file, or a start flag that pins it), checked by the server before
@@ -60,7 +61,14 @@ export function SettingsPage() {
   const [clearToken, setClearToken] = useState(false);
   const [problems, setProblems] = useState<Problems>({ errors: {}, warnings: {} });
   const [notice, setNotice] = useState<NoticeData | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => {
+    // A save refused for its values marks them; the form stays as typed.
+    if (err instanceof ApiError && err.code === 'SETTINGS_INVALID') {
+      const d = err.details as Partial<Problems>;
+      setProblems({ errors: d.errors ?? {}, warnings: d.warnings ?? {} });
+      setNotice({ kind: 'error', text: 'Nothing was saved: fix the values marked below.', detail: err.message });
+    } else setNotice(errorNotice(err, what));
+  });
 
   const adopt = useCallback((list: SettingView[]) => {
     setSettings(list);
@@ -99,34 +107,20 @@ export function SettingsPage() {
   const dirty = Object.keys(pending).length > 0;
 
   const check = async () => {
-    setBusy(true);
-    try {
+    await run('Check', async () => {
       setProblems(await api.post<Problems>('/api/v1/settings/check', { values: pending }));
-    } catch (err) {
-      setNotice(errorNotice(err, 'Check'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
     if (!dirty) return;
-    setBusy(true);
-    try {
+    await run('Save settings', async () => {
       const r = await api.put<SettingsUpdate>('/api/v1/settings', { values: pending });
       adopt(r.settings);
       setProblems({ errors: {}, warnings: r.warnings });
       setNotice({ kind: 'ok', text: summary(r) });
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'SETTINGS_INVALID') {
-        const d = err.details as Partial<Problems>;
-        setProblems({ errors: d.errors ?? {}, warnings: d.warnings ?? {} });
-        setNotice({ kind: 'error', text: 'Nothing was saved: fix the values marked below.', detail: err.message });
-      } else setNotice(errorNotice(err, 'Save settings'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const byKey = new Map((settings ?? []).map((s) => [s.key, s]));

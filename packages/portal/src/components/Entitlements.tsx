@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 /**
  * A customer's entitlements as seat pools (used / available per entitlement, by type), and
  * for vendor staff the forms that add one or change its count and dates.
@@ -12,6 +13,7 @@ import { shortId, TYPE_NAMES } from '../format.js';
 import { pathOf } from '../routes.js';
 import type { EntitlementChangeResult, EntitlementType, EntitlementView, FeatureView } from '../types.js';
 import { DateText, Empty, Loading, Meter } from './Bits.js';
+import { CustomerField } from './CustomerPicker.js';
 import { FormDialog } from './FormDialog.js';
 import { errorNotice, Notice, type NoticeData } from './Notice.js';
 
@@ -168,7 +170,6 @@ function AddEntitlement({
   customerId: string | null;
   onAdded: (e: EntitlementView) => Promise<void>;
 }) {
-  const { customers } = usePortal();
   const features = useLoad<FeatureView[]>('/api/v1/features');
   const [customer, setCustomer] = useState('');
   const [type, setType] = useState<EntitlementType>('perpetual');
@@ -177,14 +178,13 @@ function AddEntitlement({
   const [maintenance, setMaintenance] = useState('');
   const [expires, setExpires] = useState('');
   const [termDays, setTermDays] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
   const [notice, setNotice] = useState<NoticeData | null>(null);
   const ids = useId();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    try {
+    await run('Add entitlement', async () => {
       const body = {
         customerId: customerId ?? customer,
         type,
@@ -201,11 +201,7 @@ function AddEntitlement({
       setExpires('');
       setTermDays('');
       await onAdded(added);
-    } catch (err) {
-      setNotice(errorNotice(err, 'Add entitlement'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const noFeatures = features.data !== undefined && features.data.length === 0;
@@ -213,19 +209,7 @@ function AddEntitlement({
     <form className="card" onSubmit={submit} aria-labelledby={`${ids}-title`}>
       <h2 id={`${ids}-title`}>Add an entitlement</h2>
       <Notice notice={notice} onClose={() => setNotice(null)} />
-      {customerId === null && (
-        <label className="field">
-          <span>Customer</span>
-          <select name="entCustomer" required value={customer} onChange={(e) => setCustomer(e.target.value)}>
-            <option value="">Choose a customer…</option>
-            {(customers ?? []).map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
+      {customerId === null && <CustomerField name="entCustomer" value={customer} onChange={setCustomer} />}
       <fieldset className="field">
         <legend>Type</legend>
         <div className="segmented">
@@ -323,7 +307,7 @@ export function ChangeEntitlement({
   onChanged: (r: EntitlementChangeResult) => Promise<void>;
 }) {
   const [form, setForm] = useState<{ id: string; count: string; maintenance: string; expires: string } | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
   const [notice, setNotice] = useState<NoticeData | null>(null);
   const e = entitlement;
   if (e && form?.id !== e.id) {
@@ -340,16 +324,11 @@ export function ChangeEntitlement({
       setNotice({ kind: 'error', text: 'Nothing changed: edit the count or a date first.' });
       return;
     }
-    setBusy(true);
-    try {
+    await run('Change entitlement', async () => {
       const r = await api.patch<EntitlementChangeResult>(at('/api/v1/entitlements', e.id), change);
       setForm(null);
       await onChanged(r);
-    } catch (err) {
-      setNotice(errorNotice(err, 'Change entitlement'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <FormDialog

@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 import { localTime, plural } from '@tessera/web-kit/format';
 import { useEffect, useState } from 'react';
 import { api, at, query } from '../api.js';
@@ -231,7 +232,7 @@ function AllocateDialog({
 }) {
   const [inputs, setInputs] = useState<Record<string, string>>({});
   const [notice, setNotice] = useState<NoticeData | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
   useEffect(() => {
     setNotice(null);
     setInputs(Object.fromEntries((server?.features ?? []).map((f) => [f.feature, String(f.count)])));
@@ -264,8 +265,7 @@ function AllocateDialog({
       }
       features.push({ feature: r.feature, count: n });
     }
-    setBusy(true);
-    try {
+    await run('Change seats', async () => {
       await api.put(at('/api/v1/servers', server.id, '/allocations'), { features });
       const text = features
         .filter((f) => f.count > 0)
@@ -274,11 +274,7 @@ function AllocateDialog({
       onSaved(
         `Saved: ${server.hostName} gets ${text || 'no seats'} at its next sync (Resync Info on its Dashboard fetches it now).`,
       );
-    } catch (err) {
-      setNotice(errorNotice(err, 'Change seats'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -374,12 +370,11 @@ function Enrollment({
   const nameOf = useCustomerName();
   const [made, setMade] = useState<(EnrollmentView & { code: string }) | null>(null);
   const [notice, setNotice] = useState<NoticeData | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
   const [nowMs] = useState(() => Date.now());
 
   const make = async () => {
-    setBusy(true);
-    try {
+    await run('Make enrollment code', async () => {
       const e = await api.post<EnrollmentView & { code: string }>(
         '/api/v1/enrollments',
         isVendor ? { customerId } : {},
@@ -387,11 +382,7 @@ function Enrollment({
       setMade(e);
       setNotice(null);
       await codes.reload();
-    } catch (err) {
-      setNotice(errorNotice(err, 'Make enrollment code'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const hostOf = (serverId: string) => servers?.find((s) => s.id === serverId)?.hostName ?? serverId;
   const recent = (codes.data ?? []).slice(0, CODES_SHOWN);

@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 /** Users: who may sign in to the portal; add vendor staff or a customer's admin. */
 
 import { localTime } from '@tessera/web-kit/format';
@@ -7,10 +8,11 @@ import { useCustomerName, useLoad, usePortal } from '../data.js';
 import type { NewUserView, Role, UserView } from '../types.js';
 import { Loading } from './Bits.js';
 import { CopyButton } from './CopyButton.js';
+import { CustomerField } from './CustomerPicker.js';
 import { errorNotice, Notice, type NoticeData } from './Notice.js';
 
 export function UsersPanel({ customerId }: { customerId: string | null }) {
-  const { isVendor, customers } = usePortal();
+  const { isVendor } = usePortal();
   const nameOf = useCustomerName();
   const users = useLoad<UserView[]>(`/api/v1/users${query({ customerId })}`);
   const [notice, setNotice] = useState<NoticeData | null>(null);
@@ -19,13 +21,15 @@ export function UsersPanel({ customerId }: { customerId: string | null }) {
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('customer');
   const [customer, setCustomer] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => {
+    setCreated(null);
+    setNotice(errorNotice(err, what));
+  });
   const ids = useId();
 
   const add = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    try {
+    await run('Add user', async () => {
       const forCustomer = !isVendor || customerId !== null || role === 'customer';
       const u = await api.post<NewUserView>('/api/v1/users', {
         username: username.trim(),
@@ -41,12 +45,7 @@ export function UsersPanel({ customerId }: { customerId: string | null }) {
       setUsername('');
       setPassword('');
       await users.reload();
-    } catch (err) {
-      setCreated(null);
-      setNotice(errorNotice(err, 'Add user'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const showCustomerColumn = isVendor && customerId === null;
@@ -127,17 +126,7 @@ export function UsersPanel({ customerId }: { customerId: string | null }) {
             </fieldset>
           )}
           {isVendor && customerId === null && role === 'customer' && (
-            <label className="field">
-              <span>Customer</span>
-              <select name="userCustomer" required value={customer} onChange={(e) => setCustomer(e.target.value)}>
-                <option value="">Choose a customer…</option>
-                {(customers ?? []).map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.name}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <CustomerField name="userCustomer" value={customer} onChange={setCustomer} />
           )}
           <label className="field">
             <span>User name</span>

@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 import { isoDay, localTime, plural } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api, query } from '../api.js';
@@ -220,7 +221,7 @@ function NewDeployment({
     server ? `/api/v1/entitlements${query({ customerId: server.customerId, type: 'perpetual' })}` : null,
   );
   const [inputs, setInputs] = useState<SeatInputs>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
   const [notice, setNotice] = useState<NoticeData | null>(null);
   const choices = entitlements.data ? featureChoices(entitlements.data, isoDay(Date.now())) : [];
 
@@ -231,14 +232,9 @@ function NewDeployment({
       setNotice({ kind: 'error', text: server ? (problem as string) : 'Choose a server first.' });
       return;
     }
-    setBusy(true);
-    try {
+    await run('Create deployment', async () => {
       onCreated(await api.post<DeploymentWithFile>('/api/v1/deployments', { serverId: server.id, features: requests }));
-    } catch (err) {
-      setNotice(errorNotice(err, 'Create deployment'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

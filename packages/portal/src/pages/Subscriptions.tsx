@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 import { ConfirmDialog } from '@tessera/web-kit/components/ConfirmDialog';
 import { downloadText } from '@tessera/web-kit/files';
 import { localTime } from '@tessera/web-kit/format';
@@ -48,14 +49,13 @@ function SubscriptionsOf({ customerId, customerName }: { customerId: string; cus
   const accounts = useLoad<AccountView[]>(`/api/v1/accounts${query({ customerId })}`);
   const [notice, setNotice] = useState<NoticeData | null>(null);
   const [label, setLabel] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
   const [created, setCreated] = useState<NewAccountView | null>(null);
   const [disabling, setDisabling] = useState<AccountView | null>(null);
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    try {
+    await run('Create credentials', async () => {
       const a = await api.post<NewAccountView>('/api/v1/accounts', {
         ...(isVendor ? { customerId } : {}),
         ...(label.trim() ? { label: label.trim() } : {}),
@@ -64,27 +64,21 @@ function SubscriptionsOf({ customerId, customerName }: { customerId: string; cus
       setLabel('');
       setNotice(null);
       await accounts.reload();
-    } catch (err) {
-      setNotice(errorNotice(err, 'Create credentials'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const disable = async () => {
     const a = disabling;
     if (!a) return;
-    setBusy(true);
-    try {
-      await api.del(at('/api/v1/accounts', a.id));
-      setNotice({ kind: 'ok', text: `Disabled ${a.id}: applications using it can no longer check out seats.` });
-      await accounts.reload();
-    } catch (err) {
-      setNotice(errorNotice(err, 'Disable credentials'));
-    } finally {
-      setDisabling(null);
-      setBusy(false);
-    }
+    await run('Disable credentials', async () => {
+      try {
+        await api.del(at('/api/v1/accounts', a.id));
+        setNotice({ kind: 'ok', text: `Disabled ${a.id}: applications using it can no longer check out seats.` });
+        await accounts.reload();
+      } finally {
+        setDisabling(null);
+      }
+    });
   };
 
   const live = accounts.data?.filter((a) => a.disabledAt === null) ?? [];
