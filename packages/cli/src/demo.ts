@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { type LicenseClientConfig, parseClientProperties } from '@tessera/client';
 import type { CloudOptions, RunningCloud } from '@tessera/cloud';
 import { CoreAdminTarget } from './admin-target.js';
-import { licenseNames, portalFlow } from './demo/portal-flow.js';
+import { installDemoLicenses, licenseNames, portalFlow } from './demo/portal-flow.js';
 import { withPortFallback } from './demo/ports.js';
 import { type SampleClient, SampleClients } from './demo/sample-clients.js';
 import { DEMO_DEFAULTS } from './demo-defaults.js';
@@ -73,46 +73,11 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
 
   try {
     // 1. The Cloud: vendor key, portal, vendor API, subscription licensing, on SQLite in DIR/cloud.
-    const cloudModule = await import('@tessera/cloud');
-    const cloudLogger = createServerLogger(o.logLevel) as unknown as NonNullable<CloudOptions['logger']>;
-    const cloud: RunningCloud = await withPortFallback(
-      ([port]) =>
-        cloudModule.startCloud({
-          dataDir: cloudDir,
-          listen: `127.0.0.1:${port}`,
-          leaseSeconds: DEMO_DEFAULTS.leaseSeconds,
-          heartbeatSeconds: DEMO_DEFAULTS.heartbeatSeconds,
-          logger: cloudLogger,
-        }),
-      [{ port: o.cloudPort, what: 'the Cloud' }],
-      o.print,
-    );
+    const { cloud, api, vendorPub, CLOUD_FILES } = await startDemoCloud(o, cloudDir);
     stops.push(() => cloud.stop());
-    const vendorPub = join(cloudDir, cloudModule.CLOUD_FILES.vendorPub);
-    const token = readFileSync(join(cloudDir, cloudModule.CLOUD_FILES.adminToken), 'utf8').trim();
-    const api = new cloudModule.CloudApiClient({ url: cloud.url, token });
 
     // 2. A License Server that trusts the Cloud's vendor key; the Dashboard links to the portal.
-    const server = await import('@tessera/server');
-    const running = await withPortFallback(
-      ([clientPort, adminPort]) =>
-        server.startLicenseServer({
-          dataDir: serverDir,
-          vendorKeyFiles: [vendorPub],
-          clientListen: `127.0.0.1:${clientPort}`,
-          adminListen: `127.0.0.1:${adminPort}`,
-          leaseSeconds: DEMO_DEFAULTS.leaseSeconds,
-          heartbeatSeconds: DEMO_DEFAULTS.heartbeatSeconds,
-          portalUrl: cloud.url,
-          logger: createServerLogger(o.logLevel),
-          lockHolder: 'tessera demo',
-        }),
-      [
-        { port: o.clientPort, what: 'the client API' },
-        { port: o.adminPort, what: 'the admin API' },
-      ],
-      o.print,
-    );
+    const { running, DATA_FILES } = await startDemoServer(o, serverDir, vendorPub, cloud.url);
     stops.push(() => running.stop());
 
     // 3. The portal flow: customer, entitlements, Server ID file -> registration -> deployments
@@ -121,23 +86,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     const serverIdFile = await admin.serverIdFile();
     writeFileSync(join(dir, 'info.bts'), serverIdFile);
     const setup = await portalFlow(api, serverIdFile, Date.now());
-    const tree = await admin.list();
-    if (tree.licenses.length === 0 && tree.uninstalled.length === 0) {
-      for (const [name, lines] of [
-        ['demo-main.lic', setup.main],
-        ['demo-old-contract.lic', setup.old],
-      ] as const) {
-        const deployment = await api.deploy(setup.serverId, lines);
-        writeFileSync(join(licenseDir, name), deployment.file);
-        const view = await admin.install(deployment.file);
-        o.print(
-          `deployed and installed ${view.licenseId} for ${JSON.stringify(view.customer)}: ` +
-            view.features.map((f) => `${f.name}=${f.count} (maintenance until ${f.maintenanceUntil})`).join(', '),
-        );
-      }
-    } else {
-      o.print(`reusing the ${tree.licenses.length} license(s) installed in ${serverDir}`);
-    }
+    await installDemoLicenses(admin, api, setup, { licenseDir, serverDir, print: o.print });
 
     // 4. A subscription account: its client_property.conf lists the Cloud node.
     const account = await api.accountAdd(setup.customerId, 'demo');
@@ -171,8 +120,8 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       stops.push(() => started.stop());
     }
 
-    const passwordFile = join(serverDir, server.DATA_FILES.initialPassword);
-    const portalPasswordFile = join(cloudDir, cloudModule.CLOUD_FILES.initialPassword);
+    const passwordFile = join(serverDir, DATA_FILES.initialPassword);
+    const portalPasswordFile = join(cloudDir, CLOUD_FILES.initialPassword);
     let stopping: Promise<void> | undefined;
     const demo: RunningDemo = {
       dir,
@@ -203,6 +152,52 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     await stopAll();
     throw err;
   }
+}
+
+/** The Cloud: vendor key, portal, vendor API, subscription licensing, on SQLite in `cloudDir`. */
+async function startDemoCloud(o: DemoOptions, cloudDir: string) {
+  const { startCloud, CLOUD_FILES, CloudApiClient } = await import('@tessera/cloud');
+  const cloudLogger = createServerLogger(o.logLevel) as unknown as NonNullable<CloudOptions['logger']>;
+  const cloud: RunningCloud = await withPortFallback(
+    ([port]) =>
+      startCloud({
+        dataDir: cloudDir,
+        listen: `127.0.0.1:${port}`,
+        leaseSeconds: DEMO_DEFAULTS.leaseSeconds,
+        heartbeatSeconds: DEMO_DEFAULTS.heartbeatSeconds,
+        logger: cloudLogger,
+      }),
+    [{ port: o.cloudPort, what: 'the Cloud' }],
+    o.print,
+  );
+  const vendorPub = join(cloudDir, CLOUD_FILES.vendorPub);
+  const token = readFileSync(join(cloudDir, CLOUD_FILES.adminToken), 'utf8').trim();
+  return { cloud, api: new CloudApiClient({ url: cloud.url, token }), vendorPub, CLOUD_FILES };
+}
+
+/** A License Server that trusts the Cloud's vendor key; the Dashboard links to the portal. */
+async function startDemoServer(o: DemoOptions, serverDir: string, vendorPub: string, portalUrl: string) {
+  const { startLicenseServer, DATA_FILES } = await import('@tessera/server');
+  const running = await withPortFallback(
+    ([clientPort, adminPort]) =>
+      startLicenseServer({
+        dataDir: serverDir,
+        vendorKeyFiles: [vendorPub],
+        clientListen: `127.0.0.1:${clientPort}`,
+        adminListen: `127.0.0.1:${adminPort}`,
+        leaseSeconds: DEMO_DEFAULTS.leaseSeconds,
+        heartbeatSeconds: DEMO_DEFAULTS.heartbeatSeconds,
+        portalUrl,
+        logger: createServerLogger(o.logLevel),
+        lockHolder: 'tessera demo',
+      }),
+    [
+      { port: o.clientPort, what: 'the client API' },
+      { port: o.adminPort, what: 'the admin API' },
+    ],
+    o.print,
+  );
+  return { running, DATA_FILES };
 }
 
 function readSecret(path: string): string | undefined {

@@ -1,7 +1,10 @@
 /** The demo's vendor side: what a vendor does in the portal, through the Cloud's vendor API. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CloudApiClient, EntitlementView } from '@tessera/cloud';
 import { utcDate } from '@tessera/core';
 import type { LicenseTree } from '@tessera/server';
+import type { AdminTarget } from '../admin-target.js';
 import { DEMO_DEFAULTS } from '../demo-defaults.js';
 
 const DAY_MS = 86_400_000;
@@ -50,6 +53,35 @@ export async function portalFlow(api: CloudApiClient, serverIdFile: string, nowM
   });
   const server = await api.serverRegister(customer.id, serverIdFile);
   return { customerId: customer.id, serverId: server.id, main, old, subscription };
+}
+
+/**
+ * Deploys the two demo licenses to the server and installs them (as Install License does), keeping each file
+ * in `licenseDir`. A server that holds or held licenses already (a demo run again on its dir) keeps its own.
+ */
+export async function installDemoLicenses(
+  admin: AdminTarget,
+  api: CloudApiClient,
+  setup: PortalSetup,
+  o: { licenseDir: string; serverDir: string; print: (line: string) => void },
+): Promise<void> {
+  const tree = await admin.list();
+  if (tree.licenses.length > 0 || tree.uninstalled.length > 0) {
+    o.print(`reusing the ${tree.licenses.length} license(s) installed in ${o.serverDir}`);
+    return;
+  }
+  for (const [name, lines] of [
+    ['demo-main.lic', setup.main],
+    ['demo-old-contract.lic', setup.old],
+  ] as const) {
+    const deployment = await api.deploy(setup.serverId, lines);
+    writeFileSync(join(o.licenseDir, name), deployment.file);
+    const view = await admin.install(deployment.file);
+    o.print(
+      `deployed and installed ${view.licenseId} for ${JSON.stringify(view.customer)}: ` +
+        view.features.map((f) => `${f.name}=${f.count} (maintenance until ${f.maintenanceUntil})`).join(', '),
+    );
+  }
 }
 
 /** How log lines name what served a seat: a license of the server, or the Cloud subscription. */

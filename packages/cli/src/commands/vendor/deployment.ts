@@ -47,7 +47,11 @@ export function registerDeployments(vendor: Command): void {
       `written to ${flags.out}; install it with \`tessera license install ${flags.out} --data DIR\` on that server`,
     ],
   });
+  registerDeploymentGroup(vendor);
+}
 
+/** `tessera vendor deployment list | show | file | add | renew`. */
+function registerDeploymentGroup(vendor: Command): void {
   const deployment = vendor
     .command('deployment')
     .description('deployments: list, show, license files of any revision, more licenses, renewals')
