@@ -99,30 +99,12 @@ export function Holders(p: HoldersProps) {
               </thead>
               <tbody>
                 {leases.slice(0, shown).map((l) => (
-                  <tr key={l.leaseId}>
-                    <td className="mono">{l.clientId}</td>
-                    <td>{l.host ?? <span className="muted">—</span>}</td>
-                    <td>
-                      {l.app ?? <span className="muted">—</span>}
-                      {l.version && <span className="muted"> {l.version}</span>}
-                    </td>
-                    <td title={localTime(l.since)}>
-                      {localTime(l.since)} <span className="muted">({duration(p.nowMs - Date.parse(l.since))})</span>
-                    </td>
-                    <td className="num">{l.count}</td>
-                    {p.canRelease && (
-                      <td className="row-action">
-                        <button
-                          type="button"
-                          className="small"
-                          aria-label={`Release the seat held by ${l.clientId}${l.host ? ` on ${l.host}` : ''}`}
-                          onClick={() => setReleasing(l)}
-                        >
-                          Release
-                        </button>
-                      </td>
-                    )}
-                  </tr>
+                  <HolderRow
+                    key={l.leaseId}
+                    lease={l}
+                    nowMs={p.nowMs}
+                    onRelease={p.canRelease ? () => setReleasing(l) : undefined}
+                  />
                 ))}
               </tbody>
             </table>
@@ -152,5 +134,35 @@ export function Holders(p: HoldersProps) {
         )}
       </ConfirmDialog>
     </section>
+  );
+}
+
+/** One lease: who holds it, since when, how many seats; a Release button when the user may release it. */
+function HolderRow({ lease: l, nowMs, onRelease }: { lease: LeaseView; nowMs: number; onRelease?: () => void }) {
+  return (
+    <tr>
+      <td className="mono">{l.clientId}</td>
+      <td>{l.host ?? <span className="muted">—</span>}</td>
+      <td>
+        {l.app ?? <span className="muted">—</span>}
+        {l.version && <span className="muted"> {l.version}</span>}
+      </td>
+      <td title={localTime(l.since)}>
+        {localTime(l.since)} <span className="muted">({duration(nowMs - Date.parse(l.since))})</span>
+      </td>
+      <td className="num">{l.count}</td>
+      {onRelease && (
+        <td className="row-action">
+          <button
+            type="button"
+            className="small"
+            aria-label={`Release the seat held by ${l.clientId}${l.host ? ` on ${l.host}` : ''}`}
+            onClick={onRelease}
+          >
+            Release
+          </button>
+        </td>
+      )}
+    </tr>
   );
 }

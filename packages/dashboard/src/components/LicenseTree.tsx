@@ -15,6 +15,27 @@ export interface LicenseTreeProps {
 /** DOM id of a tree node (ids may hold any character; keep them attribute-safe). */
 export const domIdOf = (nodeId: string) => `node-${nodeId.replace(/[^A-Za-z0-9_-]/g, (c) => `_${c.charCodeAt(0)}`)}`;
 
+/** A key pressed in the tree: Enter and Space open or close, the others as `keyEffect` says. */
+function treeKey(e: KeyboardEvent, p: LicenseTreeProps, onMove: () => void): void {
+  if (e.altKey || e.ctrlKey || e.metaKey) return;
+  if (e.key === 'Enter' || e.key === ' ') {
+    e.preventDefault();
+    const node = findNode(p.root, p.selected);
+    if (node && node.children.length > 0) {
+      if (p.expanded.has(node.id)) p.onCollapse(node.id);
+      else p.onExpand([node.id]);
+    }
+    return;
+  }
+  const effect = keyEffect(e.key, p.root, p.expanded, p.selected);
+  if (!effect) return;
+  e.preventDefault();
+  onMove();
+  if (effect.expand) p.onExpand(effect.expand);
+  if (effect.collapse) p.onCollapse(effect.collapse);
+  if (effect.focus) p.onSelect(effect.focus);
+}
+
 /**
  * The license tree: server, licenses, features, with seats and dates in columns. A WAI-ARIA
  * tree (one tab stop, arrow keys move, Right/Left open and close, Home/End, `*`), where
@@ -35,25 +56,10 @@ export function LicenseTree(p: LicenseTreeProps) {
   }, [p.root, p.selected]);
   useEffect(() => () => treeSelection.set(null), []);
 
-  const onKeyDown = (e: KeyboardEvent) => {
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      const node = findNode(p.root, p.selected);
-      if (node && node.children.length > 0) {
-        if (p.expanded.has(node.id)) p.onCollapse(node.id);
-        else p.onExpand([node.id]);
-      }
-      return;
-    }
-    const effect = keyEffect(e.key, p.root, p.expanded, p.selected);
-    if (!effect) return;
-    e.preventDefault();
-    hadFocus.current = true;
-    if (effect.expand) p.onExpand(effect.expand);
-    if (effect.collapse) p.onCollapse(effect.collapse);
-    if (effect.focus) p.onSelect(effect.focus);
-  };
+  const onKeyDown = (e: KeyboardEvent) =>
+    treeKey(e, p, () => {
+      hadFocus.current = true;
+    });
 
   const render = (node: TreeNode, level: number, pos: number, size: number): ReactNode => {
     const isParent = node.children.length > 0;

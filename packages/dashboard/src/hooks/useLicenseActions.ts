@@ -1,22 +1,19 @@
-import { api } from '@tessera/web-kit/api';
-import { downloadText } from '@tessera/web-kit/files';
 import { useRef, useState } from 'react';
 import type { ActionId } from '../actions.js';
-import { readTextFile } from '../browser.js';
 import type { ActionState } from '../components/ButtonColumn.js';
 import { errorNotice, type NoticeData } from '../components/Notice.js';
+import { shortId } from '../license-messages.js';
 import {
-  appliedText,
-  installedText,
-  relayedText,
-  renewedText,
-  reportSavedText,
-  SERVER_ID_SAVED,
-  shortId,
-  uninstalledText,
-} from '../license-messages.js';
-import { licenseNodeId, SERVER_NODE } from '../tree.js';
-import type { LicenseView, ReportMade, ServerInfo, SyncApplied } from '../types.js';
+  createReportFile,
+  importSyncFile,
+  installLicense,
+  makeServerIdFile,
+  renewLicense,
+  resyncNow,
+  sendReportFile,
+  uninstallLicense,
+} from '../license-requests.js';
+import type { LicenseView, ServerInfo } from '../types.js';
 import type { LicenseTreeState } from './useLicenseTree.js';
 
 /** The buttons that first ask for a file (through a hidden file input), then send it. */
@@ -66,94 +63,21 @@ export function useLicenseActions({ server, tree, loadSync, onNotice }: LicenseA
     }
   };
 
-  /** Loads what a Sync may have changed: the tree and the indicator. */
-  const reloadAfterSync = () => Promise.all([tree.load(), loadSync()]);
-
-  const makeServerId = () =>
-    act('makeServerId', 'Make Server ID File', async () => {
-      const { file } = await api.post<{ file: string }>('/api/v1/server-id-file');
-      downloadText('info.bts', file);
-      onNotice({ kind: 'ok', text: SERVER_ID_SAVED });
-    });
-
-  const install = (file: File) =>
-    act('install', 'Install License', async () => {
-      const text = await readTextFile(file);
-      const l = await api.post<LicenseView>('/api/v1/licenses', { file: text });
-      onNotice({ kind: 'ok', text: installedText(l) });
-      await tree.load();
-      tree.reveal(l.licenseId);
-    });
-
-  const renew = (file: File) =>
-    act('renew', 'Renew License', async () => {
-      const text = await readTextFile(file);
-      const l = await api.post<LicenseView & { revokedLeases: number }>('/api/v1/licenses/renew', { file: text });
-      onNotice({ kind: 'ok', text: renewedText(l) });
-      await tree.load();
-      tree.select(licenseNodeId(l.licenseId));
-    });
-
+  const c = { tree, loadSync, onNotice };
+  const makeServerId = () => act('makeServerId', 'Make Server ID File', () => makeServerIdFile(c));
+  const resync = () => act('resync', 'Resync Info', () => resyncNow(c));
+  const createReport = () => act('createReport', 'Create Report File', () => createReportFile(c));
   const confirmUninstall = () => {
     const l = uninstalling;
     if (!l) return;
-    void act('uninstall', 'Uninstall License', async () => {
-      try {
-        const r = await api.post<{ certificate: string; revokedLeases: number }>(
-          `/api/v1/licenses/${encodeURIComponent(l.licenseId)}/uninstall`,
-        );
-        downloadText(`${l.licenseId}.uninstall`, r.certificate);
-        onNotice({ kind: 'ok', text: uninstalledText(l.licenseId, r.revokedLeases) });
-        tree.select(SERVER_NODE);
-        await tree.load();
-      } finally {
-        setUninstalling(null);
-      }
-    });
+    void act('uninstall', 'Uninstall License', () => uninstallLicense(c, l).finally(() => setUninstalling(null)));
   };
-
-  const resync = () =>
-    act('resync', 'Resync Info', async () => {
-      try {
-        const r = await api.post<{ applied: SyncApplied }>('/api/v1/flexible/resync');
-        onNotice({ kind: 'ok', text: `Synced with the Cloud: ${appliedText(r.applied)}` });
-      } finally {
-        await reloadAfterSync();
-      }
-    });
-
-  const createReport = () =>
-    act('createReport', 'Create Report File', async () => {
-      const r = await api.post<ReportMade>('/api/v1/flexible/report');
-      const name = `report-${r.sequence}.report`;
-      downloadText(name, r.file);
-      onNotice({ kind: 'ok', text: reportSavedText(name, r.hours) });
-      await loadSync();
-    });
-
-  const importSync = (file: File) =>
-    act('importSync', 'Import Sync File', async () => {
-      try {
-        const text = await readTextFile(file);
-        const r = await api.post<{ applied: SyncApplied }>('/api/v1/flexible/sync', { file: text });
-        onNotice({ kind: 'ok', text: `Imported ${file.name}: ${appliedText(r.applied)}` });
-      } finally {
-        await reloadAfterSync();
-      }
-    });
-
-  const sendReport = (file: File) =>
-    act('sendReport', 'Send Report File', async () => {
-      const text = await readTextFile(file);
-      const r = await api.post<{ file: string; serverId: string; sequence: number }>('/api/v1/flexible/relay', {
-        file: text,
-      });
-      const name = `${r.serverId}-${r.sequence}.sync`;
-      downloadText(name, r.file);
-      onNotice({ kind: 'ok', text: relayedText(file.name, name) });
-    });
-
-  const sends: Record<FileActionId, (file: File) => Promise<void>> = { install, renew, importSync, sendReport };
+  const sends: Record<FileActionId, (file: File) => Promise<void>> = {
+    install: (file) => act('install', 'Install License', () => installLicense(c, file)),
+    renew: (file) => act('renew', 'Renew License', () => renewLicense(c, file)),
+    importSync: (file) => act('importSync', 'Import Sync File', () => importSyncFile(c, file)),
+    sendReport: (file) => act('sendReport', 'Send Report File', () => sendReportFile(c, file)),
+  };
   const pick = (id: FileActionId) => () => inputs.current[id]?.click();
   const portalUrl = server?.portalUrl;
 

@@ -89,21 +89,7 @@ export function SettingsPage() {
     void load();
   }, [load]);
 
-  /** Only what the form changed: '' means "back to the default". */
-  const edits = (): Record<string, string | null> => {
-    const out: Record<string, string | null> = {};
-    for (const s of settings ?? []) {
-      const v = (draft[s.key] ?? '').trim();
-      if (s.secret) {
-        if (clearToken) out[s.key] = null;
-        else if (v !== '') out[s.key] = v;
-        continue;
-      }
-      if (v !== formValue(s)) out[s.key] = v === '' ? null : v;
-    }
-    return out;
-  };
-  const pending = edits();
+  const pending = editsOf(settings ?? [], draft, clearToken);
   const dirty = Object.keys(pending).length > 0;
 
   const check = async () => {
@@ -176,6 +162,28 @@ export function SettingsPage() {
       )}
     </div>
   );
+}
+
+/**
+ * Only what the form changed, by key: a text value, or null (an emptied field: back to the default).
+ * A secret is never shown, so its field sets it when filled and `clearToken` removes it.
+ */
+function editsOf(
+  settings: readonly SettingView[],
+  draft: Record<string, string>,
+  clearToken: boolean,
+): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const s of settings) {
+    const v = (draft[s.key] ?? '').trim();
+    if (s.secret) {
+      if (clearToken) out[s.key] = null;
+      else if (v !== '') out[s.key] = v;
+      continue;
+    }
+    if (v !== formValue(s)) out[s.key] = v === '' ? null : v;
+  }
+  return out;
 }
 
 function summary(r: SettingsUpdate): string {
