@@ -8,6 +8,32 @@ export interface Action {
   run: (what: string, fn: () => Promise<void>) => Promise<void>;
 }
 
+/** What {@link useKeyedAction} gives a page with several buttons, one action at a time. */
+export interface KeyedAction<K> {
+  /** The key of the action under way (its button says so), or null; every button waits meanwhile. */
+  busy: K | null;
+  run: (what: string, key: K, fn: () => Promise<void>) => Promise<void>;
+}
+
+/**
+ * Actions a user starts from a page's buttons, one at a time: `busy` names the one under way, and a failure
+ * is handed to `onError` with the action's name, which the page turns into its notice.
+ */
+export function useKeyedAction<K>(onError: (err: unknown, what: string) => void): KeyedAction<K> {
+  const [busy, setBusy] = useState<K | null>(null);
+  const run = async (what: string, key: K, fn: () => Promise<void>) => {
+    setBusy(key);
+    try {
+      await fn();
+    } catch (err) {
+      onError(err, what);
+    } finally {
+      setBusy(null);
+    }
+  };
+  return { busy, run };
+}
+
 /**
  * An action a user starts from a page (a form sent, a button pressed): busy while it runs, and a failure
  * handed to `onError` with the action's name, which the page turns into its notice.
@@ -19,16 +45,6 @@ export interface Action {
  * };
  */
 export function useAction(onError: (err: unknown, what: string) => void): Action {
-  const [busy, setBusy] = useState(false);
-  const run = async (what: string, fn: () => Promise<void>) => {
-    setBusy(true);
-    try {
-      await fn();
-    } catch (err) {
-      onError(err, what);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, run };
+  const { busy, run } = useKeyedAction<true>(onError);
+  return { busy: busy !== null, run: (what, fn) => run(what, true, fn) };
 }

@@ -1,3 +1,4 @@
+import { useKeyedAction } from '@tessera/web-kit/action';
 import { useRef, useState } from 'react';
 import type { ActionId } from '../actions.js';
 import type { ActionState } from '../components/ButtonColumn.js';
@@ -47,21 +48,12 @@ export interface LicenseActions {
  * confirmation open. Every action ends in a notice: what it did, or why the server refused.
  */
 export function useLicenseActions({ server, tree, loadSync, onNotice }: LicenseActionsDeps): LicenseActions {
-  const [busy, setBusy] = useState<ActionId | null>(null);
+  const { busy, run } = useKeyedAction<ActionId>((err, what) => onNotice(errorNotice(err, what)));
   const [uninstalling, setUninstalling] = useState<LicenseView | null>(null);
   const inputs = useRef<Partial<Record<FileActionId, HTMLInputElement | null>>>({});
   const license = tree.license;
 
-  const act = async (id: ActionId, what: string, fn: () => Promise<void>) => {
-    setBusy(id);
-    try {
-      await fn();
-    } catch (err) {
-      onNotice(errorNotice(err, what));
-    } finally {
-      setBusy(null);
-    }
-  };
+  const act = (id: ActionId, what: string, fn: () => Promise<void>) => run(what, id, fn);
 
   const c = { tree, loadSync, onNotice };
   const makeServerId = () => act('makeServerId', 'Make Server ID File', () => makeServerIdFile(c));
