@@ -51,74 +51,14 @@ export function EntitlementsPanel({ customerId, nowMs }: { customerId: string | 
             </Empty>
           ) : (
             TYPES.filter((t) => list.data?.some((e) => e.type === t)).map((t) => (
-              <section key={t} className="card pool-card" aria-labelledby={`pool-${t}`}>
-                <h2 id={`pool-${t}`}>
-                  {TYPE_NAMES[t]} <span className="sub">{TYPE_TEXT[t]}</span>
-                </h2>
-                <div className="table-scroll">
-                  <table className="table">
-                    <thead>
-                      <tr>
-                        <th scope="col">Feature</th>
-                        {showCustomer && <th scope="col">Customer</th>}
-                        <th scope="col">Seats</th>
-                        <th scope="col">Maintenance until</th>
-                        <th scope="col">Expires</th>
-                        {isVendor && (
-                          <th scope="col">
-                            <span className="visually-hidden">Actions</span>
-                          </th>
-                        )}
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {(list.data ?? [])
-                        .filter((e) => e.type === t)
-                        .map((e) => (
-                          <tr key={e.id} data-entitlement={e.id}>
-                            <td>
-                              <div className="mono strong">{e.feature}</div>
-                              <div className="mono muted small" title={e.id}>
-                                {shortId(e.id)}
-                              </div>
-                            </td>
-                            {showCustomer && (
-                              <td>
-                                <Link href={pathOf('customer', e.customerId)}>{nameOf(e.customerId)}</Link>
-                              </td>
-                            )}
-                            <td className="meter-cell">
-                              <Meter
-                                used={e.used}
-                                count={e.count}
-                                label={`${e.feature} seats of ${e.id}`}
-                                testId={`pool-${e.id}`}
-                              />
-                            </td>
-                            <td>
-                              <DateText date={e.maintenanceUntil} nowMs={nowMs} none="no limit" />
-                            </td>
-                            <td>
-                              <DateText date={e.expires} nowMs={nowMs} none="never" />
-                            </td>
-                            {isVendor && (
-                              <td className="row-action">
-                                <button
-                                  type="button"
-                                  className="small"
-                                  aria-label={`Change ${e.feature} entitlement ${e.id}`}
-                                  onClick={() => setChanging(e)}
-                                >
-                                  Change
-                                </button>
-                              </td>
-                            )}
-                          </tr>
-                        ))}
-                    </tbody>
-                  </table>
-                </div>
-              </section>
+              <EntitlementPool
+                key={t}
+                type={t}
+                entitlements={(list.data ?? []).filter((e) => e.type === t)}
+                nowMs={nowMs}
+                customerOf={showCustomer ? nameOf : null}
+                onChange={isVendor ? setChanging : null}
+              />
             ))
           )}
         </div>
@@ -147,6 +87,92 @@ export function EntitlementsPanel({ customerId, nowMs }: { customerId: string | 
         />
       )}
     </div>
+  );
+}
+
+/** The entitlements of one type, with seats used; vendor staff may change each. */
+function EntitlementPool({
+  type,
+  entitlements,
+  nowMs,
+  customerOf,
+  onChange,
+}: {
+  type: EntitlementType;
+  entitlements: EntitlementView[];
+  nowMs: number;
+  /** Names the customer in a column of its own; null when one customer is shown. */
+  customerOf: ((customerId: string) => string) | null;
+  /** Opens the change dialog; null for a customer's users, who cannot change entitlements. */
+  onChange: ((e: EntitlementView) => void) | null;
+}) {
+  return (
+    <section className="card pool-card" aria-labelledby={`pool-${type}`}>
+      <h2 id={`pool-${type}`}>
+        {TYPE_NAMES[type]} <span className="sub">{TYPE_TEXT[type]}</span>
+      </h2>
+      <div className="table-scroll">
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Feature</th>
+              {customerOf && <th scope="col">Customer</th>}
+              <th scope="col">Seats</th>
+              <th scope="col">Maintenance until</th>
+              <th scope="col">Expires</th>
+              {onChange && (
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              )}
+            </tr>
+          </thead>
+          <tbody>
+            {entitlements.map((e) => (
+              <tr key={e.id} data-entitlement={e.id}>
+                <td>
+                  <div className="mono strong">{e.feature}</div>
+                  <div className="mono muted small" title={e.id}>
+                    {shortId(e.id)}
+                  </div>
+                </td>
+                {customerOf && (
+                  <td>
+                    <Link href={pathOf('customer', e.customerId)}>{customerOf(e.customerId)}</Link>
+                  </td>
+                )}
+                <td className="meter-cell">
+                  <Meter
+                    used={e.used}
+                    count={e.count}
+                    label={`${e.feature} seats of ${e.id}`}
+                    testId={`pool-${e.id}`}
+                  />
+                </td>
+                <td>
+                  <DateText date={e.maintenanceUntil} nowMs={nowMs} none="no limit" />
+                </td>
+                <td>
+                  <DateText date={e.expires} nowMs={nowMs} none="never" />
+                </td>
+                {onChange && (
+                  <td className="row-action">
+                    <button
+                      type="button"
+                      className="small"
+                      aria-label={`Change ${e.feature} entitlement ${e.id}`}
+                      onClick={() => onChange(e)}
+                    >
+                      Change
+                    </button>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
 
@@ -204,7 +230,6 @@ function AddEntitlement({
     });
   };
 
-  const noFeatures = features.data !== undefined && features.data.length === 0;
   return (
     <form className="card" onSubmit={submit} aria-labelledby={`${ids}-title`}>
       <h2 id={`${ids}-title`}>Add an entitlement</h2>
@@ -221,38 +246,13 @@ function AddEntitlement({
           ))}
         </div>
       </fieldset>
-      <div className="field-row">
-        <label className="field grow">
-          <span>Feature</span>
-          <select name="entFeature" required value={feature} onChange={(e) => setFeature(e.target.value)}>
-            <option value="">Choose a feature…</option>
-            {(features.data ?? []).map((f) => (
-              <option key={f.name} value={f.name}>
-                {f.name}
-                {f.description ? ` — ${f.description}` : ''}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field narrow-field">
-          <span>Seats</span>
-          <input
-            name="entCount"
-            type="number"
-            required
-            min={1}
-            step={1}
-            inputMode="numeric"
-            value={count}
-            onChange={(e) => setCount(e.target.value)}
-          />
-        </label>
-      </div>
-      {noFeatures && (
-        <p className="hint hint-bad">
-          The catalog is empty: <Link href={pathOf('catalog')}>add a feature</Link> first.
-        </p>
-      )}
+      <FeatureSeatsFields
+        features={features.data}
+        feature={feature}
+        onFeature={setFeature}
+        count={count}
+        onCount={setCount}
+      />
       <label className="field">
         <span>Maintenance until</span>
         <input
@@ -293,6 +293,60 @@ function AddEntitlement({
         </button>
       </div>
     </form>
+  );
+}
+
+/** The feature, from the catalog, and its seat count; an empty catalog says where to add features. */
+function FeatureSeatsFields({
+  features,
+  feature,
+  onFeature,
+  count,
+  onCount,
+}: {
+  /** The catalog; undefined while loading. */
+  features: FeatureView[] | undefined;
+  feature: string;
+  onFeature: (name: string) => void;
+  count: string;
+  onCount: (count: string) => void;
+}) {
+  const noFeatures = features !== undefined && features.length === 0;
+  return (
+    <>
+      <div className="field-row">
+        <label className="field grow">
+          <span>Feature</span>
+          <select name="entFeature" required value={feature} onChange={(e) => onFeature(e.target.value)}>
+            <option value="">Choose a feature…</option>
+            {(features ?? []).map((f) => (
+              <option key={f.name} value={f.name}>
+                {f.name}
+                {f.description ? ` — ${f.description}` : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field narrow-field">
+          <span>Seats</span>
+          <input
+            name="entCount"
+            type="number"
+            required
+            min={1}
+            step={1}
+            inputMode="numeric"
+            value={count}
+            onChange={(e) => onCount(e.target.value)}
+          />
+        </label>
+      </div>
+      {noFeatures && (
+        <p className="hint hint-bad">
+          The catalog is empty: <Link href={pathOf('catalog')}>add a feature</Link> first.
+        </p>
+      )}
+    </>
   );
 }
 

@@ -55,55 +55,11 @@ export function UsersPanel({ customerId }: { customerId: string | null }) {
         notice={notice ?? (users.error ? errorNotice(users.error, 'Loading users') : null)}
         onClose={() => setNotice(null)}
       />
-      {created?.password && (
-        <section className="secret-box" aria-label="First password of the new user">
-          <p>
-            <strong>First password of {created.username}</strong>, shown once. Hand it over safely; it must be changed
-            at the first sign-in.
-          </p>
-          <div className="secret-line">
-            <code data-testid="new-user-password">{created.password}</code>
-            <CopyButton text={created.password} label={`Copy the password of ${created.username}`} />
-          </div>
-        </section>
-      )}
+      {created?.password && <FirstPassword username={created.username} password={created.password} />}
       <div className="two-col">
         <section className="card" aria-labelledby={`${ids}-list`}>
           <h2 id={`${ids}-list`}>Users</h2>
-          {!users.data ? (
-            <Loading what="users" />
-          ) : users.data.length === 0 ? (
-            <p className="empty">No user yet.</p>
-          ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">{showCustomerColumn ? 'Of' : 'Role'}</th>
-                  <th scope="col">Password</th>
-                  <th scope="col">Added</th>
-                </tr>
-              </thead>
-              <tbody>
-                {users.data.map((u) => (
-                  <tr key={u.id}>
-                    <td className="strong">{u.username}</td>
-                    <td>
-                      {u.role === 'vendor' ? (
-                        <span className="role role-vendor">Vendor staff</span>
-                      ) : showCustomerColumn ? (
-                        nameOf(u.customerId ?? '')
-                      ) : (
-                        <span className="role role-customer">Customer admin</span>
-                      )}
-                    </td>
-                    <td>{u.mustChange ? <span className="chip chip-warn">first sign-in pending</span> : 'set'}</td>
-                    <td className="nowrap">{localTime(u.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <UsersTable users={users.data} customerOf={showCustomerColumn ? nameOf : null} />
         </section>
         <form className="card" onSubmit={add} aria-labelledby={`${ids}-add`}>
           <h2 id={`${ids}-add`}>{isVendor && customerId === null ? 'Add a user' : 'Add a customer admin'}</h2>
@@ -163,5 +119,67 @@ export function UsersPanel({ customerId }: { customerId: string | null }) {
         </form>
       </div>
     </div>
+  );
+}
+
+/** A new user's first password, shown this once. */
+function FirstPassword({ username, password }: { username: string; password: string }) {
+  return (
+    <section className="secret-box" aria-label="First password of the new user">
+      <p>
+        <strong>First password of {username}</strong>, shown once. Hand it over safely; it must be changed at the first
+        sign-in.
+      </p>
+      <div className="secret-line">
+        <code data-testid="new-user-password">{password}</code>
+        <CopyButton text={password} label={`Copy the password of ${username}`} />
+      </div>
+    </section>
+  );
+}
+
+/** The users, and whom each administers. */
+function UsersTable({
+  users,
+  customerOf,
+}: {
+  /** Undefined while loading. */
+  users: UserView[] | undefined;
+  /** Names a customer admin's customer; null when one customer is shown (the column says the role). */
+  customerOf: ((customerId: string) => string) | null;
+}) {
+  return !users ? (
+    <Loading what="users" />
+  ) : users.length === 0 ? (
+    <p className="empty">No user yet.</p>
+  ) : (
+    <table className="table">
+      <thead>
+        <tr>
+          <th scope="col">User</th>
+          <th scope="col">{customerOf ? 'Of' : 'Role'}</th>
+          <th scope="col">Password</th>
+          <th scope="col">Added</th>
+        </tr>
+      </thead>
+      <tbody>
+        {users.map((u) => (
+          <tr key={u.id}>
+            <td className="strong">{u.username}</td>
+            <td>
+              {u.role === 'vendor' ? (
+                <span className="role role-vendor">Vendor staff</span>
+              ) : customerOf ? (
+                customerOf(u.customerId ?? '')
+              ) : (
+                <span className="role role-customer">Customer admin</span>
+              )}
+            </td>
+            <td>{u.mustChange ? <span className="chip chip-warn">first sign-in pending</span> : 'set'}</td>
+            <td className="nowrap">{localTime(u.createdAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
