@@ -1,6 +1,15 @@
 import { type DateState, dateState, plural, relativeDays } from '@tessera/web-kit/format';
 import { type CSSProperties, type KeyboardEvent, type ReactNode, useEffect, useRef } from 'react';
-import { earliest, findNode, keyEffect, licenseOfNode, seatTotals, type TreeNode, treeSelection } from '../tree.js';
+import {
+  earliest,
+  featuresOf,
+  findNode,
+  keyEffect,
+  licenseOfNode,
+  seatTotals,
+  type TreeNode,
+  treeSelection,
+} from '../tree.js';
 
 export interface LicenseTreeProps {
   root: TreeNode;
@@ -180,12 +189,7 @@ function NodeName({ node }: { node: TreeNode }) {
 }
 
 function Columns({ node, nowMs }: { node: TreeNode; nowMs: number }) {
-  const features =
-    node.kind === 'server'
-      ? node.tree.licenses.flatMap((l) => l.features)
-      : node.kind === 'license'
-        ? node.license.features
-        : [node.feature];
+  const features = featuresOf(node);
   const t = seatTotals(features);
   const id = node.kind === 'feature' ? `${node.license.licenseId}:${node.feature.name}` : node.id;
   const expires = earliest(features.map((f) => f.expires));
@@ -223,12 +227,7 @@ function DateCell({ date, nowMs, none, what }: { date: string | null; nowMs: num
 
 /** What a screen reader says for a node: the row in words. */
 export function labelOf(node: TreeNode, nowMs: number): string {
-  const features =
-    node.kind === 'server'
-      ? node.tree.licenses.flatMap((l) => l.features)
-      : node.kind === 'license'
-        ? node.license.features
-        : [node.feature];
+  const features = featuresOf(node);
   const t = seatTotals(features);
   const seats = `${plural(t.count, 'seat')}, ${t.inUse} in use, ${t.available} available`;
   const dates = (() => {
