@@ -2,16 +2,13 @@
  * How an admin command reaches a License Server (DESIGN §7). Commands call an
  * {@link AdminTarget} and do not care which of two ways is behind it:
  *
- * - **admin API**: `--server URL --token T`, or `--data DIR` while a server runs on DIR (its
- *   `DIR/server.json` names the admin URL and an instance nonce; the nonce must match what
- *   `/healthz` answers, so a stale file from a killed server is never trusted). The token is
- *   `DIR/admin.token`.
+ * - **admin API**: `--server URL --token T`, or `--data DIR` while a server runs on DIR (found as
+ *   running-process.ts finds it: `DIR/server.json`, its nonce at `/healthz`, `DIR/admin.token`).
  * - **data dir**: `--data DIR` with no server running. The CLI opens DIR itself under its
  *   exclusive lock (`openServerCore`) and runs the very service methods the admin API runs,
  *   as the actor `cli:local`.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { TesseraError } from '@tessera/core';
 import type {
   Actor,
@@ -22,9 +19,19 @@ import type {
   SettingsUpdate,
   SettingView,
 } from '@tessera/server';
-import { readText } from './files.js';
 import { createServerLogger } from './logger.js';
-import { CliError, isErrorCode, note, UsageError } from './output.js';
+import { isErrorCode, note, UsageError } from './output.js';
+import {
+  existingDataDir,
+  findRunningProcess,
+  httpUrlOf,
+  type ProcessKind,
+  type ProcessProbe,
+  REQUEST_TIMEOUT_MS,
+  remoteTokenOf,
+  TOKEN_FILE,
+  transportReason,
+} from './running-process.js';
 
 /** A license as installed: the tree's view of it. */
 export type InstalledLicense = LicenseView;
@@ -97,15 +104,14 @@ export interface TargetOptions {
   command: string;
 }
 
-/**
- * Files of a License Server data dir that the CLI reads before (and without) loading the
- * server code; their names are part of the contract of DESIGN §7.
- */
-const RUNTIME_FILE = 'server.json';
-const TOKEN_FILE = 'admin.token';
-
-const HEALTH_TIMEOUT_MS = 3000;
-const REQUEST_TIMEOUT_MS = 60_000;
+/** A License Server as `--data DIR` finds it; `server.json` is part of the contract of DESIGN §7. */
+const LICENSE_SERVER: ProcessKind = {
+  runtimeFile: 'server.json',
+  urlKey: 'adminUrl',
+  aProcess: 'a License Server',
+  tokenName: 'admin token',
+  runBy: 'the server',
+};
 
 /** Runs `fn` with the target the options name, and always closes it. */
 export async function withAdminTarget<T>(o: TargetOptions, fn: (target: AdminTarget) => Promise<T>): Promise<T> {
@@ -128,96 +134,32 @@ export async function openAdminTarget(o: TargetOptions): Promise<AdminTarget> {
   if (o.data === undefined) {
     throw new UsageError('give --data DIR (the License Server data directory), or --server URL --token T');
   }
-  const dataDir = resolve(o.data);
-  if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) {
-    throw new CliError(
-      `data directory ${dataDir} does not exist (a typo? \`tessera server start --data DIR\` creates one)`,
-    );
-  }
-  const probe = await probeRunningServer(dataDir);
-  if (probe.running) return new HttpAdminTarget(probe.adminUrl, probe.token, dataDir);
-  return openDataDir(dataDir, o, probe.why);
+  const dataDir = existingDataDir(o.data, 'a typo? `tessera server start --data DIR` creates one');
+  const probe = await findRunningProcess(dataDir, LICENSE_SERVER);
+  if (probe.state === 'running') return new HttpAdminTarget(probe.url, probe.token, dataDir);
+  return openDataDir(dataDir, o, whyNotRunning(probe));
 }
 
-type Probe = { running: true; adminUrl: string; token: string } | { running: false; why: string | undefined };
-
-/**
- * Is a server running on `dataDir`? Yes when `server.json` names an admin URL whose `/healthz`
- * answers with the same nonce. `why` says what failed when a server.json was there.
- */
-async function probeRunningServer(dataDir: string): Promise<Probe> {
-  let info: { adminUrl?: unknown; nonce?: unknown; pid?: unknown };
-  try {
-    info = JSON.parse(readFileSync(join(dataDir, RUNTIME_FILE), 'utf8')) as typeof info;
-  } catch {
-    return { running: false, why: undefined };
+/** What a server.json that was there says about why no server answers; nothing when there was none. */
+function whyNotRunning(probe: Exclude<ProcessProbe, { state: 'running' }>): string | undefined {
+  const file = LICENSE_SERVER.runtimeFile;
+  switch (probe.state) {
+    case 'none':
+      return undefined;
+    case 'unreadable':
+      return `${file} is not readable`;
+    case 'silent':
+      return probe.status !== undefined
+        ? `${probe.url}/healthz answered ${probe.status}`
+        : `its admin API at ${probe.url} did not answer (${probe.reason})`;
+    case 'other-instance':
+      return `${probe.url} is another server instance than ${file} names`;
   }
-  if (typeof info.adminUrl !== 'string' || typeof info.nonce !== 'string') {
-    return { running: false, why: `${RUNTIME_FILE} is not readable` };
-  }
-  let health: { nonce?: unknown };
-  try {
-    const res = await fetch(`${info.adminUrl}/healthz`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
-    if (!res.ok) return { running: false, why: `${info.adminUrl}/healthz answered ${res.status}` };
-    health = (await res.json()) as typeof health;
-  } catch (err) {
-    return { running: false, why: `its admin API at ${info.adminUrl} did not answer (${transportReason(err)})` };
-  }
-  if (health.nonce !== info.nonce) {
-    return { running: false, why: `${info.adminUrl} is another server instance than ${RUNTIME_FILE} names` };
-  }
-  const tokenPath = join(dataDir, TOKEN_FILE);
-  let token: string;
-  try {
-    token = readFileSync(tokenPath, 'utf8').trim();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(
-      `a License Server is running on ${dataDir} (${info.adminUrl}), but its admin token ${tokenPath} cannot be read` +
-        ` (${code === 'EACCES' ? 'permission denied: run as the user that runs the server' : code})`,
-    );
-  }
-  return { running: true, adminUrl: info.adminUrl, token };
 }
 
 /** `http://host:port` from `--server`, which may also be given as `host:port`. */
 export function adminUrlOf(server: string): string {
   return httpUrlOf(server, '--server', 'http://127.0.0.1:7570');
-}
-
-/**
- * The token that goes with a remote target (`--server URL`, `--cloud URL`): `--token T` or the
- * first line of `--token-file FILE`; `--data DIR` and both token options at once are refused.
- */
-export function remoteTokenOf(
-  o: { data?: string | undefined; token?: string | undefined; tokenFile?: string | undefined },
-  option: string,
-  whatToken: string,
-): string {
-  if (o.data !== undefined) throw new UsageError(`give either --data DIR or ${option}, not both`);
-  if (o.token !== undefined && o.tokenFile !== undefined)
-    throw new UsageError('give --token or --token-file, not both');
-  const token = o.token ?? (o.tokenFile !== undefined ? readText(o.tokenFile, 'token file').trim() : undefined);
-  if (!token) throw new UsageError(`${option} needs --token T or --token-file FILE (${whatToken})`);
-  return token;
-}
-
-/**
- * A base URL from an option that takes `http(s)://host:port` or bare `host:port` (then http);
- * a usage error names the option and shows an example otherwise.
- */
-export function httpUrlOf(value: string, option: string, example: string): string {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new UsageError(`${option} must be a URL like ${example}, got "${value}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`${option} must be an http:// or https:// URL, got "${value}"`);
-  }
-  return url.toString().replace(/\/+$/, '');
 }
 
 /** The admin API of a running License Server. */
@@ -452,14 +394,4 @@ function explainDirect(err: unknown): unknown {
     );
   }
   return err;
-}
-
-/** Why a fetch failed, in a few words (`ECONNREFUSED`, `timed out`, ...). */
-export function transportReason(err: unknown): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError') return 'timed out';
-  const cause = e?.cause;
-  if (cause?.code === 'UND_ERR_SOCKET') return 'the connection was closed before an answer';
-  if (cause?.code) return cause.code;
-  return cause?.message ?? e?.message ?? String(err);
 }

@@ -1,7 +1,7 @@
 /**
- * Human lines for what the Cloud's vendor API answers: entitlements and deployments.
+ * Human lines for what the Cloud's vendor API answers: entitlements, deployments and accounts.
  */
-import type { DeploymentView, EntitlementView } from '@tessera/cloud';
+import type { AccountView, DeploymentView, EntitlementView } from '@tessera/cloud';
 
 /** `ent_…  perpetual  asr  10 seats (3 used, 7 available); maintenance until 2027-03-31, expires never` */
 export function entitlementLine(e: EntitlementView): string {
@@ -22,4 +22,9 @@ export function deploymentLines(d: DeploymentView, indent = ''): string[] {
         ` maintenance until ${l.maintenanceUntil ?? 'no limit'}, expires ${l.expires ?? 'never'}`,
     ),
   ];
+}
+
+/** What follows an account's id in a line: its label, and when it was disabled. */
+export function accountNotes(a: AccountView): string {
+  return `${a.label ? `  ${JSON.stringify(a.label)}` : ''}${a.disabledAt ? `  disabled ${a.disabledAt}` : ''}`;
 }

@@ -1,12 +1,11 @@
 /**
- * How a `tessera vendor ...` command reaches a running Cloud (DESIGN §7), mirroring
- * admin-target.ts for the License Server:
+ * How a `tessera vendor ...` command reaches a running Cloud (DESIGN §7), found as admin-target.ts
+ * finds a License Server (running-process.ts):
  *
  * - `--cloud URL --token T` (or `--token-file FILE`): the vendor API of a Cloud node anywhere.
  *   The token is that node's `DIR/admin.token`.
- * - `--data DIR`: the data directory of a Cloud node on this machine. Its `DIR/cloud.json`
- *   names the URL and an instance nonce; the nonce must match what `/healthz` answers, so a
- *   stale file of a killed node is never trusted. The token is `DIR/admin.token`.
+ * - `--data DIR`: the data directory of a Cloud node on this machine (`DIR/cloud.json`, its
+ *   nonce at `/healthz`, `DIR/admin.token`).
  *
  * Unlike a License Server, a Cloud is never opened directly: its database may be shared by
  * other nodes, so with no node running on DIR the command fails and says how to start one.
@@ -14,23 +13,33 @@
  * Only the Cloud's HTTP client is loaded (`@tessera/cloud/client`), never the Cloud itself: the
  * whole of `@tessera/cloud` takes about half a second to import, which a vendor command never needs.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CloudRuntimeInfo } from '@tessera/cloud';
 import { CloudApiClient, CloudApiError } from '@tessera/cloud/client';
 import { TesseraError } from '@tessera/core';
-import { httpUrlOf, remoteTokenOf, transportReason } from './admin-target.js';
 import { CliError, isErrorCode, UsageError } from './output.js';
+import {
+  existingDataDir,
+  findRunningProcess,
+  httpUrlOf,
+  type ProcessKind,
+  REQUEST_TIMEOUT_MS,
+  remoteTokenOf,
+  TOKEN_FILE,
+  transportReason,
+} from './running-process.js';
 
 /**
- * Files of a Cloud node's data dir that the CLI reads without loading the Cloud's code (where
- * CLOUD_FILES is); their names are part of the contract of DESIGN §7.
+ * A Cloud node as `--data DIR` finds it, without loading the Cloud's code (where CLOUD_FILES is);
+ * `cloud.json` is part of the contract of DESIGN §7.
  */
-const RUNTIME_FILE = 'cloud.json';
-const TOKEN_FILE = 'admin.token';
-
-const HEALTH_TIMEOUT_MS = 3000;
-const REQUEST_TIMEOUT_MS = 60_000;
+const CLOUD_NODE: ProcessKind = {
+  runtimeFile: 'cloud.json',
+  urlKey: 'url' satisfies keyof CloudRuntimeInfo,
+  aProcess: 'a Cloud node',
+  tokenName: 'API token',
+  runBy: 'the Cloud',
+};
 
 /** What a vendor command was told on its command line about where the Cloud is. */
 export interface CloudTargetOptions {
@@ -72,59 +81,28 @@ export async function openCloudTarget(o: CloudTargetOptions): Promise<CloudTarge
   if (o.data === undefined) {
     throw new UsageError('give --data DIR (the data directory of a running Cloud node), or --cloud URL --token T');
   }
-  const dataDir = resolve(o.data);
-  if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) {
-    throw new CliError(`data directory ${dataDir} does not exist (\`tessera cloud start --data DIR\` creates one)`);
-  }
-  const info = readRuntimeInfo(dataDir);
+  const dataDir = existingDataDir(o.data, '`tessera cloud start --data DIR` creates one');
+  const probe = await findRunningProcess(dataDir, CLOUD_NODE);
+  if (probe.state === 'running') return { url: probe.url, api: client(probe.url, probe.token) };
+  const file = CLOUD_NODE.runtimeFile;
   const start = `start it with \`tessera cloud start --data ${o.data}\`, or give --cloud URL --token T`;
-  if (!info) {
-    throw new CliError(`no Cloud node is running on ${dataDir} (no ${RUNTIME_FILE}); ${start}`);
+  switch (probe.state) {
+    case 'none':
+    case 'unreadable':
+      throw new CliError(`no Cloud node is running on ${dataDir} (no ${file}); ${start}`);
+    case 'silent':
+      throw new CliError(
+        `no Cloud node answers on ${dataDir}: ${file} names ${probe.url}, which did not answer (${probe.reason}); ${start}`,
+      );
+    case 'other-instance':
+      throw new CliError(
+        `no Cloud node is running on ${dataDir}: ${probe.url} is another instance than ${file} names; ${start}`,
+      );
   }
-  let nonce: unknown;
-  try {
-    const res = await fetch(`${info.url}/healthz`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    nonce = ((await res.json()) as { nonce?: unknown }).nonce;
-  } catch (err) {
-    throw new CliError(
-      `no Cloud node answers on ${dataDir}: ${RUNTIME_FILE} names ${info.url}, which did not answer` +
-        ` (${transportReason(err)}); ${start}`,
-    );
-  }
-  if (nonce !== info.nonce) {
-    throw new CliError(
-      `no Cloud node is running on ${dataDir}: ${info.url} is another instance than ${RUNTIME_FILE} names; ${start}`,
-    );
-  }
-  const tokenPath = join(dataDir, TOKEN_FILE);
-  let token: string;
-  try {
-    token = readFileSync(tokenPath, 'utf8').trim();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(
-      `a Cloud node is running on ${dataDir} (${info.url}), but its API token ${tokenPath} cannot be read` +
-        ` (${code === 'EACCES' ? 'permission denied: run as the user that runs the Cloud' : code})`,
-    );
-  }
-  return { url: info.url, api: client(info.url, token) };
 }
 
 function client(url: string, token: string): CloudApiClient {
   return new CloudApiClient({ url, token, timeoutMs: REQUEST_TIMEOUT_MS });
-}
-
-/** `DIR/cloud.json` of a running node, when it is there and names a URL and a nonce. */
-function readRuntimeInfo(dataDir: string): Pick<CloudRuntimeInfo, 'url' | 'nonce'> | undefined {
-  try {
-    const info = JSON.parse(readFileSync(join(dataDir, RUNTIME_FILE), 'utf8')) as Partial<CloudRuntimeInfo>;
-    return typeof info.url === 'string' && typeof info.nonce === 'string'
-      ? { url: info.url, nonce: info.nonce }
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** `http://host:port` from `--cloud`, which may also be given as `host:port`. */

@@ -11,8 +11,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerFlexibleCommands } from './commands/flexible.js';
 import { registerLicenseCommands } from './commands/license.js';
 import { registerServerCommands } from './commands/server.js';
-import { registerVendorCommands } from './commands/vendor.js';
-import { registerVendorCloudCommands } from './commands/vendor-cloud.js';
+import { registerVendorCommands } from './commands/vendor/index.js';
 import { describeFailure, EXIT, oneLine } from './output.js';
 
 /** Every command of the CLI, ready to parse. */
@@ -27,7 +26,7 @@ export function buildProgram(): Command {
   registerLicenseCommands(program);
   registerFlexibleCommands(program);
   registerConfigCommands(program);
-  registerVendorCloudCommands(registerVendorCommands(program));
+  registerVendorCommands(program);
   registerCloudCommands(program);
   registerDemoCommand(program);
   examples(program, [

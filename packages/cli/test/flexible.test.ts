@@ -5,7 +5,6 @@
  * import and two reports before one import.
  */
 import assert from 'node:assert/strict';
-import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -18,6 +17,7 @@ import {
   cloudAdmin,
   features,
   flexibleCustomer,
+  freePort,
   type ServerProcess,
   startCloud,
   startServer,
@@ -149,14 +149,3 @@ describe('flexible licensing with real processes', { timeout: 240_000 }, () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}

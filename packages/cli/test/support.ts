@@ -1,13 +1,13 @@
 /**
- * End-to-end helpers: run the compiled `tessera` CLI, start License Servers with it on free
- * ports, talk to their client API, and always clean up (child processes and temp dirs), even
- * when a test fails. Build first (`npx tsc -b`); `npm test` does.
+ * End-to-end helpers of the CLI: run the compiled `tessera` CLI, start License Servers and Cloud
+ * nodes with it on free ports, talk to their client API, and make fixtures. The processes and
+ * their cleanup are the harness shared with the Cloud's tests (test-support/processes.ts). Build
+ * first (`npx tsc -b`); `npm test` does.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { CloudRuntimeInfo } from '@tessera/cloud';
 import {
   generateSigningKey,
   issueLicense,
@@ -16,34 +16,33 @@ import {
   privateKeyToPem,
   publicKeyToPem,
 } from '@tessera/core';
+import type { RuntimeInfo as ServerRuntimeInfo } from '@tessera/server';
+import {
+  answersWithNonce,
+  childEnv,
+  type ExitStatus,
+  killAndWait,
+  REPO_ROOT,
+  type RunResult,
+  runToEnd,
+  runtimeFileOf,
+  tempDir as sharedTempDir,
+  sleep,
+  spawnDaemon,
+  untilReady,
+} from '../../../test-support/processes.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export { cleanup, dayFromNow, freePort, REPO_ROOT, sleep } from '../../../test-support/processes.js';
+
 export const CLI = join(REPO_ROOT, 'packages/cli/dist/bin/tessera.js');
 
 if (!existsSync(CLI)) {
   throw new Error(`${CLI} is missing: build first (npx tsc -b), the end-to-end tests run the compiled CLI`);
 }
 
-const children = new Set<ChildProcess>();
-const dirs = new Set<string>();
-
-// Last resort: whatever is still running when the test process exits is killed.
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-/** Kills every child still running and removes the temp dirs. Register with `after(cleanup)`. */
-export async function cleanup(): Promise<void> {
-  await Promise.all([...children].map((c) => killAndWait(c, 'SIGKILL')));
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  dirs.clear();
-}
-
 /** A fresh directory under the OS temp dir, removed by {@link cleanup}. */
 export function tempDir(prefix = 'tessera-cli-test-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.add(dir);
-  return dir;
+  return sharedTempDir(prefix);
 }
 
 /** A subdirectory that exists (a data dir for direct-mode commands). */
@@ -52,75 +51,20 @@ export function makeDir(path: string): string {
   return path;
 }
 
-/** The environment of a child: ours, without what would change how node or the server runs. */
-function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  delete env.NODE_OPTIONS;
-  delete env.NODE_TEST_CONTEXT;
-  if (!('TESSERA_TEST_CRASH_AT' in extra)) delete env.TESSERA_TEST_CRASH_AT;
-  return env;
-}
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-function killAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
-}
-
-export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = RunResult;
 
 /** Runs `tessera ...args` to its end (killed after `timeoutMs`). */
 export function cli(
   args: readonly string[],
   opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
 ): Promise<CliResult> {
-  const child = track(
-    spawn(process.execPath, [CLI, ...args], {
-      cwd: opts.cwd ?? REPO_ROOT,
-      env: childEnv(opts.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
-  const timeoutMs = opts.timeoutMs ?? 20_000;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(`tessera ${args.join(' ')} took more than ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`),
-      );
-    }, timeoutMs);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
+  return runToEnd([CLI, ...args], {
+    what: `tessera ${args.join(' ')}`,
+    env: childEnv(opts.env),
+    timeoutMs: opts.timeoutMs ?? 20_000,
+    cwd: opts.cwd,
   });
 }
-
 /** Runs `tessera ...args --json`, expects success, and returns the parsed object. */
 export async function cliJson<T = Record<string, unknown>>(args: readonly string[], opts?: Parameters<typeof cli>[1]) {
   const r = await cli([...args, '--json'], opts);
@@ -141,79 +85,8 @@ export async function cliOk(args: readonly string[], opts?: Parameters<typeof cl
   return r;
 }
 
-type ExitStatus = { code: number | null; signal: NodeJS.Signals | null };
-
-/** A long-running `tessera ...` (a server, a Cloud node): its output kept as its log. */
-interface Daemon {
-  child: ChildProcess;
-  log(): string;
-  exited: Promise<ExitStatus>;
-  hasExited(): boolean;
-  /** SIGTERM and wait for a clean stop (SIGKILL after 10 s). */
-  stop(): Promise<ExitStatus>;
-}
-
-function spawnDaemon(args: readonly string[], env: NodeJS.ProcessEnv): Daemon {
-  const child = track(
-    spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }),
-  );
-  let log = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    log += d;
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    log += d;
-  });
-  const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  let hasExited = false;
-  void exited.then(() => {
-    hasExited = true;
-  });
-  return {
-    child,
-    log: () => log,
-    exited,
-    hasExited: () => hasExited,
-    async stop() {
-      if (!hasExited) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        const result = await exited;
-        clearTimeout(timer);
-        return result;
-      }
-      return exited;
-    },
-  };
-}
-
-/** Asks `ready` every 50 ms until it answers; fails when `what` exits first or is not ready in time. */
-async function untilReady<T>(
-  p: Daemon,
-  what: string,
-  timeoutMs: number,
-  ready: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (p.hasExited()) throw new Error(`${what} exited while starting:\n${p.log()}`);
-    if (Date.now() > deadline) {
-      p.child.kill('SIGKILL');
-      throw new Error(`${what} did not get ready in time:\n${p.log()}`);
-    }
-    const info = await ready();
-    if (info) return info;
-    await sleep(50);
-  }
-}
-
-export interface RuntimeInfo {
-  pid: number;
-  nonce: string;
-  serverId: string;
-  clientUrl: string;
-  adminUrl: string;
-}
+/** What the tests read of `DIR/server.json`. */
+export type RuntimeInfo = Pick<ServerRuntimeInfo, 'pid' | 'nonce' | 'serverId' | 'clientUrl' | 'adminUrl'>;
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -253,7 +126,7 @@ export async function startServer(
     ...(opts.vendorKeys ?? []).flatMap((k) => ['--vendor-key', k]),
     ...(opts.args ?? []),
   ];
-  const p = spawnDaemon(args, childEnv(opts.env));
+  const p = spawnDaemon([CLI, ...args], childEnv(opts.env));
   const info = await untilReady(p, `the server on ${dataDir}`, opts.timeoutMs ?? 20_000, () =>
     readyInfo(dataDir, p.child.pid!),
   );
@@ -271,31 +144,14 @@ export async function startServer(
 }
 
 async function readyInfo(dataDir: string, pid: number): Promise<RuntimeInfo | undefined> {
-  let info: RuntimeInfo;
-  try {
-    info = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as RuntimeInfo;
-  } catch {
-    return undefined;
-  }
-  if (info.pid !== pid) return undefined; // a stale file of an earlier, killed server
-  for (const url of [info.clientUrl, info.adminUrl]) {
-    try {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
-      const body = (await res.json()) as { nonce?: string };
-      if (!res.ok || body.nonce !== info.nonce) return undefined;
-    } catch {
-      return undefined;
-    }
-  }
+  const info = runtimeFileOf<RuntimeInfo>(dataDir, 'server.json', pid);
+  if (!info) return undefined;
+  for (const url of [info.clientUrl, info.adminUrl]) if (!(await answersWithNonce(url, info.nonce))) return undefined;
   return info;
 }
 
-export interface CloudRuntime {
-  pid: number;
-  nonce: string;
-  nodeId: string;
-  url: string;
-}
+/** What the tests read of `DIR/cloud.json`. */
+export type CloudRuntime = Pick<CloudRuntimeInfo, 'pid' | 'nonce' | 'nodeId' | 'url'>;
 
 export interface CloudProcess {
   child: ChildProcess;
@@ -328,7 +184,7 @@ export async function startCloud(
     'warn',
     ...(opts.args ?? []),
   ];
-  const p = spawnDaemon(args, childEnv());
+  const p = spawnDaemon([CLI, ...args], childEnv());
   const info = await untilReady(p, `the Cloud on ${dataDir}`, opts.timeoutMs ?? 30_000, () =>
     cloudReady(dataDir, p.child.pid!),
   );
@@ -336,20 +192,8 @@ export async function startCloud(
 }
 
 async function cloudReady(dataDir: string, pid: number): Promise<CloudRuntime | undefined> {
-  let info: CloudRuntime;
-  try {
-    info = JSON.parse(readFileSync(join(dataDir, 'cloud.json'), 'utf8')) as CloudRuntime;
-  } catch {
-    return undefined;
-  }
-  if (info.pid !== pid) return undefined;
-  try {
-    const res = await fetch(`${info.url}/healthz`, { signal: AbortSignal.timeout(1000) });
-    const body = (await res.json()) as { nonce?: string };
-    return res.ok && body.nonce === info.nonce ? info : undefined;
-  } catch {
-    return undefined;
-  }
+  const info = runtimeFileOf<CloudRuntime>(dataDir, 'cloud.json', pid);
+  return info && (await answersWithNonce(info.url, info.nonce)) ? info : undefined;
 }
 
 /** The admin API of a Cloud started by {@link startCloud}, called with its DIR/admin.token. */
@@ -403,15 +247,6 @@ export async function untilEnrolled(dataDir: string): Promise<boolean> {
     await sleep(100);
   }
   return false;
-}
-
-/** Today plus `days`, `YYYY-MM-DD` in UTC. */
-export function dayFromNow(days: number): string {
-  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 // ---- the client protocol, raw (the SDK hides statuses the tests want to see) ----

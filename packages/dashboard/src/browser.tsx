@@ -1,4 +1,5 @@
-/** Small browser helpers: navigation, downloads, reading an uploaded file. */
+/** Small browser helpers: navigation, reading an uploaded file (with the Dashboard's words for the limit). */
+import { readTextFile as readFileWithin } from '@tessera/web-kit/files';
 import { useEffect, useState } from 'react';
 
 const listeners = new Set<() => void>();
@@ -23,30 +24,7 @@ export function usePath(): string {
   return path;
 }
 
-/** Saves `text` as a file named `name` through the browser's download. */
-export function downloadText(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/octet-stream' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
-/** Largest file the server takes as a document (core's MAX_DOCUMENT_BYTES). */
-export const MAX_FILE_BYTES = 1024 * 1024;
-
-export async function readTextFile(file: File): Promise<string> {
-  if (file.size > MAX_FILE_BYTES) {
-    throw Object.assign(
-      new Error(`${file.name} is ${Math.round(file.size / 1024)} KB; a license file is at most 1 MB`),
-      {
-        code: 'PAYLOAD_TOO_LARGE',
-      },
-    );
-  }
-  return file.text();
+/** The text of a license, Sync or Report file the user chose (at most 1 MB, as the server takes). */
+export function readTextFile(file: File): Promise<string> {
+  return readFileWithin(file, 'a license file is at most 1 MB');
 }

@@ -103,6 +103,15 @@ export function keyEffect(
   }
 }
 
+/** The features a node stands for: all of the server's, a license's, or the one feature. */
+export function featuresOf(node: TreeNode): FeatureView[] {
+  return node.kind === 'server'
+    ? node.tree.licenses.flatMap((l) => l.features)
+    : node.kind === 'license'
+      ? node.license.features
+      : [node.feature];
+}
+
 /** Seats of a license or the server, summed over features. */
 export function seatTotals(features: FeatureView[]): { count: number; inUse: number; available: number } {
   let count = 0;

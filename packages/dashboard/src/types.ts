@@ -1,4 +1,8 @@
-/** The admin API's JSON, as the Dashboard reads it (DESIGN §2: the Dashboard knows only these types). */
+/**
+ * The admin API's JSON, as the Dashboard reads it (the Dashboard knows only these types, never the server's code).
+ * They mirror `@tessera/server`'s views; test/model.test.ts checks at compile time that they agree: the same
+ * shape, or, where the Dashboard reads only part of an answer, fields the server sends with types its values fit.
+ */
 
 export type Role = 'view' | 'manage' | 'admin';
 export type ServerMode = 'perpetual' | 'flexible' | 'als' | 'pls';
@@ -23,8 +27,6 @@ export interface ServerInfo {
   heartbeatSeconds: number;
   clockTampered: boolean;
   leasesHeld: number;
-  /** Flexible modes: when the last sync with the Cloud succeeded (absent until that issue lands). */
-  lastSyncAt?: string | null;
 }
 
 export interface FeatureView {
@@ -41,7 +43,8 @@ export interface LicenseView {
   licenseId: string;
   revision: number;
   customer: string;
-  mode: string;
+  /** `flexible`: brought by the last Sync, not installed. */
+  mode: 'perpetual' | 'flexible';
   issuedAt: string;
   installedAt: string;
   features: FeatureView[];
@@ -87,6 +90,7 @@ export interface AuditEntry {
   actor: string;
   action: string;
   target: string | null;
+  /** `ok`, or `refused:CODE`. */
   outcome: string;
   detail: unknown;
 }
@@ -124,4 +128,29 @@ export interface SettingsUpdate {
   warnings: Record<string, string>;
   restartNeeded: string[];
   settings: SettingView[];
+}
+
+/** What a Sync changed (`POST /api/v1/flexible/resync` and `/sync` answer `{ applied }`). */
+export interface SyncApplied {
+  syncCounter: number;
+  licenses: number;
+  seats: number;
+  revokedLeases: number;
+  validUntil: string;
+}
+
+/** `GET /api/v1/flexible/status`, the parts the sync indicator shows. */
+export interface FlexibleStatus {
+  enrolled: boolean;
+  lastSync: { appliedAt: string } | null;
+  validUntil: string | null;
+  expired: boolean;
+  lastFailure: { at: string; code: string; message: string } | null;
+}
+
+/** `POST /api/v1/flexible/report`: a Report File made for the Cloud. */
+export interface ReportMade {
+  file: string;
+  sequence: number;
+  hours: number;
 }

@@ -17,6 +17,7 @@ import {
   screenshot,
   seedUsageHistory,
   startDashboardServer,
+  unnamedControls,
 } from './support.js';
 
 const NEW_PASSWORD = 'a long and private passphrase';
@@ -256,16 +257,7 @@ describe('the Dashboard in a browser', () => {
     for (const path of ['/licenses', '/usage', '/audit', '/users', '/account']) {
       await page.goto(`${s.adminUrl}${path}`);
       await page.locator('main h1').waitFor();
-      const unnamed = (await page.evaluate(`(() => {
-        const nameOf = (el) => {
-          const by = el.getAttribute('aria-labelledby');
-          if (by) return by.split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' ').trim();
-          return (el.getAttribute('aria-label') || (el.labels && [...el.labels].map((l) => l.textContent).join(' ')) ||
-            el.textContent || el.getAttribute('title') || '').trim();
-        };
-        return [...document.querySelectorAll('button, input, select, textarea, [role="treeitem"]')]
-          .filter((el) => !nameOf(el)).map((el) => el.outerHTML.slice(0, 120));
-      })()`)) as string[];
+      const unnamed = await unnamedControls(page, 'button, input, select, textarea, [role="treeitem"]');
       assert.deepEqual(unnamed, [], `${path}: controls without a name`);
     }
   });

@@ -1,13 +1,51 @@
 /** The Dashboard's pure modules: tree keyboard rules, dates, error sentences, pages. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type * as Server from '@tessera/server';
 import { dateState, relativeDays } from '@tessera/web-kit/format';
 import { DASHBOARD_PAGES } from '../../server/src/http/admin/dashboard-static.js';
 import { ACTION_LABELS, ACTIONS_BY_MODE } from '../src/actions.js';
 import { describeError, sentenceFor } from '../src/errors.js';
 import { APP_PATHS } from '../src/routes.js';
 import { buildTree, featureNodeId, keyEffect, licenseNodeId, SERVER_NODE, visibleNodes } from '../src/tree.js';
+import type * as Dashboard from '../src/types.js';
 import type { LicenseTree } from '../src/types.js';
+
+// The Dashboard reads the admin API through its own types; these fail to compile when the server's drift.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** The Dashboard reads part of an answer: every field it names is one the server sends, and the values fit. */
+type Reads<A, B> = [Exclude<keyof A, keyof B>] extends [never] ? ([B] extends [A] ? true : false) : false;
+type Item<T> = T extends readonly (infer E)[] ? E : never;
+const typesAgree: [
+  Same<Dashboard.Role, Server.Actor['role']>,
+  Same<Dashboard.ServerMode, Server.LicensingMode>,
+  Same<Dashboard.ServerInfo, Server.ServerInfo>,
+  Same<
+    Dashboard.SessionView,
+    Pick<Server.SessionInfo, 'username' | 'mustChange'> & {
+      role: Server.Actor['role'];
+      // null for the CLI's bearer token, which has no session.
+      csrfToken: Server.SessionInfo['csrfToken'] | null;
+      expiresAt: Server.SessionInfo['expiresAt'] | null;
+    }
+  >,
+  Same<Dashboard.FeatureView, Server.LicenseFeatureView>,
+  Same<Dashboard.LicenseView, Server.LicenseView>,
+  Same<Dashboard.LicenseTree, Server.LicenseTree>,
+  Same<Dashboard.LeaseView, Omit<Server.LeaseRow, 'createdAt'> & { since: string }>,
+  Same<Dashboard.UsageFeature, Server.UsageFeatureView>,
+  Same<Dashboard.UsageView, Server.UsageView>,
+  Same<Dashboard.AuditEntry, Server.AuditRow>,
+  Same<Dashboard.UserView, Omit<Server.UserRow, 'passwordHash'>>,
+  // Setting keys stay plain strings in the Dashboard: it shows whatever the server's catalog lists.
+  Reads<Dashboard.SettingView, Server.SettingView>,
+  Reads<Dashboard.SettingsUpdate, Server.SettingsUpdate>,
+  Reads<Item<Dashboard.SettingsUpdate['changes']>, Server.SettingChange>,
+  Reads<Dashboard.SyncApplied, Server.SyncApplied>,
+  Reads<Dashboard.FlexibleStatus, Server.FlexibleStatus>,
+  Reads<NonNullable<Dashboard.FlexibleStatus['lastSync']>, NonNullable<Server.FlexibleStatus['lastSync']>>,
+  Reads<Dashboard.ReportMade, Server.ReportMade>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 
 const feature = (name: string) => ({
   name,
@@ -31,6 +69,12 @@ const tree: LicenseTree = {
   })),
   uninstalled: [],
 };
+
+describe('the admin API’s types', () => {
+  test('agree with the server’s views', () => {
+    assert.ok(typesAgree.every(Boolean));
+  });
+});
 
 describe('license tree keyboard (WAI-ARIA tree pattern)', () => {
   const root = buildTree(tree);

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSigningKey, issueLicense, publicKeyToPem } from '@tessera/core';
 import { type LicenseServerOptions, LOCAL_CLI_ACTOR, type RunningServer, startLicenseServer } from '@tessera/server';
-import { assertBuilt, saveScreenshot } from '@tessera/web-kit/test/browser';
+import { assertBuilt, saveScreenshot, tokenApi } from '@tessera/web-kit/test/browser';
 import pino from 'pino';
 import type { Page } from 'playwright-core';
 
-export { launchBrowser } from '@tessera/web-kit/test/browser';
+export { launchBrowser, unnamedControls } from '@tessera/web-kit/test/browser';
 
 export const DASHBOARD_DIST = new URL('../dist/', import.meta.url).pathname;
 
@@ -115,18 +115,7 @@ export async function startDashboardServer(o: Partial<LicenseServerOptions> = {}
       writeFileSync(path, text);
       return path;
     },
-    async adminApi(method, path, body) {
-      const res = await fetch(`${server.adminUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as never };
-    },
+    adminApi: tokenApi(server.adminUrl, token),
     async stop() {
       await server.stop();
       rmSync(root, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-/** Small browser helpers: navigation, links, downloads, reading an uploaded file, the clipboard. */
+/** Small browser helpers: navigation, links, the clipboard. */
 import { type AnchorHTMLAttributes, type MouseEvent, useEffect, useState } from 'react';
 
 const listeners = new Set<() => void>();
@@ -51,34 +51,6 @@ export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchor
       }}
     />
   );
-}
-
-/** Saves `text` as a file named `name` through the browser's download. */
-export function downloadText(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/octet-stream' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
-/** Largest file the Cloud takes as a document (core's MAX_DOCUMENT_BYTES). */
-export const MAX_FILE_BYTES = 1024 * 1024;
-
-export async function readTextFile(file: File): Promise<string> {
-  if (file.size > MAX_FILE_BYTES) {
-    throw Object.assign(
-      new Error(`${file.name} is ${Math.round(file.size / 1024)} KB; Tessera files are at most 1 MB`),
-      {
-        code: 'PAYLOAD_TOO_LARGE',
-      },
-    );
-  }
-  return file.text();
 }
 
 /** Copies text to the clipboard; false when the browser refuses (the text stays selectable). */

@@ -16,6 +16,7 @@ import {
   screenshot,
   startPortalCloud,
   type TestLicenseServer,
+  unnamedControls,
 } from './support.js';
 
 const VIEWPORT = { width: 1360, height: 900 };
@@ -394,16 +395,7 @@ describe('flexible licensing in the portal', { timeout: 180_000 }, () => {
   test('every control of both views has an accessible name', async () => {
     for (const href of [`/flexible?customer=${acme}`, `/flexible?customer=${acme}&view=usage`]) {
       await open(vendor, href);
-      const unnamed = (await vendor.evaluate(`(() => {
-        const nameOf = (el) => {
-          const by = el.getAttribute('aria-labelledby');
-          if (by) return by.split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' ').trim();
-          return (el.getAttribute('aria-label') || (el.labels && [...el.labels].map((l) => l.textContent).join(' ')) ||
-            el.textContent || el.getAttribute('title') || '').trim();
-        };
-        return [...document.querySelectorAll('button, input, select, textarea, a, svg[role="img"]')]
-          .filter((el) => !nameOf(el)).map((el) => el.outerHTML.slice(0, 120));
-      })()`)) as string[];
+      const unnamed = await unnamedControls(vendor, 'button, input, select, textarea, a, svg[role="img"]');
       assert.deepEqual(unnamed, [], `${href}: controls without a name`);
     }
   });

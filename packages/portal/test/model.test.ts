@@ -5,19 +5,25 @@ import type {
   AccountView,
   AllocationView,
   CustomerView,
+  DeploymentLineView,
   DeploymentView,
+  DeploymentWithFile,
   EnrollmentView,
   EntitlementChangeResult,
   EntitlementView,
+  FeatureView,
   FlexibleServerView,
   NewAccountView,
+  NewUserView,
   ReturnView,
   ServerView,
   SubscriptionUsage,
+  UsagePoint,
   UsageView,
   UserView,
 } from '@tessera/cloud';
 import { PORTAL_PAGES } from '@tessera/cloud';
+import type { AuditEntryView } from '@tessera/cloud/client';
 import { dateState } from '@tessera/web-kit/format';
 import { bestFirst, featureChoices, linesText } from '../src/deploy.js';
 import { describeError, sentenceFor } from '../src/errors.js';
@@ -44,7 +50,34 @@ const typesAgree: [
   Same<Portal.AllocationView, AllocationView>,
   Same<Portal.UsageView, UsageView>,
   Same<Portal.FlexibleServerView, FlexibleServerView>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+  Same<Portal.FeatureView, FeatureView>,
+  Same<Portal.NewUserView, NewUserView>,
+  Same<Portal.DeploymentLineView, DeploymentLineView>,
+  Same<Portal.DeploymentWithFile, DeploymentWithFile>,
+  Same<Portal.UsagePoint, UsagePoint>,
+  Same<Portal.AuditEntry, AuditEntryView>,
+] = [
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+];
 
 const ent = (o: Partial<EntitlementView> & { id: string; feature: string }): EntitlementView => ({
   customerId: 'cus_1',

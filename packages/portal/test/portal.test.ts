@@ -17,6 +17,7 @@ import {
   screenshot,
   startPortalCloud,
   type TestLicenseServer,
+  unnamedControls,
 } from './support.js';
 
 const VENDOR_PASSWORD = 'a long vendor passphrase';
@@ -442,16 +443,7 @@ describe('the portal in a browser', () => {
     for (const [page, path] of pages) {
       await go(page, path);
       await settled(page);
-      const unnamed = (await page.evaluate(`(() => {
-        const nameOf = (el) => {
-          const by = el.getAttribute('aria-labelledby');
-          if (by) return by.split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' ').trim();
-          return (el.getAttribute('aria-label') || (el.labels && [...el.labels].map((l) => l.textContent).join(' ')) ||
-            el.textContent || el.getAttribute('title') || '').trim();
-        };
-        return [...document.querySelectorAll('button, input, select, textarea, a')]
-          .filter((el) => !nameOf(el)).map((el) => el.outerHTML.slice(0, 120));
-      })()`)) as string[];
+      const unnamed = await unnamedControls(page, 'button, input, select, textarea, a');
       assert.deepEqual(unnamed, [], `${path}: controls without a name`);
     }
   });

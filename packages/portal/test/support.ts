@@ -18,11 +18,11 @@ import {
   signUninstall,
   type UsageHour,
 } from '@tessera/core';
-import { assertBuilt, saveScreenshot } from '@tessera/web-kit/test/browser';
+import { assertBuilt, saveScreenshot, tokenApi } from '@tessera/web-kit/test/browser';
 import pino from 'pino';
 import type { Page } from 'playwright-core';
 
-export { launchBrowser } from '@tessera/web-kit/test/browser';
+export { launchBrowser, unnamedControls } from '@tessera/web-kit/test/browser';
 
 export const PORTAL_DIST = new URL('../dist/', import.meta.url).pathname;
 
@@ -63,24 +63,7 @@ export async function startPortalCloud(): Promise<PortalCloud> {
     cloud,
     url: cloud.url,
     initialPassword,
-    async api(method, path, body) {
-      const res = await fetch(`${cloud.url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        // a file, not JSON
-      }
-      return { status: res.status, body: parsed as never };
-    },
+    api: tokenApi(cloud.url, token),
     file(name, text) {
       const path = join(root, name);
       writeFileSync(path, text);

@@ -9,6 +9,7 @@ export {
   type ReportMade,
   type SyncApplied,
 } from './flexible/flexible-service.js';
+export type { UsageFeatureView, UsageView } from './http/admin/usage.js';
 export { readMachineFactors } from './identity/machine-factors.js';
 export { DATA_FILES, type RuntimeInfo, readRuntimeInfo } from './runtime/data-dir.js';
 export {
@@ -17,11 +18,13 @@ export {
   type RunningServer,
   type ServerCore,
   type ServerCoreOptions,
+  type ServerInfo,
   SHIPPED_KEYRING,
   startLicenseServer,
 } from './runtime/server.js';
 export { type Actor, LOCAL_CLI_ACTOR } from './services/audit.js';
-export type { LicenseTree, LicenseView } from './services/license-service.js';
+export type { LicenseFeatureView, LicenseTree, LicenseView } from './services/license-service.js';
+export type { SessionInfo } from './services/session-service.js';
 export { LOG_LEVELS, type LogLevel, SETTING_KEYS, type SettingKey } from './settings/catalog.js';
 export type {
   SettingChange,
@@ -30,3 +33,4 @@ export type {
   SettingsUpdate,
   SettingView,
 } from './settings/settings-service.js';
+export type { AuditRow, LeaseRow, UserRow } from './store/repositories.js';

@@ -1,6 +1,7 @@
 /**
  * What the Dashboard's and the portal's browser tests share: Debian's Chromium driven by
- * playwright-core, the one screenshots folder, and the check that an app is built. Node-only and
+ * playwright-core, the one screenshots folder, the check that an app is built, the accessible-name
+ * check and the token-authorized API calls. Node-only and
  * for tests: no app imports it, so it stays out of both Vite bundles.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -53,4 +54,51 @@ export async function saveScreenshot(page: Page, file: string, o: { scrollToTop?
   if (o.scrollToTop) await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * The controls matching `selector` that have no accessible name (from aria-labelledby, aria-label,
+ * their labels, their text or their title), each as the start of its HTML; none is the goal.
+ * @example
+ * assert.deepEqual(await unnamedControls(page, 'button, input, select, textarea, a'), []);
+ */
+export async function unnamedControls(page: Page, selector: string): Promise<string[]> {
+  return (await page.evaluate(`(() => {
+    const nameOf = (el) => {
+      const by = el.getAttribute('aria-labelledby');
+      if (by) return by.split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' ').trim();
+      return (el.getAttribute('aria-label') || (el.labels && [...el.labels].map((l) => l.textContent).join(' ')) ||
+        el.textContent || el.getAttribute('title') || '').trim();
+    };
+    return [...document.querySelectorAll(${JSON.stringify(selector)})]
+      .filter((el) => !nameOf(el)).map((el) => el.outerHTML.slice(0, 120));
+  })()`)) as string[];
+}
+
+/**
+ * A server's JSON API called with a bearer token (the CLI token of a test's data dir), to set up or check
+ * what is behind a page. The body is parsed as JSON when it is JSON, else kept as text (a file).
+ */
+export function tokenApi(
+  baseUrl: string,
+  token: string,
+): <T>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }> {
+  return async (method, path, body) => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // a file, not JSON
+    }
+    return { status: res.status, body: parsed as never };
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * The shape every `tessera vendor ...` command on a running Cloud shares: the options that say
  * where the Cloud is and `--json`, its help text and Examples, and an action that parses, calls
- * the Cloud's vendor API and prints one result (DESIGN §7). vendor-cloud.ts defines the commands.
+ * the Cloud's vendor API and prints one result (DESIGN §7). vendor/*.ts define the commands.
  */
 import type { CloudApiClient } from '@tessera/cloud/client';
 import type { Command } from 'commander';

@@ -4,6 +4,7 @@
  * PLS), `tessera sync import` (Import Sync File, ALS) and `tessera sync status`.
  */
 import { resolve } from 'node:path';
+import type { SyncApplied as Applied, FlexibleStatus as Status } from '@tessera/server';
 import type { Command } from 'commander';
 import { type FlexibleOp, withAdminTarget } from '../admin-target.js';
 import { NewFile, PUBLIC_FILE_MODE, readDocumentFile } from '../files.js';
@@ -11,30 +12,6 @@ import { Output } from '../output.js';
 import { examples, jsonOption, type TargetFlags, targetOf, targetOptions } from './common.js';
 
 type Flags = TargetFlags & { json?: boolean };
-
-interface Applied {
-  syncCounter: number;
-  licenses: number;
-  seats: number;
-  revokedLeases: number;
-  acknowledgedThrough: string | null;
-  validUntil: string;
-}
-
-interface Status {
-  mode: string;
-  serverId: string;
-  enrolled: boolean;
-  enrollmentPending: boolean;
-  cloudUrls: string[];
-  reportSequence: number;
-  pendingHours: number;
-  lastSync: { syncCounter: number; appliedAt: string; source: string; validUntil: string } | null;
-  validUntil: string | null;
-  expired: boolean;
-  lastFailure: { at: string; code: string; message: string } | null;
-  nextAttemptAt: string | null;
-}
 
 function appliedLines(verb: string, a: Applied): string[] {
   return [

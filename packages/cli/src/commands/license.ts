@@ -23,7 +23,14 @@ export function registerLicenseCommands(program: Command): void {
     '$ tessera license list --data /var/lib/tessera',
     '$ tessera license uninstall lic_01jq... --data /var/lib/tessera --out lic_01jq.uninstall',
   ]);
+  registerInstall(license);
+  registerUninstall(license);
+  registerRenew(license);
+  registerList(license);
+  registerCertificate(license);
+}
 
+function registerInstall(license: Command): void {
   const install = license
     .command('install')
     .description('Install License: a license file signed by the vendor and bound to this server')
@@ -42,7 +49,9 @@ export function registerLicenseCommands(program: Command): void {
     }));
     new Output(!!flags.json).result({ id: view.licenseId, via, ...view }, (d) => formatLicense('installed', d));
   });
+}
 
+function registerUninstall(license: Command): void {
   const uninstall = license
     .command('uninstall')
     .description('Uninstall License (permanent): removes it and writes the signed uninstall certificate')
@@ -90,7 +99,9 @@ export function registerLicenseCommands(program: Command): void {
       ],
     );
   });
+}
 
+function registerRenew(license: Command): void {
   const renew = license
     .command('renew')
     .description('Renew License: the same license id with a higher revision and the same binding')
@@ -109,7 +120,9 @@ export function registerLicenseCommands(program: Command): void {
       ...(d.revokedLeases > 0 ? [`${d.revokedLeases} lease(s) lost their seats (SEATS_REDUCED)`] : []),
     ]);
   });
+}
 
+function registerList(license: Command): void {
   const list = license
     .command('list')
     .description('the license tree: licenses, features, seats, in use, available, dates');
@@ -126,7 +139,9 @@ export function registerLicenseCommands(program: Command): void {
     }));
     new Output(!!flags.json).result({ id: tree.server.serverId, via, ...tree }, (d) => formatTree(d));
   });
+}
 
+function registerCertificate(license: Command): void {
   const certificate = license
     .command('certificate')
     .description('write the uninstall certificate of a license uninstalled earlier, again')

@@ -95,7 +95,7 @@ export function ButtonColumn({ server, role, actions, sync }: ButtonColumnProps)
       {layout.syncIndicator && (
         <output className="sync-indicator" aria-live="polite" data-sync-indicator="">
           {(() => {
-            const at = sync?.lastSyncAt ?? server?.lastSyncAt ?? null;
+            const at = sync?.lastSyncAt ?? null;
             return (
               <>
                 <span className="sync-last">

@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 import { api } from '@tessera/web-kit/api';
 import { ConfirmDialog } from '@tessera/web-kit/components/ConfirmDialog';
 import { localTime, plural } from '@tessera/web-kit/format';
@@ -23,8 +24,11 @@ export function Holders(p: HoldersProps) {
   const [leases, setLeases] = useState<LeaseView[] | null>(null);
   const [shown, setShown] = useState(PAGE);
   const [releasing, setReleasing] = useState<LeaseView | null>(null);
-  const [busy, setBusy] = useState(false);
   const [reload, setReload] = useState(0);
+  const { busy, run } = useAction((err, what) => {
+    setReleasing(null);
+    p.onNotice(errorNotice(err, what));
+  });
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: version and reload are refetch triggers
   useEffect(() => {
@@ -44,8 +48,7 @@ export function Holders(p: HoldersProps) {
 
   const release = async () => {
     if (!releasing) return;
-    setBusy(true);
-    try {
+    await run('Release', async () => {
       await api.del(`/api/v1/leases/${encodeURIComponent(releasing.leaseId)}`);
       p.onNotice({
         kind: 'ok',
@@ -53,12 +56,7 @@ export function Holders(p: HoldersProps) {
       });
       setReleasing(null);
       setReload((n) => n + 1);
-    } catch (err) {
-      setReleasing(null);
-      p.onNotice(errorNotice(err, 'Release'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const headingId = `holders-${p.licenseId}-${p.feature}`;
@@ -101,30 +99,12 @@ export function Holders(p: HoldersProps) {
               </thead>
               <tbody>
                 {leases.slice(0, shown).map((l) => (
-                  <tr key={l.leaseId}>
-                    <td className="mono">{l.clientId}</td>
-                    <td>{l.host ?? <span className="muted">—</span>}</td>
-                    <td>
-                      {l.app ?? <span className="muted">—</span>}
-                      {l.version && <span className="muted"> {l.version}</span>}
-                    </td>
-                    <td title={localTime(l.since)}>
-                      {localTime(l.since)} <span className="muted">({duration(p.nowMs - Date.parse(l.since))})</span>
-                    </td>
-                    <td className="num">{l.count}</td>
-                    {p.canRelease && (
-                      <td className="row-action">
-                        <button
-                          type="button"
-                          className="small"
-                          aria-label={`Release the seat held by ${l.clientId}${l.host ? ` on ${l.host}` : ''}`}
-                          onClick={() => setReleasing(l)}
-                        >
-                          Release
-                        </button>
-                      </td>
-                    )}
-                  </tr>
+                  <HolderRow
+                    key={l.leaseId}
+                    lease={l}
+                    nowMs={p.nowMs}
+                    onRelease={p.canRelease ? () => setReleasing(l) : undefined}
+                  />
                 ))}
               </tbody>
             </table>
@@ -154,5 +134,35 @@ export function Holders(p: HoldersProps) {
         )}
       </ConfirmDialog>
     </section>
+  );
+}
+
+/** One lease: who holds it, since when, how many seats; a Release button when the user may release it. */
+function HolderRow({ lease: l, nowMs, onRelease }: { lease: LeaseView; nowMs: number; onRelease?: () => void }) {
+  return (
+    <tr>
+      <td className="mono">{l.clientId}</td>
+      <td>{l.host ?? <span className="muted">—</span>}</td>
+      <td>
+        {l.app ?? <span className="muted">—</span>}
+        {l.version && <span className="muted"> {l.version}</span>}
+      </td>
+      <td title={localTime(l.since)}>
+        {localTime(l.since)} <span className="muted">({duration(nowMs - Date.parse(l.since))})</span>
+      </td>
+      <td className="num">{l.count}</td>
+      {onRelease && (
+        <td className="row-action">
+          <button
+            type="button"
+            className="small"
+            aria-label={`Release the seat held by ${l.clientId}${l.host ? ` on ${l.host}` : ''}`}
+            onClick={onRelease}
+          >
+            Release
+          </button>
+        </td>
+      )}
+    </tr>
   );
 }

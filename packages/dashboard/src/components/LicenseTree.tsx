@@ -1,6 +1,15 @@
 import { type DateState, dateState, plural, relativeDays } from '@tessera/web-kit/format';
 import { type CSSProperties, type KeyboardEvent, type ReactNode, useEffect, useRef } from 'react';
-import { earliest, findNode, keyEffect, licenseOfNode, seatTotals, type TreeNode, treeSelection } from '../tree.js';
+import {
+  earliest,
+  featuresOf,
+  findNode,
+  keyEffect,
+  licenseOfNode,
+  seatTotals,
+  type TreeNode,
+  treeSelection,
+} from '../tree.js';
 
 export interface LicenseTreeProps {
   root: TreeNode;
@@ -14,6 +23,27 @@ export interface LicenseTreeProps {
 
 /** DOM id of a tree node (ids may hold any character; keep them attribute-safe). */
 export const domIdOf = (nodeId: string) => `node-${nodeId.replace(/[^A-Za-z0-9_-]/g, (c) => `_${c.charCodeAt(0)}`)}`;
+
+/** A key pressed in the tree: Enter and Space open or close, the others as `keyEffect` says. */
+function treeKey(e: KeyboardEvent, p: LicenseTreeProps, onMove: () => void): void {
+  if (e.altKey || e.ctrlKey || e.metaKey) return;
+  if (e.key === 'Enter' || e.key === ' ') {
+    e.preventDefault();
+    const node = findNode(p.root, p.selected);
+    if (node && node.children.length > 0) {
+      if (p.expanded.has(node.id)) p.onCollapse(node.id);
+      else p.onExpand([node.id]);
+    }
+    return;
+  }
+  const effect = keyEffect(e.key, p.root, p.expanded, p.selected);
+  if (!effect) return;
+  e.preventDefault();
+  onMove();
+  if (effect.expand) p.onExpand(effect.expand);
+  if (effect.collapse) p.onCollapse(effect.collapse);
+  if (effect.focus) p.onSelect(effect.focus);
+}
 
 /**
  * The license tree: server, licenses, features, with seats and dates in columns. A WAI-ARIA
@@ -35,25 +65,10 @@ export function LicenseTree(p: LicenseTreeProps) {
   }, [p.root, p.selected]);
   useEffect(() => () => treeSelection.set(null), []);
 
-  const onKeyDown = (e: KeyboardEvent) => {
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      const node = findNode(p.root, p.selected);
-      if (node && node.children.length > 0) {
-        if (p.expanded.has(node.id)) p.onCollapse(node.id);
-        else p.onExpand([node.id]);
-      }
-      return;
-    }
-    const effect = keyEffect(e.key, p.root, p.expanded, p.selected);
-    if (!effect) return;
-    e.preventDefault();
-    hadFocus.current = true;
-    if (effect.expand) p.onExpand(effect.expand);
-    if (effect.collapse) p.onCollapse(effect.collapse);
-    if (effect.focus) p.onSelect(effect.focus);
-  };
+  const onKeyDown = (e: KeyboardEvent) =>
+    treeKey(e, p, () => {
+      hadFocus.current = true;
+    });
 
   const render = (node: TreeNode, level: number, pos: number, size: number): ReactNode => {
     const isParent = node.children.length > 0;
@@ -174,12 +189,7 @@ function NodeName({ node }: { node: TreeNode }) {
 }
 
 function Columns({ node, nowMs }: { node: TreeNode; nowMs: number }) {
-  const features =
-    node.kind === 'server'
-      ? node.tree.licenses.flatMap((l) => l.features)
-      : node.kind === 'license'
-        ? node.license.features
-        : [node.feature];
+  const features = featuresOf(node);
   const t = seatTotals(features);
   const id = node.kind === 'feature' ? `${node.license.licenseId}:${node.feature.name}` : node.id;
   const expires = earliest(features.map((f) => f.expires));
@@ -217,12 +227,7 @@ function DateCell({ date, nowMs, none, what }: { date: string | null; nowMs: num
 
 /** What a screen reader says for a node: the row in words. */
 export function labelOf(node: TreeNode, nowMs: number): string {
-  const features =
-    node.kind === 'server'
-      ? node.tree.licenses.flatMap((l) => l.features)
-      : node.kind === 'license'
-        ? node.license.features
-        : [node.feature];
+  const features = featuresOf(node);
   const t = seatTotals(features);
   const seats = `${plural(t.count, 'seat')}, ${t.inUse} in use, ${t.available} available`;
   const dates = (() => {

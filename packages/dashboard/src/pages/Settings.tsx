@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 /**
  * Settings (Admin): every key of the server's `server.conf`, the value in force and where it
  * comes from (default, file, or a start flag that pins it), checked by the server before
@@ -60,7 +61,14 @@ export function SettingsPage() {
   const [clearToken, setClearToken] = useState(false);
   const [problems, setProblems] = useState<Problems>({ errors: {}, warnings: {} });
   const [notice, setNotice] = useState<NoticeData | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => {
+    // A save refused for its values marks them; the form stays as typed.
+    if (err instanceof ApiError && err.code === 'SETTINGS_INVALID') {
+      const d = err.details as Partial<Problems>;
+      setProblems({ errors: d.errors ?? {}, warnings: d.warnings ?? {} });
+      setNotice({ kind: 'error', text: 'Nothing was saved: fix the values marked below.', detail: err.message });
+    } else setNotice(errorNotice(err, what));
+  });
 
   const adopt = useCallback((list: SettingView[]) => {
     setSettings(list);
@@ -81,52 +89,24 @@ export function SettingsPage() {
     void load();
   }, [load]);
 
-  /** Only what the form changed: '' means "back to the default". */
-  const edits = (): Record<string, string | null> => {
-    const out: Record<string, string | null> = {};
-    for (const s of settings ?? []) {
-      const v = (draft[s.key] ?? '').trim();
-      if (s.secret) {
-        if (clearToken) out[s.key] = null;
-        else if (v !== '') out[s.key] = v;
-        continue;
-      }
-      if (v !== formValue(s)) out[s.key] = v === '' ? null : v;
-    }
-    return out;
-  };
-  const pending = edits();
+  const pending = editsOf(settings ?? [], draft, clearToken);
   const dirty = Object.keys(pending).length > 0;
 
   const check = async () => {
-    setBusy(true);
-    try {
+    await run('Check', async () => {
       setProblems(await api.post<Problems>('/api/v1/settings/check', { values: pending }));
-    } catch (err) {
-      setNotice(errorNotice(err, 'Check'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
     if (!dirty) return;
-    setBusy(true);
-    try {
+    await run('Save settings', async () => {
       const r = await api.put<SettingsUpdate>('/api/v1/settings', { values: pending });
       adopt(r.settings);
       setProblems({ errors: {}, warnings: r.warnings });
       setNotice({ kind: 'ok', text: summary(r) });
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'SETTINGS_INVALID') {
-        const d = err.details as Partial<Problems>;
-        setProblems({ errors: d.errors ?? {}, warnings: d.warnings ?? {} });
-        setNotice({ kind: 'error', text: 'Nothing was saved: fix the values marked below.', detail: err.message });
-      } else setNotice(errorNotice(err, 'Save settings'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const byKey = new Map((settings ?? []).map((s) => [s.key, s]));
@@ -182,6 +162,28 @@ export function SettingsPage() {
       )}
     </div>
   );
+}
+
+/**
+ * Only what the form changed, by key: a text value, or null (an emptied field: back to the default).
+ * A secret is never shown, so its field sets it when filled and `clearToken` removes it.
+ */
+function editsOf(
+  settings: readonly SettingView[],
+  draft: Record<string, string>,
+  clearToken: boolean,
+): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const s of settings) {
+    const v = (draft[s.key] ?? '').trim();
+    if (s.secret) {
+      if (clearToken) out[s.key] = null;
+      else if (v !== '') out[s.key] = v;
+      continue;
+    }
+    if (v !== formValue(s)) out[s.key] = v === '' ? null : v;
+  }
+  return out;
 }
 
 function summary(r: SettingsUpdate): string {

@@ -69,31 +69,14 @@ function FeatureUsage({ f, fromMs, hours }: { f: UsageFeature; fromMs: number; h
         <h2 id={titleId} className="mono">
           {f.feature}
         </h2>
-        <dl className="stats">
-          <div>
-            <dt>Peak</dt>
-            <dd>
-              {maxPeak}
-              <span className="muted"> / {f.licensed}</span>
-            </dd>
-          </div>
-          <div>
-            <dt>Hours at limit</dt>
-            <dd>{atCapacity}</dd>
-          </div>
-          <div className={denials > 0 ? 'bad' : ''}>
-            <dt>Denials</dt>
-            <dd>{denials}</dd>
-          </div>
-          <div>
-            <dt>Checkouts</dt>
-            <dd>{checkouts}</dd>
-          </div>
-          <div>
-            <dt>Seat-hours</dt>
-            <dd>{seatHours}</dd>
-          </div>
-        </dl>
+        <UsageStats
+          peak={maxPeak}
+          licensed={f.licensed}
+          atCapacity={atCapacity}
+          denials={denials}
+          checkouts={checkouts}
+          seatHours={seatHours}
+        />
       </div>
       <svg viewBox={`0 0 ${W} ${H}`} className="chart" role="img" aria-labelledby={`${chartTitleId} ${descId}`}>
         <title
@@ -153,20 +136,66 @@ function FeatureUsage({ f, fromMs, hours }: { f: UsageFeature; fromMs: number; h
           <line className="capacity" x1={PAD.left} x2={W - PAD.right} y1={y(f.licensed)} y2={y(f.licensed)} />
         )}
       </svg>
-      <div className="legend" aria-hidden="true">
-        <span>
-          <i className="sw bar" /> peak seats in use
-        </span>
-        <span>
-          <i className="sw full" /> at the licensed count
-        </span>
-        <span>
-          <i className="sw capacity" /> seats licensed
-        </span>
-        <span>
-          <i className="sw denial" /> refusals
-        </span>
-      </div>
+      <UsageLegend />
     </section>
+  );
+}
+
+/** A feature's figures over the whole period, beside its chart. */
+function UsageStats(p: {
+  peak: number;
+  licensed: number;
+  atCapacity: number;
+  denials: number;
+  checkouts: number;
+  seatHours: number;
+}) {
+  const { peak, licensed, atCapacity, denials, checkouts, seatHours } = p;
+  return (
+    <dl className="stats">
+      <div>
+        <dt>Peak</dt>
+        <dd>
+          {peak}
+          <span className="muted"> / {licensed}</span>
+        </dd>
+      </div>
+      <div>
+        <dt>Hours at limit</dt>
+        <dd>{atCapacity}</dd>
+      </div>
+      <div className={denials > 0 ? 'bad' : ''}>
+        <dt>Denials</dt>
+        <dd>{denials}</dd>
+      </div>
+      <div>
+        <dt>Checkouts</dt>
+        <dd>{checkouts}</dd>
+      </div>
+      <div>
+        <dt>Seat-hours</dt>
+        <dd>{seatHours}</dd>
+      </div>
+    </dl>
+  );
+}
+
+/** What the chart's marks mean; the chart's description says it in words for a screen reader. */
+function UsageLegend() {
+  return (
+    <div className="legend" aria-hidden="true">
+      <span>
+        <i className="sw bar" /> peak seats in use
+      </span>
+      <span>
+        <i className="sw full" /> at the licensed count
+      </span>
+      <span>
+        <i className="sw capacity" /> seats licensed
+      </span>
+      <span>
+        <i className="sw denial" /> refusals
+      </span>
+    </div>
   );
 }

@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 import { api } from '@tessera/web-kit/api';
 import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
@@ -16,7 +17,7 @@ export function UsersPage() {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('view');
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
 
   const load = useCallback(async () => {
     try {
@@ -31,8 +32,7 @@ export function UsersPage() {
 
   const add = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    try {
+    await run('Add user', async () => {
       await api.post('/api/v1/users', { username, password, role });
       setNotice({
         kind: 'ok',
@@ -42,11 +42,7 @@ export function UsersPage() {
       setPassword('');
       setRole('view');
       await load();
-    } catch (err) {
-      setNotice(errorNotice(err, 'Add user'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

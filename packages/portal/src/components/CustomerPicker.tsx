@@ -34,3 +34,31 @@ export function CustomerPicker({
     </div>
   );
 }
+
+/** A form's required choice of customer, from the customers vendor staff see. */
+export function CustomerField({
+  name,
+  value,
+  onChange,
+}: {
+  /** The select's form name. */
+  name: string;
+  /** The chosen customer id, `''` for none yet. */
+  value: string;
+  onChange: (id: string) => void;
+}) {
+  const { customers } = usePortal();
+  return (
+    <label className="field">
+      <span>Customer</span>
+      <select name={name} required value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">Choose a customer…</option>
+        {(customers ?? []).map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

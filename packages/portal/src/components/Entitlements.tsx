@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 /**
  * A customer's entitlements as seat pools (used / available per entitlement, by type), and
  * for vendor staff the forms that add one or change its count and dates.
@@ -12,6 +13,7 @@ import { shortId, TYPE_NAMES } from '../format.js';
 import { pathOf } from '../routes.js';
 import type { EntitlementChangeResult, EntitlementType, EntitlementView, FeatureView } from '../types.js';
 import { DateText, Empty, Loading, Meter } from './Bits.js';
+import { CustomerField } from './CustomerPicker.js';
 import { FormDialog } from './FormDialog.js';
 import { errorNotice, Notice, type NoticeData } from './Notice.js';
 
@@ -49,74 +51,14 @@ export function EntitlementsPanel({ customerId, nowMs }: { customerId: string | 
             </Empty>
           ) : (
             TYPES.filter((t) => list.data?.some((e) => e.type === t)).map((t) => (
-              <section key={t} className="card pool-card" aria-labelledby={`pool-${t}`}>
-                <h2 id={`pool-${t}`}>
-                  {TYPE_NAMES[t]} <span className="sub">{TYPE_TEXT[t]}</span>
-                </h2>
-                <div className="table-scroll">
-                  <table className="table">
-                    <thead>
-                      <tr>
-                        <th scope="col">Feature</th>
-                        {showCustomer && <th scope="col">Customer</th>}
-                        <th scope="col">Seats</th>
-                        <th scope="col">Maintenance until</th>
-                        <th scope="col">Expires</th>
-                        {isVendor && (
-                          <th scope="col">
-                            <span className="visually-hidden">Actions</span>
-                          </th>
-                        )}
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {(list.data ?? [])
-                        .filter((e) => e.type === t)
-                        .map((e) => (
-                          <tr key={e.id} data-entitlement={e.id}>
-                            <td>
-                              <div className="mono strong">{e.feature}</div>
-                              <div className="mono muted small" title={e.id}>
-                                {shortId(e.id)}
-                              </div>
-                            </td>
-                            {showCustomer && (
-                              <td>
-                                <Link href={pathOf('customer', e.customerId)}>{nameOf(e.customerId)}</Link>
-                              </td>
-                            )}
-                            <td className="meter-cell">
-                              <Meter
-                                used={e.used}
-                                count={e.count}
-                                label={`${e.feature} seats of ${e.id}`}
-                                testId={`pool-${e.id}`}
-                              />
-                            </td>
-                            <td>
-                              <DateText date={e.maintenanceUntil} nowMs={nowMs} none="no limit" />
-                            </td>
-                            <td>
-                              <DateText date={e.expires} nowMs={nowMs} none="never" />
-                            </td>
-                            {isVendor && (
-                              <td className="row-action">
-                                <button
-                                  type="button"
-                                  className="small"
-                                  aria-label={`Change ${e.feature} entitlement ${e.id}`}
-                                  onClick={() => setChanging(e)}
-                                >
-                                  Change
-                                </button>
-                              </td>
-                            )}
-                          </tr>
-                        ))}
-                    </tbody>
-                  </table>
-                </div>
-              </section>
+              <EntitlementPool
+                key={t}
+                type={t}
+                entitlements={(list.data ?? []).filter((e) => e.type === t)}
+                nowMs={nowMs}
+                customerOf={showCustomer ? nameOf : null}
+                onChange={isVendor ? setChanging : null}
+              />
             ))
           )}
         </div>
@@ -148,6 +90,92 @@ export function EntitlementsPanel({ customerId, nowMs }: { customerId: string | 
   );
 }
 
+/** The entitlements of one type, with seats used; vendor staff may change each. */
+function EntitlementPool({
+  type,
+  entitlements,
+  nowMs,
+  customerOf,
+  onChange,
+}: {
+  type: EntitlementType;
+  entitlements: EntitlementView[];
+  nowMs: number;
+  /** Names the customer in a column of its own; null when one customer is shown. */
+  customerOf: ((customerId: string) => string) | null;
+  /** Opens the change dialog; null for a customer's users, who cannot change entitlements. */
+  onChange: ((e: EntitlementView) => void) | null;
+}) {
+  return (
+    <section className="card pool-card" aria-labelledby={`pool-${type}`}>
+      <h2 id={`pool-${type}`}>
+        {TYPE_NAMES[type]} <span className="sub">{TYPE_TEXT[type]}</span>
+      </h2>
+      <div className="table-scroll">
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Feature</th>
+              {customerOf && <th scope="col">Customer</th>}
+              <th scope="col">Seats</th>
+              <th scope="col">Maintenance until</th>
+              <th scope="col">Expires</th>
+              {onChange && (
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              )}
+            </tr>
+          </thead>
+          <tbody>
+            {entitlements.map((e) => (
+              <tr key={e.id} data-entitlement={e.id}>
+                <td>
+                  <div className="mono strong">{e.feature}</div>
+                  <div className="mono muted small" title={e.id}>
+                    {shortId(e.id)}
+                  </div>
+                </td>
+                {customerOf && (
+                  <td>
+                    <Link href={pathOf('customer', e.customerId)}>{customerOf(e.customerId)}</Link>
+                  </td>
+                )}
+                <td className="meter-cell">
+                  <Meter
+                    used={e.used}
+                    count={e.count}
+                    label={`${e.feature} seats of ${e.id}`}
+                    testId={`pool-${e.id}`}
+                  />
+                </td>
+                <td>
+                  <DateText date={e.maintenanceUntil} nowMs={nowMs} none="no limit" />
+                </td>
+                <td>
+                  <DateText date={e.expires} nowMs={nowMs} none="never" />
+                </td>
+                {onChange && (
+                  <td className="row-action">
+                    <button
+                      type="button"
+                      className="small"
+                      aria-label={`Change ${e.feature} entitlement ${e.id}`}
+                      onClick={() => onChange(e)}
+                    >
+                      Change
+                    </button>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
 export function changeSummary(r: EntitlementChangeResult): string {
   const parts = [
     `Changed ${r.feature} entitlement ${r.id}: ${r.count} seats, maintenance until ${r.maintenanceUntil ?? 'no limit'}, expires ${r.expires ?? 'never'}.`,
@@ -168,7 +196,6 @@ function AddEntitlement({
   customerId: string | null;
   onAdded: (e: EntitlementView) => Promise<void>;
 }) {
-  const { customers } = usePortal();
   const features = useLoad<FeatureView[]>('/api/v1/features');
   const [customer, setCustomer] = useState('');
   const [type, setType] = useState<EntitlementType>('perpetual');
@@ -177,14 +204,13 @@ function AddEntitlement({
   const [maintenance, setMaintenance] = useState('');
   const [expires, setExpires] = useState('');
   const [termDays, setTermDays] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
   const [notice, setNotice] = useState<NoticeData | null>(null);
   const ids = useId();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    try {
+    await run('Add entitlement', async () => {
       const body = {
         customerId: customerId ?? customer,
         type,
@@ -201,31 +227,14 @@ function AddEntitlement({
       setExpires('');
       setTermDays('');
       await onAdded(added);
-    } catch (err) {
-      setNotice(errorNotice(err, 'Add entitlement'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const noFeatures = features.data !== undefined && features.data.length === 0;
   return (
     <form className="card" onSubmit={submit} aria-labelledby={`${ids}-title`}>
       <h2 id={`${ids}-title`}>Add an entitlement</h2>
       <Notice notice={notice} onClose={() => setNotice(null)} />
-      {customerId === null && (
-        <label className="field">
-          <span>Customer</span>
-          <select name="entCustomer" required value={customer} onChange={(e) => setCustomer(e.target.value)}>
-            <option value="">Choose a customer…</option>
-            {(customers ?? []).map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
+      {customerId === null && <CustomerField name="entCustomer" value={customer} onChange={setCustomer} />}
       <fieldset className="field">
         <legend>Type</legend>
         <div className="segmented">
@@ -237,38 +246,13 @@ function AddEntitlement({
           ))}
         </div>
       </fieldset>
-      <div className="field-row">
-        <label className="field grow">
-          <span>Feature</span>
-          <select name="entFeature" required value={feature} onChange={(e) => setFeature(e.target.value)}>
-            <option value="">Choose a feature…</option>
-            {(features.data ?? []).map((f) => (
-              <option key={f.name} value={f.name}>
-                {f.name}
-                {f.description ? ` — ${f.description}` : ''}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field narrow-field">
-          <span>Seats</span>
-          <input
-            name="entCount"
-            type="number"
-            required
-            min={1}
-            step={1}
-            inputMode="numeric"
-            value={count}
-            onChange={(e) => setCount(e.target.value)}
-          />
-        </label>
-      </div>
-      {noFeatures && (
-        <p className="hint hint-bad">
-          The catalog is empty: <Link href={pathOf('catalog')}>add a feature</Link> first.
-        </p>
-      )}
+      <FeatureSeatsFields
+        features={features.data}
+        feature={feature}
+        onFeature={setFeature}
+        count={count}
+        onCount={setCount}
+      />
       <label className="field">
         <span>Maintenance until</span>
         <input
@@ -312,6 +296,60 @@ function AddEntitlement({
   );
 }
 
+/** The feature, from the catalog, and its seat count; an empty catalog says where to add features. */
+function FeatureSeatsFields({
+  features,
+  feature,
+  onFeature,
+  count,
+  onCount,
+}: {
+  /** The catalog; undefined while loading. */
+  features: FeatureView[] | undefined;
+  feature: string;
+  onFeature: (name: string) => void;
+  count: string;
+  onCount: (count: string) => void;
+}) {
+  const noFeatures = features !== undefined && features.length === 0;
+  return (
+    <>
+      <div className="field-row">
+        <label className="field grow">
+          <span>Feature</span>
+          <select name="entFeature" required value={feature} onChange={(e) => onFeature(e.target.value)}>
+            <option value="">Choose a feature…</option>
+            {(features ?? []).map((f) => (
+              <option key={f.name} value={f.name}>
+                {f.name}
+                {f.description ? ` — ${f.description}` : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field narrow-field">
+          <span>Seats</span>
+          <input
+            name="entCount"
+            type="number"
+            required
+            min={1}
+            step={1}
+            inputMode="numeric"
+            value={count}
+            onChange={(e) => onCount(e.target.value)}
+          />
+        </label>
+      </div>
+      {noFeatures && (
+        <p className="hint hint-bad">
+          The catalog is empty: <Link href={pathOf('catalog')}>add a feature</Link> first.
+        </p>
+      )}
+    </>
+  );
+}
+
 /** Vendor staff: count and dates of an entitlement. New dates re-issue the deployments drawing on it. */
 export function ChangeEntitlement({
   entitlement,
@@ -323,7 +361,7 @@ export function ChangeEntitlement({
   onChanged: (r: EntitlementChangeResult) => Promise<void>;
 }) {
   const [form, setForm] = useState<{ id: string; count: string; maintenance: string; expires: string } | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
   const [notice, setNotice] = useState<NoticeData | null>(null);
   const e = entitlement;
   if (e && form?.id !== e.id) {
@@ -340,16 +378,11 @@ export function ChangeEntitlement({
       setNotice({ kind: 'error', text: 'Nothing changed: edit the count or a date first.' });
       return;
     }
-    setBusy(true);
-    try {
+    await run('Change entitlement', async () => {
       const r = await api.patch<EntitlementChangeResult>(at('/api/v1/entitlements', e.id), change);
       setForm(null);
       await onChanged(r);
-    } catch (err) {
-      setNotice(errorNotice(err, 'Change entitlement'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <FormDialog

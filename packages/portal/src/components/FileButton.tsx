@@ -1,5 +1,5 @@
+import { readTextFile } from '@tessera/web-kit/files';
 import { type ChangeEvent, useId, useRef } from 'react';
-import { readTextFile } from '../browser.js';
 
 export interface FileButtonProps {
   label: string;

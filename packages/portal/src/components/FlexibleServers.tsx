@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 import { localTime, plural } from '@tessera/web-kit/format';
 import { useEffect, useState } from 'react';
 import { api, at, query } from '../api.js';
@@ -231,26 +232,13 @@ function AllocateDialog({
 }) {
   const [inputs, setInputs] = useState<Record<string, string>>({});
   const [notice, setNotice] = useState<NoticeData | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
   useEffect(() => {
     setNotice(null);
     setInputs(Object.fromEntries((server?.features ?? []).map((f) => [f.feature, String(f.count)])));
   }, [server]);
 
-  const totals = server
-    ? poolTotals(
-        pools.filter((e) => e.customerId === server.customerId),
-        nowMs,
-      )
-    : [];
-  const rows = [
-    ...totals.map((t) => t.feature),
-    ...(server?.features ?? []).map((f) => f.feature).filter((f) => !totals.some((t) => t.feature === f)),
-  ].map((feature) => {
-    const here = server?.features.find((f) => f.feature === feature)?.count ?? 0;
-    const pool = totals.find((t) => t.feature === feature);
-    return { feature, here, free: (pool?.available ?? 0) + here, count: pool?.count ?? 0 };
-  });
+  const rows = server ? allocationRows(server, pools, nowMs) : [];
 
   const submit = async () => {
     if (!server) return;
@@ -264,8 +252,7 @@ function AllocateDialog({
       }
       features.push({ feature: r.feature, count: n });
     }
-    setBusy(true);
-    try {
+    await run('Change seats', async () => {
       await api.put(at('/api/v1/servers', server.id, '/allocations'), { features });
       const text = features
         .filter((f) => f.count > 0)
@@ -274,11 +261,7 @@ function AllocateDialog({
       onSaved(
         `Saved: ${server.hostName} gets ${text || 'no seats'} at its next sync (Resync Info on its Dashboard fetches it now).`,
       );
-    } catch (err) {
-      setNotice(errorNotice(err, 'Change seats'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -298,57 +281,7 @@ function AllocateDialog({
           {rows.length === 0 ? (
             <p className="empty">The customer holds no flexible entitlement: add one on the Entitlements page.</p>
           ) : (
-            <table className="table seats-table">
-              <thead>
-                <tr>
-                  <th scope="col">Feature</th>
-                  <th scope="col" className="num">
-                    Here now
-                  </th>
-                  <th scope="col" className="num">
-                    Most possible
-                  </th>
-                  <th scope="col">Seats</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => {
-                  const raw = inputs[r.feature] ?? '';
-                  const over = raw.trim() !== '' && Number(raw) > r.free;
-                  const hintId = `alloc-hint-${r.feature}`;
-                  return (
-                    <tr key={r.feature} data-feature={r.feature}>
-                      <th scope="row" className="mono strong">
-                        {r.feature}
-                      </th>
-                      <td className="num">{r.here}</td>
-                      <td className="num" title={`${r.count} in the customer's flexible pool`}>
-                        {r.free}
-                      </td>
-                      <td>
-                        <input
-                          className="count-input"
-                          type="number"
-                          min={0}
-                          step={1}
-                          inputMode="numeric"
-                          aria-label={`Seats of ${r.feature}`}
-                          aria-describedby={over ? hintId : undefined}
-                          placeholder="0"
-                          value={raw}
-                          onChange={(e) => setInputs({ ...inputs, [r.feature]: e.target.value })}
-                        />
-                        {over && (
-                          <div id={hintId} className="hint hint-bad">
-                            Only {plural(r.free, 'seat')} free for this server: the Cloud will refuse more.
-                          </div>
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <AllocationTable rows={rows} inputs={inputs} onChange={setInputs} />
           )}
           <p className="hint">
             Features left at 0 are taken off this server. Most possible: seats free in the customer’s flexible pool plus
@@ -357,6 +290,97 @@ function AllocateDialog({
         </>
       )}
     </FormDialog>
+  );
+}
+
+/** One feature in the allocation dialog: seats here now, the most this server may have, and its pool. */
+interface AllocationRow {
+  feature: string;
+  here: number;
+  /** Free in the customer's flexible pool plus what this server holds. */
+  free: number;
+  /** The pool's seats. */
+  count: number;
+}
+
+/** Every feature of the customer's flexible pools, and any the server holds outside them. */
+function allocationRows(server: FlexibleServerView, pools: readonly EntitlementView[], nowMs: number): AllocationRow[] {
+  const totals = poolTotals(
+    pools.filter((e) => e.customerId === server.customerId),
+    nowMs,
+  );
+  return [
+    ...totals.map((t) => t.feature),
+    ...server.features.map((f) => f.feature).filter((f) => !totals.some((t) => t.feature === f)),
+  ].map((feature) => {
+    const here = server.features.find((f) => f.feature === feature)?.count ?? 0;
+    const pool = totals.find((t) => t.feature === feature);
+    return { feature, here, free: (pool?.available ?? 0) + here, count: pool?.count ?? 0 };
+  });
+}
+
+/** The seats per feature as inputs, each warning when it asks for more than is free. */
+function AllocationTable({
+  rows,
+  inputs,
+  onChange,
+}: {
+  rows: AllocationRow[];
+  inputs: Record<string, string>;
+  onChange: (inputs: Record<string, string>) => void;
+}) {
+  return (
+    <table className="table seats-table">
+      <thead>
+        <tr>
+          <th scope="col">Feature</th>
+          <th scope="col" className="num">
+            Here now
+          </th>
+          <th scope="col" className="num">
+            Most possible
+          </th>
+          <th scope="col">Seats</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => {
+          const raw = inputs[r.feature] ?? '';
+          const over = raw.trim() !== '' && Number(raw) > r.free;
+          const hintId = `alloc-hint-${r.feature}`;
+          return (
+            <tr key={r.feature} data-feature={r.feature}>
+              <th scope="row" className="mono strong">
+                {r.feature}
+              </th>
+              <td className="num">{r.here}</td>
+              <td className="num" title={`${r.count} in the customer's flexible pool`}>
+                {r.free}
+              </td>
+              <td>
+                <input
+                  className="count-input"
+                  type="number"
+                  min={0}
+                  step={1}
+                  inputMode="numeric"
+                  aria-label={`Seats of ${r.feature}`}
+                  aria-describedby={over ? hintId : undefined}
+                  placeholder="0"
+                  value={raw}
+                  onChange={(e) => onChange({ ...inputs, [r.feature]: e.target.value })}
+                />
+                {over && (
+                  <div id={hintId} className="hint hint-bad">
+                    Only {plural(r.free, 'seat')} free for this server: the Cloud will refuse more.
+                  </div>
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }
 
@@ -374,12 +398,11 @@ function Enrollment({
   const nameOf = useCustomerName();
   const [made, setMade] = useState<(EnrollmentView & { code: string }) | null>(null);
   const [notice, setNotice] = useState<NoticeData | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
   const [nowMs] = useState(() => Date.now());
 
   const make = async () => {
-    setBusy(true);
-    try {
+    await run('Make enrollment code', async () => {
       const e = await api.post<EnrollmentView & { code: string }>(
         '/api/v1/enrollments',
         isVendor ? { customerId } : {},
@@ -387,11 +410,7 @@ function Enrollment({
       setMade(e);
       setNotice(null);
       await codes.reload();
-    } catch (err) {
-      setNotice(errorNotice(err, 'Make enrollment code'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const hostOf = (serverId: string) => servers?.find((s) => s.id === serverId)?.hostName ?? serverId;
   const recent = (codes.data ?? []).slice(0, CODES_SHOWN);

@@ -104,48 +104,73 @@ export function FlexibleUsage({ customerId }: { customerId: string | null }) {
         </div>
       )}
       {!server && perServer.length > 0 && (
-        <section className="card" aria-labelledby={`${ids}-by-server`}>
-          <h2 id={`${ids}-by-server`}>By server</h2>
-          <div className="table-scroll">
-            <table className="table" data-testid="usage-by-server">
-              <thead>
-                <tr>
-                  <th scope="col">Server</th>
-                  {isVendor && customerId === null && <th scope="col">Customer</th>}
-                  <th scope="col">Feature</th>
-                  <FigureHeads />
-                </tr>
-              </thead>
-              <tbody>
-                {perServer.map((r) => (
-                  <tr key={`${r.serverId}:${r.feature}`} data-server={r.serverId} data-feature={r.feature}>
-                    <th scope="row">
-                      <button
-                        type="button"
-                        className="linklike"
-                        onClick={() => setQueryParam('server', r.serverId)}
-                        aria-label={`Chart ${hostOf(r.serverId)} alone`}
-                      >
-                        {hostOf(r.serverId)}
-                      </button>
-                    </th>
-                    {isVendor && customerId === null && (
-                      <td>{nameOf(servers.data?.find((s) => s.id === r.serverId)?.customerId ?? '')}</td>
-                    )}
-                    <td className="mono">{r.feature}</td>
-                    <td className="num">{r.peakSeats}</td>
-                    <td className="num" data-field="seat-hours">
-                      {seatHours(r.seatSeconds)}
-                    </td>
-                    <td className="num">{r.checkouts}</td>
-                    <td className="num">{r.denials}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </section>
+        <UsageByServer
+          id={`${ids}-by-server`}
+          rows={perServer}
+          hostOf={hostOf}
+          customerOf={
+            isVendor && customerId === null
+              ? (serverId) => nameOf(servers.data?.find((s) => s.id === serverId)?.customerId ?? '')
+              : null
+          }
+        />
       )}
     </>
+  );
+}
+
+/** Each server's totals per feature; a server's name charts it alone. */
+function UsageByServer({
+  id,
+  rows,
+  hostOf,
+  customerOf,
+}: {
+  id: string;
+  rows: ReturnType<typeof serverTotals>;
+  hostOf: (serverId: string) => string;
+  /** The customer of a server, in a column of its own; null when one customer is shown. */
+  customerOf: ((serverId: string) => string) | null;
+}) {
+  return (
+    <section className="card" aria-labelledby={id}>
+      <h2 id={id}>By server</h2>
+      <div className="table-scroll">
+        <table className="table" data-testid="usage-by-server">
+          <thead>
+            <tr>
+              <th scope="col">Server</th>
+              {customerOf && <th scope="col">Customer</th>}
+              <th scope="col">Feature</th>
+              <FigureHeads />
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={`${r.serverId}:${r.feature}`} data-server={r.serverId} data-feature={r.feature}>
+                <th scope="row">
+                  <button
+                    type="button"
+                    className="linklike"
+                    onClick={() => setQueryParam('server', r.serverId)}
+                    aria-label={`Chart ${hostOf(r.serverId)} alone`}
+                  >
+                    {hostOf(r.serverId)}
+                  </button>
+                </th>
+                {customerOf && <td>{customerOf(r.serverId)}</td>}
+                <td className="mono">{r.feature}</td>
+                <td className="num">{r.peakSeats}</td>
+                <td className="num" data-field="seat-hours">
+                  {seatHours(r.seatSeconds)}
+                </td>
+                <td className="num">{r.checkouts}</td>
+                <td className="num">{r.denials}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }

@@ -78,31 +78,7 @@ export function UsageChart({
         <h2 id={`${id}-h`} className="mono">
           {f.feature}
         </h2>
-        <dl className="stats" data-testid={`usage-totals-${f.feature}`}>
-          <div>
-            <dt>Peak seats</dt>
-            <dd data-field="peak">
-              {f.peakSeats}
-              {limit !== undefined && <span className="muted"> / {limit}</span>}
-            </dd>
-          </div>
-          <div>
-            <dt>Seat-hours</dt>
-            <dd data-field="seat-hours">{hours}</dd>
-          </div>
-          <div>
-            <dt>Checkouts</dt>
-            <dd data-field="checkouts">{f.checkouts}</dd>
-          </div>
-          <div className={f.denials > 0 ? 'bad' : ''}>
-            <dt>Denials</dt>
-            <dd data-field="denials">{f.denials}</dd>
-          </div>
-          <div>
-            <dt>Servers</dt>
-            <dd data-field="servers">{f.servers.length}</dd>
-          </div>
-        </dl>
+        <UsageTotals f={f} limit={limit} hours={hours} />
       </div>
       <svg viewBox={`0 0 ${W} ${H}`} className="chart" role="img" aria-labelledby={`${id}-t ${id}-d`}>
         <title id={`${id}-t`}>{`Peak seats of ${f.feature} in use per ${unit}, ${scopeText}`}</title>
@@ -158,57 +134,114 @@ export function UsageChart({
           <line className="capacity" x1={PAD.left} x2={W - PAD.right} y1={y(limit)} y2={y(limit)} />
         )}
       </svg>
-      <div className="legend" aria-hidden="true">
-        <span>
-          <i className="sw bar" /> peak seats in use
-        </span>
-        {limit !== undefined && (
-          <>
-            <span>
-              <i className="sw full" /> at the seats allocated
-            </span>
-            <span>
-              <i className="sw capacity" /> seats allocated now
-            </span>
-          </>
-        )}
-        <span>
-          <i className="sw denial" /> refusals
-        </span>
-      </div>
-      <details className="usage-table">
-        <summary>
-          The figures as a table ({plural(used.length, unit)} with use; {unit}s without use are left out)
-        </summary>
-        {used.length === 0 ? (
-          <p className="muted">No use in this range.</p>
-        ) : (
-          <div className="table-scroll">
-            <table className="table" aria-label={`Usage of ${f.feature} per ${unit}, ${scopeText}`}>
-              <thead>
-                <tr>
-                  <th scope="col">{bucket === 'hour' ? 'Hour (local time)' : 'Day (UTC)'}</th>
-                  <FigureHeads />
-                </tr>
-              </thead>
-              <tbody>
-                {used.map((p) => (
-                  <tr key={p.t} data-t={p.t}>
-                    <th scope="row" className="nowrap">
-                      {bucketLabel(p.t, bucket)}
-                    </th>
-                    <td className="num">{p.peakSeats}</td>
-                    <td className="num">{seatHours(p.seatSeconds)}</td>
-                    <td className="num">{p.checkouts}</td>
-                    <td className="num">{p.denials}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </details>
+      <UsageLegend allocated={limit !== undefined} />
+      <UsageTable f={f} used={used} bucket={bucket} unit={unit} scopeText={scopeText} />
     </section>
+  );
+}
+
+/** A feature's totals over the range, beside its chart. */
+function UsageTotals({ f, limit, hours }: { f: FeatureUsage; limit: number | undefined; hours: number }) {
+  return (
+    <dl className="stats" data-testid={`usage-totals-${f.feature}`}>
+      <div>
+        <dt>Peak seats</dt>
+        <dd data-field="peak">
+          {f.peakSeats}
+          {limit !== undefined && <span className="muted"> / {limit}</span>}
+        </dd>
+      </div>
+      <div>
+        <dt>Seat-hours</dt>
+        <dd data-field="seat-hours">{hours}</dd>
+      </div>
+      <div>
+        <dt>Checkouts</dt>
+        <dd data-field="checkouts">{f.checkouts}</dd>
+      </div>
+      <div className={f.denials > 0 ? 'bad' : ''}>
+        <dt>Denials</dt>
+        <dd data-field="denials">{f.denials}</dd>
+      </div>
+      <div>
+        <dt>Servers</dt>
+        <dd data-field="servers">{f.servers.length}</dd>
+      </div>
+    </dl>
+  );
+}
+
+/** What the chart's marks mean; the allocation's marks only where there is one. */
+function UsageLegend({ allocated }: { allocated: boolean }) {
+  return (
+    <div className="legend" aria-hidden="true">
+      <span>
+        <i className="sw bar" /> peak seats in use
+      </span>
+      {allocated && (
+        <>
+          <span>
+            <i className="sw full" /> at the seats allocated
+          </span>
+          <span>
+            <i className="sw capacity" /> seats allocated now
+          </span>
+        </>
+      )}
+      <span>
+        <i className="sw denial" /> refusals
+      </span>
+    </div>
+  );
+}
+
+/** The buckets with use as a table: the chart's figures for a screen reader or a person who wants numbers. */
+function UsageTable({
+  f,
+  used,
+  bucket,
+  unit,
+  scopeText,
+}: {
+  f: FeatureUsage;
+  used: FeatureUsage['points'];
+  bucket: 'hour' | 'day';
+  unit: string;
+  scopeText: string;
+}) {
+  return (
+    <details className="usage-table">
+      <summary>
+        The figures as a table ({plural(used.length, unit)} with use; {unit}s without use are left out)
+      </summary>
+      {used.length === 0 ? (
+        <p className="muted">No use in this range.</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="table" aria-label={`Usage of ${f.feature} per ${unit}, ${scopeText}`}>
+            <thead>
+              <tr>
+                <th scope="col">{bucket === 'hour' ? 'Hour (local time)' : 'Day (UTC)'}</th>
+                <FigureHeads />
+              </tr>
+            </thead>
+            <tbody>
+              {used.map((p) => (
+                <tr key={p.t} data-t={p.t}>
+                  <th scope="row" className="nowrap">
+                    {bucketLabel(p.t, bucket)}
+                  </th>
+                  <td className="num">{p.peakSeats}</td>
+                  <td className="num">{seatHours(p.seatSeconds)}</td>
+                  <td className="num">{p.checkouts}</td>
+                  <td className="num">{p.denials}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </details>
   );
 }
 

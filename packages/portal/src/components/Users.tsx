@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 /** Users: who may sign in to the portal; add vendor staff or a customer's admin. */
 
 import { localTime } from '@tessera/web-kit/format';
@@ -7,10 +8,11 @@ import { useCustomerName, useLoad, usePortal } from '../data.js';
 import type { NewUserView, Role, UserView } from '../types.js';
 import { Loading } from './Bits.js';
 import { CopyButton } from './CopyButton.js';
+import { CustomerField } from './CustomerPicker.js';
 import { errorNotice, Notice, type NoticeData } from './Notice.js';
 
 export function UsersPanel({ customerId }: { customerId: string | null }) {
-  const { isVendor, customers } = usePortal();
+  const { isVendor } = usePortal();
   const nameOf = useCustomerName();
   const users = useLoad<UserView[]>(`/api/v1/users${query({ customerId })}`);
   const [notice, setNotice] = useState<NoticeData | null>(null);
@@ -19,13 +21,15 @@ export function UsersPanel({ customerId }: { customerId: string | null }) {
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('customer');
   const [customer, setCustomer] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => {
+    setCreated(null);
+    setNotice(errorNotice(err, what));
+  });
   const ids = useId();
 
   const add = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    try {
+    await run('Add user', async () => {
       const forCustomer = !isVendor || customerId !== null || role === 'customer';
       const u = await api.post<NewUserView>('/api/v1/users', {
         username: username.trim(),
@@ -41,12 +45,7 @@ export function UsersPanel({ customerId }: { customerId: string | null }) {
       setUsername('');
       setPassword('');
       await users.reload();
-    } catch (err) {
-      setCreated(null);
-      setNotice(errorNotice(err, 'Add user'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const showCustomerColumn = isVendor && customerId === null;
@@ -56,55 +55,11 @@ export function UsersPanel({ customerId }: { customerId: string | null }) {
         notice={notice ?? (users.error ? errorNotice(users.error, 'Loading users') : null)}
         onClose={() => setNotice(null)}
       />
-      {created?.password && (
-        <section className="secret-box" aria-label="First password of the new user">
-          <p>
-            <strong>First password of {created.username}</strong>, shown once. Hand it over safely; it must be changed
-            at the first sign-in.
-          </p>
-          <div className="secret-line">
-            <code data-testid="new-user-password">{created.password}</code>
-            <CopyButton text={created.password} label={`Copy the password of ${created.username}`} />
-          </div>
-        </section>
-      )}
+      {created?.password && <FirstPassword username={created.username} password={created.password} />}
       <div className="two-col">
         <section className="card" aria-labelledby={`${ids}-list`}>
           <h2 id={`${ids}-list`}>Users</h2>
-          {!users.data ? (
-            <Loading what="users" />
-          ) : users.data.length === 0 ? (
-            <p className="empty">No user yet.</p>
-          ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">{showCustomerColumn ? 'Of' : 'Role'}</th>
-                  <th scope="col">Password</th>
-                  <th scope="col">Added</th>
-                </tr>
-              </thead>
-              <tbody>
-                {users.data.map((u) => (
-                  <tr key={u.id}>
-                    <td className="strong">{u.username}</td>
-                    <td>
-                      {u.role === 'vendor' ? (
-                        <span className="role role-vendor">Vendor staff</span>
-                      ) : showCustomerColumn ? (
-                        nameOf(u.customerId ?? '')
-                      ) : (
-                        <span className="role role-customer">Customer admin</span>
-                      )}
-                    </td>
-                    <td>{u.mustChange ? <span className="chip chip-warn">first sign-in pending</span> : 'set'}</td>
-                    <td className="nowrap">{localTime(u.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <UsersTable users={users.data} customerOf={showCustomerColumn ? nameOf : null} />
         </section>
         <form className="card" onSubmit={add} aria-labelledby={`${ids}-add`}>
           <h2 id={`${ids}-add`}>{isVendor && customerId === null ? 'Add a user' : 'Add a customer admin'}</h2>
@@ -127,17 +82,7 @@ export function UsersPanel({ customerId }: { customerId: string | null }) {
             </fieldset>
           )}
           {isVendor && customerId === null && role === 'customer' && (
-            <label className="field">
-              <span>Customer</span>
-              <select name="userCustomer" required value={customer} onChange={(e) => setCustomer(e.target.value)}>
-                <option value="">Choose a customer…</option>
-                {(customers ?? []).map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.name}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <CustomerField name="userCustomer" value={customer} onChange={setCustomer} />
           )}
           <label className="field">
             <span>User name</span>
@@ -174,5 +119,67 @@ export function UsersPanel({ customerId }: { customerId: string | null }) {
         </form>
       </div>
     </div>
+  );
+}
+
+/** A new user's first password, shown this once. */
+function FirstPassword({ username, password }: { username: string; password: string }) {
+  return (
+    <section className="secret-box" aria-label="First password of the new user">
+      <p>
+        <strong>First password of {username}</strong>, shown once. Hand it over safely; it must be changed at the first
+        sign-in.
+      </p>
+      <div className="secret-line">
+        <code data-testid="new-user-password">{password}</code>
+        <CopyButton text={password} label={`Copy the password of ${username}`} />
+      </div>
+    </section>
+  );
+}
+
+/** The users, and whom each administers. */
+function UsersTable({
+  users,
+  customerOf,
+}: {
+  /** Undefined while loading. */
+  users: UserView[] | undefined;
+  /** Names a customer admin's customer; null when one customer is shown (the column says the role). */
+  customerOf: ((customerId: string) => string) | null;
+}) {
+  return !users ? (
+    <Loading what="users" />
+  ) : users.length === 0 ? (
+    <p className="empty">No user yet.</p>
+  ) : (
+    <table className="table">
+      <thead>
+        <tr>
+          <th scope="col">User</th>
+          <th scope="col">{customerOf ? 'Of' : 'Role'}</th>
+          <th scope="col">Password</th>
+          <th scope="col">Added</th>
+        </tr>
+      </thead>
+      <tbody>
+        {users.map((u) => (
+          <tr key={u.id}>
+            <td className="strong">{u.username}</td>
+            <td>
+              {u.role === 'vendor' ? (
+                <span className="role role-vendor">Vendor staff</span>
+              ) : customerOf ? (
+                customerOf(u.customerId ?? '')
+              ) : (
+                <span className="role role-customer">Customer admin</span>
+              )}
+            </td>
+            <td>{u.mustChange ? <span className="chip chip-warn">first sign-in pending</span> : 'set'}</td>
+            <td className="nowrap">{localTime(u.createdAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api.js';
@@ -12,22 +13,17 @@ export function CatalogPage() {
   const [notice, setNotice] = useState<NoticeData | null>(null);
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
 
   const add = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    try {
+    await run('Add feature', async () => {
       const f = await api.post<FeatureView>('/api/v1/features', { name: name.trim(), description: description.trim() });
       setNotice({ kind: 'ok', text: `Added feature ${f.name} to the catalog.` });
       setName('');
       setDescription('');
       await features.reload();
-    } catch (err) {
-      setNotice(errorNotice(err, 'Add feature'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

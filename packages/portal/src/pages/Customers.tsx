@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api.js';
@@ -18,7 +19,7 @@ export function CustomersPage() {
   const users = useLoad<UserView[]>('/api/v1/users');
   const [notice, setNotice] = useState<(NoticeData & { customer?: CustomerView }) | null>(null);
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
 
   const count = <T extends { customerId: string | null }>(
     rows: T[] | undefined,
@@ -28,17 +29,12 @@ export function CustomersPage() {
 
   const add = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    try {
+    await run('Add customer', async () => {
       const c = await api.post<CustomerView>('/api/v1/customers', { name: name.trim() });
       setNotice({ kind: 'ok', text: `Added customer ${c.name}.`, customer: c });
       setName('');
       await reloadCustomers();
-    } catch (err) {
-      setNotice(errorNotice(err, 'Add customer'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -1,13 +1,15 @@
+import { useKeyedAction } from '@tessera/web-kit/action';
+import { downloadText } from '@tessera/web-kit/files';
 import { isoDay, localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api, at, query } from '../api.js';
-import { downloadText, Link, useLocation } from '../browser.js';
+import { Link, useLocation } from '../browser.js';
 import { DateText, Loading, PageHead } from '../components/Bits.js';
 import { ChangeEntitlement, changeSummary } from '../components/Entitlements.js';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
 import { type SeatInputs, SeatsTable, seatRequests } from '../components/SeatsForm.js';
 import { useCustomerName, useLoad, usePortal } from '../data.js';
-import { featureChoices, linesText } from '../deploy.js';
+import { type FeatureChoice, featureChoices, linesText } from '../deploy.js';
 import { pathOf } from '../routes.js';
 import type {
   DeploymentView,
@@ -43,49 +45,18 @@ export function DeploymentPage({ id }: { id: string }) {
         }
       : null,
   );
-  const [busy, setBusy] = useState<string | null>(null);
+  const { busy, run } = useKeyedAction<string>((err, what) => setNotice(errorNotice(err, what)));
   const [adding, setAdding] = useState<SeatInputs>({});
   const [changing, setChanging] = useState<EntitlementView | null>(null);
   const [nowMs] = useState(() => Date.now());
 
-  if (!d) {
-    return (
-      <div className="page">
-        <p className="crumbs">
-          <Link href={pathOf('deployments')}>Deployments</Link> / {id}
-        </p>
-        <PageHead title="Deployment" />
-        {deployment.error ? (
-          <Notice notice={errorNotice(deployment.error, 'Loading the deployment')} onClose={() => undefined} />
-        ) : (
-          <Loading what="the deployment" />
-        )}
-      </div>
-    );
-  }
-
-  const run = async (what: string, key: string, fn: () => Promise<void>) => {
-    setBusy(key);
-    try {
-      await fn();
-    } catch (err) {
-      setNotice(errorNotice(err, what));
-    } finally {
-      setBusy(null);
-    }
-  };
+  if (!d) return <DeploymentLoading id={id} error={deployment.error} />;
 
   const download = (revision: number) =>
     run('Download license file', `dl-${revision}`, async () => {
       const text = await api.text(`${at('/api/v1/deployments', d.id, '/file')}${query({ revision })}`);
       downloadText(`${d.id}-rev${revision}.lic`, text);
-      setNotice({
-        kind: 'ok',
-        text:
-          revision === 1
-            ? `Saved ${d.id}-rev1.lic. Install it on ${server.data?.hostName ?? 'the server'} with Install License.`
-            : `Saved ${d.id}-rev${revision}.lic. Install it on ${server.data?.hostName ?? 'the server'} with Renew License.`,
-      });
+      setNotice({ kind: 'ok', text: savedText(d.id, revision, server.data?.hostName ?? 'the server') });
     });
 
   const choices = entitlements.data ? featureChoices(entitlements.data, isoDay(nowMs), d.lines) : [];
@@ -113,12 +84,7 @@ export function DeploymentPage({ id }: { id: string }) {
     run('Renew', 'renew', async () => {
       const r = await api.post<DeploymentWithFile & { changed: boolean }>(at('/api/v1/deployments', d.id, '/renew'));
       await deployment.reload();
-      setNotice({
-        kind: 'ok',
-        text: r.changed
-          ? `Renewed: revision ${r.revision} carries the entitlements’ current dates. Download it and install it with Renew License.`
-          : `Nothing to renew: revision ${r.revision} already carries the entitlements’ current dates.`,
-      });
+      setNotice({ kind: 'ok', text: renewedText(r) });
     });
 
   const returned = d.status === 'returned';
@@ -128,17 +94,7 @@ export function DeploymentPage({ id }: { id: string }) {
       <p className="crumbs">
         <Link href={pathOf('deployments')}>Deployments</Link> / <span className="mono">{d.id}</span>
       </p>
-      <PageHead
-        title={`License ${d.id}`}
-        sub={
-          <>
-            On <strong>{server.data?.hostName ?? '…'}</strong> <span className="mono small">{d.serverId}</span>
-            {isVendor && <> · {nameOf(d.customerId)}</>} · created {localTime(d.createdAt)}
-          </>
-        }
-      >
-        <span className={returned ? 'chip chip-bad big' : 'chip chip-ok big'}>{returned ? 'returned' : 'active'}</span>
-      </PageHead>
+      <DeploymentHead d={d} hostName={server.data?.hostName} customer={isVendor ? nameOf(d.customerId) : null} />
       <Notice notice={notice} onClose={() => setNotice(null)} />
       {returned && (
         <div className="banner" role="note">
@@ -148,136 +104,31 @@ export function DeploymentPage({ id }: { id: string }) {
       )}
       <div className="two-col">
         <div>
-          <section className="card file-card" aria-labelledby="file-title">
-            <h2 id="file-title">License file</h2>
-            <div className="file-row">
-              <div className="file-icon" aria-hidden="true">
-                .lic
-              </div>
-              <div className="file-meta">
-                <div className="mono strong">
-                  {d.id}-rev{d.revision}.lic
-                </div>
-                <div className="muted small">
-                  Revision <span data-testid="current-revision">{d.revision}</span> · issued{' '}
-                  {localTime(revisions[0]?.issuedAt ?? d.updatedAt)}
-                </div>
-              </div>
-              <button
-                type="button"
-                className="primary"
-                disabled={busy !== null}
-                onClick={() => void download(d.revision)}
-              >
-                {busy === `dl-${d.revision}` ? 'Downloading…' : `Download license file (revision ${d.revision})`}
-              </button>
-            </div>
-            <p className="hint">
-              {d.revision === 1
-                ? 'On the License Server’s Dashboard: Install License, then choose this file.'
-                : 'A newer revision of an installed license: on the Dashboard, Renew License with this file.'}
-            </p>
-          </section>
-          <section className="card" aria-labelledby="lines-title">
-            <h2 id="lines-title">Licenses in this file</h2>
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Feature</th>
-                  <th scope="col" className="num">
-                    Seats
-                  </th>
-                  <th scope="col">Maintenance until</th>
-                  <th scope="col">Expires</th>
-                  {isVendor && !returned && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
-              <tbody>
-                {d.lines.map((l) => (
-                  <tr key={l.feature} data-line={l.feature}>
-                    <td className="mono strong">{l.feature}</td>
-                    <td className="num">{l.count}</td>
-                    <td>
-                      <DateText date={l.maintenanceUntil} nowMs={nowMs} none="no limit" />
-                    </td>
-                    <td>
-                      <DateText date={l.expires} nowMs={nowMs} none="never" />
-                    </td>
-                    {isVendor && !returned && (
-                      <td className="row-action">
-                        <button
-                          type="button"
-                          className="small"
-                          onClick={() => setChanging(entitlements.data?.find((e) => e.id === l.entitlementId) ?? null)}
-                        >
-                          Extend maintenance…
-                        </button>
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            {!isVendor && !returned && (
-              <p className="hint">
-                Maintenance is extended by your vendor; the renewed license file then appears here as a new revision.
-              </p>
-            )}
-          </section>
+          <LicenseFileCard
+            d={d}
+            issuedAt={revisions[0]?.issuedAt ?? d.updatedAt}
+            busy={busy}
+            onDownload={() => void download(d.revision)}
+          />
+          <DeploymentLines
+            d={d}
+            nowMs={nowMs}
+            isVendor={isVendor}
+            onChange={(l) => setChanging(entitlements.data?.find((e) => e.id === l.entitlementId) ?? null)}
+          />
           {!returned && (
-            <form className="card" onSubmit={addLicenses} aria-labelledby="add-title">
-              <h2 id="add-title">Add licenses</h2>
-              <p className="muted">
-                More seats in this license file: the next revision, installed with Renew License. A feature already in
-                the file draws from the same entitlement.
-              </p>
-              {!entitlements.data ? (
-                <Loading what="entitlements" />
-              ) : choices.length === 0 ? (
-                <p className="empty">No live perpetual entitlement has seats to add.</p>
-              ) : (
-                <SeatsTable choices={choices} inputs={adding} onChange={setAdding} verb="Seats to add" />
-              )}
-              <div className="form-buttons">
-                <button type="submit" className="primary" disabled={busy !== null || choices.length === 0}>
-                  {busy === 'add' ? 'Adding…' : 'Add licenses'}
-                </button>
-                <button type="button" onClick={() => void renew()} disabled={busy !== null}>
-                  {busy === 'renew' ? 'Renewing…' : 'Renew with current dates'}
-                </button>
-              </div>
-            </form>
+            <AddLicensesForm
+              loaded={entitlements.data !== undefined}
+              choices={choices}
+              inputs={adding}
+              onChange={setAdding}
+              busy={busy}
+              onSubmit={addLicenses}
+              onRenew={() => void renew()}
+            />
           )}
         </div>
-        <section className="card" aria-labelledby="rev-title">
-          <h2 id="rev-title">Revisions</h2>
-          <ol className="revisions" reversed>
-            {revisions.map((r) => (
-              <li key={r.revision} data-revision={r.revision}>
-                <div>
-                  <strong>Revision {r.revision}</strong>
-                  {r.revision === d.revision && <span className="chip chip-ok">current</span>}
-                  <div className="muted small">
-                    {localTime(r.issuedAt)} · {REASONS[r.reason] ?? r.reason}
-                  </div>
-                </div>
-                <button
-                  type="button"
-                  className="small"
-                  disabled={busy !== null}
-                  aria-label={`Download revision ${r.revision}`}
-                  onClick={() => void download(r.revision)}
-                >
-                  Download
-                </button>
-              </li>
-            ))}
-          </ol>
-        </section>
+        <Revisions d={d} revisions={revisions} busy={busy} onDownload={(r) => void download(r)} />
       </div>
       {isVendor && (
         <ChangeEntitlement
@@ -291,5 +142,252 @@ export function DeploymentPage({ id }: { id: string }) {
         />
       )}
     </div>
+  );
+}
+
+/** The page before its deployment is in: the way back, and what is loading or why it failed. */
+function DeploymentLoading({ id, error }: { id: string; error: unknown }) {
+  return (
+    <div className="page">
+      <p className="crumbs">
+        <Link href={pathOf('deployments')}>Deployments</Link> / {id}
+      </p>
+      <PageHead title="Deployment" />
+      {error ? (
+        <Notice notice={errorNotice(error, 'Loading the deployment')} onClose={() => undefined} />
+      ) : (
+        <Loading what="the deployment" />
+      )}
+    </div>
+  );
+}
+
+/** The current license file: its name and revision, and its download. */
+function LicenseFileCard({
+  d,
+  issuedAt,
+  busy,
+  onDownload,
+}: {
+  d: DeploymentView;
+  issuedAt: string;
+  /** The key of the action under way, if any. */
+  busy: string | null;
+  onDownload: () => void;
+}) {
+  return (
+    <section className="card file-card" aria-labelledby="file-title">
+      <h2 id="file-title">License file</h2>
+      <div className="file-row">
+        <div className="file-icon" aria-hidden="true">
+          .lic
+        </div>
+        <div className="file-meta">
+          <div className="mono strong">
+            {d.id}-rev{d.revision}.lic
+          </div>
+          <div className="muted small">
+            Revision <span data-testid="current-revision">{d.revision}</span> · issued {localTime(issuedAt)}
+          </div>
+        </div>
+        <button type="button" className="primary" disabled={busy !== null} onClick={onDownload}>
+          {busy === `dl-${d.revision}` ? 'Downloading…' : `Download license file (revision ${d.revision})`}
+        </button>
+      </div>
+      <p className="hint">
+        {d.revision === 1
+          ? 'On the License Server’s Dashboard: Install License, then choose this file.'
+          : 'A newer revision of an installed license: on the Dashboard, Renew License with this file.'}
+      </p>
+    </section>
+  );
+}
+
+/** The license lines of the file; vendor staff may extend the maintenance of the entitlement behind one. */
+function DeploymentLines({
+  d,
+  nowMs,
+  isVendor,
+  onChange,
+}: {
+  d: DeploymentView;
+  nowMs: number;
+  isVendor: boolean;
+  onChange: (line: DeploymentView['lines'][number]) => void;
+}) {
+  const returned = d.status === 'returned';
+  return (
+    <section className="card" aria-labelledby="lines-title">
+      <h2 id="lines-title">Licenses in this file</h2>
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">Feature</th>
+            <th scope="col" className="num">
+              Seats
+            </th>
+            <th scope="col">Maintenance until</th>
+            <th scope="col">Expires</th>
+            {isVendor && !returned && (
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>
+          {d.lines.map((l) => (
+            <tr key={l.feature} data-line={l.feature}>
+              <td className="mono strong">{l.feature}</td>
+              <td className="num">{l.count}</td>
+              <td>
+                <DateText date={l.maintenanceUntil} nowMs={nowMs} none="no limit" />
+              </td>
+              <td>
+                <DateText date={l.expires} nowMs={nowMs} none="never" />
+              </td>
+              {isVendor && !returned && (
+                <td className="row-action">
+                  <button type="button" className="small" onClick={() => onChange(l)}>
+                    Extend maintenance…
+                  </button>
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {!isVendor && !returned && (
+        <p className="hint">
+          Maintenance is extended by your vendor; the renewed license file then appears here as a new revision.
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** Every revision of the file, newest first, each downloadable. */
+function Revisions({
+  d,
+  revisions,
+  busy,
+  onDownload,
+}: {
+  d: DeploymentView;
+  revisions: DeploymentView['revisions'];
+  busy: string | null;
+  onDownload: (revision: number) => void;
+}) {
+  return (
+    <section className="card" aria-labelledby="rev-title">
+      <h2 id="rev-title">Revisions</h2>
+      <ol className="revisions" reversed>
+        {revisions.map((r) => (
+          <li key={r.revision} data-revision={r.revision}>
+            <div>
+              <strong>Revision {r.revision}</strong>
+              {r.revision === d.revision && <span className="chip chip-ok">current</span>}
+              <div className="muted small">
+                {localTime(r.issuedAt)} · {REASONS[r.reason] ?? r.reason}
+              </div>
+            </div>
+            <button
+              type="button"
+              className="small"
+              disabled={busy !== null}
+              aria-label={`Download revision ${r.revision}`}
+              onClick={() => onDownload(r.revision)}
+            >
+              Download
+            </button>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+/** `Saved lic_…-revN.lic`: the first revision is installed, a later one renews. */
+function savedText(id: string, revision: number, host: string): string {
+  return revision === 1
+    ? `Saved ${id}-rev1.lic. Install it on ${host} with Install License.`
+    : `Saved ${id}-rev${revision}.lic. Install it on ${host} with Renew License.`;
+}
+
+function renewedText(r: { changed: boolean; revision: number }): string {
+  return r.changed
+    ? `Renewed: revision ${r.revision} carries the entitlements’ current dates. Download it and install it with Renew License.`
+    : `Nothing to renew: revision ${r.revision} already carries the entitlements’ current dates.`;
+}
+
+/** The deployment's title: its license id, server, customer (for vendor staff), age and status. */
+function DeploymentHead({
+  d,
+  hostName,
+  customer,
+}: {
+  d: DeploymentView;
+  hostName: string | undefined;
+  /** The customer's name, shown to vendor staff only. */
+  customer: string | null;
+}) {
+  const returned = d.status === 'returned';
+  return (
+    <PageHead
+      title={`License ${d.id}`}
+      sub={
+        <>
+          On <strong>{hostName ?? '…'}</strong> <span className="mono small">{d.serverId}</span>
+          {customer !== null && <> · {customer}</>} · created {localTime(d.createdAt)}
+        </>
+      }
+    >
+      <span className={returned ? 'chip chip-bad big' : 'chip chip-ok big'}>{returned ? 'returned' : 'active'}</span>
+    </PageHead>
+  );
+}
+
+/** More seats in the file (its next revision), or the same seats with the entitlements' current dates. */
+function AddLicensesForm({
+  loaded,
+  choices,
+  inputs,
+  onChange,
+  busy,
+  onSubmit,
+  onRenew,
+}: {
+  /** The customer's entitlements are in. */
+  loaded: boolean;
+  choices: FeatureChoice[];
+  inputs: SeatInputs;
+  onChange: (inputs: SeatInputs) => void;
+  busy: string | null;
+  onSubmit: (e: FormEvent) => void;
+  onRenew: () => void;
+}) {
+  return (
+    <form className="card" onSubmit={onSubmit} aria-labelledby="add-title">
+      <h2 id="add-title">Add licenses</h2>
+      <p className="muted">
+        More seats in this license file: the next revision, installed with Renew License. A feature already in the file
+        draws from the same entitlement.
+      </p>
+      {!loaded ? (
+        <Loading what="entitlements" />
+      ) : choices.length === 0 ? (
+        <p className="empty">No live perpetual entitlement has seats to add.</p>
+      ) : (
+        <SeatsTable choices={choices} inputs={inputs} onChange={onChange} verb="Seats to add" />
+      )}
+      <div className="form-buttons">
+        <button type="submit" className="primary" disabled={busy !== null || choices.length === 0}>
+          {busy === 'add' ? 'Adding…' : 'Add licenses'}
+        </button>
+        <button type="button" onClick={onRenew} disabled={busy !== null}>
+          {busy === 'renew' ? 'Renewing…' : 'Renew with current dates'}
+        </button>
+      </div>
+    </form>
   );
 }

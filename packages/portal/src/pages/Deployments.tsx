@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 import { isoDay, localTime, plural } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api, query } from '../api.js';
@@ -33,14 +34,13 @@ export function DeploymentsPage() {
   );
   const [notice, setNotice] = useState<NoticeData | null>(null);
   const [creating, setCreating] = useState(preselected !== null);
-  const [returning, setReturning] = useState(false);
+  const { busy: returning, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
   const [nowMs] = useState(() => Date.now());
 
   const hostOf = (id: string) => servers.data?.find((s) => s.id === id)?.hostName ?? id;
 
-  const returnCertificate = async (certificate: string) => {
-    setReturning(true);
-    try {
+  const returnCertificate = (certificate: string) =>
+    run('Upload uninstall certificate', async () => {
       const r = await api.post<ReturnView>('/api/v1/returns', { certificate });
       const seats = r.seats.reduce((n, s) => n + s.count, 0);
       setNotice({
@@ -48,12 +48,7 @@ export function DeploymentsPage() {
         text: `Returned license ${r.licenseId}: ${plural(seats, 'seat')} (${linesText(r.seats)}) went back to the pool, ready for another deployment.`,
       });
       await Promise.all([deployments.reload(), returns.reload(), perpetual.reload()]);
-    } catch (err) {
-      setNotice(errorNotice(err, 'Upload uninstall certificate'));
-    } finally {
-      setReturning(false);
-    }
-  };
+    });
 
   const active = deployments.data?.filter((d) => d.status === 'active') ?? [];
   const pools = perpetual.data ? poolTotals(perpetual.data, nowMs) : [];
@@ -131,74 +126,13 @@ export function DeploymentsPage() {
           <Link href={pathOf('servers')}>License Servers</Link>, then create a deployment for it here.
         </Empty>
       ) : (
-        <section className="card" aria-labelledby="active-title">
-          <h2 id="active-title">Active ({active.length})</h2>
-          <div className="table-scroll">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">License</th>
-                  <th scope="col">Server</th>
-                  {isVendor && customerId === null && <th scope="col">Customer</th>}
-                  <th scope="col">Licenses</th>
-                  <th scope="col" className="num">
-                    Revision
-                  </th>
-                  <th scope="col">Last change</th>
-                </tr>
-              </thead>
-              <tbody>
-                {active.map((d) => (
-                  <tr key={d.id} data-deployment={d.id}>
-                    <td>
-                      <Link className="mono strong" href={pathOf('deployment', d.id)}>
-                        {d.id}
-                      </Link>
-                    </td>
-                    <td>{hostOf(d.serverId)}</td>
-                    {isVendor && customerId === null && <td>{nameOf(d.customerId)}</td>}
-                    <td>{linesText(d.lines)}</td>
-                    <td className="num">{d.revision}</td>
-                    <td className="nowrap">{localTime(d.updatedAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </section>
+        <ActiveDeployments
+          active={active}
+          hostOf={hostOf}
+          customerOf={isVendor && customerId === null ? nameOf : null}
+        />
       )}
-      {returns.data && returns.data.length > 0 && (
-        <section className="card" aria-labelledby="returned-title">
-          <h2 id="returned-title">Returned ({returns.data.length})</h2>
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">License</th>
-                <th scope="col">Server</th>
-                <th scope="col">Seats back</th>
-                <th scope="col">Uninstalled</th>
-                <th scope="col">Returned</th>
-              </tr>
-            </thead>
-            <tbody>
-              {returns.data.map((r) => (
-                <tr key={r.id} data-return={r.licenseId}>
-                  <td>
-                    <Link className="mono" href={pathOf('deployment', r.licenseId)}>
-                      {r.licenseId}
-                    </Link>{' '}
-                    <span className="muted small">rev {r.revision}</span>
-                  </td>
-                  <td>{hostOf(r.serverId)}</td>
-                  <td>{linesText(r.seats)}</td>
-                  <td className="nowrap">{localTime(r.uninstalledAt)}</td>
-                  <td className="nowrap">{localTime(r.returnedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
+      {returns.data && returns.data.length > 0 && <ReturnedDeployments returns={returns.data} hostOf={hostOf} />}
     </div>
   );
 }
@@ -220,7 +154,7 @@ function NewDeployment({
     server ? `/api/v1/entitlements${query({ customerId: server.customerId, type: 'perpetual' })}` : null,
   );
   const [inputs, setInputs] = useState<SeatInputs>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
   const [notice, setNotice] = useState<NoticeData | null>(null);
   const choices = entitlements.data ? featureChoices(entitlements.data, isoDay(Date.now())) : [];
 
@@ -231,14 +165,9 @@ function NewDeployment({
       setNotice({ kind: 'error', text: server ? (problem as string) : 'Choose a server first.' });
       return;
     }
-    setBusy(true);
-    try {
+    await run('Create deployment', async () => {
       onCreated(await api.post<DeploymentWithFile>('/api/v1/deployments', { serverId: server.id, features: requests }));
-    } catch (err) {
-      setNotice(errorNotice(err, 'Create deployment'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -291,5 +220,91 @@ function NewDeployment({
         </>
       )}
     </form>
+  );
+}
+
+/** The active deployments, newest change first as the API lists them. */
+function ActiveDeployments({
+  active,
+  hostOf,
+  customerOf,
+}: {
+  active: DeploymentView[];
+  hostOf: (serverId: string) => string;
+  /** Names the customer in a column of its own; null when one customer is shown. */
+  customerOf: ((customerId: string) => string) | null;
+}) {
+  return (
+    <section className="card" aria-labelledby="active-title">
+      <h2 id="active-title">Active ({active.length})</h2>
+      <div className="table-scroll">
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">License</th>
+              <th scope="col">Server</th>
+              {customerOf && <th scope="col">Customer</th>}
+              <th scope="col">Licenses</th>
+              <th scope="col" className="num">
+                Revision
+              </th>
+              <th scope="col">Last change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {active.map((d) => (
+              <tr key={d.id} data-deployment={d.id}>
+                <td>
+                  <Link className="mono strong" href={pathOf('deployment', d.id)}>
+                    {d.id}
+                  </Link>
+                </td>
+                <td>{hostOf(d.serverId)}</td>
+                {customerOf && <td>{customerOf(d.customerId)}</td>}
+                <td>{linesText(d.lines)}</td>
+                <td className="num">{d.revision}</td>
+                <td className="nowrap">{localTime(d.updatedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+/** Deployments whose seats came back with their uninstall certificates. */
+function ReturnedDeployments({ returns, hostOf }: { returns: ReturnView[]; hostOf: (serverId: string) => string }) {
+  return (
+    <section className="card" aria-labelledby="returned-title">
+      <h2 id="returned-title">Returned ({returns.length})</h2>
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">License</th>
+            <th scope="col">Server</th>
+            <th scope="col">Seats back</th>
+            <th scope="col">Uninstalled</th>
+            <th scope="col">Returned</th>
+          </tr>
+        </thead>
+        <tbody>
+          {returns.map((r) => (
+            <tr key={r.id} data-return={r.licenseId}>
+              <td>
+                <Link className="mono" href={pathOf('deployment', r.licenseId)}>
+                  {r.licenseId}
+                </Link>{' '}
+                <span className="muted small">rev {r.revision}</span>
+              </td>
+              <td>{hostOf(r.serverId)}</td>
+              <td>{linesText(r.seats)}</td>
+              <td className="nowrap">{localTime(r.uninstalledAt)}</td>
+              <td className="nowrap">{localTime(r.returnedAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }

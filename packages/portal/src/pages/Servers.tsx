@@ -1,3 +1,4 @@
+import { useAction } from '@tessera/web-kit/action';
 import { localTime, plural } from '@tessera/web-kit/format';
 import { useState } from 'react';
 import { api, query } from '../api.js';
@@ -20,11 +21,10 @@ export function ServersPage() {
   const servers = useLoad<ServerView[]>(`/api/v1/servers${query({ customerId })}`);
   const deployments = useLoad<DeploymentView[]>(`/api/v1/deployments${query({ customerId })}`);
   const [notice, setNotice] = useState<NoticeData | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
 
   const upload = async (file: string, fileName: string) => {
-    setBusy(true);
-    try {
+    await run('Upload Server ID file', async () => {
       const s = await api.post<ServerView & { created: boolean }>('/api/v1/servers', {
         file,
         ...(isVendor && customerId ? { customerId } : {}),
@@ -36,11 +36,7 @@ export function ServersPage() {
           : `${s.hostName} (${s.id}) was registered already; its Server ID file is updated for later deployments.`,
       });
       await servers.reload();
-    } catch (err) {
-      setNotice(errorNotice(err, 'Upload Server ID file'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const active = (serverId: string) =>

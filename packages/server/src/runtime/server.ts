@@ -283,6 +283,24 @@ async function loadKeyring(extraFiles: string[], logger: Logger): Promise<Keyrin
  * A running License Server's options. Those that are settings (DESIGN §8) override
  * `DIR/server.conf` as flags do; what neither sets has its default.
  */
+/**
+ * `GET /api/v1/server` (with the caller added as `you`): what the Dashboard shows about this running server.
+ * A type alias, not an interface, so it fits the admin API context's `Record<string, unknown>`.
+ */
+export type ServerInfo = {
+  serverId: string;
+  poolId: string;
+  mode: LicensingMode;
+  version: string;
+  clientUrl: string;
+  adminUrl: string;
+  portalUrl: string | null;
+  leaseSeconds: number;
+  heartbeatSeconds: number;
+  clockTampered: boolean;
+  leasesHeld: number;
+};
+
 export interface LicenseServerOptions extends ServerCoreOptions {
   clientListen?: string;
   adminListen?: string;
@@ -449,7 +467,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
         nonce,
         serverId: core.identity.serverId,
         allowedHosts,
-        info: () => ({
+        info: (): ServerInfo => ({
           serverId: core.identity.serverId,
           poolId: core.engine.poolId,
           mode: core.settings.settings.mode,

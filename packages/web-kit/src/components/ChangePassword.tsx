@@ -1,4 +1,5 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
+import { useAction } from '../action.js';
 import type { NoticeData } from '../errors.js';
 import { Notice } from './Notice.js';
 
@@ -47,7 +48,7 @@ function ChangePasswordForm({
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction((err, what) => setNotice(errorNotice(err, what)));
   const [notice, setNotice] = useState<NoticeData | null>(null);
 
   const problem =
@@ -63,19 +64,14 @@ function ChangePasswordForm({
       setNotice({ kind: 'error', text: problem ?? 'Type the new password twice, the same both times.' });
       return;
     }
-    setBusy(true);
-    try {
+    await run('Password change', async () => {
       await change(current, next);
       setCurrent('');
       setNext('');
       setAgain('');
       setNotice({ kind: 'ok', text: changedText });
       onChanged();
-    } catch (err) {
-      setNotice(errorNotice(err, 'Password change'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const form = (

@@ -1,4 +1,5 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
+import { useAction } from '../action.js';
 import { request } from '../api.js';
 import type { NoticeData } from '../errors.js';
 import { Notice } from './Notice.js';
@@ -42,20 +43,17 @@ export function SignInForm<S>({
 }: SignInFormProps<S>) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<NoticeData | null>(reason ? { kind: 'ok', text: reason } : null);
+  const { busy, run } = useAction((err) => {
+    setNotice(errorNotice(err));
+    setPassword('');
+  });
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    try {
+    await run('Sign in', async () => {
       onSignedIn(await request<S>('POST', endpoint, { username, password }, { quiet401: true }));
-    } catch (err) {
-      setNotice(errorNotice(err));
-      setPassword('');
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -11,6 +11,23 @@ export interface UsageRouteOptions {
   now: () => number;
 }
 
+/** One feature's hourly series, oldest hour first. */
+export interface UsageFeatureView {
+  feature: string;
+  licensed: number;
+  peak: number[];
+  denials: number[];
+  checkouts: number[];
+  seatSeconds: number[];
+}
+
+/** The answer of `GET /api/v1/usage`. */
+export interface UsageView {
+  from: string;
+  hours: number;
+  features: UsageFeatureView[];
+}
+
 const series = { type: 'array', items: { type: 'integer' } };
 
 /**
@@ -58,21 +75,11 @@ export function registerUsageRoutes(app: FastifyInstance, o: UsageRouteOptions):
         },
       },
     },
-    async (request) => {
+    async (request): Promise<UsageView> => {
       const hours = (request.query.days ?? 7) * 24;
       const to = Date.parse(hourOf(o.now())) + HOUR_MS;
       const fromMs = to - hours * HOUR_MS;
-      const byFeature = new Map<
-        string,
-        {
-          feature: string;
-          licensed: number;
-          peak: number[];
-          denials: number[];
-          checkouts: number[];
-          seatSeconds: number[];
-        }
-      >();
+      const byFeature = new Map<string, UsageFeatureView>();
       const entry = (feature: string) => {
         let e = byFeature.get(feature);
         if (!e) {

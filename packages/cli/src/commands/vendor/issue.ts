@@ -1,13 +1,9 @@
-/**
- * `tessera vendor keygen | issue`: the vendor's offline tools. The commands that talk to a
- * running Cloud (`vendor customer add` and the rest) are in vendor-cloud.ts, under the same
- * `vendor` command.
- */
+/** `tessera vendor issue`: a perpetual license file signed offline, bound to a customer's Server ID file. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { Output } from '../output.js';
-import { issueLicenseFile, makeVendorKeyFiles } from '../vendor-files.js';
-import { examples, featureArg, integer, isoDate, jsonOption } from './common.js';
+import { Output } from '../../output.js';
+import { issueLicenseFile } from '../../vendor-files.js';
+import { examples, featureArg, integer, isoDate, jsonOption } from '../common.js';
 
 interface IssueFlags {
   signingKey: string;
@@ -23,43 +19,7 @@ interface IssueFlags {
   json?: boolean;
 }
 
-/** Registers `tessera vendor` with its offline tools; returns it for the Cloud commands. */
-export function registerVendorCommands(program: Command): Command {
-  const vendor = program
-    .command('vendor')
-    .description(
-      "the vendor's tools: signing keys and license files offline; customers, deployments, accounts on a Cloud",
-    )
-    .helpCommand(false);
-  examples(vendor, [
-    '$ tessera vendor keygen --out ./vendor-keys',
-    '$ tessera vendor issue --signing-key ./vendor-keys/vendor.key --server-id info.bts --feature asr=10 --out acme.lic',
-    '$ tessera vendor customer add "Acme Speech Ltd" --data ./cloud     # on a running Cloud',
-  ]);
-
-  const keygen = vendor
-    .command('keygen')
-    .description('make a vendor signing key pair: DIR/vendor.key (private, 0600) and DIR/vendor.pub (public, 0644)')
-    .requiredOption('--out <dir>', 'directory for vendor.key and vendor.pub (made if missing; existing keys are kept)');
-  jsonOption(keygen);
-  keygen.addHelpText(
-    'after',
-    '\nKeep vendor.key secret: it signs licenses. A License Server trusts vendor.pub when it is in\n' +
-      'its shipped keyring, or when started with --vendor-key vendor.pub (development and tests).\n',
-  );
-  examples(keygen, [
-    '$ tessera vendor keygen --out ./vendor-keys',
-    '$ tessera vendor keygen --out ./vendor-keys --json',
-  ]);
-  keygen.action(async (flags: { out: string; json?: boolean }) => {
-    const keys = await makeVendorKeyFiles(flags.out);
-    new Output(!!flags.json).result({ id: keys.kid, privateKey: keys.privateKey, publicKey: keys.publicKey }, (d) => [
-      `vendor key ${d.id}`,
-      `  private key ${d.privateKey} (keep it secret)`,
-      `  public key  ${d.publicKey}`,
-    ]);
-  });
-
+export function registerIssue(vendor: Command): void {
   const issue = vendor
     .command('issue')
     .description("sign a perpetual license bound to the server of a customer's Server ID file (offline)")
@@ -117,5 +77,4 @@ export function registerVendorCommands(program: Command): Command {
       ],
     );
   });
-  return vendor;
 }
