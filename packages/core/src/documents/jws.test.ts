@@ -56,6 +56,24 @@ describe('signed documents', () => {
     await rejectsWith(verifyDocument(tampered, DOC_TYPES.sync, k.publicKey, asIs), 'DOC_BAD_SIGNATURE');
   });
 
+  it('a signature spelled with other unused trailing bits is DOC_MALFORMED: one document has one JWS (fuzz finding)', async () => {
+    // 64 bytes are 86 base64url characters whose last one carries 4 unused bits: 'A'..'P' all
+    // decode to the same bytes. Accepting them made one signed document many JWS strings.
+    const k = await newKey();
+    const text = await signDocument(DOC_TYPES.sync, claims, k.privateKey);
+    const jws = jwsOf(text);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(jws.at(-1)!);
+    assert.equal(last & 15, 0, 'a signer writes the unused bits as zeros');
+    const respelled = `${jws.slice(0, -1)}${alphabet[last | 1]}`;
+    assert.deepEqual(Buffer.from(respelled.split('.')[2]!, 'base64url'), Buffer.from(jws.split('.')[2]!, 'base64url'));
+    await rejectsWith(
+      verifyDocument(withJws(text, respelled), DOC_TYPES.sync, k.publicKey, asIs),
+      'DOC_MALFORMED',
+      /signature is not in canonical base64url/,
+    );
+  });
+
   it('a truncated file is DOC_MALFORMED, wherever it was cut', async () => {
     const k = await newKey();
     const text = await signDocument(DOC_TYPES.sync, claims, k.privateKey, { summary: ['x'] });

@@ -138,6 +138,14 @@ export function openDocument(fileText: string, expectedTyp: DocType): OpenedDocu
       `the document signature has ${signatureSegment.length} characters; an Ed25519 signature has ${ED25519_SIGNATURE_CHARS} (is the file cut off?)`,
     );
   }
+  // 64 bytes leave 4 unused bits in the last character: without this check one signature
+  // had 16 spellings, so one signed document had 16 JWS strings (stored, compared, replayed).
+  if (Buffer.from(signatureSegment, 'base64url').toString('base64url') !== signatureSegment) {
+    throw new TesseraError(
+      'DOC_MALFORMED',
+      'the document signature is not in canonical base64url (its last character sets bits that carry nothing)',
+    );
+  }
   return { jws, header: { alg: DOC_ALG, typ: h.typ, kid: h.kid }, payloadSegment };
 }
 
