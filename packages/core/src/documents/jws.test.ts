@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CompactSign } from 'jose';
+import { TesseraError } from '../errors.js';
 import { Keyring, publicKeyToPem } from '../keys.js';
 import { DOC_TYPES, decodeDocumentUnverified, signDocument, verifyDocument } from './jws.js';
 import { flipChar, jwsOf, newKey, rejectsWith, withJws } from './test-support/fixtures.js';
@@ -72,6 +73,35 @@ describe('signed documents', () => {
       'DOC_MALFORMED',
       /signature is not in canonical base64url/,
     );
+  });
+
+  it('header values nested deep or made huge are DOC_MALFORMED with a short message (fuzz finding)', async () => {
+    const k = await newKey();
+    const text = await signDocument(DOC_TYPES.sync, claims, k.privateKey);
+    const [, payload, sig] = jwsOf(text).split('.');
+    const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
+    const headers = [
+      `{"alg":${deep},"typ":"${DOC_TYPES.sync}","kid":"${k.kid}"}`,
+      `{"alg":"EdDSA","typ":${deep},"kid":"${k.kid}"}`,
+      `{"alg":"EdDSA","typ":"${DOC_TYPES.sync}","kid":${deep}}`,
+      `{"alg":"${'A'.repeat(100_000)}","typ":"${DOC_TYPES.sync}","kid":"${k.kid}"}`,
+      `{"alg":"EdDSA","typ":"${'T'.repeat(100_000)}","kid":"${k.kid}"}`,
+      `{"alg":"EdDSA","typ":"${DOC_TYPES.sync}","kid":"${'K'.repeat(100_000)}"}`,
+      `{"alg":"EdDSA","typ":"${DOC_TYPES.sync}","kid":"${k.kid}","${'X'.repeat(100_000)}":1}`,
+    ];
+    for (const header of headers) {
+      const jws = `${Buffer.from(header).toString('base64url')}.${payload}.${sig}`;
+      await assert.rejects(
+        verifyDocument(jws, DOC_TYPES.sync, await Keyring.from([k.publicKey]), asIs),
+        (e: unknown) => {
+          assert.ok(e instanceof TesseraError, `expected a TesseraError, got ${String(e)}`);
+          assert.ok(['DOC_MALFORMED', 'DOC_WRONG_TYPE'].includes(e.code), e.code);
+          assert.ok(e.message.length < 300, `message of ${e.message.length} characters`);
+          assert.ok(JSON.stringify(e.details ?? {}).length < 300, 'details are short too');
+          return true;
+        },
+      );
+    }
   });
 
   it('a truncated file is DOC_MALFORMED, wherever it was cut', async () => {

@@ -132,6 +132,17 @@ describe('reports', () => {
     );
   });
 
+  it('decodeReportUnverified: a typ that is an object with a toString member is DOC_WRONG_TYPE (fuzz finding)', async () => {
+    const server = await newServer();
+    const text = await signReport(claimsFor(server), server.privateKey);
+    const [, p, sig] = jwsOf(text).split('.') as [string, string, string];
+    const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: { toString: 1 }, kid: 'k' })).toString('base64url');
+    await assert.rejects(
+      async () => decodeReportUnverified(withJws(text, `${header}.${p}.${sig}`)),
+      (e: unknown) => e instanceof Error && (e as { code?: string }).code === 'DOC_WRONG_TYPE',
+    );
+  });
+
   it('a tampered payload byte is DOC_BAD_SIGNATURE', async () => {
     const server = await newServer();
     const text = await signReport(claimsFor(server), server.privateKey);

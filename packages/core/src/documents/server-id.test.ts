@@ -31,7 +31,10 @@ describe('server id documents', () => {
     const [h, , sig] = jwsOf(text).split('.');
     const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
     for (const kty of [deep, JSON.stringify('K'.repeat(100_000))]) {
-      const json = JSON.stringify({ ...claims, publicKeyJwk: { ...claims.publicKeyJwk, kty: '@@' } }).replace('"@@"', kty);
+      const json = JSON.stringify({ ...claims, publicKeyJwk: { ...claims.publicKeyJwk, kty: '@@' } }).replace(
+        '"@@"',
+        kty,
+      );
       const edited = withJws(text, `${h}.${Buffer.from(json).toString('base64url')}.${sig}`);
       await rejectsWith(verifyServerId(edited), 'DOC_INVALID', /^invalid server id document: publicKeyJwk .{0,160}$/);
     }
