@@ -14,9 +14,9 @@ import { documentKinds, type FuzzedKind, type FuzzKeys, fuzzKeys } from './test-
 import { applyMutations, type Mutation, mutationsArb, signedContent } from './test-support/fuzz-documents/mutations.js';
 import { assertTypedRefusal, FuzzTally, fuzzParams } from './test-support/fuzz-documents/run.js';
 
-const MUTATION_CASES = 400;
-const RESIGN_CASES = 150;
-const DECODER_CASES = 400;
+const MUTATION_CASES = 300;
+const RESIGN_CASES = 100;
+const DECODER_CASES = 300;
 
 let keys: FuzzKeys;
 let kinds: FuzzedKind[];
