@@ -125,14 +125,14 @@ export function openDocument(fileText: string, expectedTyp: DocType): OpenedDocu
       `the document header has members Tessera does not use: ${names.length > 80 ? `${names.slice(0, 77)}...` : names}`,
     );
   }
-  // Every header value is echoed through shown(): the file is untrusted, and a value nested
-  // thousands deep or megabytes long must not overflow the stack or flood a message.
+  // Every header value is echoed shortened (shown() for any JSON): the file is untrusted, and a
+  // value nested thousands deep or megabytes long must not overflow the stack or flood a message.
   if (h.alg !== DOC_ALG) {
     throw new TesseraError('DOC_MALFORMED', `the document alg must be ${DOC_ALG}, got ${shown(h.alg)}`);
   }
   if (typeof h.typ !== 'string') throw new TesseraError('DOC_MALFORMED', 'the document header has no typ');
   if (h.typ !== expectedTyp) {
-    const typ = shown(h.typ);
+    const typ = h.typ.length > 64 ? `${h.typ.slice(0, 61)}...` : h.typ;
     throw new TesseraError('DOC_WRONG_TYPE', `this is a ${typ} document; a ${expectedTyp} document is expected`, {
       details: { typ, expected: expectedTyp },
     });
