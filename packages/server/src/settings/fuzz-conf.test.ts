@@ -162,13 +162,14 @@ function canonical(values: RawSettings): string {
     .join('');
 }
 
-/** Lines that are not key lines (comments, blanks), in order. */
+/** Lines that are not key lines (comments, blanks), in order, without the spacing around them. */
 function otherLines(text: string): string[] {
   if (text === '') return [];
   return text
     .replace(/\r?\n$/, '')
     .split(/\r?\n/)
-    .filter((l) => l.trim() === '' || l.trim().startsWith('#'));
+    .map((l) => l.trim())
+    .filter((l) => l === '' || l.startsWith('#'));
 }
 
 describe('server.conf under fuzzing', { timeout: 600_000 }, () => {
