@@ -9,6 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  DOC_TYPES,
+  type DocType,
   type ErrorCode,
   hashFactors,
   hourMark,
@@ -51,7 +53,7 @@ let registered: TestLicenseServer;
 let stranger: TestLicenseServer;
 let deployed: { licenseId: string; revision: number };
 let enrollmentCode: string;
-let keysOf: (srv: TestLicenseServer) => MutationKeys;
+let keysOf: (srv: TestLicenseServer, ownTyp: DocType) => MutationKeys;
 const tally = new FuzzTally();
 
 /** Every table but the audit log (a refusal is audited by design), rows sorted as text. */
@@ -82,7 +84,8 @@ before(async () => {
   deployed = { licenseId: d.licenseId, revision: d.revision };
   enrollmentCode = (await s.flexible.enroll(admin, { customerId: acme })).code;
   const other = await newLicenseServer('fuzz-other.example');
-  keysOf = (srv) => ({
+  keysOf = (srv, ownTyp) => ({
+    ownTyp,
     trusted: srv.privateKey,
     trustedKid: srv.serverId.slice(4),
     untrusted: other.privateKey,
@@ -157,7 +160,7 @@ describe('Cloud: mutated documents change nothing', { timeout: 600_000 }, () => 
         );
         await refusedWithoutChange(
           'register',
-          applyMutations(file, ms, keysOf(stranger)),
+          applyMutations(file, ms, keysOf(stranger, DOC_TYPES.serverId)),
           DOCUMENT_CODES,
           (f) => verifyServerId(f),
           (f) => s.servers.register(admin, { customerId: acme, file: f }),
@@ -174,7 +177,7 @@ describe('Cloud: mutated documents change nothing', { timeout: 600_000 }, () => 
         const file = await registered.uninstall(deployed.licenseId, deployed.revision);
         await refusedWithoutChange(
           'return',
-          applyMutations(file, ms, keysOf(registered)),
+          applyMutations(file, ms, keysOf(registered, DOC_TYPES.uninstall)),
           DOCUMENT_CODES,
           (f) => verifyUninstall(f, key),
           (f) => s.deployments.returnCertificate(admin, f),
@@ -190,7 +193,7 @@ describe('Cloud: mutated documents change nothing', { timeout: 600_000 }, () => 
         const file = await signReport(claims, registered.privateKey);
         await refusedWithoutChange(
           'report',
-          applyMutations(file, ms, keysOf(registered)),
+          applyMutations(file, ms, keysOf(registered, DOC_TYPES.report)),
           REPORT_CODES,
           (f) => verifyReport(f, registered.publicKey),
           (f) => s.sync.sync(f),
@@ -207,7 +210,7 @@ describe('Cloud: mutated documents change nothing', { timeout: 600_000 }, () => 
         const file = await signReport(claims, stranger.privateKey);
         await refusedWithoutChange(
           'enrollment-report',
-          applyMutations(file, ms, keysOf(stranger)),
+          applyMutations(file, ms, keysOf(stranger, DOC_TYPES.report)),
           REPORT_CODES,
           (f) => verifyReport(f, stranger.publicKey),
           (f) => s.sync.sync(f),

@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  DOC_TYPES,
   type LicenseClaims,
   ManualClock,
   type RawFactors,
@@ -103,6 +104,7 @@ before(async () => {
     trustedKid: (await verifyLicense(await signLicense(licenseOf(INSTALLED, 1), vendor.privateKey), core.keyring)).kid,
     untrusted: other.privateKey,
     untrustedKid: other.kid,
+    ownTyp: DOC_TYPES.license,
   };
   // State to keep: an installed license, a Report written and a Sync applied.
   await core.licenses.install(LOCAL_CLI_ACTOR, await signLicense(licenseOf(INSTALLED, 1), vendor.privateKey));
@@ -224,7 +226,7 @@ describe('License Server: mutated documents change nothing', { timeout: 600_000 
         const file = await signSync(syncOf(counter, ls), vendor.privateKey);
         await refusedWithoutChange(
           'sync-import',
-          applyMutations(file, ms, keys),
+          applyMutations(file, ms, { ...keys, ownTyp: DOC_TYPES.sync }),
           (f) => verifySync(f, core.keyring),
           (f) => core.flexible.applySync(LOCAL_CLI_ACTOR, f, 'file'),
         );

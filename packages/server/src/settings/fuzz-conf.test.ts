@@ -99,7 +99,7 @@ const validFileArb = fc
   )
   .map(([pairs, comments, spots]) => {
     const lines: string[] = pairs.map(([k, v]) => `${k} = ${v}`);
-    comments.forEach((c, i) => lines.splice((spots[i] ?? 0) % (lines.length + 1), 0, c));
+    for (const [i, c] of comments.entries()) lines.splice((spots[i] ?? 0) % (lines.length + 1), 0, c);
     return `${lines.join('\n')}\n`;
   });
 

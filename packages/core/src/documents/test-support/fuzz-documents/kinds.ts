@@ -10,6 +10,7 @@ import type { ErrorCode } from '../../../errors.js';
 import { Keyring, publicKeyToJwk } from '../../../keys.js';
 import type { LicenseClaims } from '../../../license.js';
 import { PRODUCT_VERSION } from '../../../version.js';
+import { DOC_TYPES, type DocType } from '../../jws.js';
 import { signLicense, verifyLicense } from '../../license.js';
 import { hourMark, type ReportClaims, signReport, type UsageHour, verifyReport } from '../../report.js';
 import { type ServerIdClaims, signServerId, verifyServerId } from '../../server-id.js';
@@ -202,12 +203,13 @@ export function syncClaims(serverId: string): fc.Arbitrary<SyncClaims> {
     }));
 }
 
-function mutationKeys(trusted: TestKey, untrusted: TestKey): MutationKeys {
+function mutationKeys(trusted: TestKey, untrusted: TestKey, ownTyp: DocType): MutationKeys {
   return {
     trusted: trusted.privateKey,
     trustedKid: trusted.kid,
     untrusted: untrusted.privateKey,
     untrustedKid: untrusted.kid,
+    ownTyp,
   };
 }
 
@@ -237,35 +239,35 @@ export async function documentKinds(k: FuzzKeys): Promise<FuzzedKind[]> {
       claims: licenseClaims(k.server),
       sign: (c) => signLicense(c, k.vendor.privateKey),
       verify: (f) => verifyLicense(f, vendorRing),
-      keys: mutationKeys(k.vendor, k.otherVendor),
+      keys: mutationKeys(k.vendor, k.otherVendor, DOC_TYPES.license),
     }),
     kind<ServerIdClaims>({
       name: 'server id',
       claims: serverIdClaims(k.server, jwk),
       sign: (c) => signServerId(c, k.server.privateKey),
       verify: (f) => verifyServerId(f),
-      keys: mutationKeys(k.server, k.otherServer),
+      keys: mutationKeys(k.server, k.otherServer, DOC_TYPES.serverId),
     }),
     kind<UninstallClaims>({
       name: 'uninstall',
       claims: uninstallClaims(k.server),
       sign: (c) => signUninstall(c, k.server.privateKey),
       verify: (f) => verifyUninstall(f, serverKey),
-      keys: mutationKeys(k.server, k.otherServer),
+      keys: mutationKeys(k.server, k.otherServer, DOC_TYPES.uninstall),
     }),
     kind<ReportClaims>({
       name: 'report',
       claims: reportClaims(k.server, serverIdFile),
       sign: (c) => signReport(c, k.server.privateKey),
       verify: (f) => verifyReport(f, serverKey),
-      keys: mutationKeys(k.server, k.otherServer),
+      keys: mutationKeys(k.server, k.otherServer, DOC_TYPES.report),
     }),
     kind<SyncClaims>({
       name: 'sync',
       claims: syncClaims(k.server.serverId),
       sign: (c) => signSync(c, k.vendor.privateKey),
       verify: (f) => verifySync(f, vendorRing),
-      keys: mutationKeys(k.vendor, k.otherVendor),
+      keys: mutationKeys(k.vendor, k.otherVendor, DOC_TYPES.sync),
     }),
   ];
   return kinds as FuzzedKind[];

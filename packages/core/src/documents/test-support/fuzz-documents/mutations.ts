@@ -10,7 +10,7 @@
  */
 import { sign as edSign, type KeyObject } from 'node:crypto';
 import { MAX_DOCUMENT_BYTES } from '../../file.js';
-import { DOC_TYPES } from '../../jws.js';
+import { DOC_TYPES, type DocType } from '../../jws.js';
 import type { Mutation } from './arbitraries.js';
 
 export { type Mutation, mutationArb, mutationsArb } from './arbitraries.js';
@@ -24,6 +24,8 @@ export interface MutationKeys {
   trustedKid: string;
   /** The trusted signer: used only to sign the same payload under another `typ`. */
   trusted: KeyObject;
+  /** The kind under test: the trusted key signs only under other types, never this one. */
+  ownTyp: DocType;
 }
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -214,7 +216,9 @@ function mutateSignature(jws: string, change: string, keys: MutationKeys): strin
     }
     case 'trusted-other-typ': {
       const header = headerObject(h);
-      const others = DOC_TYPE_LIST.filter((t) => t !== header.typ);
+      // Never the kind's own typ: that would be a genuine document with other content, which
+      // the verifier rightly accepts (an earlier mutation may already have changed the typ).
+      const others = DOC_TYPE_LIST.filter((t) => t !== header.typ && t !== keys.ownTyp);
       const h2 = b64(JSON.stringify({ ...header, typ: others[p.length % others.length] }));
       return `${h2}.${p}.${signEd(keys.trusted, h2, p)}`;
     }
