@@ -8,7 +8,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { FuzzTally, fuzzParams } from '../../../core/src/documents/test-support/fuzz-documents/run.js';
+import {
+  FuzzTally,
+  fuzzParams,
+  fuzzSuiteTimeout,
+} from '../../../core/src/documents/test-support/fuzz-documents/run.js';
 import { type ClientConfig, ConfigError, parseClientProperties } from './client-properties.js';
 
 const CASES = 2000;
@@ -111,7 +115,7 @@ function canonical(c: ClientConfig): string {
   return `${lines.join('\n')}\n`;
 }
 
-describe('client_property.conf under fuzzing', { timeout: 600_000 }, () => {
+describe('client_property.conf under fuzzing', { timeout: fuzzSuiteTimeout() }, () => {
   test('accepted with warnings on existing lines, or a ConfigError naming FILE:LINE of an existing line', () => {
     fc.assert(
       fc.property(fc.oneof(fileArb, mutated), (text) => {

@@ -35,6 +35,7 @@ import {
   assertTypedRefusal,
   FuzzTally,
   fuzzParams,
+  fuzzSuiteTimeout,
 } from '../../../core/src/documents/test-support/fuzz-documents/run.js';
 import { openTestStore, type TestStore } from '../test-support/db.js';
 import { newLicenseServer, RAW_FACTORS, servicesOn, type TestLicenseServer } from '../test-support/fixtures.js';
@@ -141,7 +142,7 @@ function reportOf(srv: TestLicenseServer, extra: Partial<ReportClaims>): fc.Arbi
 /** What a refused Report may answer: the DOC_* codes and the enrollment refusals `sync` documents. */
 const REPORT_CODES: readonly ErrorCode[] = [...DOCUMENT_CODES, 'SERVER_UNKNOWN', 'ENROLLMENT_INVALID'];
 
-describe('Cloud: mutated documents change nothing', { timeout: 600_000 }, () => {
+describe('Cloud: mutated documents change nothing', { timeout: fuzzSuiteTimeout() }, () => {
   test('Register Server (Server ID file)', async () => {
     const claims = fc.record({ hostName: text(255), createdAt: fc.integer({ min: 0, max: 1000 }) });
     const jwk = JSON.parse(JSON.stringify((await verifyServerId(stranger.serverIdFile)).claims.publicKeyJwk));

@@ -12,7 +12,7 @@ import { decodeDocumentUnverified, signDocument } from './jws.js';
 import { decodeReportUnverified } from './report.js';
 import { documentKinds, type FuzzedKind, type FuzzKeys, fuzzKeys } from './test-support/fuzz-documents/kinds.js';
 import { applyMutations, type Mutation, mutationsArb, signedContent } from './test-support/fuzz-documents/mutations.js';
-import { assertTypedRefusal, FuzzTally, fuzzParams } from './test-support/fuzz-documents/run.js';
+import { assertTypedRefusal, FuzzTally, fuzzParams, fuzzSuiteTimeout } from './test-support/fuzz-documents/run.js';
 
 const MUTATION_CASES = 300;
 const RESIGN_CASES = 100;
@@ -67,7 +67,7 @@ function withClaim(claims: unknown, at: number, value: unknown, remove: boolean)
   return copy;
 }
 
-describe('document parsers under mutation', { timeout: 600_000 }, () => {
+describe('document parsers under mutation', { timeout: fuzzSuiteTimeout() }, () => {
   for (const name of ['license', 'server id', 'uninstall', 'report', 'sync']) {
     test(`${name}: a mutated file is refused with a documented code, or is the original`, async () => {
       const k = kindNamed(name);
@@ -128,7 +128,7 @@ describe('document parsers under mutation', { timeout: 600_000 }, () => {
   }
 });
 
-describe('file and unverified decoders under mutation', { timeout: 600_000 }, () => {
+describe('file and unverified decoders under mutation', { timeout: fuzzSuiteTimeout() }, () => {
   // The kind by name, so a counterexample prints readably.
   const mutatedFile = fc.noShrink(
     fc

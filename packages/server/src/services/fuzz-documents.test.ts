@@ -40,6 +40,7 @@ import {
   assertTypedRefusal,
   FuzzTally,
   fuzzParams,
+  fuzzSuiteTimeout,
 } from '../../../core/src/documents/test-support/fuzz-documents/run.js';
 import { openServerCore, type ServerCore } from '../runtime/server.js';
 import { makeVendor, silentLogger, tempDir, type Vendor } from '../test-support/fixtures.js';
@@ -180,7 +181,7 @@ const newLicense = fc.record({
   issuedAt: instant.filter((i) => i < new Date(T0).toISOString()),
 });
 
-describe('License Server: mutated documents change nothing', { timeout: 600_000 }, () => {
+describe('License Server: mutated documents change nothing', { timeout: fuzzSuiteTimeout() }, () => {
   test('Install License', async () => {
     await fc.assert(
       fc.asyncProperty(newLicense, mutationsArb, async (c, ms) => {

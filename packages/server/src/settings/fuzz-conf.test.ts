@@ -14,6 +14,7 @@ import {
   assertTypedRefusal,
   FuzzTally,
   fuzzParams,
+  fuzzSuiteTimeout,
 } from '../../../core/src/documents/test-support/fuzz-documents/run.js';
 import { LICENSING_MODES } from '../flexible/flexible-service.js';
 import { openServerCore, type ServerCore } from '../runtime/server.js';
@@ -172,7 +173,7 @@ function otherLines(text: string): string[] {
     .filter((l) => l === '' || l.startsWith('#'));
 }
 
-describe('server.conf under fuzzing', { timeout: 600_000 }, () => {
+describe('server.conf under fuzzing', { timeout: fuzzSuiteTimeout() }, () => {
   test('parseConf: accepted, or SETTINGS_INVALID naming FILE:LINE of the first bad line', () => {
     fc.assert(
       fc.property(anyFileArb, (text) => {
@@ -222,7 +223,7 @@ function lineOf(text: string, key: string): number {
   return parseConf(text).lineOf[key as SettingKey] ?? 0;
 }
 
-describe('settings service under fuzzing', { timeout: 600_000 }, () => {
+describe('settings service under fuzzing', { timeout: fuzzSuiteTimeout() }, () => {
   let t: ReturnType<typeof tempDir>;
   let core: ServerCore;
   const good = '# operator comment\nlease_seconds = 120\n\n# another\nlog_level = warn\n';

@@ -23,6 +23,14 @@ export function fuzzCases(defaultCases: number): number {
   return n !== undefined && n > 0 ? n : defaultCases;
 }
 
+/**
+ * The timeout of a fuzz suite: none when the cases were asked for (`npm run fuzz`: a long run
+ * on a busy machine must not fail for taking long), else the ten minutes other suites allow.
+ */
+export function fuzzSuiteTimeout(): number {
+  return envInt('TESSERA_FUZZ_CASES') !== undefined ? Number.POSITIVE_INFINITY : 600_000;
+}
+
 /** fast-check parameters for a property with `defaultCases` cases under `npm test`. */
 export function fuzzParams<T>(defaultCases: number): fc.Parameters<T> {
   const seed = envInt('TESSERA_FUZZ_SEED');
