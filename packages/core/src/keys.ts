@@ -7,6 +7,7 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
+import { shown } from './documents/validate.js';
 import { TesseraError } from './errors.js';
 
 /** Public half of an Ed25519 key as a JWK (RFC 8037). Never carries `d`. */
@@ -145,9 +146,9 @@ export function publicKeyFromJwk(jwk: unknown): KeyObject {
     throw new TesseraError('DOC_MALFORMED', 'the JWK must be a JSON object');
   }
   const j = jwk as Record<string, unknown>;
-  if (j.kty !== 'OKP') throw new TesseraError('DOC_MALFORMED', `the JWK kty must be "OKP", got ${show(j.kty)}`);
+  if (j.kty !== 'OKP') throw new TesseraError('DOC_MALFORMED', `the JWK kty must be "OKP", got ${shown(j.kty)}`);
   if (j.crv !== 'Ed25519') {
-    throw new TesseraError('DOC_MALFORMED', `the JWK crv must be "Ed25519", got ${show(j.crv)}`);
+    throw new TesseraError('DOC_MALFORMED', `the JWK crv must be "Ed25519", got ${shown(j.crv)}`);
   }
   if ('d' in j) throw new TesseraError('DOC_MALFORMED', 'the JWK holds a private key ("d"); a public key is expected');
   if (typeof j.x !== 'string' || !ED25519_X_RE.test(j.x)) {
@@ -158,10 +159,6 @@ export function publicKeyFromJwk(jwk: unknown): KeyObject {
   } catch (e) {
     throw new TesseraError('DOC_MALFORMED', `cannot read the JWK: ${(e as Error).message}`, { cause: e });
   }
-}
-
-function show(v: unknown): string {
-  return v === undefined ? 'nothing' : JSON.stringify(v);
 }
 
 const PEM_PUBLIC_BLOCK_RE = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g;

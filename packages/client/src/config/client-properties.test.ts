@@ -44,6 +44,26 @@ describe('client_property.conf', () => {
     assert.deepEqual(config.auth, { username: 'acct_123', password: 's3cr;et#with=signs' });
   });
 
+  test('a mistake quotes a long or odd line shortened and escaped, not whole (fuzz finding)', () => {
+    const long = 'a'.repeat(100_000);
+    for (const text of [
+      `[GLOBAL]\nLICENSE_SERVERS = ${long}:1\n`,
+      `[GLOBAL]\n${long}\n`,
+      `[${long}\n`,
+      `[GLOBAL]\nLICENSE_CACHE_PERIOD = ${long}\n`,
+      `[GLOBAL]\nLICENSE_SERVERS = host:${long}\n`,
+      '[GLOBAL]\nNO\u001b[31mEQUALS\n',
+    ]) {
+      assertConfigError(text, /^client_property\.conf:\d: /);
+      try {
+        parseClientProperties(text, FILE);
+      } catch (err) {
+        assert.ok((err as Error).message.length < 400, `message of ${(err as Error).message.length} characters`);
+        assert.ok(!(err as Error).message.includes('\u001b'), 'control characters are escaped');
+      }
+    }
+  });
+
   test('an empty file gives the defaults: 127.0.0.1:7569, 30 s cache, no auth, no warnings', () => {
     const config = parseClientProperties('', FILE);
     assert.deepEqual(config, {

@@ -3,7 +3,7 @@
  * compatible with the file the seed's vendor ships. Pure: text in, typed config out; reading
  * the file lives in `../node/`.
  */
-import { DEFAULT_PORT, isLoopback, type ServerAddress, tryParseServerAddress } from './server-address.js';
+import { DEFAULT_PORT, isLoopback, quoted, type ServerAddress, tryParseServerAddress } from './server-address.js';
 
 /** Credentials sent as HTTP Basic auth (a Cloud subscription account's id and secret). */
 export interface ClientAuth {
@@ -87,7 +87,7 @@ export function parseClientProperties(text: string, fileName: string): ClientCon
     if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
 
     if (line.startsWith('[')) {
-      if (!line.endsWith(']')) throw fail(`unterminated section header "${line}" (expected [NAME])`);
+      if (!line.endsWith(']')) throw fail(`unterminated section header ${quoted(line)} (expected [NAME])`);
       const name = line.slice(1, -1).trim();
       if (name === '') throw fail('empty section name "[]"');
       const known = Object.hasOwn(KNOWN, name.toUpperCase());
@@ -97,10 +97,10 @@ export function parseClientProperties(text: string, fileName: string): ClientCon
     }
 
     const eq = raw.indexOf('=');
-    if (eq < 0) throw fail(`expected KEY = VALUE, got "${line}"`);
+    if (eq < 0) throw fail(`expected KEY = VALUE, got ${quoted(line)}`);
     const key = raw.slice(0, eq).trim();
     const value = raw.slice(eq + 1).trim();
-    if (key === '') throw fail(`missing key before "=" in "${line}"`);
+    if (key === '') throw fail(`missing key before "=" in ${quoted(line)}`);
     if (section === undefined) throw fail(`${key} is outside any [SECTION]; put it under [GLOBAL] or [AUTHENTICATION]`);
     if (!section.known) continue; // already warned about the section once
 
@@ -160,7 +160,8 @@ function parseServers(setting: Setting | undefined, fileName: string, warnings: 
   }
   for (const entry of entries) {
     const r = tryParseServerAddress(entry);
-    if (typeof r === 'string') throw new ConfigError(fileName, setting.line, `${setting.key} entry "${entry}": ${r}`);
+    if (typeof r === 'string')
+      throw new ConfigError(fileName, setting.line, `${setting.key} entry ${quoted(entry)}: ${r}`);
     if (servers.some((s) => s.url === r.url)) {
       warnings.push(`${fileName}:${setting.line}: ${setting.key} lists ${r.url} more than once; later copies ignored`);
       continue;
@@ -177,7 +178,7 @@ function parseCachePeriod(setting: Setting | undefined, fileName: string): numbe
     throw new ConfigError(
       fileName,
       setting.line,
-      `${setting.key} must be an integer 0..${MAX_CACHE_SECONDS}, got "${setting.value}"`,
+      `${setting.key} must be an integer 0..${MAX_CACHE_SECONDS}, got ${quoted(setting.value)}`,
     );
   }
   return n;

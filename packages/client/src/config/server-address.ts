@@ -3,6 +3,14 @@
  * `http://host:port` or `https://host:port`. Portable (no Node APIs).
  */
 
+/**
+ * A piece of a config file as a message quotes it: JSON-escaped (a control character cannot
+ * reach a terminal) and cut to a readable length (a file may hold a megabyte on one line).
+ */
+export function quoted(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+}
+
 /** One license server the SDK may talk to, in the form the transport needs. */
 export interface ServerAddress {
   /** Host name or IP address, without IPv6 brackets. */
@@ -50,7 +58,8 @@ export function tryParseServerAddress(entry: string): ServerAddress | string {
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(text);
   if (scheme) {
     const name = scheme[1]!.toLowerCase();
-    if (name !== 'http' && name !== 'https') return `unsupported scheme "${scheme[1]}://" (use http:// or https://)`;
+    if (name !== 'http' && name !== 'https')
+      return `unsupported scheme ${quoted(`${scheme[1]}://`)} (use http:// or https://)`;
     secure = name === 'https';
     // A URL means what URLs mean: without a port, http is 80 and https is 443.
     defaultPort = secure ? 443 : 80;
@@ -69,23 +78,23 @@ export function tryParseServerAddress(entry: string): ServerAddress | string {
     if (close < 0) return 'unterminated IPv6 address (missing "]")';
     host = rest.slice(1, close);
     const after = rest.slice(close + 1);
-    if (after !== '' && !after.startsWith(':')) return `unexpected "${after}" after IPv6 address`;
+    if (after !== '' && !after.startsWith(':')) return `unexpected ${quoted(after)} after IPv6 address`;
     portText = after === '' ? undefined : after.slice(1);
-    if (!host.includes(':') || !IPV6_RE.test(host)) return `invalid IPv6 address "${host}"`;
+    if (!host.includes(':') || !IPV6_RE.test(host)) return `invalid IPv6 address ${quoted(host)}`;
   } else {
     const colon = rest.lastIndexOf(':');
     if (colon >= 0 && rest.indexOf(':') !== colon)
       return 'an IPv6 address must be written in brackets, e.g. [::1]:7569';
     host = colon >= 0 ? rest.slice(0, colon) : rest;
     portText = colon >= 0 ? rest.slice(colon + 1) : undefined;
-    if (!isHostName(host)) return `invalid host "${host}"`;
+    if (!isHostName(host)) return `invalid host ${quoted(host)}`;
   }
 
   let port = defaultPort;
   if (portText !== undefined) {
-    if (!/^\d{1,5}$/.test(portText)) return `port must be 1..65535, got "${portText}"`;
+    if (!/^\d{1,5}$/.test(portText)) return `port must be 1..65535, got ${quoted(portText)}`;
     port = Number(portText);
-    if (port < 1 || port > 65535) return `port must be 1..65535, got "${portText}"`;
+    if (port < 1 || port > 65535) return `port must be 1..65535, got ${quoted(portText)}`;
   }
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return { host, port, secure, url: `${secure ? 'https' : 'http'}://${urlHost}:${port}` };
@@ -101,6 +110,6 @@ export function tryParseServerAddress(entry: string): ServerAddress | string {
  */
 export function parseServerAddress(entry: string): ServerAddress {
   const r = tryParseServerAddress(entry);
-  if (typeof r === 'string') throw new RangeError(`server address "${entry}": ${r}`);
+  if (typeof r === 'string') throw new RangeError(`server address ${quoted(entry)}: ${r}`);
   return r;
 }

@@ -442,3 +442,21 @@ describe('two nodes on PostgreSQL', { timeout: 120_000 }, () => {
     }
   });
 });
+
+test('a Report whose typ is an object or an array nested deep is DOC_WRONG_TYPE, not a TypeError (fuzz finding)', async () => {
+  const t = await openTestStore('sqlite');
+  try {
+    const { services: s } = await servicesOn(t.store);
+    const srv = await newLicenseServer('typ.example');
+    const r = new Reporter(srv, new ManualClock(START));
+    const [, payload, sig] = (await r.report([])).trim().split('\n').at(-1)!.split('.');
+    const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
+    for (const typ of ['{"toString":1}', deep]) {
+      const header = Buffer.from(`{"alg":"EdDSA","typ":${typ},"kid":"k"}`).toString('base64url');
+      const e = await rejectsWith(s.sync.sync(`${header}.${payload}.${sig}\n`), 'DOC_WRONG_TYPE');
+      assert.ok(e.message.length < 200);
+    }
+  } finally {
+    await t.close();
+  }
+});

@@ -125,7 +125,9 @@ export class SyncService {
     // Only to choose the key: nothing read here is trusted until verifyReport has passed.
     const { header, payload } = decodeDocumentUnverified(reportText);
     if (header.typ !== 'tessera-report+jws') {
-      throw new TesseraError('DOC_WRONG_TYPE', `this is a ${String(header.typ)} document; a report is expected`);
+      // The header is untrusted: String() of {"toString":1} throws, of an array nested deep overflows.
+      const typ = typeof header.typ === 'string' ? header.typ.slice(0, 64) : `(typ of type ${typeof header.typ})`;
+      throw new TesseraError('DOC_WRONG_TYPE', `this is a ${typ} document; a report is expected`);
     }
     const head = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
     const claimedId = typeof head.serverId === 'string' ? head.serverId : '';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CompactSign } from 'jose';
+import { TesseraError } from '../errors.js';
 import { Keyring, publicKeyToPem } from '../keys.js';
 import { DOC_TYPES, decodeDocumentUnverified, signDocument, verifyDocument } from './jws.js';
 import { flipChar, jwsOf, newKey, rejectsWith, withJws } from './test-support/fixtures.js';
@@ -54,6 +55,53 @@ describe('signed documents', () => {
     const text = await signDocument(DOC_TYPES.sync, claims, k.privateKey);
     const tampered = withJws(text, flipChar(jwsOf(text), 2));
     await rejectsWith(verifyDocument(tampered, DOC_TYPES.sync, k.publicKey, asIs), 'DOC_BAD_SIGNATURE');
+  });
+
+  it('a signature spelled with other unused trailing bits is DOC_MALFORMED: one document has one JWS (fuzz finding)', async () => {
+    // 64 bytes are 86 base64url characters whose last one carries 4 unused bits: 'A'..'P' all
+    // decode to the same bytes. Accepting them made one signed document many JWS strings.
+    const k = await newKey();
+    const text = await signDocument(DOC_TYPES.sync, claims, k.privateKey);
+    const jws = jwsOf(text);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(jws.at(-1)!);
+    assert.equal(last & 15, 0, 'a signer writes the unused bits as zeros');
+    const respelled = `${jws.slice(0, -1)}${alphabet[last | 1]}`;
+    assert.deepEqual(Buffer.from(respelled.split('.')[2]!, 'base64url'), Buffer.from(jws.split('.')[2]!, 'base64url'));
+    await rejectsWith(
+      verifyDocument(withJws(text, respelled), DOC_TYPES.sync, k.publicKey, asIs),
+      'DOC_MALFORMED',
+      /signature is not in canonical base64url/,
+    );
+  });
+
+  it('header values nested deep or made huge are DOC_MALFORMED with a short message (fuzz finding)', async () => {
+    const k = await newKey();
+    const text = await signDocument(DOC_TYPES.sync, claims, k.privateKey);
+    const [, payload, sig] = jwsOf(text).split('.');
+    const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
+    const headers = [
+      `{"alg":${deep},"typ":"${DOC_TYPES.sync}","kid":"${k.kid}"}`,
+      `{"alg":"EdDSA","typ":${deep},"kid":"${k.kid}"}`,
+      `{"alg":"EdDSA","typ":"${DOC_TYPES.sync}","kid":${deep}}`,
+      `{"alg":"${'A'.repeat(100_000)}","typ":"${DOC_TYPES.sync}","kid":"${k.kid}"}`,
+      `{"alg":"EdDSA","typ":"${'T'.repeat(100_000)}","kid":"${k.kid}"}`,
+      `{"alg":"EdDSA","typ":"${DOC_TYPES.sync}","kid":"${'K'.repeat(100_000)}"}`,
+      `{"alg":"EdDSA","typ":"${DOC_TYPES.sync}","kid":"${k.kid}","${'X'.repeat(100_000)}":1}`,
+    ];
+    for (const header of headers) {
+      const jws = `${Buffer.from(header).toString('base64url')}.${payload}.${sig}`;
+      await assert.rejects(
+        verifyDocument(jws, DOC_TYPES.sync, await Keyring.from([k.publicKey]), asIs),
+        (e: unknown) => {
+          assert.ok(e instanceof TesseraError, `expected a TesseraError, got ${String(e)}`);
+          assert.ok(['DOC_MALFORMED', 'DOC_WRONG_TYPE'].includes(e.code), e.code);
+          assert.ok(e.message.length < 300, `message of ${e.message.length} characters`);
+          assert.ok(JSON.stringify(e.details ?? {}).length < 300, 'details are short too');
+          return true;
+        },
+      );
+    }
   });
 
   it('a truncated file is DOC_MALFORMED, wherever it was cut', async () => {

@@ -12,6 +12,7 @@ import { CompactSign, compactVerify, errors as joseErrors } from 'jose';
 import { TesseraError } from '../errors.js';
 import { Keyring, thumbprint } from '../keys.js';
 import { formatDocumentFile, parseDocumentFile } from './file.js';
+import { shown } from './validate.js';
 
 /** The `typ` header of each document kind; a document is only ever accepted as its own kind. */
 export const DOC_TYPES = {
@@ -49,6 +50,9 @@ export interface SignOptions {
 }
 
 const HEADER_MEMBERS = ['alg', 'typ', 'kid'];
+// A kid is an RFC 7638 thumbprint: 43 base64url characters for SHA-256. The bound leaves room
+// for a longer hash without letting a megabyte-long kid into messages and lookups.
+const KID_RE = /^[A-Za-z0-9_-]{1,128}$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 // Ed25519 signatures are 64 bytes: 86 base64url characters. Checked before any crypto so a
 // cut-off file reads as malformed, not as a forgery.
@@ -115,27 +119,44 @@ export function openDocument(fileText: string, expectedTyp: DocType): OpenedDocu
   // the JWS is read or name a key, and no Tessera signer emits it.
   const extra = Object.keys(h).filter((k) => !HEADER_MEMBERS.includes(k));
   if (extra.length > 0) {
+    const names = extra.join(', ');
     throw new TesseraError(
       'DOC_MALFORMED',
-      `the document header has members Tessera does not use: ${extra.join(', ')}`,
+      `the document header has members Tessera does not use: ${names.length > 80 ? `${names.slice(0, 77)}...` : names}`,
     );
   }
+  // Every header value is echoed shortened (shown() for any JSON): the file is untrusted, and a
+  // value nested thousands deep or megabytes long must not overflow the stack or flood a message.
   if (h.alg !== DOC_ALG) {
-    throw new TesseraError('DOC_MALFORMED', `the document alg must be ${DOC_ALG}, got ${JSON.stringify(h.alg)}`);
+    throw new TesseraError('DOC_MALFORMED', `the document alg must be ${DOC_ALG}, got ${shown(h.alg)}`);
   }
   if (typeof h.typ !== 'string') throw new TesseraError('DOC_MALFORMED', 'the document header has no typ');
   if (h.typ !== expectedTyp) {
-    throw new TesseraError('DOC_WRONG_TYPE', `this is a ${h.typ} document; a ${expectedTyp} document is expected`, {
-      details: { typ: h.typ, expected: expectedTyp },
+    const typ = h.typ.length > 64 ? `${h.typ.slice(0, 61)}...` : h.typ;
+    throw new TesseraError('DOC_WRONG_TYPE', `this is a ${typ} document; a ${expectedTyp} document is expected`, {
+      details: { typ, expected: expectedTyp },
     });
   }
-  if (typeof h.kid !== 'string' || h.kid === '') {
-    throw new TesseraError('DOC_MALFORMED', 'the document header names no signing key (kid)');
+  if (typeof h.kid !== 'string' || !KID_RE.test(h.kid)) {
+    throw new TesseraError(
+      'DOC_MALFORMED',
+      h.kid === undefined || h.kid === ''
+        ? 'the document header names no signing key (kid)'
+        : `the document kid must be a key thumbprint (base64url), got ${shown(h.kid)}`,
+    );
   }
   if (signatureSegment.length !== ED25519_SIGNATURE_CHARS) {
     throw new TesseraError(
       'DOC_MALFORMED',
       `the document signature has ${signatureSegment.length} characters; an Ed25519 signature has ${ED25519_SIGNATURE_CHARS} (is the file cut off?)`,
+    );
+  }
+  // 64 bytes leave 4 unused bits in the last character: without this check one signature
+  // had 16 spellings, so one signed document had 16 JWS strings (stored, compared, replayed).
+  if (Buffer.from(signatureSegment, 'base64url').toString('base64url') !== signatureSegment) {
+    throw new TesseraError(
+      'DOC_MALFORMED',
+      'the document signature is not in canonical base64url (its last character sets bits that carry nothing)',
     );
   }
   return { jws, header: { alg: DOC_ALG, typ: h.typ, kid: h.kid }, payloadSegment };

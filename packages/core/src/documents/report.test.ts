@@ -115,6 +115,34 @@ describe('reports', () => {
     await rejectsWith(verifyReport(plain, server.publicKey), 'DOC_INVALID', /usage must be a JSON object/);
   });
 
+  it('decodeReportUnverified: a deeply nested value is DOC_INVALID, not a stack overflow (fuzz finding)', async () => {
+    // A PLS decodes an ALS's Report without its key to relay it: any file reaches this.
+    const server = await newServer();
+    const text = await signReport(claimsFor(server), server.privateKey);
+    const [h, p, sig] = jwsOf(text).split('.') as [string, string, string];
+    const payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+    const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
+    const edited = Buffer.from(JSON.stringify({ ...payload, sequence: '@@' }).replace('"@@"', deep)).toString(
+      'base64url',
+    );
+    assert.throws(
+      () => decodeReportUnverified(withJws(text, `${h}.${edited}.${sig}`)),
+      (e: unknown) =>
+        e instanceof Error && (e as { code?: string }).code === 'DOC_INVALID' && /sequence/.test(e.message),
+    );
+  });
+
+  it('decodeReportUnverified: a typ that is an object with a toString member is DOC_WRONG_TYPE (fuzz finding)', async () => {
+    const server = await newServer();
+    const text = await signReport(claimsFor(server), server.privateKey);
+    const [, p, sig] = jwsOf(text).split('.') as [string, string, string];
+    const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: { toString: 1 }, kid: 'k' })).toString('base64url');
+    await assert.rejects(
+      async () => decodeReportUnverified(withJws(text, `${header}.${p}.${sig}`)),
+      (e: unknown) => e instanceof Error && (e as { code?: string }).code === 'DOC_WRONG_TYPE',
+    );
+  });
+
   it('a tampered payload byte is DOC_BAD_SIGNATURE', async () => {
     const server = await newServer();
     const text = await signReport(claimsFor(server), server.privateKey);

@@ -404,7 +404,7 @@ export function decodeReportUnverified(fileText: string): ReportClaims {
   if (header.typ !== DOC_TYPES.report) {
     throw new TesseraError(
       'DOC_WRONG_TYPE',
-      `this is a ${String(header.typ)} document; a ${DOC_TYPES.report} document is expected`,
+      `this is a ${shown(header.typ)} document; a ${DOC_TYPES.report} document is expected`,
     );
   }
   return validateSignedReport(payload);

@@ -24,6 +24,38 @@ function withPayload(jws: string, payload: unknown): string {
 }
 
 describe('server id documents', () => {
+  it('a deeply nested or huge JWK member is DOC_INVALID with a short message, not a stack overflow (fuzz finding)', async () => {
+    const server = await newServer();
+    const claims = await claimsOf(server);
+    const text = await signServerId(claims, server.privateKey);
+    const [h, , sig] = jwsOf(text).split('.');
+    const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
+    for (const kty of [deep, JSON.stringify('K'.repeat(100_000))]) {
+      const json = JSON.stringify({ ...claims, publicKeyJwk: { ...claims.publicKeyJwk, kty: '@@' } }).replace(
+        '"@@"',
+        kty,
+      );
+      const edited = withJws(text, `${h}.${Buffer.from(json).toString('base64url')}.${sig}`);
+      await rejectsWith(verifyServerId(edited), 'DOC_INVALID', /^invalid server id document: publicKeyJwk .{0,160}$/);
+    }
+  });
+
+  it('a deeply nested value where a string belongs is DOC_INVALID, not a stack overflow (fuzz finding)', async () => {
+    // The payload is read before the signature check (the key is inside it), so this is any
+    // edited file. Describing the bad value in the message once overflowed the stack.
+    const server = await newServer();
+    const text = await signServerId(await claimsOf(server), server.privateKey);
+    const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
+    const json = JSON.stringify({ ...(await claimsOf(server)), hostName: '@@' }).replace('"@@"', deep);
+    const [h, , sig] = jwsOf(text).split('.');
+    const edited = withJws(text, `${h}.${Buffer.from(json).toString('base64url')}.${sig}`);
+    await rejectsWith(
+      verifyServerId(edited),
+      'DOC_INVALID',
+      /hostName must be a string of .* got a deeply nested array/,
+    );
+  });
+
   it('round trip: verify on their own and yield the server key', async () => {
     const server = await newServer();
     const claims = await claimsOf(server);

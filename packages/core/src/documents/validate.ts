@@ -31,7 +31,9 @@ export function shown(v: unknown): string {
   try {
     s = JSON.stringify(v) ?? String(v);
   } catch {
-    s = String(v);
+    // JSON.stringify overflows the stack on a value nested thousands deep (JSON.parse does
+    // not), and String() of such an array recurses the same way: name the shape instead.
+    s = Array.isArray(v) ? 'a deeply nested array' : typeof v === 'object' ? 'a deeply nested object' : typeof v;
   }
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }

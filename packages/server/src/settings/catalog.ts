@@ -89,8 +89,16 @@ const bad = (message: string): never => {
   throw new SettingProblem(message);
 };
 
+/**
+ * A value as a message quotes it: JSON-escaped (a control character cannot reach a terminal)
+ * and cut to a readable length (a file may hold a megabyte on one line).
+ */
+export function quoted(value: string): string {
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+}
+
 function integerIn(value: string, min: number, max: number, what: string): number {
-  if (!/^\d+$/.test(value)) bad(`${what} must be a whole number of seconds, got "${value}"`);
+  if (!/^\d+$/.test(value)) bad(`${what} must be a whole number of seconds, got ${quoted(value)}`);
   const n = Number(value);
   if (n < min || n > max) bad(`${what} must be ${min}..${max}, got ${n}`);
   return n;
@@ -100,23 +108,23 @@ function yesNo(value: string, what: string): boolean {
   const v = value.toLowerCase();
   if (['yes', 'true', 'on', '1'].includes(v)) return true;
   if (['no', 'false', 'off', '0'].includes(v)) return false;
-  return bad(`${what} must be yes or no, got "${value}"`);
+  return bad(`${what} must be yes or no, got ${quoted(value)}`);
 }
 
 function listen(value: string, what: string): string {
   try {
     parseListen(value, what);
-  } catch (err) {
-    bad((err as Error).message);
+  } catch {
+    bad(`${what} must be HOST:PORT (port 0-65535), got ${quoted(value)}`);
   }
   return value.trim();
 }
 
 function httpUrl(value: string, what: string): string {
-  if (!URL.canParse(value)) bad(`${what} must be a URL such as https://host:port, got "${value}"`);
+  if (!URL.canParse(value)) bad(`${what} must be a URL such as https://host:port, got ${quoted(value)}`);
   const url = new URL(value);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') bad(`${what} must be http(s), got "${value}"`);
-  if (url.username || url.password) bad(`${what} must not carry credentials, got "${value}"`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') bad(`${what} must be http(s), got ${quoted(value)}`);
+  if (url.username || url.password) bad(`${what} must not carry credentials, got ${quoted(value)}`);
   return value.replace(/\/+$/, '');
 }
 
@@ -124,7 +132,7 @@ function httpUrl(value: string, what: string): string {
 export function parseTimeOfDay(value: string): TimeOfDay | null {
   if (value.toLowerCase() === 'none') return null;
   const m = /^(\d{1,2}):(\d{2})$/.exec(value);
-  if (!m) return bad(`sync_time must be HH:MM (local time, 00:00-23:59) or none, got "${value}"`);
+  if (!m) return bad(`sync_time must be HH:MM (local time, 00:00-23:59) or none, got ${quoted(value)}`);
   const hour = Number(m[1]);
   const minute = Number(m[2]);
   if (hour > 23) bad(`sync_time hour must be 0-23, got ${hour}`);
@@ -151,7 +159,7 @@ export const SETTINGS: readonly SettingDefinition[] = [
       'licensing mode: perpetual (installed license files), flexible (synced with the Cloud), als (offline, Report and Sync files), pls (online, also relays for ALS servers)',
     read(value, s) {
       if (!(LICENSING_MODES as readonly string[]).includes(value)) {
-        bad(`mode must be one of ${LICENSING_MODES.join(', ')}, got "${value}"`);
+        bad(`mode must be one of ${LICENSING_MODES.join(', ')}, got ${quoted(value)}`);
       }
       s.mode = value as LicensingMode;
     },
@@ -165,7 +173,7 @@ export const SETTINGS: readonly SettingDefinition[] = [
       "one-time enrollment code from the vendor's portal, sent with the first Report (modes flexible, als, pls)",
     read(value, s) {
       if (!/^[A-Za-z0-9_-]{4,128}$/.test(value)) {
-        bad(`enrollment_code must be the code the portal gave (letters, digits, - and _), got "${value}"`);
+        bad(`enrollment_code must be the code the portal gave (letters, digits, - and _), got ${quoted(value)}`);
       }
       s.enrollmentCode = value;
     },
@@ -314,7 +322,7 @@ export const SETTINGS: readonly SettingDefinition[] = [
     description: `log detail on stderr: ${LOG_LEVELS.join(', ')}`,
     read(value, s) {
       if (!(LOG_LEVELS as readonly string[]).includes(value)) {
-        bad(`log_level must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+        bad(`log_level must be one of ${LOG_LEVELS.join(', ')}, got ${quoted(value)}`);
       }
       s.logLevel = value as LogLevel;
     },
@@ -394,20 +402,20 @@ function crossCheck(s: Settings, check: SettingsCheck): void {
     for (const entry of s.cloudNodes) {
       const url = cloudNodeUrl(entry, s.cloudHttps);
       if (!URL.canParse(url)) {
-        errors.cloud_nodes = `cloud_nodes: "${entry}" is neither a URL nor host:port`;
+        errors.cloud_nodes = `cloud_nodes: ${quoted(entry)} is neither a URL nor host:port`;
         break;
       }
       const parsed = new URL(url);
       if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-        errors.cloud_nodes = `cloud_nodes: "${entry}" must be http(s)`;
+        errors.cloud_nodes = `cloud_nodes: ${quoted(entry)} must be http(s)`;
         break;
       }
       if (parsed.username || parsed.password) {
-        errors.cloud_nodes = `cloud_nodes: "${entry}" must not carry credentials`;
+        errors.cloud_nodes = `cloud_nodes: ${quoted(entry)} must not carry credentials`;
         break;
       }
       if (parsed.protocol === 'http:' && s.cloudHttps && !isLoopback(parsed.hostname.replace(/^\[|\]$/g, ''))) {
-        errors.cloud_nodes = `cloud_nodes: "${entry}" is plain HTTP to another machine; use https:// or set cloud_https = no`;
+        errors.cloud_nodes = `cloud_nodes: ${quoted(entry)} is plain HTTP to another machine; use https:// or set cloud_https = no`;
         break;
       }
       urls.push(url);

@@ -28,6 +28,23 @@ describe('server.conf: reading', () => {
     assert.deepEqual(lineOf, { mode: 3, cloud_nodes: 4, sync_time: 5 });
   });
 
+  test('a mistake quotes a long or odd value shortened and escaped, not whole (fuzz finding)', () => {
+    const long = 'x'.repeat(100_000);
+    for (const text of [
+      `mode = ${long}\n`,
+      `${long}\n`,
+      `${long} = 1\n`,
+      `client_listen = ${long}\n`,
+      `portal_url = ${long}\n`,
+      'mode = \u001b[31mred\n',
+    ]) {
+      const err = refusal(text);
+      assert.match(err.message, /^server\.conf:1: /);
+      assert.ok(err.message.length < 400, `message of ${err.message.length} characters`);
+      assert.ok(!err.message.includes('\u001b'), 'control characters are escaped');
+    }
+  });
+
   test('each mistake names the file and line, and says what is wrong', () => {
     const cases: [string, RegExp][] = [
       ['mode = perpetual\nmdoe = als\n', /^server\.conf:2: unknown key "mdoe" \(known: mode, /],
@@ -64,6 +81,12 @@ describe('server.conf: editing', () => {
     const after = editConf(before, { mode: 'als', portal_url: null, sync_time: '02:00' });
     assert.equal(after, '# my server\nmode = als\n\n# where the vendor lives\nsync_time = 02:00\n');
     assert.deepEqual(parseConf(after).values, { mode: 'als', sync_time: '02:00' });
+  });
+
+  test('removing a key from an empty file leaves it empty, not one blank line (fuzz finding)', () => {
+    assert.equal(editConf('', { cloud_https: null }), '');
+    assert.equal(editConf('mode = als\n', { mode: null }), '');
+    assert.equal(editConf('', { mode: 'als' }), 'mode = als\n');
   });
 
   test('a commented-out key is left alone and the value added below', () => {

@@ -8,6 +8,7 @@ import {
   definitionOf,
   isSettingKey,
   layer,
+  quoted,
   type RawSettings,
   resolveSettings,
   SETTING_KEYS,
@@ -35,11 +36,11 @@ export function parseConf(text: string, name: string = SETTINGS_FILE): ParsedCon
     if (line === '' || line.startsWith('#')) return;
     const at = `${name}:${n}`;
     const eq = line.indexOf('=');
-    if (eq < 0) throw invalid(`${at}: expected "key = value", got "${line}"`, n);
+    if (eq < 0) throw invalid(`${at}: expected "key = value", got ${quoted(line)}`, n);
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
     if (!isSettingKey(key)) {
-      throw invalid(`${at}: unknown key "${key}" (known: ${SETTING_KEYS.join(', ')})`, n);
+      throw invalid(`${at}: unknown key ${quoted(key)} (known: ${SETTING_KEYS.join(', ')})`, n);
     }
     if (lineOf[key] !== undefined) throw invalid(`${at}: ${key} is set twice (first on line ${lineOf[key]})`, n);
     if (value === '') throw invalid(`${at}: ${key} has no value (remove the line to use the default)`, n);
@@ -81,7 +82,7 @@ export function editConf(text: string, changes: Partial<Record<SettingKey, strin
     out.push(raw);
   }
   for (const [key, value] of pending) if (value !== null) out.push(`${key} = ${value}`);
-  return `${out.join('\n')}\n`;
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
 /** The file a first start writes: every key commented out with its default and meaning. */
