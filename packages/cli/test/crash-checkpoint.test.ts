@@ -31,9 +31,9 @@ describe('crashes during a WAL checkpoint', () => {
     await cliJson(['license', 'install', lic, '--data', data]);
     await setup.stop();
 
-    // The knob kills the process as the worker's first checkpoint starts (about a second after
-    // the database opens): by then these clients have committed hundreds of checkouts and
-    // releases, which that checkpoint is copying into the database file.
+    // The knob kills the process as the worker starts its first checkpoint after 200 commits:
+    // these clients have then committed hundreds of checkouts and releases, which that
+    // checkpoint is copying into the database file.
     const crashing = await startServer(data, {
       vendorKeys: [vendor.pub],
       env: { TESSERA_TEST_CRASH_AT: 'wal-checkpoint' },

@@ -27,6 +27,9 @@ export const CHECKPOINT_POLICY = {
   fallbackAutocheckpointFrames: 1_000,
 } as const;
 
+/** Commits before the crash knob `wal-checkpoint` fires (a start makes a few). */
+export const CRASH_AFTER_COMMITS = 200;
+
 export type CheckpointPolicy = { [K in keyof typeof CHECKPOINT_POLICY]: number };
 
 /** One checkpoint, as `PRAGMA wal_checkpoint(PASSIVE)` reports it, and how long it took. */
@@ -55,7 +58,11 @@ export interface WalCheckpointerOptions {
   db: Db;
   /** Holds commits back until the returned function is called (CommitQueue.hold). */
   hold: () => () => void;
-  /** Test knob `wal-checkpoint`: SIGKILL this process while the worker's first checkpoint runs. */
+  /**
+   * Test knob `wal-checkpoint`: SIGKILL this process as the worker starts a checkpoint, the
+   * first one after {@link CRASH_AFTER_COMMITS} commits (so it has a real WAL to copy, however
+   * long the start took).
+   */
   crashPoint?: string | undefined;
   policy?: Partial<CheckpointPolicy>;
 }
@@ -88,6 +95,7 @@ export class WalCheckpointer {
   private failed = false;
   private closed = false;
   private observers: CheckpointObserver[] = [];
+  private commits = 0;
 
   constructor(private readonly o: WalCheckpointerOptions) {
     this.policy = { ...CHECKPOINT_POLICY, ...o.policy };
@@ -102,6 +110,7 @@ export class WalCheckpointer {
 
   /** Called after every commit. */
   committed(): void {
+    this.commits++;
     if (this.running || this.failed || this.closed) return;
     const wait = this.lastAt + this.policy.intervalMs - performance.now();
     if (wait <= 0) {
@@ -131,7 +140,8 @@ export class WalCheckpointer {
   private request(held: boolean): void {
     this.running = true;
     const worker = this.worker ?? this.startWorker();
-    worker.postMessage({ type: 'checkpoint', held });
+    const announce = this.o.crashPoint === 'wal-checkpoint' && this.commits >= CRASH_AFTER_COMMITS;
+    worker.postMessage({ type: 'checkpoint', held, announce });
   }
 
   private startWorker(): Worker {
@@ -142,7 +152,6 @@ export class WalCheckpointer {
         sqlite: createRequire(import.meta.url).resolve('better-sqlite3'),
         path,
         closedFlag: this.closedFlag,
-        announce: this.o.crashPoint === 'wal-checkpoint',
       },
     });
     w.unref();
@@ -244,7 +253,7 @@ parentPort.on('message', (m) => {
   }
   if (!db) return;
   try {
-    if (workerData.announce) parentPort.postMessage({ type: 'started' });
+    if (m.announce) parentPort.postMessage({ type: 'started' });
     const t = performance.now();
     const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
     parentPort.postMessage({ type: 'done', busy: r.busy, log: r.log, checkpointed: r.checkpointed, ms: performance.now() - t, held: m.held });
