@@ -78,11 +78,12 @@ describe('WAL checkpointer', () => {
 
   test('SQLite no longer checkpoints inside commits; the worker copies every committed frame into the database file', async () => {
     start();
-    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0);
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 1000, "SQLite's own until the worker is there");
     await commits(40);
     await until('a checkpoint has copied all 40 commits', () =>
       results.some((r) => r.busy === 0 && r.log >= 40 && r.checkpointed === r.log),
     );
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'off once the worker has its connection');
     // Another connection sees the rows in the database file itself: its checkpoint finds nothing left to copy.
     const other = new Database(path, { readonly: true });
     try {
@@ -122,7 +123,7 @@ describe('WAL checkpointer', () => {
     assert.equal(existsSync(`${path}-wal`), false, 'the last connection to close removed the WAL');
   });
 
-  test('a worker that cannot open the database puts SQLite’s own automatic checkpoint back', async () => {
+  test('a worker that cannot open the database leaves SQLite’s own automatic checkpoint in force', async () => {
     start();
     // The worker opens the file only when first asked to checkpoint: by then it has moved.
     renameSync(path, join(dir, 'moved.db'));

@@ -75,7 +75,8 @@ export interface WalCheckpointerOptions {
  * copies committed pages, fsyncs, and then lets SQLite reuse the WAL, and a crash at any point
  * of it is recovered from the WAL at the next open.
  *
- * The worker starts at the first checkpoint. After each commit, a checkpoint is asked for when
+ * The worker starts at the first checkpoint; SQLite's automatic checkpoint is turned off only
+ * once the worker's connection is open. After each commit, a checkpoint is asked for when
  * none is running and the last is `intervalMs` old (a timer catches the last writes of a
  * burst). A WAL longer than `restartFrames` whose frames are all copied but those of the
  * commits made meanwhile gets one more checkpoint with commits held, so the next write starts
@@ -94,14 +95,16 @@ export class WalCheckpointer {
   private heldSince = 0;
   private failed = false;
   private closed = false;
+  /** The worker has its connection open (and SQLite's automatic checkpoint is off). */
+  private ready = false;
   private observers: CheckpointObserver[] = [];
   private commits = 0;
 
   constructor(private readonly o: WalCheckpointerOptions) {
     this.policy = { ...CHECKPOINT_POLICY, ...o.policy };
-    // First checkpoint no sooner than firstAfterMs from now.
+    // First checkpoint no sooner than firstAfterMs from now. Until the worker has its connection
+    // open, SQLite's own automatic checkpoint stays in force (a short CLI command never starts one).
     this.lastAt = performance.now() + this.policy.firstAfterMs - this.policy.intervalMs;
-    o.db.pragma('wal_autocheckpoint = 0');
   }
 
   observe(observer: CheckpointObserver): void {
@@ -132,8 +135,11 @@ export class WalCheckpointer {
     this.endHold();
     const w = this.worker;
     if (!w) return;
-    w.postMessage({ type: 'close' });
-    Atomics.wait(this.closedFlag, 0, 0, this.policy.closeWaitMs);
+    // A worker still starting has no connection to close: it is stopped, not waited for.
+    if (this.ready) {
+      w.postMessage({ type: 'close' });
+      Atomics.wait(this.closedFlag, 0, 0, this.policy.closeWaitMs);
+    }
     void w.terminate();
   }
 
@@ -165,6 +171,12 @@ export class WalCheckpointer {
   }
 
   private onMessage(m: WorkerMessage): void {
+    if (m.type === 'ready') {
+      if (this.closed || this.failed) return;
+      this.ready = true;
+      this.o.db.pragma('wal_autocheckpoint = 0');
+      return;
+    }
     if (m.type === 'started') {
       if (this.o.crashPoint === 'wal-checkpoint') process.kill(process.pid, 'SIGKILL');
       return;
@@ -222,6 +234,7 @@ export class WalCheckpointer {
 }
 
 type WorkerMessage =
+  | { type: 'ready' }
   | { type: 'started' }
   | { type: 'failed'; message: string }
   | { type: 'done'; busy: number; log: number; checkpointed: number; ms: number; held: boolean };
@@ -239,6 +252,7 @@ let db;
 try {
   db = new Database(workerData.path, { fileMustExist: true });
   db.pragma('synchronous = FULL');
+  parentPort.postMessage({ type: 'ready' });
 } catch (err) {
   parentPort.postMessage({ type: 'failed', message: String(err && err.message) });
 }
