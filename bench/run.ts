@@ -18,25 +18,29 @@ import { getPriority, setPriority } from 'node:os';
 import type { BenchContext } from './lib/context.js';
 import { environment, type Row, type ScenarioReport, table } from './lib/report.js';
 import { ceiling } from './scenarios/ceiling.js';
+import { checkpoints } from './scenarios/checkpoints.js';
 import { coldStart } from './scenarios/cold-start.js';
 import { dashboardLoad } from './scenarios/dashboard-load.js';
 import { flexibleExchange } from './scenarios/flexible-exchange.js';
 import { heldLeases } from './scenarios/held-leases.js';
 import { latency } from './scenarios/latency.js';
+import { soak } from './scenarios/soak.js';
 import { subscription } from './scenarios/subscription.js';
 import { throughput } from './scenarios/throughput.js';
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioReport>> = {
   throughput,
   latency,
+  checkpoints,
   ceiling,
   'held-leases': heldLeases,
   'cold-start': coldStart,
   'dashboard-load': (ctx) => dashboardLoad({ quick: ctx.quick, log: ctx.log }),
   subscription,
   'flexible-exchange': flexibleExchange,
+  soak,
 };
-const DEFAULT = ['throughput', 'latency', 'ceiling', 'held-leases', 'cold-start', 'flexible-exchange'];
+const DEFAULT = ['throughput', 'latency', 'checkpoints', 'ceiling', 'held-leases', 'cold-start', 'flexible-exchange'];
 
 /**
  * Runs the bench (and so every server and generator it starts, which inherit it) at a higher
@@ -57,6 +61,18 @@ async function main(): Promise<number> {
   const priority = raisePriority();
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
+  const minutesAt = args.findIndex((a) => a === '--minutes' || a.startsWith('--minutes='));
+  let minutes: number | undefined;
+  if (minutesAt >= 0) {
+    const a = args[minutesAt]!;
+    const text = a.includes('=') ? a.slice(a.indexOf('=') + 1) : (args[minutesAt + 1] ?? '');
+    minutes = Number(text);
+    if (!Number.isFinite(minutes) || minutes < 1 || minutes > 24 * 60) {
+      console.error(`--minutes wants a number of minutes from 1 to 1440, not "${text}"`);
+      return 2;
+    }
+    if (!a.includes('=')) args.splice(minutesAt + 1, 1);
+  }
   const names = args.filter((a) => !a.startsWith('--'));
   const unknown = names.filter((n) => n !== 'all' && !(n in SCENARIOS));
   if (unknown.length > 0) {
@@ -67,6 +83,7 @@ async function main(): Promise<number> {
   const started = performance.now();
   const ctx: BenchContext = {
     quick,
+    ...(minutes !== undefined && { minutes }),
     log: (m) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${m}`),
   };
   const rows: Row[] = [];

@@ -2,6 +2,8 @@
 export interface BenchContext {
   /** `--quick`: short windows, for trying the bench out; figures are then indicative only. */
   quick: boolean;
+  /** `--minutes N`: how long the soak runs (else BENCH_SOAK_MINUTES, else 30). */
+  minutes?: number;
   /** Set by the throughput scenario, read by the ceiling (same N, and the ratio). */
   throughput?: { connections: number; opsPerSec: number; processes: number };
   log(message: string): void;

@@ -44,7 +44,14 @@ export function makeBenchDir(label: string): BenchDir {
  */
 export async function openWithLicense(
   dir: BenchDir,
-  o: { feature: string; seats: number; leaseSeconds?: number; heartbeatSeconds?: number },
+  o: {
+    feature: string;
+    seats: number;
+    /** More features in the same license. */
+    more?: { name: string; count: number }[];
+    leaseSeconds?: number;
+    heartbeatSeconds?: number;
+  },
 ): Promise<ServerCore> {
   const core = await openServerCore({
     dataDir: dir.dataDir,
@@ -59,7 +66,7 @@ export async function openWithLicense(
       serverIdFile,
       vendorKey: dir.vendorKey.privateKey,
       customer: 'bench',
-      features: [{ name: o.feature, count: o.seats }],
+      features: [{ name: o.feature, count: o.seats }, ...(o.more ?? [])],
       nowMs: Date.now(),
     });
     await core.licenses.install(LOCAL_CLI_ACTOR, file);

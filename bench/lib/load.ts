@@ -14,7 +14,12 @@ export interface MeasuredLoad extends LoadResult {
  * them) and merges what they measured. Each process is bounded by its config's duration; one
  * that has not answered 60 s after that is killed. `serverPids` are watched for the CPU share.
  */
-export async function generateLoad(cfg: LoadConfig, processes = 1, serverPids: number[] = []): Promise<MeasuredLoad> {
+export async function generateLoad(
+  cfg: LoadConfig,
+  processes = 1,
+  serverPids: number[] = [],
+  onEdge?: (edge: 'start' | 'end') => void,
+): Promise<MeasuredLoad> {
   const shares = Array.from({ length: processes }, (_, i) => ({
     ...cfg,
     connections: Math.max(1, Math.floor(cfg.connections / processes) + (i < cfg.connections % processes ? 1 : 0)),
@@ -26,8 +31,14 @@ export async function generateLoad(cfg: LoadConfig, processes = 1, serverPids: n
   let last: ReturnType<typeof snapshot>;
   const pids = () => [...serverPids, ...children.map((c) => c.pid ?? -1), process.pid];
   const onWindow = (edge: string) => {
-    if (edge === 'start' && !first) first = snapshot(pids());
-    if (edge === 'end' && !last) last = snapshot(pids());
+    if (edge === 'start' && !first) {
+      first = snapshot(pids());
+      onEdge?.('start');
+    }
+    if (edge === 'end' && !last) {
+      last = snapshot(pids());
+      onEdge?.('end');
+    }
   };
   const results = await Promise.all(shares.map((s) => runOne(s, children, onWindow)));
   const merged: MeasuredLoad = {

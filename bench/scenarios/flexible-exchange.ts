@@ -41,6 +41,7 @@ import pg from 'pg';
 import type { BenchContext } from '../lib/context.js';
 import { snapshot, waitForQuiet } from '../lib/cpu.js';
 import { makeBenchDir, silentLogger } from '../lib/datadir.js';
+import { backendsOf, cpuMsOf } from '../lib/pg-backends.js';
 import { BENCH_DIR, type Child, retrying, startChild } from '../lib/proc.js';
 import { type Row, row, type ScenarioReport } from '../lib/report.js';
 import { bytes, int, median, ms } from '../lib/stats.js';
@@ -76,6 +77,8 @@ interface Timed {
   otherPct: number;
   /** CPU time of the Cloud process during the step (from /proc, 10 ms ticks). */
   cloudCpuMs: number;
+  /** CPU time of the PostgreSQL backends serving the Cloud during the step (NaN on SQLite). */
+  dbCpuMs: number;
 }
 
 /** What one Cloud (SQLite or PostgreSQL) measured. */
@@ -214,7 +217,7 @@ export async function flexibleExchange(ctx: BenchContext): Promise<ScenarioRepor
         `verify report ${list(m.verifyReportMs)} ms; send end to end ${list(m.sendMs)} ms (${other(m.sendMs)}), ` +
         `Cloud's own ${m.cloudMs.map(Math.round).join(', ')} ms, Cloud process CPU meanwhile ${m.sendMs.map((x) => x.cloudCpuMs).join(', ')} ms; ` +
         `second server's first send ${Math.round(m.warmNew.send.ms)} ms end to end (${other([m.warmNew.send])}), Cloud's own ${Math.round(m.warmNew.cloudMs)} ms, Cloud CPU ${m.warmNew.send.cloudCpuMs} ms` +
-        `${m.dialect === 'postgres' ? ' (PostgreSQL backends not counted)' : ''}; verify sync ${list(m.verifySyncMs)} ms; ` +
+        `${m.dialect === 'postgres' ? `; PostgreSQL backends' CPU during the sends ${m.sendMs.map((x) => x.dbCpuMs).join(', ')} ms and ${m.warmNew.send.dbCpuMs} ms (second server)` : ''}; verify sync ${list(m.verifySyncMs)} ms; ` +
         `import ${list(m.importMs)} ms (${other(m.importMs)}); sync ${int(m.syncBytes)} B`,
     );
   }
@@ -289,7 +292,10 @@ async function measure(ctx: BenchContext, dialect: 'sqlite' | 'postgres'): Promi
       verifyReportMs: [],
       sendMs: [],
       cloudMs: [],
-      warmNew: { send: { ms: Number.NaN, otherPct: Number.NaN, cloudCpuMs: Number.NaN }, cloudMs: Number.NaN },
+      warmNew: {
+        send: { ms: Number.NaN, otherPct: Number.NaN, cloudCpuMs: Number.NaN, dbCpuMs: Number.NaN },
+        cloudMs: Number.NaN,
+      },
       verifySyncMs: [],
       importMs: [],
       syncBytes: 0,
@@ -434,15 +440,20 @@ async function timed<T>(
   log: (m: string) => void,
 ): Promise<{ value: T; t: Timed }> {
   await waitForQuiet(log, 5_000, 25);
+  const backends = backendsOf(cloudPid);
   const a = snapshot([process.pid, cloudPid]);
+  const db0 = cpuMsOf(backends);
   const t0 = performance.now();
   const value = await fn();
   const elapsed = performance.now() - t0;
   const b = snapshot([process.pid, cloudPid]);
+  // Backends the Cloud's pool connected during the step count in full.
+  const after = backendsOf(cloudPid);
+  const dbCpuMs = after.length > 0 ? cpuMsOf([...new Set([...backends, ...after])]) - db0 : Number.NaN;
   const cloudTicks = (b?.procs.get(cloudPid) ?? Number.NaN) - (a?.procs.get(cloudPid) ?? Number.NaN);
   return {
     value,
-    t: { ms: elapsed, otherPct: otherShare(a, b, [process.pid, cloudPid]), cloudCpuMs: cloudTicks * TICK_MS },
+    t: { ms: elapsed, otherPct: otherShare(a, b, [process.pid, cloudPid]), cloudCpuMs: cloudTicks * TICK_MS, dbCpuMs },
   };
 }
 

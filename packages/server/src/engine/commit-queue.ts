@@ -44,6 +44,9 @@ export class CommitQueue {
   private openGroup = 0;
   private groups = 0;
   private readonly riders: CommitRider[] = [];
+  private readonly observers: (() => void)[] = [];
+  /** Holds in force (see `hold`): while there is one, nothing commits. */
+  private holds = 0;
 
   constructor(
     private readonly db: Db,
@@ -58,6 +61,30 @@ export class CommitQueue {
   /** Adds writes to every transaction from now on (the usage meter's running hour). */
   addRider(rider: CommitRider): void {
     this.riders.push(rider);
+  }
+
+  /** Calls `fn` after every commit (the WAL checkpointer counts on it). */
+  observeCommits(fn: () => void): void {
+    this.observers.push(fn);
+  }
+
+  /**
+   * Holds commits back until the returned function is called (calling it again does nothing):
+   * operations keep queueing, unanswered, and commit together afterwards. The WAL checkpointer
+   * uses it for the moment its last checkpoint before a WAL restart needs no write between.
+   */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      if (this.holds === 0 && this.queue.length > 0 && !this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flush);
+      }
+    };
   }
 
   get pending(): number {
@@ -93,6 +120,7 @@ export class CommitQueue {
 
   private readonly flush = (): void => {
     this.scheduled = false;
+    if (this.holds > 0) return;
     const end = this.batchEnd();
     const batch = end === this.queue.length ? this.queue : this.queue.slice(0, end);
     this.queue = batch === this.queue ? [] : this.queue.slice(end);
@@ -128,9 +156,10 @@ export class CommitQueue {
     }
     this.opts.onCommit?.(batch.length, performance.now() - started);
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]);
+    for (const fn of this.observers) fn();
   }
 
-  /** Commits what is queued now, synchronously; later enqueues are refused. */
+  /** Commits what is queued now, synchronously, held or not; later enqueues are refused. */
   drainAndClose(): void {
     this.closed = true;
     while (this.queue.length > 0) {

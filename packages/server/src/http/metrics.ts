@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { LeaseEngine } from '../engine/lease-engine.js';
+import type { WalCheckpointer } from '../store/wal-checkpointer.js';
 
 /** The server's Prometheus metrics, in a registry of its own (several servers may share a process in tests). */
 export class ServerMetrics {
@@ -61,6 +62,47 @@ export class ServerMetrics {
       collect() {
         this.set(engine.clockTampered ? 1 : 0);
       },
+    });
+  }
+
+  /** WAL checkpoints (store/wal-checkpointer.ts): how many, how long, the WAL's length, commits held. */
+  observeCheckpoints(checkpointer: WalCheckpointer): void {
+    const registers = [this.registry];
+    const checkpoints = new Counter({
+      name: 'tessera_wal_checkpoints_total',
+      help: 'WAL checkpoints run by the checkpoint worker (off the event loop)',
+      registers,
+    });
+    const seconds = new Histogram({
+      name: 'tessera_wal_checkpoint_seconds',
+      help: 'Time of one WAL checkpoint in the worker (copy and fsync)',
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1],
+      registers,
+    });
+    const frames = new Gauge({
+      name: 'tessera_wal_frames',
+      help: 'Frames in the WAL at the last checkpoint',
+      registers,
+    });
+    const holds = new Histogram({
+      name: 'tessera_wal_restart_hold_seconds',
+      help: 'Time commits were held for the last checkpoint before a WAL restart',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
+      registers,
+    });
+    const failures = new Counter({
+      name: 'tessera_wal_checkpoint_worker_failures_total',
+      help: 'The checkpoint worker failed and SQLite checkpoints in the commits again',
+      registers,
+    });
+    checkpointer.observe({
+      onCheckpoint: (r) => {
+        checkpoints.inc();
+        seconds.observe(r.ms / 1000);
+        frames.set(r.log);
+      },
+      onHold: (ms) => holds.observe(ms / 1000),
+      onFailure: () => failures.inc(),
     });
   }
 }

@@ -43,6 +43,7 @@ import type { LogLevel, RawSettings, SettingKey, Settings } from '../settings/ca
 import { SettingsService } from '../settings/settings-service.js';
 import { openDatabase } from '../store/db.js';
 import { Store } from '../store/repositories.js';
+import { WalCheckpointer } from '../store/wal-checkpointer.js';
 import {
   DATA_FILES,
   DataDirLock,
@@ -89,6 +90,8 @@ export interface ServerCore {
   store: Store;
   engine: LeaseEngine;
   queue: CommitQueue;
+  /** Copies the WAL into the database file off the event loop. */
+  checkpointer: WalCheckpointer;
   licenses: LicenseService;
   auth: AuthService;
   audit: AuditLog;
@@ -141,6 +144,15 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
     for (const [key, warning] of Object.entries(settings.startupWarnings())) logger.warn({ key }, warning);
     const { leaseSeconds, heartbeatSeconds } = settings.settings;
     const queue = new CommitQueue(db, { maxBatch: 512 });
+    const checkpointer = new WalCheckpointer({ db, hold: () => queue.hold(), crashPoint: env.crashAt });
+    checkpointer.observe({
+      onFailure: (err) =>
+        logger.warn(
+          { err },
+          'WAL checkpoints are back in the commits (slower answers now and then): the worker failed',
+        ),
+    });
+    queue.observeCommits(() => checkpointer.committed());
     const clockGuard = new ClockGuard();
     const engine = new LeaseEngine({
       store,
@@ -196,6 +208,7 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
       store,
       engine,
       queue,
+      checkpointer,
       licenses,
       auth,
       audit,
@@ -213,6 +226,7 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
         flexible.persistElapsed();
         engine.stop();
         queue.drainAndClose();
+        checkpointer.close();
         db.close();
         lock.release();
       },
@@ -407,6 +421,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     metrics.commitOps.observe(ops);
     metrics.commitSeconds.observe(ms / 1000);
   });
+  metrics.observeCheckpoints(core.checkpointer);
   const schemas = lazySchemas();
   const client = Fastify({
     loggerInstance: core.logger.child({ listener: 'client' }) as FastifyBaseLogger,

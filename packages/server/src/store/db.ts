@@ -4,6 +4,13 @@ import { MIGRATIONS } from './migrations.js';
 export type Db = Database.Database;
 
 /**
+ * The WAL file is cut back to this size when it starts again from its beginning. It keeps
+ * the size it grew to below that, so commits write into blocks the file already has: while a
+ * file grows, each commit's fsync also commits the file system's metadata (about twice as slow).
+ */
+export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
  * Opens the server's SQLite file: WAL, `synchronous=FULL` (a commit is on disk when it
  * returns; DESIGN §4 "durable means on disk"), migrations applied.
  */
@@ -11,6 +18,7 @@ export function openDatabase(path: string): Db {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
