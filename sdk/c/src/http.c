@@ -13,21 +13,25 @@ tessera_status tsr_transport_init(tsr_transport *t, long timeout_ms, const char 
   t->username = username;
   t->password = password;
   /* "Expect:" turns off curl's 100-continue round trip, which a small JSON body does not need. */
-  const char *lines[] = {"Accept: application/json", "Content-Type: application/json", "Expect:"};
-  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
-    struct curl_slist *l = curl_slist_append(t->headers, lines[i]);
-    if (l == NULL) {
-      tsr_transport_free(t);
-      return TESSERA_OUT_OF_MEMORY;
-    }
-    t->headers = l;
+  const char *json[] = {"Accept: application/json", "Content-Type: application/json", "Expect:"};
+  for (size_t i = 0; i < sizeof json / sizeof json[0]; i++) {
+    struct curl_slist *l = curl_slist_append(t->json_headers, json[i]);
+    if (l == NULL) break;
+    t->json_headers = l;
+  }
+  t->plain_headers = curl_slist_append(NULL, "Accept: application/json");
+  if (t->plain_headers == NULL || t->json_headers == NULL || t->json_headers->next == NULL ||
+      t->json_headers->next->next == NULL) {
+    tsr_transport_free(t);
+    return TESSERA_OUT_OF_MEMORY;
   }
   return TESSERA_OK;
 }
 
 void tsr_transport_free(tsr_transport *t) {
-  curl_slist_free_all(t->headers);
-  t->headers = NULL;
+  curl_slist_free_all(t->json_headers);
+  curl_slist_free_all(t->plain_headers);
+  t->json_headers = t->plain_headers = NULL;
 }
 
 static size_t collect(char *data, size_t size, size_t n, void *userp) {
@@ -44,7 +48,6 @@ CURL *tsr_curl_new(const tsr_transport *t) {
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for DNS timeouts */
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, t->timeout_ms);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, t->timeout_ms);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->headers);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
   /* A license server has no business redirecting, and following one could carry the credentials elsewhere. */
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -98,6 +101,7 @@ void tsr_request(const tsr_transport *t, CURL *h, const tsr_server *server, cons
   curl_easy_setopt(h, CURLOPT_URL, tsr_buf_str(&url));
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, strcmp(method, "POST") == 0 ? t->json_headers : t->plain_headers);
   if (strcmp(method, "POST") == 0) {
     const char *payload = body ? body : "{}";
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);

@@ -20,7 +20,9 @@ typedef struct tsr_transport {
   /** Borrowed from the config; NULL for no credentials. */
   const char *username;
   const char *password;
-  struct curl_slist *headers;
+  /** Headers of a request with a JSON body, and of one without (a License Server refuses a JSON content type with no body). */
+  struct curl_slist *json_headers;
+  struct curl_slist *plain_headers;
 } tsr_transport;
 
 typedef struct tsr_outcome {

@@ -290,14 +290,22 @@ static void serve(fake_server *f, conn *c) {
     if (end == NULL) return;
     size_t head = (size_t)(end - c->buf) + 4, body_len = 0;
     char method[16] = "", path[512] = "", auth[300] = "";
+    int json = 0;
     sscanf(c->buf, "%15s %511s", method, path);
     for (char *line = strstr(c->buf, "\r\n"); line && line < end; line = strstr(line + 2, "\r\n")) {
       if (strncasecmp(line + 2, "Content-Length:", 15) == 0) body_len = (size_t)strtoul(line + 17, NULL, 10);
       if (strncasecmp(line + 2, "Authorization: ", 15) == 0) sscanf(line + 17, "%299[^\r]", auth);
+      if (strncasecmp(line + 2, "Content-Type: application/json", 30) == 0) json = 1;
     }
     if (c->len < head + body_len) return;
     char *body = body_len ? strndup(c->buf + head, body_len) : NULL;
-    if (!c->hung && !handle(f, c->fd, method, path, auth[0] ? auth : NULL, body)) c->hung = 1;
+    if (c->hung) {
+    } else if (json && body_len == 0) {
+      /* As the License Server (fastify) does: a JSON content type with no body is a bad request. */
+      reply_error(c->fd, 400, "FST_ERR_CTP_EMPTY_JSON_BODY", "Body cannot be empty when content-type is set", NULL);
+    } else if (!handle(f, c->fd, method, path, auth[0] ? auth : NULL, body)) {
+      c->hung = 1;
+    }
     free(body);
     memmove(c->buf, c->buf + head + body_len, c->len - head - body_len);
     c->len -= head + body_len;
