@@ -74,6 +74,12 @@ static void run_sdk(const args *a) {
   printf("{\"mode\": \"sdk\", \"ops\": %ld, \"seconds\": %.3f}\n", ops, elapsed);
 }
 
+static void bare_failed(const char *what, CURLcode rc, long status) {
+  char why[256];
+  snprintf(why, sizeof why, "%s, HTTP %ld", curl_easy_strerror(rc), status);
+  die(what, why);
+}
+
 typedef struct answer_buf {
   char data[4096];
   size_t len;
@@ -99,7 +105,6 @@ static void run_bare(const args *a) {
   char url[1024], body[512];
   snprintf(body, sizeof body, "{\"feature\":\"%s\",\"count\":1,\"client\":{\"id\":\"bench-bare\"}}", a->feature);
   answer_buf answer;
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -108,6 +113,7 @@ static void run_bare(const args *a) {
   while (elapsed < a->seconds) {
     snprintf(url, sizeof url, "%s/v1/leases", base);
     curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
     answer.len = 0;
@@ -115,17 +121,18 @@ static void run_bare(const args *a) {
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     cJSON *json = cJSON_ParseWithLength(answer.data, answer.len);
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(json, "leaseId");
-    if (rc != CURLE_OK || status != 201 || !cJSON_IsString(id)) die("checkout", curl_easy_strerror(rc));
+    if (rc != CURLE_OK || status != 201 || !cJSON_IsString(id)) bare_failed("checkout", rc, status);
     char *escaped = curl_easy_escape(h, id->valuestring, 0);
     snprintf(url, sizeof url, "%s/v1/leases/%s", base, escaped);
     curl_free(escaped);
     cJSON_Delete(json);
     curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL); /* no Content-Type without a body */
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
     rc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    if (rc != CURLE_OK || status != 204) die("release", curl_easy_strerror(rc));
+    if (rc != CURLE_OK || status != 204) bare_failed("release", rc, status);
     ops++;
     elapsed = now_s() - start;
   }
