@@ -24,7 +24,7 @@ static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER; /* the entries, rea
 static entry **entries;
 static size_t entry_count;
 static tessera_client *client;
-static int opened;
+static int opened; /* stays set after close: one client per driver */
 
 static void emit(cJSON *o) {
   char *text = cJSON_PrintUnformatted(o);
@@ -95,14 +95,13 @@ static const char *opt_string(const cJSON *req, const char *key) {
 static void op_open(const cJSON *id, const cJSON *req) {
   const char *conf = opt_string(req, "conf");
   if (opened) {
-    fail(id, "DRIVER_ERROR", "open was already called");
+    fail(id, "DRIVER_ERROR", "a client is already open");
     return;
   }
   if (conf == NULL) {
     fail(id, "DRIVER_ERROR", "open needs conf");
     return;
   }
-  opened = 1;
   tessera_options o;
   tessera_options_init(&o);
   o.app = opt_string(req, "app");
@@ -114,6 +113,7 @@ static void op_open(const cJSON *id, const cJSON *req) {
   o.on_log = on_log;
   tessera_error err;
   client = tessera_client_open(conf, &o, &err);
+  opened = client != NULL; /* an open that failed opened nothing: another may follow */
   if (client == NULL) {
     cJSON *a = answer(id, 0);
     cJSON_AddStringToObject(a, "code", tessera_status_name(err.code));

@@ -72,9 +72,16 @@ static void client_free(tessera_client *c, int has) {
   free(c);
 }
 
+/*
+ * The size of tessera_options in version 0.1, the first: a program built against this header
+ * passes at least this much. Fields added later go after `user_data`; read one only when
+ * o->struct_size covers it, so that programs built against an older header keep working.
+ */
+#define OPTIONS_V1_SIZE (offsetof(tessera_options, user_data) + sizeof(void *))
+
 static tessera_status check_options(const tessera_options *o, tessera_error *err) {
   if (o == NULL) return TESSERA_OK;
-  if (o->struct_size < sizeof(tessera_options))
+  if (o->struct_size < OPTIONS_V1_SIZE)
     return tsr_error(err, TESSERA_INVALID_ARGUMENT, 0,
                      "tessera_options.struct_size is %zu; initialise the options with tessera_options_init()",
                      o->struct_size);

@@ -1,4 +1,5 @@
 /* Checkout, release (through the release cache) and what a program reads of a lease. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +118,8 @@ tessera_status tessera_checkout_ex(tessera_client *c, const char *feature, int c
   if (feature == NULL || feature[0] == '\0')
     return tsr_error(err, TESSERA_INVALID_ARGUMENT, 0, "feature must be a non-empty string");
   if (count < 1) return tsr_error(err, TESSERA_INVALID_ARGUMENT, 0, "count must be an integer >= 1, got %d", count);
-  if (opts && opts->struct_size < sizeof(tessera_checkout_options))
+  /* Version 0.1's size; fields added later are read only when struct_size covers them. */
+  if (opts && opts->struct_size < offsetof(tessera_checkout_options, release_date) + sizeof(char *))
     return tsr_error(err, TESSERA_INVALID_ARGUMENT, 0,
                      "tessera_checkout_options.struct_size is %zu; initialise the options with "
                      "tessera_checkout_options_init()",

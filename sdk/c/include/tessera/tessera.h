@@ -126,7 +126,10 @@ typedef void (*tessera_lease_lost_fn)(tessera_lease *lease, tessera_status code,
 typedef void (*tessera_lease_moved_fn)(tessera_lease *lease, const char *lease_id, const char *previous_server,
                                        const char *server, void *user_data);
 
-/** A message from the library (it never prints anything itself). `message` is valid during the call only. */
+/**
+ * A message from the library (it never prints anything itself): on the thread of the call that
+ * has something to say, or on the heartbeat thread. `message` is valid during the call only.
+ */
 typedef void (*tessera_log_fn)(tessera_log_level level, const char *message, void *user_data);
 
 /**
