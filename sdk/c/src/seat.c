@@ -339,7 +339,12 @@ void tsr_seat_end(tessera_client *c, CURL *h, tsr_seat *s) {
 }
 
 void tsr_fire(tessera_client *c, tsr_event *ev) {
-  if (ev->kind == EV_NONE) return;
+  if (ev->kind == EV_NONE) { /* nobody to tell: the seat went to the release cache meanwhile */
+    free(ev->message);
+    free(ev->reason);
+    memset(ev, 0, sizeof *ev);
+    return;
+  }
   tessera_lease *l = ev->lease;
   if (ev->kind == EV_RENEWED && c->on_renewed)
     c->on_renewed(l, ev->previous, ev->current, ev->server, ev->reason ? ev->reason : "", c->user_data);

@@ -128,3 +128,26 @@ TEST(close_releases_held_and_cached_leases) {
   CHECK_INT(fake_count(a, ROUTE_RELEASE, NULL), 2);
   fake_stop(a);
 }
+
+TEST(a_lease_released_into_the_cache_during_its_re_checkout_keeps_the_new_seat_cached_and_tells_no_one) {
+  fake_server *a = fake_start(NULL), *b = fake_start(NULL);
+  events e;
+  tessera_options o = test_options(&e);
+  tessera_client *c = open_client(servers_of(a, b, NULL), 30, NULL, &o);
+  tessera_lease *l = must_checkout(c);
+  /* The re-checkout hangs on a until the timeout, then b grants; meanwhile the lease goes to the cache. */
+  fake_script_hang(a, ROUTE_CHECKOUT, 1);
+  fake_revoke(a, tessera_lease_id(l), "EXPIRED");
+  WAIT_FOR(fake_count(a, ROUTE_CHECKOUT, NULL) == 2);
+  CHECK_INT(tessera_lease_release(l, NULL), TESSERA_OK);
+  WAIT_FOR(fake_lease_count(b) == 1);
+  l = must_checkout(c); /* served from the cache: the seat b granted */
+  CHECK_STR(tessera_lease_server(l), fake_url(b));
+  CHECK_INT(fake_count(b, ROUTE_CHECKOUT, NULL), 1);
+  CHECK_INT(events_renewed(&e) + events_lost(&e), 0);
+  tessera_lease_release(l, NULL);
+  tessera_client_close(c);
+  CHECK_INT(fake_lease_count(b), 0);
+  fake_stop(a);
+  fake_stop(b);
+}
