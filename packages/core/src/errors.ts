@@ -32,6 +32,10 @@ export const ERROR_CATALOG = {
   DOC_UNKNOWN_KEY: { status: 400, message: 'the document is signed by a key this server does not trust' },
   DOC_WRONG_TYPE: { status: 400, message: 'the document is of the wrong type for this action' },
   DOC_INVALID: { status: 400, message: 'the document content is invalid' },
+  DOC_ISSUED_IN_FUTURE: {
+    status: 409,
+    message: "the document was issued later than this machine's clock allows; check the clock",
+  },
   // license lifecycle
   WRONG_SERVER: { status: 409, message: 'the license is bound to another server' },
   FINGERPRINT_MISMATCH: { status: 409, message: "the license's hardware binding does not match this machine" },

@@ -3,6 +3,7 @@ import {
   type CheckoutResponse,
   type Clock,
   type ClockGuard,
+  type ClockMarkRestore,
   type FeaturesResponse,
   type FeatureView,
   isExpired,
@@ -141,7 +142,10 @@ export class LeaseEngine {
    * (its old deadline was on the previous boot's monotonic clock). Leases that no longer fit
    * (their license gone, or more seats than it holds) are revoked, newest first.
    */
-  load(licenses: readonly LicenseClaims[], leases: Iterable<HeldLeaseRow>): { revoked: number } {
+  load(
+    licenses: readonly LicenseClaims[],
+    leases: Iterable<HeldLeaseRow>,
+  ): { revoked: number; clockMark: ClockMarkRestore | undefined } {
     for (const c of licenses) this.attachLicense(c);
     const deadline = this.o.clock.monotonic() + this.o.leaseSeconds * 1000;
     const orphans: Lease[] = [];
@@ -185,11 +189,14 @@ export class LeaseEngine {
       })();
       for (const r of revoke) this.forget(r.lease, r.reason);
     }
-    const mark = Number(this.o.store.meta.get('clock.highWater') ?? '0');
-    if (mark > this.o.clockGuard.mark) this.o.clockGuard.reset(mark);
-    this.o.clockGuard.observe(this.o.clock.now());
-    this.o.store.leases.pruneGone(this.o.clock.now() - 7 * 86_400_000);
-    return { revoked: revoke.length };
+    const now = this.o.clock.now();
+    const persisted = this.o.store.meta.clockMark();
+    const clockMark = persisted ? this.o.clockGuard.restore(persisted, now) : undefined;
+    this.o.clockGuard.observe(now);
+    // A mark taken back from a document is written at once, so the next start sees it too.
+    if (clockMark?.clamped) this.o.store.meta.setClockMark(this.o.clockGuard.mark, now);
+    this.o.store.leases.pruneGone(now - 7 * 86_400_000);
+    return { revoked: revoke.length, clockMark };
   }
 
   start(): void {
@@ -356,7 +363,7 @@ export class LeaseEngine {
       .then(
         () => {
           for (const r of revoked) this.forget(r.lease, r.reason);
-          this.o.clockGuard.acceptIssuedAt(Date.parse(claims.issuedAt));
+          this.o.clockGuard.acceptIssuedAt(Date.parse(claims.issuedAt), this.o.clock.now());
           return revoked.length;
         },
         (err: unknown) => {
@@ -607,9 +614,10 @@ export class LeaseEngine {
 
   private persistClockMark(): void {
     const mark = this.o.clockGuard.mark;
-    this.lastMarkWrite = this.o.clock.now();
+    const now = this.o.clock.now();
+    this.lastMarkWrite = now;
     const meta = this.o.store.meta;
-    this.o.queue.enqueue(() => meta.set('clock.highWater', String(mark))).catch(() => undefined);
+    this.o.queue.enqueue(() => meta.setClockMark(mark, now)).catch(() => undefined);
   }
 }
 

@@ -157,6 +157,15 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
     );
     if (loaded.revoked > 0)
       logger.warn({ revoked: loaded.revoked }, 'leases that no longer fit their licenses were revoked at start');
+    if (loaded.clockMark?.clamped) {
+      logger.warn(
+        {
+          mark: new Date(loaded.clockMark.from).toISOString(),
+          restoredTo: new Date(loaded.clockMark.restored).toISOString(),
+        },
+        `the clock guard's mark was taken back: ${loaded.clockMark.why}`,
+      );
+    }
     const auth = new AuthService(store, dataDir, audit, () => clock.now());
     // Awaited below, or by the server before it listens (`deferBootstrap`).
     const bootstrapping = auth.bootstrap();

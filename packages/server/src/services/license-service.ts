@@ -1,5 +1,6 @@
 import {
   assertFingerprint,
+  assertIssuedNotAhead,
   type Clock,
   type FactorHashes,
   type Keyring,
@@ -240,6 +241,11 @@ export class LicenseService {
 
   private async verifyForThisServer(fileText: string): Promise<LicenseClaims> {
     const { claims } = await verifyLicense(fileText, this.d.keyring);
+    assertIssuedNotAhead(
+      `license ${claims.licenseId} (revision ${claims.revision})`,
+      claims.issuedAt,
+      this.d.clock.now(),
+    );
     assertFingerprint(claims.binding, { serverId: this.d.identity.serverId, factors: this.d.currentFactors() });
     return claims;
   }
