@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -10,8 +10,15 @@ import { DataDirLock } from './data-dir.js';
 const MODULE = fileURLToPath(new URL('./data-dir.ts', import.meta.url));
 const dirs: string[] = [];
 const children = new Set<ChildProcess>();
+/** Processes that are not our children (the zombie's holder, started by a shell). */
+const orphans = new Set<number>();
 after(() => {
   for (const c of children) c.kill('SIGKILL');
+  for (const pid of orphans) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -60,9 +67,15 @@ async function holder(dir: string): Promise<ChildProcess> {
   return c;
 }
 
+/**
+ * True once `pid` is a zombie: every thread has exited (so its files are closed) and only the
+ * entry its parent has not reaped is left. (The main thread can show Z a moment before the
+ * other threads of a Node process are gone.)
+ */
 function isZombie(pid: number): boolean {
   try {
-    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    const tasks = readdirSync(`/proc/${pid}/task`);
+    return tasks.every((tid) => /^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')));
   } catch {
     return false;
   }
@@ -102,9 +115,11 @@ describe('data-dir lock', () => {
         if (l.length >= 2) resolve(l);
       });
     });
-    const [pidLine, held] = await lines;
-    assert.equal(held, 'held');
-    const pid = Number(pidLine);
+    // The shell's `echo $!` and the holder's `held` may come in either order.
+    const printed = await lines;
+    const pid = Number(printed.find((l) => /^\d+$/.test(l)));
+    orphans.add(pid); // killed in `after` should the test fail before it does
+    assert.ok(printed.includes('held'), `the holder took the lock: ${printed.join(' | ')}`);
     assert.throws(() => DataDirLock.acquire(dir, 'test'), { code: 'DATA_DIR_LOCKED' });
     process.kill(pid, 'SIGKILL');
     const until = Date.now() + 5_000;
