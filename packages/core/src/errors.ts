@@ -26,6 +26,15 @@ export const ERROR_CATALOG = {
   RATE_LIMITED: { status: 429, message: 'too many requests; slow down' },
   UNAVAILABLE: { status: 503, message: 'the server cannot take this request now; try again' },
   INTERNAL: { status: 500, message: 'internal error' },
+  // storage of the server's own data directory
+  STORAGE_FULL: {
+    status: 507,
+    message: "the server's disk is full; nothing was changed. Free some space: the server goes on by itself",
+  },
+  STORAGE_FAILED: {
+    status: 503,
+    message: 'the server could not write to its data directory (an I/O error); nothing was changed',
+  },
   // documents
   DOC_MALFORMED: { status: 400, message: 'the document is not a well-formed Tessera file' },
   DOC_BAD_SIGNATURE: { status: 400, message: 'the document signature does not verify' },

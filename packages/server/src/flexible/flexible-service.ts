@@ -332,7 +332,7 @@ export class FlexibleService {
       return await this.applySyncUnaudited(actor, fileText, source);
     } catch (err) {
       const code = err instanceof TesseraError ? err.code : 'INTERNAL';
-      this.d.audit.record({
+      this.d.audit.recordRefusal({
         actor,
         action: 'sync.apply',
         target: this.d.identity.serverId,
