@@ -72,12 +72,6 @@ export class LicenseService {
 
   constructor(private readonly d: LicenseServiceDeps) {}
 
-  private oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.changing.then(fn);
-    this.changing = run.catch(() => undefined);
-    return run;
-  }
-
   /** Make Server ID File: `info.bts`, signed by the server key. */
   async makeServerIdFile(actor: Actor): Promise<string> {
     const file = await signServerId(
@@ -96,82 +90,78 @@ export class LicenseService {
   }
 
   async install(actor: Actor, fileText: string): Promise<LicenseView> {
-    return this.audited(actor, 'license.install', undefined, () =>
-      this.oneAtATime(async () => {
-        const claims = await this.verifyForThisServer(fileText);
-        const id = claims.licenseId;
-        if (this.d.store.licenses.tombstone(id)) {
-          throw new TesseraError(
-            'LICENSE_UNINSTALLED',
-            `license ${id} was uninstalled from this server and can never be installed again`,
-          );
-        }
-        const existing = this.d.store.licenses.get(id);
-        if (existing) {
-          throw new TesseraError(
-            'LICENSE_EXISTS',
-            `license ${id} is already installed (revision ${existing.revision}); use Renew License for a newer revision`,
-          );
-        }
-        const row = this.rowOf(claims, fileText);
-        await this.d.engine.putLicense(claims, () => {
-          this.d.store.licenses.upsert(row);
-          this.crashIf('install-mid-transaction');
-          this.d.audit.writer({
-            actor,
-            action: 'license.install',
-            target: id,
-            outcome: 'ok',
-            detail: this.auditDetail(claims),
-          })();
-        });
-        return this.view(row);
-      }),
-    );
+    return this.audited(actor, 'license.install', undefined, async () => {
+      const claims = await this.verifyForThisServer(fileText);
+      const id = claims.licenseId;
+      if (this.d.store.licenses.tombstone(id)) {
+        throw new TesseraError(
+          'LICENSE_UNINSTALLED',
+          `license ${id} was uninstalled from this server and can never be installed again`,
+        );
+      }
+      const existing = this.d.store.licenses.get(id);
+      if (existing) {
+        throw new TesseraError(
+          'LICENSE_EXISTS',
+          `license ${id} is already installed (revision ${existing.revision}); use Renew License for a newer revision`,
+        );
+      }
+      const row = this.rowOf(claims, fileText);
+      await this.d.engine.putLicense(claims, () => {
+        this.d.store.licenses.upsert(row);
+        this.crashIf('install-mid-transaction');
+        this.d.audit.writer({
+          actor,
+          action: 'license.install',
+          target: id,
+          outcome: 'ok',
+          detail: this.auditDetail(claims),
+        })();
+      });
+      return this.view(row);
+    });
   }
 
   async renew(actor: Actor, fileText: string): Promise<LicenseView & { revokedLeases: number }> {
-    return this.audited(actor, 'license.renew', undefined, () =>
-      this.oneAtATime(async () => {
-        const claims = await this.verifyForThisServer(fileText);
-        const id = claims.licenseId;
-        if (this.d.store.licenses.tombstone(id)) {
-          throw new TesseraError(
-            'LICENSE_UNINSTALLED',
-            `license ${id} was uninstalled from this server; it cannot be renewed`,
-          );
-        }
-        const existing = this.d.store.licenses.get(id);
-        if (!existing) {
-          this.refuseIfFlexible(id, 'renewed');
-          throw new TesseraError('LICENSE_NOT_INSTALLED', `license ${id} is not installed; use Install License`);
-        }
-        if (claims.revision <= existing.revision) {
-          throw new TesseraError(
-            'REVISION_NOT_NEWER',
-            `the file has revision ${claims.revision}; the installed license has revision ${existing.revision}, and a renewal must be higher`,
-          );
-        }
-        if (!sameBinding(existing.claims, claims)) {
-          throw new TesseraError(
-            'BINDING_CHANGED',
-            `the renewal of ${id} is bound differently from the installed license`,
-          );
-        }
-        const row = this.rowOf(claims, fileText);
-        const revokedLeases = await this.d.engine.putLicense(claims, () => {
-          this.d.store.licenses.upsert(row);
-          this.d.audit.writer({
-            actor,
-            action: 'license.renew',
-            target: id,
-            outcome: 'ok',
-            detail: { from: existing.revision, ...this.auditDetail(claims) },
-          })();
-        });
-        return { ...this.view(row), revokedLeases };
-      }),
-    );
+    return this.audited(actor, 'license.renew', undefined, async () => {
+      const claims = await this.verifyForThisServer(fileText);
+      const id = claims.licenseId;
+      if (this.d.store.licenses.tombstone(id)) {
+        throw new TesseraError(
+          'LICENSE_UNINSTALLED',
+          `license ${id} was uninstalled from this server; it cannot be renewed`,
+        );
+      }
+      const existing = this.d.store.licenses.get(id);
+      if (!existing) {
+        this.refuseIfFlexible(id, 'renewed');
+        throw new TesseraError('LICENSE_NOT_INSTALLED', `license ${id} is not installed; use Install License`);
+      }
+      if (claims.revision <= existing.revision) {
+        throw new TesseraError(
+          'REVISION_NOT_NEWER',
+          `the file has revision ${claims.revision}; the installed license has revision ${existing.revision}, and a renewal must be higher`,
+        );
+      }
+      if (!sameBinding(existing.claims, claims)) {
+        throw new TesseraError(
+          'BINDING_CHANGED',
+          `the renewal of ${id} is bound differently from the installed license`,
+        );
+      }
+      const row = this.rowOf(claims, fileText);
+      const revokedLeases = await this.d.engine.putLicense(claims, () => {
+        this.d.store.licenses.upsert(row);
+        this.d.audit.writer({
+          actor,
+          action: 'license.renew',
+          target: id,
+          outcome: 'ok',
+          detail: { from: existing.revision, ...this.auditDetail(claims) },
+        })();
+      });
+      return { ...this.view(row), revokedLeases };
+    });
   }
 
   /**
@@ -179,38 +169,36 @@ export class LicenseService {
    * license's leases commit in one transaction. Returns the signed certificate file.
    */
   async uninstall(actor: Actor, licenseId: string): Promise<{ certificate: string; revokedLeases: number }> {
-    return this.audited(actor, 'license.uninstall', licenseId, () =>
-      this.oneAtATime(async () => {
-        const existing = this.d.store.licenses.get(licenseId);
-        if (!existing) {
-          this.refuseIfFlexible(licenseId, 'uninstalled');
-          const gone = this.d.store.licenses.tombstone(licenseId);
-          throw new TesseraError(
-            gone ? 'LICENSE_UNINSTALLED' : 'LICENSE_NOT_INSTALLED',
-            gone
-              ? `license ${licenseId} was already uninstalled at ${gone.uninstalledAt}`
-              : `no license ${licenseId} is installed`,
-          );
-        }
-        const uninstalledAt = new Date(this.d.clock.now()).toISOString();
-        const certificate = await signUninstall(
-          { licenseId, revision: existing.revision, serverId: this.d.identity.serverId, uninstalledAt },
-          this.d.identity.privateKey,
+    return this.audited(actor, 'license.uninstall', licenseId, async () => {
+      const existing = this.d.store.licenses.get(licenseId);
+      if (!existing) {
+        this.refuseIfFlexible(licenseId, 'uninstalled');
+        const gone = this.d.store.licenses.tombstone(licenseId);
+        throw new TesseraError(
+          gone ? 'LICENSE_UNINSTALLED' : 'LICENSE_NOT_INSTALLED',
+          gone
+            ? `license ${licenseId} was already uninstalled at ${gone.uninstalledAt}`
+            : `no license ${licenseId} is installed`,
         );
-        const revokedLeases = await this.d.engine.removeLicense(licenseId, 'LICENSE_UNINSTALLED', () => {
-          this.d.store.licenses.addTombstone({ licenseId, revision: existing.revision, uninstalledAt, certificate });
-          this.d.store.licenses.delete(licenseId);
-          this.d.audit.writer({
-            actor,
-            action: 'license.uninstall',
-            target: licenseId,
-            outcome: 'ok',
-            detail: { revision: existing.revision },
-          })();
-        });
-        return { certificate, revokedLeases };
-      }),
-    );
+      }
+      const uninstalledAt = new Date(this.d.clock.now()).toISOString();
+      const certificate = await signUninstall(
+        { licenseId, revision: existing.revision, serverId: this.d.identity.serverId, uninstalledAt },
+        this.d.identity.privateKey,
+      );
+      const revokedLeases = await this.d.engine.removeLicense(licenseId, 'LICENSE_UNINSTALLED', () => {
+        this.d.store.licenses.addTombstone({ licenseId, revision: existing.revision, uninstalledAt, certificate });
+        this.d.store.licenses.delete(licenseId);
+        this.d.audit.writer({
+          actor,
+          action: 'license.uninstall',
+          target: licenseId,
+          outcome: 'ok',
+          detail: { revision: existing.revision },
+        })();
+      });
+      return { certificate, revokedLeases };
+    });
   }
 
   /** The certificate of an uninstalled license, to download again. */
@@ -311,10 +299,15 @@ export class LicenseService {
     return { revision: claims.revision, features: claims.features.map((f) => `${f.name}=${f.count}`) };
   }
 
-  /** Runs an admin action; a refusal is written to the audit log and rethrown unchanged. */
+  /**
+   * Runs a license change, one at a time (see `changing`); a refusal is written to the audit
+   * log (if the disk has room for it) and rethrown unchanged.
+   */
   private async audited<T>(actor: Actor, action: string, target: string | undefined, fn: () => Promise<T>): Promise<T> {
+    const run = this.changing.then(fn);
+    this.changing = run.catch(() => undefined);
     try {
-      return await fn();
+      return await run;
     } catch (err) {
       const code = err instanceof TesseraError ? err.code : 'INTERNAL';
       this.d.audit.recordRefusal({
