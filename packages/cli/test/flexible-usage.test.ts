@@ -3,13 +3,12 @@
  * twice (issue 5), with real processes: `tessera cloud start`, a PLS, an ALS and an online
  * flexible server, seats held by clients over known hours.
  *
- * Hours must close before they are reported, so the License Servers under test run on a test
- * clock (`TESSERA_TEST_CLOCK_FILE`, honoured because the test runner sets `TESSERA_TEST=1`)
- * that stands still at instants the test chooses and jumps forward when told. The Cloud runs
- * on the real clock and refuses hours that have not ended by it, so the servers live a few
- * hours in the past and move forward towards now. (Their clock is behind the Syncs'
- * `issuedAt` then; the flexible seats here have no expiry, which is all the clock guard
- * limits.) Leases live a day so that the jumps do not lapse them.
+ * Hours must close before they are reported, so the License Servers under test and the Cloud
+ * run on one test clock (`TESSERA_TEST_CLOCK_FILE`, honoured because the test runner sets
+ * `TESSERA_TEST=1`) that stands still at instants the test chooses and jumps forward when told.
+ * They share it because each checks the other's time: the Cloud refuses hours that have not
+ * ended by its clock, and a License Server refuses a Sync issued more than ten minutes ahead of
+ * its own. Leases live a day so that the jumps do not lapse them.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -59,8 +58,12 @@ describe('usage totals at the Cloud equal the usage that happened (real processe
   let pls: ServerProcess;
   let admin: CloudAdmin;
   let customerId = '';
-  /** Start of an hour six hours ago: the servers under test begin there, on their test clocks. */
-  const H = Math.floor(Date.now() / HOUR) * HOUR - 6 * HOUR;
+  /**
+   * Start of an hour eight hours ago: the offline test begins there, the online one four hours
+   * later, and both end before now (the PLS runs on the real clock: a Sync the Cloud issued in
+   * its future would be refused).
+   */
+  const H = Math.floor(Date.now() / HOUR) * HOUR - 8 * HOUR;
   const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 13)}:00:00Z`;
 
   const enroll = () => admin.enroll(customerId);
@@ -70,16 +73,19 @@ describe('usage totals at the Cloud equal the usage that happened (real processe
   const total = async (clientUrl: string) =>
     (await features(clientUrl)).features.find((f) => f.feature === 'asr')?.total ?? 0;
 
-  /** A test clock file, standing at `ms`; the server re-reads it within 100 ms. */
-  const clockFile = (name: string) => {
-    const file = join(work, `${name}.clock`);
+  /**
+   * The test clock of the Cloud and of the servers under test, standing at `ms`; each process
+   * re-reads it within 100 ms. Time only moves forward, through both tests.
+   */
+  const clock = (() => {
+    const file = join(work, 'test.clock');
     const set = async (ms: number) => {
       writeFileSync(`${file}.tmp`, `@${ms}\n`);
       renameSync(`${file}.tmp`, file);
       await sleep(250);
     };
     return { file, set };
-  };
+  })();
 
   /** Create Report File on `dir`, keep it as `name`.report, and return its path and claims. */
   const report = async (dir: string, name: string) => {
@@ -108,7 +114,11 @@ describe('usage totals at the Cloud equal the usage that happened (real processe
   };
 
   before(async () => {
-    cloud = await startCloud(cloudDir, { args: ['--sync-interval', '3600', '--grace', '86400'] });
+    await clock.set(H);
+    cloud = await startCloud(cloudDir, {
+      args: ['--sync-interval', '3600', '--grace', '86400'],
+      env: { TESSERA_TEST_CLOCK_FILE: clock.file },
+    });
     admin = cloudAdmin(cloud);
     customerId = await flexibleCustomer(cloud, 'Acme Usage', 'asr=20');
     const plsDir = join(work, 'pls');
@@ -125,7 +135,6 @@ describe('usage totals at the Cloud equal the usage that happened (real processe
 
   test('offline: ALS report, kill -9, restart, second report, PLS send both, ALS import; replays count nothing twice', async () => {
     const alsDir = join(work, 'als');
-    const clock = clockFile('als');
     await clock.set(H + 10 * MIN);
     const startAls = async (extra: string[] = []) =>
       startServer(alsDir, {
@@ -229,8 +238,9 @@ describe('usage totals at the Cloud equal the usage that happened (real processe
 
   test('online: Resync Info reports closed hours; kill -9 between syncs and an old Report replayed lose and add nothing', async () => {
     const dir = join(work, 'flex');
-    const clock = clockFile('flex');
-    await clock.set(H + 10 * MIN);
+    // After the offline test's hours: the shared clock only goes forward.
+    const H2 = H + 4 * HOUR;
+    await clock.set(H2 + 10 * MIN);
     const startFlex = async (extra: string[] = []) =>
       startServer(dir, {
         vendorKeys: [join(cloudDir, 'vendor.pub')],
@@ -247,26 +257,26 @@ describe('usage totals at the Cloud equal the usage that happened (real processe
       await allocate(flex.info.serverId, 2);
       await cliOk(['resync', '--data', dir]);
       assert.equal(await total(flex.clientUrl), 2);
-      // One seat from H:10 to H+2:10.
+      // One seat from H2+0:10 to H2+2:10.
       const lease = await hold(flex.clientUrl, 1, 'online-client');
-      await clock.set(H + HOUR + 5 * MIN);
+      await clock.set(H2 + HOUR + 5 * MIN);
       // A Report File made now and kept: replayed later, after newer Reports of the same hours.
       const kept = await report(dir, 'flex-kept');
       assert.deepEqual(
         kept.claims.usage.map((u) => u.hour),
-        [iso(H)],
+        [iso(H2)],
       );
       await cliOk(['resync', '--data', dir]);
       await flex.kill9();
       flex = await startFlex();
-      await clock.set(H + 2 * HOUR + 10 * MIN);
+      await clock.set(H2 + 2 * HOUR + 10 * MIN);
       assert.equal((await release(flex.clientUrl, lease)).status, 204);
-      await clock.set(H + 3 * HOUR + 1 * MIN);
+      await clock.set(H2 + 3 * HOUR + 1 * MIN);
       await cliOk(['resync', '--data', dir]);
       const expected = [
-        { t: iso(H), peakSeats: 1, seatSeconds: 3000, checkouts: 1, denials: 0 },
-        { t: iso(H + HOUR), peakSeats: 1, seatSeconds: 3600, checkouts: 0, denials: 0 },
-        { t: iso(H + 2 * HOUR), peakSeats: 1, seatSeconds: 600, checkouts: 0, denials: 0 },
+        { t: iso(H2), peakSeats: 1, seatSeconds: 3000, checkouts: 1, denials: 0 },
+        { t: iso(H2 + HOUR), peakSeats: 1, seatSeconds: 3600, checkouts: 0, denials: 0 },
+        { t: iso(H2 + 2 * HOUR), peakSeats: 1, seatSeconds: 600, checkouts: 0, denials: 0 },
       ];
       assert.deepEqual((await usageAt(flex.info.serverId)).series[0]?.points, expected);
       // The kept (older) Report arrives late through a PLS: its hours were reported already.

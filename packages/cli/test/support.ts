@@ -171,7 +171,7 @@ export interface CloudProcess {
  */
 export async function startCloud(
   dataDir: string,
-  opts: { args?: string[]; timeoutMs?: number } = {},
+  opts: { args?: string[]; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<CloudProcess> {
   const args = [
     'cloud',
@@ -184,7 +184,7 @@ export async function startCloud(
     'warn',
     ...(opts.args ?? []),
   ];
-  const p = spawnDaemon([CLI, ...args], childEnv());
+  const p = spawnDaemon([CLI, ...args], childEnv(opts.env));
   const info = await untilReady(p, `the Cloud on ${dataDir}`, opts.timeoutMs ?? 30_000, () =>
     cloudReady(dataDir, p.child.pid!),
   );

@@ -26,12 +26,25 @@ export const ERROR_CATALOG = {
   RATE_LIMITED: { status: 429, message: 'too many requests; slow down' },
   UNAVAILABLE: { status: 503, message: 'the server cannot take this request now; try again' },
   INTERNAL: { status: 500, message: 'internal error' },
+  // storage of the server's own data directory
+  STORAGE_FULL: {
+    status: 507,
+    message: "the server's disk is full; nothing was changed. Free some space: the server goes on by itself",
+  },
+  STORAGE_FAILED: {
+    status: 503,
+    message: 'the server could not write to its data directory (an I/O error); nothing was changed',
+  },
   // documents
   DOC_MALFORMED: { status: 400, message: 'the document is not a well-formed Tessera file' },
   DOC_BAD_SIGNATURE: { status: 400, message: 'the document signature does not verify' },
   DOC_UNKNOWN_KEY: { status: 400, message: 'the document is signed by a key this server does not trust' },
   DOC_WRONG_TYPE: { status: 400, message: 'the document is of the wrong type for this action' },
   DOC_INVALID: { status: 400, message: 'the document content is invalid' },
+  DOC_ISSUED_IN_FUTURE: {
+    status: 409,
+    message: "the document was issued later than this machine's clock allows; check the clock",
+  },
   // license lifecycle
   WRONG_SERVER: { status: 409, message: 'the license is bound to another server' },
   FINGERPRINT_MISMATCH: { status: 409, message: "the license's hardware binding does not match this machine" },

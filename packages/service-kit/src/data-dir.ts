@@ -1,6 +1,8 @@
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TesseraError } from '@tessera/core';
+import Database from 'better-sqlite3';
 import { removeFile, writeFileAtomic } from './files.js';
 
 /** Makes (or tightens) a data directory: mode 0700, since it holds keys and secrets. */
@@ -12,59 +14,97 @@ export function prepareDataDir(dir: string): string {
 }
 
 /**
- * An exclusive lock on a data directory (the file `DIR/lock`), held by a running server or
- * node, or by a CLI command that opens the directory itself. A lock left by a dead process
- * (kill -9) is taken over.
+ * An exclusive lock on a data directory, held by a running server or node, or by a CLI command
+ * that opens the directory itself.
+ *
+ * The lock is an operating-system lock that dies with its process: SQLite's own file lock
+ * (POSIX `fcntl` on Unix, `LockFileEx` on Windows) on `DIR/lock.sqlite`, taken in exclusive
+ * locking mode and held by an open connection for as long as the holder lives. The kernel drops
+ * it when the process exits, however it exits (kill -9 included, before the process is even
+ * reaped), so a lock can never outlive its holder and a live process that merely reuses a dead
+ * holder's pid cannot keep it. We use SQLite because better-sqlite3 already ships with both
+ * programs; Node has no `flock`. `DIR/lock` says who holds it (pid, program, since), for people
+ * and for the refusal message; it is never trusted to decide anything.
  */
 export class DataDirLock {
+  /** Who holds the lock: `{ pid, holder, since }`. Informational. */
   static readonly FILE = 'lock';
+  /** What holds the lock: a small SQLite file, never removed (removing a lock file races). */
+  static readonly LOCK_DATABASE = 'lock.sqlite';
 
-  private constructor(private readonly path: string) {}
+  private released = false;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly infoPath: string,
+    private readonly nonce: string,
+  ) {}
 
   static acquire(dir: string, holder: string): DataDirLock {
-    const path = join(dir, DataDirLock.FILE);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(path, 'wx', 0o600);
-        writeSync(fd, JSON.stringify({ pid: process.pid, holder }));
-        closeSync(fd);
-        return new DataDirLock(path);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const owner = readLockOwner(path);
-        if (owner && owner.pid !== process.pid && isAlive(owner.pid)) {
-          throw new TesseraError(
-            'DATA_DIR_LOCKED',
-            `data directory ${dir} is in use by ${owner.holder} (pid ${owner.pid})`,
-          );
-        }
-        removeFile(path); // stale: its process is gone
+    const lockPath = join(dir, DataDirLock.LOCK_DATABASE);
+    const infoPath = join(dir, DataDirLock.FILE);
+    // No busy timeout: a held lock is answered at once, not after a wait.
+    const db = new Database(lockPath, { timeout: 0 });
+    try {
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma('journal_mode = MEMORY');
+      // The first write in exclusive locking mode takes the EXCLUSIVE lock and keeps it until close.
+      db.exec('BEGIN EXCLUSIVE');
+      db.pragma('user_version = 1');
+      db.exec('COMMIT');
+    } catch (err) {
+      db.close();
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) {
+        const owner = readLockOwner(infoPath);
+        throw new TesseraError(
+          'DATA_DIR_LOCKED',
+          owner
+            ? `data directory ${dir} is in use by ${owner.holder} (pid ${owner.pid})`
+            : `data directory ${dir} is in use by another process`,
+        );
       }
+      throw err;
     }
-    throw new TesseraError('DATA_DIR_LOCKED', `could not lock data directory ${dir}`);
+    try {
+      chmodSync(lockPath, 0o600);
+    } catch {}
+    const nonce = randomBytes(9).toString('base64url');
+    const info: LockOwner = { pid: process.pid, holder, since: new Date().toISOString(), nonce };
+    try {
+      writeFileAtomic(infoPath, `${JSON.stringify(info)}\n`, 0o600);
+    } catch {
+      // Only the message another process shows depends on it; the lock is held all the same.
+    }
+    return new DataDirLock(db, infoPath, nonce);
   }
 
   release(): void {
-    const owner = readLockOwner(this.path);
-    if (owner?.pid === process.pid) removeFile(this.path);
+    if (this.released) return;
+    this.released = true;
+    if (readLockOwner(this.infoPath)?.nonce === this.nonce) removeFile(this.infoPath);
+    this.db.close();
   }
 }
 
-function readLockOwner(path: string): { pid: number; holder: string } | undefined {
+interface LockOwner {
+  pid: number;
+  holder: string;
+  since?: string;
+  nonce?: string;
+}
+
+function readLockOwner(path: string): LockOwner | undefined {
   try {
-    const v = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown; holder?: unknown };
-    return typeof v.pid === 'number' ? { pid: v.pid, holder: String(v.holder ?? 'another process') } : undefined;
+    const v = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown; holder?: unknown; nonce?: unknown };
+    if (typeof v.pid !== 'number') return undefined;
+    return {
+      pid: v.pid,
+      holder: String(v.holder ?? 'another process'),
+      ...(typeof v.nonce === 'string' ? { nonce: v.nonce } : {}),
+    };
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

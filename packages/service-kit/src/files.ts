@@ -18,23 +18,50 @@ export function writeFileAtomic(path: string, data: string, mode: number, opts?:
     fsyncDir(dirname(path));
     return;
   }
+  stageFileAtomic(path, data, mode).commit();
+}
+
+/** A new file content on disk under a temporary name, not yet in place. */
+export interface StagedFile {
+  /** Puts it in place (a rename: it needs no new space). */
+  commit(): void;
+  /** Drops it; the file keeps its old content. */
+  abort(): void;
+}
+
+/**
+ * The first half of {@link writeFileAtomic}: the new content is written and synced to a
+ * temporary file, where a full disk shows (ENOSPC) without touching the file. A caller that
+ * must also write elsewhere (an audit entry) does that in between, and commits or aborts.
+ */
+export function stageFileAtomic(path: string, data: string, mode: number): StagedFile {
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', mode);
   try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(tmp, path);
-  } catch (err) {
+    const fd = openSync(tmp, 'w', mode);
     try {
-      unlinkSync(tmp);
-    } catch {}
+      writeSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    removeFile(tmp);
     throw err;
   }
-  fsyncDir(dirname(path));
+  return {
+    commit() {
+      try {
+        renameSync(tmp, path);
+      } catch (err) {
+        removeFile(tmp);
+        throw err;
+      }
+      fsyncDir(dirname(path));
+    },
+    abort() {
+      removeFile(tmp);
+    },
+  };
 }
 
 function fsyncDir(dir: string): void {

@@ -37,8 +37,9 @@ export interface ErrorHandlingOptions {
   /**
    * Recognises errors of the caller's own infrastructure (an unreachable database, say) and
    * names the code and message to answer with; undefined lets the generic rules decide.
+   * `quiet` leaves the logging to the caller (once per outage rather than per request).
    */
-  classify?: (err: unknown) => { code: ErrorCode; message: string } | undefined;
+  classify?: (err: unknown) => { code: ErrorCode; message: string; quiet?: boolean } | undefined;
 }
 
 /**
@@ -55,7 +56,8 @@ export function installErrorHandling(app: FastifyInstance, opts: ErrorHandlingOp
     if (err.validation) return sendError(reply, 'BAD_REQUEST', `invalid request: ${err.message}`);
     const known = opts.classify?.(err);
     if (known) {
-      request.log.warn({ err: err.message }, known.message);
+      // `quiet`: the caller logs the condition once (an outage), not once per request.
+      if (!known.quiet) request.log.warn({ err: err.message }, known.message);
       return sendError(reply, known.code, known.message);
     }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

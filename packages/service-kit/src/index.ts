@@ -4,3 +4,4 @@ export * from './files.js';
 export * from './http-errors.js';
 export * from './listen.js';
 export * from './static-site.js';
+export * from './test-clock.js';

@@ -72,6 +72,8 @@ export interface SeatServiceOptions {
   heartbeatSeconds: number;
   /** True for errors that mean "the database cannot be reached" (see store/db.ts). */
   isUnavailable: (err: unknown) => boolean;
+  /** What such an error means, for the log (once per outage) and the 503s' message (store/db.ts). */
+  describeOutage?: (err: unknown) => { kind: string; message: string; cause: string } | undefined;
   logger: SeatLogger;
   maxBatch?: number;
   sweepMs?: number;
@@ -155,6 +157,9 @@ export class SeatService {
   private owedHeartbeats = new Map<string, Set<string>>();
   private readonly held = new Map<string, HeldLease>();
   private down = false;
+  /** What the outage is, while `down`: its kind and the message clients get. */
+  private outage: { kind: string; message: string } | undefined;
+  private downSince = 0;
   private probeTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping = false;
@@ -212,8 +217,7 @@ export class SeatService {
   // ---------------------------------------------------------------- client protocol
 
   checkout(account: AccountContext, request: CheckoutRequest): Promise<CheckoutOutcome> {
-    if (this.down || this.stopped)
-      return Promise.resolve(unavailable('the license database is unreachable; try again'));
+    if (this.down || this.stopped) return Promise.resolve(unavailable(this.outageMessage()));
     const count = request.count ?? 1;
     const releaseDate = request.client.releaseDate ?? utcDate(this.o.clock.now());
     return new Promise((settle) => {
@@ -266,7 +270,7 @@ export class SeatService {
 
   /** The customer's subscription seats (`GET /v1/features`). */
   async features(account: AccountContext): Promise<FeaturesResponse> {
-    if (this.down) throw new TesseraError('UNAVAILABLE', 'the license database is unreachable; try again');
+    if (this.down) throw new TesseraError('UNAVAILABLE', this.outageMessage());
     let rows: EntitlementRecord[];
     try {
       rows = await this.o.store.entitlements.list({ customerId: account.customerId, type: 'subscription' });
@@ -357,7 +361,7 @@ export class SeatService {
               this.owe(op.account.customerId, op.leaseId);
               op.settle();
             } else {
-              this.fail(op, 'the license database is unreachable; try again');
+              this.fail(op, this.outageMessage());
             }
           }
           continue;
@@ -664,17 +668,26 @@ export class SeatService {
       owed.add(leaseId);
       return { ok: true, expiresAt: new Date(h.expiresAt).toISOString() };
     }
-    return { ok: false, gone: false, message: 'the license database is unreachable; keep heartbeating' };
+    return { ok: false, gone: false, message: `${this.outageMessage()} (keep heartbeating)` };
   }
 
   // ---------------------------------------------------------------- outage and recovery
 
+  /** Why checkouts get 503 now, in words. */
+  private outageMessage(): string {
+    return this.outage?.message ?? 'the license database is unreachable; try again';
+  }
+
   private markDown(err: unknown): void {
     if (this.down || this.stopped) return;
     this.down = true;
+    this.downSince = this.o.clock.monotonic();
+    const outage = this.o.describeOutage?.(err);
+    this.outage = outage && { kind: outage.kind, message: outage.message };
+    // Once per outage, whatever its kind and however many requests meet it.
     this.o.logger.warn(
-      { err: (err as Error)?.message ?? String(err) },
-      'the license database is unreachable: checkouts get 503, heartbeats of known leases are answered from memory',
+      { outage: outage?.kind ?? 'unknown', err: outage?.cause ?? (err as Error)?.message ?? String(err) },
+      `${outage?.message ?? 'the license database is unreachable'}: checkouts get 503, heartbeats of known leases are answered from memory`,
     );
     this.probeTimer = setInterval(() => void this.probe(), SEAT_POLICY.probeMs);
     this.probeTimer.unref();
@@ -682,12 +695,27 @@ export class SeatService {
 
   private probing = false;
 
+  /**
+   * The probe met another kind of outage than the one that began it (connections killed, then
+   * refused because the database takes none): told once, and clients hear the current one.
+   */
+  private outageChanged(err: unknown): void {
+    const outage = this.o.describeOutage?.(err);
+    if (!outage || outage.kind === this.outage?.kind) return;
+    this.outage = { kind: outage.kind, message: outage.message };
+    this.o.logger.warn(
+      { outage: outage.kind, err: outage.cause },
+      `the license database is still away: ${outage.message}`,
+    );
+  }
+
   private async probe(): Promise<void> {
     if (this.probing || !this.down) return;
     this.probing = true;
     try {
       await this.o.store.ping();
-    } catch {
+    } catch (err) {
+      this.outageChanged(err);
       return;
     } finally {
       this.probing = false;
@@ -695,7 +723,11 @@ export class SeatService {
     this.down = false;
     if (this.probeTimer) clearInterval(this.probeTimer);
     this.probeTimer = undefined;
-    this.o.logger.info({}, 'the license database is back: serving checkouts again');
+    this.o.logger.info(
+      { outage: this.outage?.kind ?? 'unknown', ms: Math.round(this.o.clock.monotonic() - this.downSince) },
+      'the license database is back: serving checkouts again',
+    );
+    this.outage = undefined;
     // Give back the seats released meanwhile, and write the heartbeats answered from memory
     // so those leases keep theirs.
     const releases = this.owedReleases;
@@ -715,7 +747,7 @@ export class SeatService {
   private asUnavailable(err: unknown): unknown {
     if (this.o.isUnavailable(err)) {
       this.markDown(err);
-      return new TesseraError('UNAVAILABLE', 'the license database is unreachable; try again');
+      return new TesseraError('UNAVAILABLE', this.outageMessage());
     }
     return err;
   }

@@ -3,7 +3,7 @@
  * through the API) call these and nothing below them.
  */
 import type { Clock } from '@tessera/core';
-import { isDbUnavailableError } from '../store/db.js';
+import { classifyDbOutage, isDbUnavailableError } from '../store/db.js';
 import type { Store } from '../store/store.js';
 import { AccountService } from './account-service.js';
 import { AuditLog, AuditQuery } from './audit.js';
@@ -80,6 +80,7 @@ export function createServices(o: CloudServicesOptions): CloudServices {
       leaseSeconds: o.leaseSeconds,
       heartbeatSeconds: o.heartbeatSeconds,
       isUnavailable: isDbUnavailableError,
+      describeOutage: classifyDbOutage,
       logger: o.logger,
       ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
       ...(o.sweepMs !== undefined ? { sweepMs: o.sweepMs } : {}),

@@ -1,6 +1,6 @@
 import { installErrorHandling } from '@tessera/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { isDbUnavailableError } from '../store/db.js';
+import { classifyDbOutage } from '../store/db.js';
 import { installAuth } from './auth.js';
 import { registerClientProtocol } from './client/index.js';
 import type { CloudHttpContext } from './context.js';
@@ -45,9 +45,11 @@ export async function buildCloudApp(o: CloudAppOptions): Promise<FastifyInstance
   }) as unknown as FastifyInstance;
   installErrorHandling(app, {
     classify: (err) => {
-      if (!isDbUnavailableError(err)) return undefined;
+      const outage = classifyDbOutage(err);
+      if (!outage) return undefined;
+      // The seat service logs the outage once and probes until it is over.
       o.ctx.seats.noteConnectionError(err);
-      return { code: 'UNAVAILABLE', message: 'the Cloud database is unreachable; try again' };
+      return { code: 'UNAVAILABLE', message: outage.message, quiet: true };
     },
   });
   await registerOpenApi(app);

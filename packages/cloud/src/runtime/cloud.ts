@@ -6,7 +6,16 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Clock, LEASE_POLICY, PRODUCT_VERSION, systemClock, TesseraError } from '@tessera/core';
-import { isLoopback, parseListen, readTextFile, removeFile, urlOf, writeFileAtomic } from '@tessera/service-kit';
+import {
+  isLoopback,
+  parseListen,
+  readTextFile,
+  removeFile,
+  TEST_CLOCK_KNOBS,
+  testClockFromEnv,
+  urlOf,
+  writeFileAtomic,
+} from '@tessera/service-kit';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AuditLog } from '../domain/audit.js';
@@ -128,7 +137,9 @@ export async function startCloud(o: CloudOptions): Promise<RunningCloud> {
         'Basic credentials must not cross a network in clear text',
     );
   }
-  const clock = o.clock ?? systemClock;
+  // Tests that must make hours pass run the Cloud on the License Servers' test clock.
+  const testClock = o.clock ? undefined : testClockFromEnv(process.env);
+  const clock = o.clock ?? testClock ?? systemClock;
   const leaseSeconds = o.leaseSeconds ?? LEASE_POLICY.defaultLeaseSeconds;
   const heartbeatSeconds = o.heartbeatSeconds ?? LEASE_POLICY.defaultHeartbeatSeconds;
   checkLeaseTimes(leaseSeconds, heartbeatSeconds);
@@ -139,6 +150,12 @@ export async function startCloud(o: CloudOptions): Promise<RunningCloud> {
 
   const dataDir = prepareDataDir(o.dataDir);
   const logger = (o.logger ?? pino({ level: 'info' })).child({ component: 'cloud' });
+  if (testClock) {
+    logger.warn(
+      { clockFile: testClock.file },
+      `TEST KNOB ${TEST_CLOCK_KNOBS.clockFile} IS SET: this node runs on a test clock, not the system clock`,
+    );
+  }
   const lock = DataDirLock.acquire(dataDir, 'tessera cloud');
   const cleanups: (() => Promise<void> | void)[] = [() => lock.release()];
   const cleanup = async () => {

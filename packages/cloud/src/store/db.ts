@@ -185,33 +185,116 @@ export function dbNowMs(dialect: Dialect): RawBuilder<number> {
     : sql<number>`cast((julianday('now') - 2440587.5) * 86400000.0 as integer)`;
 }
 
-// PostgreSQL SQLSTATE classes and codes that mean "the database cannot be talked to now"
-// rather than "this request is wrong": connection exceptions (08), operator intervention
-// (57: shutdown, crash, cannot connect now), insufficient resources (53).
-const UNAVAILABLE_SQLSTATE = /^(08|57|53)/;
-const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH']);
+/** Why the database cannot serve now, by what the failure means (see {@link classifyDbOutage}). */
+export type DbOutageKind =
+  | 'connection'
+  | 'shutdown'
+  | 'database-missing'
+  | 'authentication'
+  | 'read-only'
+  | 'not-accepting'
+  | 'resources'
+  | 'timeout'
+  | 'locked'
+  | 'storage';
 
 /**
- * True when `err` says the database is unreachable (refused, reset, timed out, shutting
- * down) as opposed to a query being refused. Such errors become 503 UNAVAILABLE.
+ * An outage of the database: a node answers it with 503 UNAVAILABLE and `message` (checkouts,
+ * the vendor API), answers heartbeats of the leases it knows from memory, logs it once and
+ * probes until it is over.
+ */
+export interface DbOutage {
+  kind: DbOutageKind;
+  /** For clients and the log: what is wrong, in words, and that trying again is right. */
+  message: string;
+  /** The driver's own words (SQLSTATE or errno, and message), for the log. */
+  cause: string;
+}
+
+/** Each kind's message; all are answered 503 UNAVAILABLE. */
+export const DB_OUTAGE_MESSAGES: Readonly<Record<DbOutageKind, string>> = {
+  connection: 'the license database cannot be reached (connection refused, lost or timed out); try again',
+  shutdown: 'the license database is shutting down or starting up; try again',
+  'database-missing': 'the license database does not exist on its server (dropped or renamed); try again',
+  authentication: 'the Cloud node cannot sign in to the license database (its role is refused); try again',
+  'read-only': 'the license database is read-only (a standby, after a failover?) and takes no writes; try again',
+  'not-accepting': 'the license database is not accepting connections now; try again',
+  resources: 'the license database is out of connections or resources; try again',
+  timeout: 'the license database did not answer in time; try again',
+  locked: 'the license database file is locked by another process; try again',
+  storage: 'the license database cannot be written (disk full or an I/O error); try again',
+};
+
+const CONNECTION_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/** What pg and kysely say, without a code, when a connection is gone or cannot be had. */
+const CONNECTION_MESSAGE =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended|not queryable|driver has already been destroyed/i;
+
+/** The kind a PostgreSQL SQLSTATE names, by its meaning; undefined for a refused query. */
+function kindOfSqlState(code: string, severity: string | undefined): DbOutageKind | undefined {
+  if (code.startsWith('08')) return 'connection'; // connection exception
+  if (code === '57P01' || code === '57P02' || code === '57P03') return 'shutdown'; // admin, crash, cannot connect now
+  if (code === '57P04' || code === '3D000') return 'database-missing'; // database dropped, invalid catalog name
+  if (code === '57014') return 'timeout'; // query canceled: our statement timeout
+  if (code.startsWith('57')) return 'connection'; // operator intervention: the session is gone
+  if (code.startsWith('28')) return 'authentication'; // invalid authorization specification
+  if (code === '25006') return 'read-only'; // read_only_sql_transaction: a standby after a failover
+  if (code.startsWith('53') || code.startsWith('58')) return 'resources'; // too many connections, disk, memory; system error
+  // 55000 (object not in prerequisite state) is a refused query, except at connect time, where
+  // it says the database is not accepting connections (ALTER DATABASE ... ALLOW_CONNECTIONS false).
+  if (code === '55000' && severity === 'FATAL') return 'not-accepting';
+  // Any other FATAL or PANIC ends the session: the database cannot be talked to now.
+  if (severity === 'FATAL' || severity === 'PANIC') return 'connection';
+  return undefined;
+}
+
+function kindOf(code: string, severity: string | undefined): DbOutageKind | undefined {
+  if (CONNECTION_ERRNO.has(code)) return 'connection';
+  if (/^[0-9A-Z]{5}$/.test(code)) return kindOfSqlState(code, severity);
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'locked';
+  if (/^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code)) return 'storage';
+  return undefined;
+}
+
+/**
+ * Classifies an error by what it means for serving: an outage of the database (which kind),
+ * or undefined when the database answered and refused this one query (a bug, a constraint),
+ * which stays a 500. Follows `cause` chains (kysely and our own wrappers).
+ */
+export function classifyDbOutage(err: unknown): DbOutage | undefined {
+  for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    const { code, severity, message } = e as { code?: unknown; severity?: unknown; message?: unknown };
+    const text = typeof message === 'string' ? message : '';
+    const kind =
+      (typeof code === 'string' ? kindOf(code, typeof severity === 'string' ? severity : undefined) : undefined) ??
+      (CONNECTION_MESSAGE.test(text) ? 'connection' : undefined);
+    if (kind) {
+      return { kind, message: DB_OUTAGE_MESSAGES[kind], cause: typeof code === 'string' ? `${code}: ${text}` : text };
+    }
+    const next = (e as { cause?: unknown }).cause;
+    if (next === e) break;
+    e = next;
+  }
+  return undefined;
+}
+
+/**
+ * True when `err` says the database cannot serve now (see {@link classifyDbOutage}) as opposed
+ * to a query being refused. Such errors become 503 UNAVAILABLE.
  */
 export function isDbUnavailableError(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { code?: unknown; message?: unknown; cause?: unknown };
-  if (typeof e.code === 'string') {
-    if (UNAVAILABLE_ERRNO.has(e.code)) return true;
-    if (/^[0-9A-Z]{5}$/.test(e.code) && UNAVAILABLE_SQLSTATE.test(e.code)) return true;
-    if (e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_IOERR' || e.code === 'SQLITE_FULL') return true;
-  }
-  const message = typeof e.message === 'string' ? e.message : '';
-  if (
-    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended|not queryable|driver has already been destroyed/i.test(
-      message,
-    )
-  ) {
-    return true;
-  }
-  return e.cause !== undefined && e.cause !== err && isDbUnavailableError(e.cause);
+  return classifyDbOutage(err) !== undefined;
 }
 
 /** True for PostgreSQL deadlocks and serialization failures, which a retry resolves. */

@@ -119,9 +119,22 @@ export class Store {
     });
   }
 
-  /** A cheap round trip, to learn whether the database answers. */
+  /**
+   * A cheap round trip, to learn whether the database can serve: it answers, and on PostgreSQL
+   * it takes writes (a standby after a failover answers reads and refuses every write, so a
+   * node must not take it for back). A read-only one throws as a write would (SQLSTATE 25006).
+   */
   async ping(): Promise<void> {
-    await sql`select 1`.execute(this.db);
+    if (this.dialect === 'sqlite') {
+      await sql`select 1`.execute(this.db);
+      return;
+    }
+    const { rows } = await sql<{ ro: string }>`select current_setting('transaction_read_only') as ro`.execute(this.db);
+    if (rows[0]?.ro === 'on') {
+      throw Object.assign(new Error('the database takes no writes (transaction_read_only is on)'), {
+        code: '25006',
+      });
+    }
   }
 }
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ClockGuard } from './clock-guard.js';
 import { leasesToRevoke, type SeatSource, selectSeatSource } from './select.js';
 
 const now = Date.UTC(2026, 5, 15, 12);
@@ -86,25 +85,5 @@ describe('leasesToRevoke', () => {
     assert.deepEqual(leasesToRevoke(held, 3), ['l3']);
     assert.deepEqual(leasesToRevoke(held, 2), ['l3', 'l2']);
     assert.deepEqual(leasesToRevoke(held, 0), ['l3', 'l2', 'l1']);
-  });
-});
-
-describe('ClockGuard', () => {
-  test('time behind the mark beyond the tolerance is tampering, and it recovers when the clock is right', () => {
-    const g = new ClockGuard(0, 1000);
-    g.observe(10_000);
-    assert.equal(g.isTampered(9_500), false);
-    assert.equal(g.isTampered(8_000), true);
-    assert.equal(g.observe(8_000), false, 'a clock behind the mark does not lower it');
-    assert.equal(g.mark, 10_000);
-    assert.equal(g.isTampered(10_001), false);
-  });
-
-  test('an accepted issuedAt raises the mark; a sync resets it', () => {
-    const g = new ClockGuard(5_000, 1000);
-    g.acceptIssuedAt(50_000);
-    assert.equal(g.isTampered(10_000), true);
-    g.reset(9_000);
-    assert.equal(g.isTampered(10_000), false);
   });
 });

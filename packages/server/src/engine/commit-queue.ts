@@ -1,4 +1,5 @@
 import type { Db } from '../store/db.js';
+import { storageFailure } from '../store/storage-errors.js';
 
 interface PendingOp {
   /** Ops of one atomic group (see `atomically`) share a number and are never split. */
@@ -23,6 +24,12 @@ export interface CommitQueueOptions {
   maxBatch: number;
   /** Called after each commit, for metrics. */
   onCommit?: (ops: number, ms: number) => void;
+  /**
+   * Called at the first failed transaction after a success (once per outage, however many
+   * fail), and at the first success after that: a full disk is logged once, not per write.
+   */
+  onOutage?: (err: unknown) => void;
+  onRecovery?: () => void;
 }
 
 /**
@@ -31,7 +38,8 @@ export interface CommitQueueOptions {
  * transaction, so one fsync (`synchronous=FULL`) covers them all. An operation's promise
  * settles only after its transaction commits: a caller that answers after `await` answers
  * with the change on disk. A failed transaction rejects every operation in it and changes
- * nothing; each caller undoes its own in-memory reservation.
+ * nothing; each caller undoes its own in-memory reservation. The queue goes on with the next
+ * batch: once the disk has room again, writes succeed without a restart.
  *
  * Operations run in the order they were enqueued, which is what lets an uninstall that runs
  * after a checkout see (and revoke) that checkout's lease.
@@ -47,6 +55,7 @@ export class CommitQueue {
   private readonly observers: (() => void)[] = [];
   /** Holds in force (see `hold`): while there is one, nothing commits. */
   private holds = 0;
+  private failing = false;
 
   constructor(
     private readonly db: Db,
@@ -56,6 +65,12 @@ export class CommitQueue {
   /** Observes each commit (ops, ms), for metrics. */
   setOnCommit(fn: (ops: number, ms: number) => void): void {
     this.opts.onCommit = fn;
+  }
+
+  /** Observes the start and the end of a run of failed transactions (a full disk, say). */
+  setOnOutage(onOutage: (err: unknown) => void, onRecovery: () => void): void {
+    this.opts.onOutage = onOutage;
+    this.opts.onRecovery = onRecovery;
   }
 
   /** Adds writes to every transaction from now on (the usage meter's running hour). */
@@ -151,8 +166,18 @@ export class CommitQueue {
       })();
     } catch (err) {
       for (const rider of rode) rider.rolledBack();
-      for (const op of batch) op.reject(err);
+      // A full disk is told as such (STORAGE_FULL), to the admin API and the CLI alike.
+      const failure = storageFailure(err) ?? err;
+      if (!this.failing) {
+        this.failing = true;
+        this.opts.onOutage?.(failure);
+      }
+      for (const op of batch) op.reject(failure);
       return;
+    }
+    if (this.failing) {
+      this.failing = false;
+      this.opts.onRecovery?.();
     }
     this.opts.onCommit?.(batch.length, performance.now() - started);
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]);

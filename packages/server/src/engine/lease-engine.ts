@@ -3,6 +3,7 @@ import {
   type CheckoutResponse,
   type Clock,
   type ClockGuard,
+  type ClockMarkRestore,
   type FeaturesResponse,
   type FeatureView,
   isExpired,
@@ -15,6 +16,7 @@ import {
   utcDate,
 } from '@tessera/core';
 import { FlexibleRepo, type HeldLeaseRow, type LeaseRow, type Store } from '../store/repositories.js';
+import { ChangeGate } from './change-gate.js';
 import type { CommitQueue } from './commit-queue.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 
@@ -75,6 +77,12 @@ export type ExtraWrite = () => void;
  * Seats are taken at once (a checkout reserves before its write) and given back only after
  * the write that frees them commits (release, lapse), so what is on disk never holds more
  * seats than the licenses do.
+ *
+ * Every other change (a license installed, renewed or removed, a seat revoked) takes effect in
+ * memory only once its write has committed: a failed write (a full disk) changes nothing, in
+ * memory or on disk, and no holder is told its lease is gone. While a license change is being
+ * written, checkouts of the features it touches wait for it (one commit), so none is admitted
+ * against seats that are about to change.
  */
 export class LeaseEngine {
   private readonly byFeature = new Map<string, Source[]>();
@@ -91,6 +99,10 @@ export class LeaseEngine {
   private listeners: ((e: EngineEvent) => void)[] = [];
   private heldSeats = 0;
   private lastMarkWrite = 0;
+  /** License changes being written: checkouts of the features they touch wait. */
+  private readonly changes = new ChangeGate();
+  /** Sources whose leases are being revoked (license expiry), so the sweep asks once. */
+  private readonly revoking = new Set<Source>();
 
   constructor(private readonly o: LeaseEngineOptions) {
     this.wheel = new ExpiryWheel<Lease>(o.clock.monotonic());
@@ -141,7 +153,10 @@ export class LeaseEngine {
    * (its old deadline was on the previous boot's monotonic clock). Leases that no longer fit
    * (their license gone, or more seats than it holds) are revoked, newest first.
    */
-  load(licenses: readonly LicenseClaims[], leases: Iterable<HeldLeaseRow>): { revoked: number } {
+  load(
+    licenses: readonly LicenseClaims[],
+    leases: Iterable<HeldLeaseRow>,
+  ): { revoked: number; clockMark: ClockMarkRestore | undefined } {
     for (const c of licenses) this.attachLicense(c);
     const deadline = this.o.clock.monotonic() + this.o.leaseSeconds * 1000;
     const orphans: Lease[] = [];
@@ -185,11 +200,14 @@ export class LeaseEngine {
       })();
       for (const r of revoke) this.forget(r.lease, r.reason);
     }
-    const mark = Number(this.o.store.meta.get('clock.highWater') ?? '0');
-    if (mark > this.o.clockGuard.mark) this.o.clockGuard.reset(mark);
-    this.o.clockGuard.observe(this.o.clock.now());
-    this.o.store.leases.pruneGone(this.o.clock.now() - 7 * 86_400_000);
-    return { revoked: revoke.length };
+    const now = this.o.clock.now();
+    const persisted = this.o.store.meta.clockMark();
+    const clockMark = persisted ? this.o.clockGuard.restore(persisted, now) : undefined;
+    this.o.clockGuard.observe(now);
+    // A mark taken back from a document is written at once, so the next start sees it too.
+    if (clockMark?.clamped) this.o.store.meta.setClockMark(this.o.clockGuard.mark, now);
+    this.o.store.leases.pruneGone(now - 7 * 86_400_000);
+    return { revoked: revoke.length, clockMark };
   }
 
   start(): void {
@@ -207,6 +225,8 @@ export class LeaseEngine {
   // ---- client protocol ----
 
   checkout(req: CheckoutRequest): Promise<CheckoutOutcome> {
+    const changing = this.changes.waitFor(req.feature);
+    if (changing) return changing.then(() => this.checkout(req));
     const now = this.o.clock.now();
     const count = req.count ?? 1;
     const releaseDate = req.client.releaseDate ?? utcDate(now);
@@ -268,6 +288,7 @@ export class LeaseEngine {
         (err: unknown) => {
           this.unreserve(lease);
           this.leases.delete(lease.id);
+          lease.state = 'gone'; // never granted: a change that counted it has nothing to end
           throw err;
         },
       );
@@ -276,7 +297,8 @@ export class LeaseEngine {
   heartbeat(leaseId: string): HeartbeatOutcome {
     const lease = this.leases.get(leaseId);
     const mono = this.o.clock.monotonic();
-    if (lease?.state !== 'held' || lease.deadline < mono) {
+    // A lease whose release is being written is still on disk, so still held.
+    if ((lease?.state !== 'held' && lease?.state !== 'ending') || lease.deadline < mono) {
       return { ok: false, reason: this.goneReason(leaseId, lease) };
     }
     lease.deadline = mono + this.o.leaseSeconds * 1000;
@@ -290,14 +312,20 @@ export class LeaseEngine {
     return this.end(lease, 'RELEASED');
   }
 
-  /** An administrator takes a seat back; the holder hears REVOKED_BY_ADMIN at its next heartbeat. */
-  revoke(leaseId: string): Promise<boolean> {
+  /**
+   * An administrator takes a seat back; the holder hears REVOKED_BY_ADMIN at its next heartbeat,
+   * once the revocation (with `write`, the audit entry) is on disk. False for an unknown lease.
+   */
+  revoke(leaseId: string, write?: ExtraWrite): Promise<boolean> {
     const lease = this.leases.get(leaseId);
-    if (lease?.state !== 'held' && lease?.state !== 'pending') return Promise.resolve(false);
-    lease.state = 'gone';
-    this.goneNow.set(lease.id, 'REVOKED_BY_ADMIN');
+    if (lease?.state !== 'held' && lease?.state !== 'pending' && lease?.state !== 'ending') {
+      return Promise.resolve(false);
+    }
     return this.o.queue
-      .enqueue(() => this.writeRevocation(lease.id, 'REVOKED_BY_ADMIN'))
+      .enqueue(() => {
+        write?.();
+        this.writeRevocation(lease.id, 'REVOKED_BY_ADMIN');
+      })
       .then(() => {
         this.forget(lease, 'REVOKED_BY_ADMIN');
         return true;
@@ -341,56 +369,51 @@ export class LeaseEngine {
   // ---- license changes ----
 
   /**
-   * Installs or renews a license: its seats are in the pool at once, `write` (the license
-   * row, audit) commits with the revocations the change causes, and leases beyond a reduced
-   * count lose their seats, newest first. Resolves with the number of leases revoked.
+   * Installs or renews a license. `write` (the license row, audit) commits with the revocations
+   * the change causes: leases beyond a reduced count lose their seats, newest first. The pool
+   * changes only once that commit is done; if it fails, nothing changes. Resolves with the
+   * number of leases revoked.
    */
   putLicense(claims: LicenseClaims, write: ExtraWrite): Promise<number> {
-    const before = this.licenseClaims.get(claims.licenseId);
-    const revoked = this.applyLicense(claims.licenseId, claims);
-    return this.o.queue
+    const id = claims.licenseId;
+    const touched = this.featuresOf(id, claims);
+    const victims = this.victimsOf(id, claims, 'SEATS_REDUCED');
+    const applied = this.o.queue
       .enqueue(() => {
         write();
-        for (const r of revoked) this.writeRevocation(r.lease.id, r.reason);
+        for (const v of victims) this.writeRevocation(v.lease.id, v.reason);
       })
-      .then(
-        () => {
-          for (const r of revoked) this.forget(r.lease, r.reason);
-          this.o.clockGuard.acceptIssuedAt(Date.parse(claims.issuedAt));
-          return revoked.length;
-        },
-        (err: unknown) => {
-          this.rollbackLicense(claims.licenseId, before, revoked);
-          throw err;
-        },
-      );
+      .then(() => {
+        this.replaceLicense(id, claims, victims);
+        this.o.clockGuard.acceptIssuedAt(Date.parse(claims.issuedAt), this.o.clock.now());
+        return victims.length;
+      });
+    this.changes.hold(touched, applied);
+    return applied;
   }
 
   /**
    * Removes a license from the pool: its leases are revoked with `reason` in the same
-   * transaction as `write` (the tombstone), so no lease outlives its license on disk.
+   * transaction as `write` (the tombstone), so no lease outlives its license on disk. The
+   * holders hear it only once that commit is done; if it fails, nothing changes.
    */
   removeLicense(licenseId: string, reason: LeaseGoneReason, write: ExtraWrite): Promise<number> {
-    const before = this.licenseClaims.get(licenseId);
-    const revoked = this.applyLicense(licenseId, null, reason);
+    const touched = this.featuresOf(licenseId, null);
+    const victims = this.victimsOf(licenseId, null, reason);
     const leases = this.o.store.leases;
-    return this.o.queue
+    const applied = this.o.queue
       .enqueue(() => {
         write();
-        for (const r of revoked) this.writeRevocation(r.lease.id, r.reason);
+        for (const v of victims) this.writeRevocation(v.lease.id, v.reason);
         // Anything on disk for this license that memory did not know of goes too.
         for (const row of leases.byLicense(licenseId)) this.writeRevocation(row.leaseId, reason);
       })
-      .then(
-        () => {
-          for (const r of revoked) this.forget(r.lease, r.reason);
-          return revoked.length;
-        },
-        (err: unknown) => {
-          this.rollbackLicense(licenseId, before, revoked, reason);
-          throw err;
-        },
-      );
+      .then(() => {
+        this.replaceLicense(licenseId, null, victims);
+        return victims.length;
+      });
+    this.changes.hold(touched, applied);
+    return applied;
   }
 
   // ---- internals ----
@@ -409,8 +432,9 @@ export class LeaseEngine {
     }
   }
 
-  /** Drops a lease from memory once its end is on disk. */
+  /** Drops a lease from memory once its end is on disk (once: a second end of it is a no-op). */
   private forget(lease: Lease, reason: LeaseGoneReason): void {
+    if (lease.state === 'gone') return;
     this.unreserve(lease);
     if (this.leases.get(lease.id) === lease) this.leases.delete(lease.id);
     lease.state = 'gone';
@@ -420,16 +444,18 @@ export class LeaseEngine {
 
   private end(lease: Lease, reason: 'RELEASED' | 'EXPIRED'): Promise<void> {
     lease.state = 'ending';
-    this.goneNow.set(lease.id, reason);
     const leases = this.o.store.leases;
     return this.o.queue
       .enqueue(() => leases.delete(lease.id))
       .then(
         () => this.forget(lease, reason),
         (err: unknown) => {
-          // Still on disk, so still held; it lapses later or is released again.
-          if (lease.state === 'ending') lease.state = 'held';
-          this.goneNow.delete(lease.id);
+          // Still on disk, so still held: released again later, or, when it lapsed, swept
+          // again at the next pass (its seat stays counted until its end is written).
+          if (lease.state === 'ending') {
+            lease.state = 'held';
+            if (reason === 'EXPIRED') this.wheel.add(lease);
+          }
           throw err;
         },
       );
@@ -441,7 +467,7 @@ export class LeaseEngine {
   }
 
   private goneReason(leaseId: string, lease: Lease | undefined): LeaseGoneReason {
-    if (lease && lease.state === 'held') return 'EXPIRED';
+    if (lease && (lease.state === 'held' || lease.state === 'ending')) return 'EXPIRED';
     const known = this.goneNow.get(leaseId) ?? this.goneBefore.get(leaseId);
     if (known) return known;
     const stored = this.o.store.leases.goneReason(leaseId);
@@ -485,48 +511,75 @@ export class LeaseEngine {
     return sources;
   }
 
+  /** Features a change of `licenseId` to `claims` (or to nothing) touches: the old ones and the new. */
+  private featuresOf(licenseId: string, claims: LicenseClaims | null): Set<string> {
+    const out = new Set((this.byLicense.get(licenseId) ?? []).map((s) => s.feature));
+    for (const f of claims?.features ?? []) out.add(f.name);
+    return out;
+  }
+
   /**
-   * Puts `claims` (or nothing) in the pool for `licenseId`, moving its leases to the new
-   * sources; returns the leases that no longer fit, already marked gone so they cannot
-   * heartbeat, but still counted until their revocation commits.
+   * The leases that would not fit if `licenseId` became `claims` (or went): beyond a feature's
+   * new count, newest first, or all of a feature that goes. Decided when the change is queued:
+   * every lease admitted before it is written before it (FIFO), and checkouts after it wait.
    */
-  private applyLicense(
+  private victimsOf(
     licenseId: string,
     claims: LicenseClaims | null,
-    goneReason: LeaseGoneReason = 'SEATS_REDUCED',
+    goneReason: LeaseGoneReason,
   ): { lease: Lease; reason: LeaseGoneReason }[] {
+    const out: { lease: Lease; reason: LeaseGoneReason }[] = [];
+    for (const s of this.byLicense.get(licenseId) ?? []) {
+      const live = [...s.leases].filter((l) => l.state !== 'gone');
+      const next = claims?.features.find((f) => f.name === s.feature);
+      if (!next) {
+        for (const lease of live) out.push({ lease, reason: claims ? 'SEATS_REDUCED' : goneReason });
+        continue;
+      }
+      const ids = new Set(
+        leasesToRevoke(
+          live.map((l) => ({ leaseId: l.id, count: l.count, order: l.order })),
+          next.count,
+        ),
+      );
+      for (const lease of live) if (ids.has(lease.id)) out.push({ lease, reason: 'SEATS_REDUCED' });
+    }
+    return out;
+  }
+
+  /**
+   * After a license change committed: `claims` (or nothing) replaces what the pool held for
+   * `licenseId`, its leases move to the new sources, and the victims (revoked on disk in that
+   * commit) are forgotten: from now on their holders hear LEASE_GONE.
+   */
+  private replaceLicense(
+    licenseId: string,
+    claims: LicenseClaims | null,
+    victims: { lease: Lease; reason: LeaseGoneReason }[],
+  ): void {
     const old = this.detachLicense(licenseId);
     const fresh = claims ? this.attachLicense(claims) : [];
-    const revoked: { lease: Lease; reason: LeaseGoneReason }[] = [];
+    const revoked = new Set(victims.map((v) => v.lease));
     for (const s of old) {
       const next = fresh.find((f) => f.feature === s.feature);
+      const stay: Lease[] = [];
       for (const lease of s.leases) {
-        if (lease.state === 'gone') continue;
-        if (!next) {
-          revoked.push({ lease, reason: claims ? 'SEATS_REDUCED' : goneReason });
+        if (lease.state === 'gone' || revoked.has(lease) || !next) {
+          stay.push(lease);
           continue;
         }
         lease.source = next;
         next.leases.add(lease);
         next.inUse += lease.count;
       }
-      // The old source keeps counting only the revoked leases, which `forget` removes.
-      s.leases = new Set(revoked.filter((r) => r.lease.source === s).map((r) => r.lease));
-      s.inUse = [...s.leases].reduce((n, l) => n + l.count, 0);
+      // The old source keeps counting only what `forget` below removes.
+      s.leases = new Set(stay);
+      s.inUse = stay.reduce((n, l) => n + l.count, 0);
     }
-    for (const s of fresh) {
-      for (const lease of this.overflow(s)) {
-        revoked.push({ lease, reason: 'SEATS_REDUCED' });
-      }
-    }
-    for (const r of revoked) {
-      r.lease.state = 'gone';
-      this.goneNow.set(r.lease.id, r.reason);
-    }
-    return revoked;
+    for (const v of victims) this.forget(v.lease, v.reason);
   }
 
-  /** Leases on `s` beyond its count, newest first; they stay counted until forgotten. */
+  /** Leases on `s` beyond its count, newest first (at start, before anything is served). */
   private overflow(s: Source): Lease[] {
     const live = [...s.leases].filter((l) => l.state !== 'gone');
     const ids = new Set(
@@ -536,28 +589,6 @@ export class LeaseEngine {
       ),
     );
     return live.filter((l) => ids.has(l.id));
-  }
-
-  private rollbackLicense(
-    licenseId: string,
-    before: LicenseClaims | undefined,
-    revoked: { lease: Lease; reason: LeaseGoneReason }[],
-    goneReason: LeaseGoneReason = 'LICENSE_UNINSTALLED',
-  ): void {
-    // The failed write changed nothing on disk; put the pool back as it was. Leases already
-    // told they are gone stay gone: they are revoked for real in a write of their own.
-    const again = this.applyLicense(licenseId, before ?? null, goneReason);
-    const all = [...revoked, ...again];
-    this.o.queue
-      .enqueue(() => {
-        for (const r of all) this.writeRevocation(r.lease.id, r.reason);
-      })
-      .then(
-        () => {
-          for (const r of all) this.forget(r.lease, r.reason);
-        },
-        () => undefined,
-      );
   }
 
   /** One expiry pass: lapsed leases, expired licenses, clock mark. The timer runs it; tests call it. */
@@ -584,13 +615,12 @@ export class LeaseEngine {
     if (this.o.clockGuard.observe(now) && now - this.lastMarkWrite > 60_000) this.persistClockMark();
   }
 
+  /** Revokes every lease of `s` (its license expired); the holders hear it once that is on disk. */
   private revokeAll(s: Source, reason: LeaseGoneReason): void {
-    const victims = [...s.leases].filter((l) => l.state === 'held' || l.state === 'pending');
+    if (this.revoking.has(s)) return;
+    const victims = [...s.leases].filter((l) => l.state !== 'gone');
     if (victims.length === 0) return;
-    for (const l of victims) {
-      l.state = 'gone';
-      this.goneNow.set(l.id, reason);
-    }
+    this.revoking.add(s);
     this.o.queue
       .enqueue(() => {
         for (const l of victims) this.writeRevocation(l.id, reason);
@@ -599,17 +629,17 @@ export class LeaseEngine {
         () => {
           for (const l of victims) this.forget(l, reason);
         },
-        () => {
-          for (const l of victims) if (l.state === 'gone') l.state = 'held';
-        },
-      );
+        () => undefined, // nothing changed; the next sweep tries again
+      )
+      .finally(() => this.revoking.delete(s));
   }
 
   private persistClockMark(): void {
     const mark = this.o.clockGuard.mark;
-    this.lastMarkWrite = this.o.clock.now();
+    const now = this.o.clock.now();
+    this.lastMarkWrite = now;
     const meta = this.o.store.meta;
-    this.o.queue.enqueue(() => meta.set('clock.highWater', String(mark))).catch(() => undefined);
+    this.o.queue.enqueue(() => meta.setClockMark(mark, now)).catch(() => undefined);
   }
 }
 

@@ -14,6 +14,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import {
+  assertIssuedNotAhead,
   type Clock,
   type ClockGuard,
   type FactorHashes,
@@ -331,7 +332,7 @@ export class FlexibleService {
       return await this.applySyncUnaudited(actor, fileText, source);
     } catch (err) {
       const code = err instanceof TesseraError ? err.code : 'INTERNAL';
-      this.d.audit.record({
+      this.d.audit.recordRefusal({
         actor,
         action: 'sync.apply',
         target: this.d.identity.serverId,
@@ -350,6 +351,7 @@ export class FlexibleService {
         details: { syncServerId: sync.serverId, serverId },
       });
     }
+    assertIssuedNotAhead(`Sync ${sync.syncCounter}`, sync.issuedAt, this.d.clock.now(), this.d.clockGuard.toleranceMs);
     const last = this.repo.lastSync();
     if (last && sync.syncCounter <= last.syncCounter) {
       const same = last.document === jws;
@@ -396,7 +398,8 @@ export class FlexibleService {
     }));
     const repo = this.repo;
     const guard = this.d.clockGuard;
-    const issuedMs = Date.parse(sync.issuedAt);
+    // The vendor's word on time, but never past the local clock (DESIGN §4; see ClockGuard).
+    const markMs = Math.min(Date.parse(sync.issuedAt), now);
     const meta = this.d.store.meta;
     const audit = this.d.audit.writer({
       actor,
@@ -418,7 +421,7 @@ export class FlexibleService {
       repo.setState(KEY.elapsedMs, '0');
       repo.deleteState(KEY.enrollCode);
       repo.deleteState(KEY.lastFailure);
-      meta.set('clock.highWater', String(issuedMs));
+      meta.setClockMark(markMs, now);
       audit();
     };
     // One transaction, however many licenses the Sync carries: the Sync's state and each
@@ -444,7 +447,7 @@ export class FlexibleService {
     const results = await Promise.allSettled(changes);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    guard.reset(issuedMs);
+    guard.reset(markMs, now);
     this.serving = true;
     this.monoBase = this.d.clock.monotonic();
     this.elapsedBase = 0;

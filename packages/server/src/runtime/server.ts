@@ -44,6 +44,7 @@ import { SettingsService } from '../settings/settings-service.js';
 import { openDatabase } from '../store/db.js';
 import { Store } from '../store/repositories.js';
 import { WalCheckpointer } from '../store/wal-checkpointer.js';
+import { storageFailure } from '../store/storage-errors.js';
 import {
   DATA_FILES,
   DataDirLock,
@@ -169,6 +170,15 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
     );
     if (loaded.revoked > 0)
       logger.warn({ revoked: loaded.revoked }, 'leases that no longer fit their licenses were revoked at start');
+    if (loaded.clockMark?.clamped) {
+      logger.warn(
+        {
+          mark: new Date(loaded.clockMark.from).toISOString(),
+          restoredTo: new Date(loaded.clockMark.restored).toISOString(),
+        },
+        `the clock guard's mark was taken back: ${loaded.clockMark.why}`,
+      );
+    }
     const auth = new AuthService(store, dataDir, audit, () => clock.now());
     // Awaited below, or by the server before it listens (`deferBootstrap`).
     const bootstrapping = auth.bootstrap();
@@ -417,6 +427,11 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     ...(o.syncRetryCapMs !== undefined && { retryCapMs: o.syncRetryCapMs }),
   });
   const flexibleActions = new FlexibleActions(core.flexible, online, () => core.settings.cloudConnection());
+  core.queue.setOnOutage(
+    (err) =>
+      core.logger.error({ err }, 'writes to the data directory fail; nothing is granted or changed until they succeed'),
+    () => core.logger.info('writes to the data directory succeed again'),
+  );
   core.queue.setOnCommit((ops, ms) => {
     metrics.commitOps.observe(ops);
     metrics.commitSeconds.observe(ms / 1000);
@@ -448,7 +463,15 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     }
   });
   try {
-    for (const app of [client, admin]) installErrorHandling(app);
+    // A write that failed for want of disk, outside the commit queue (sessions, users): the
+    // admin API names it (507 STORAGE_FULL); the client protocol keeps 503 UNAVAILABLE.
+    installErrorHandling(admin, { classify: (err) => storageFailure(err) });
+    installErrorHandling(client, {
+      classify: (err) => {
+        const storage = storageFailure(err);
+        return storage && { code: 'UNAVAILABLE', message: storage.message };
+      },
+    });
     await registerOpenApi(client, 'Tessera client protocol v1', 'Seats for client applications (DESIGN §5)');
     await registerOpenApi(admin, 'Tessera License Server admin API', 'What the Dashboard and the CLI call');
     const maxPendingWrites = o.maxPendingWrites ?? 20_000;

@@ -1,4 +1,5 @@
 import type { AuditRow, Store } from '../store/repositories.js';
+import { storageWrite } from '../store/storage-errors.js';
 
 /** Who did something: a signed-in user, the CLI token, or the server itself. */
 export interface Actor {
@@ -26,9 +27,34 @@ export class AuditLog {
     private readonly now: () => number,
   ) {}
 
-  /** Writes an entry now, in its own transaction (for refusals, which change nothing else). */
+  /** Writes an entry now, in its own transaction; a full disk throws STORAGE_FULL. */
   record(e: AuditEntry): void {
-    this.store.audit.append(this.row(e));
+    storageWrite(() => this.store.audit.append(this.row(e)));
+  }
+
+  /** Writes several entries in one transaction: all or none. */
+  recordAll(entries: readonly AuditEntry[]): void {
+    if (entries.length === 0) return;
+    const rows = entries.map((e) => this.row(e));
+    storageWrite(() =>
+      this.store.db.transaction(() => {
+        for (const row of rows) this.store.audit.append(row);
+      })(),
+    );
+  }
+
+  /**
+   * Writes the entry of a refusal if it can. A refusal changes nothing, and its own code says
+   * why better than a full disk would: when the entry cannot be written, the refusal is still
+   * answered as it is (false here).
+   */
+  recordRefusal(e: AuditEntry): boolean {
+    try {
+      this.record(e);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The statement to run inside a transaction that also makes the change. */

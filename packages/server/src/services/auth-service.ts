@@ -12,6 +12,7 @@ import {
 import { writeFileAtomic } from '@tessera/service-kit';
 import { DATA_FILES, readSecretFile, writeSecretFileOnce } from '../runtime/data-dir.js';
 import type { Role, Store } from '../store/repositories.js';
+import { storageWrite } from '../store/storage-errors.js';
 import type { Actor, AuditLog } from './audit.js';
 import { LoginThrottle } from './login-throttle.js';
 
@@ -102,20 +103,32 @@ export class AuthService {
     const check = await this.authenticatePassword(username, current);
     const actor: Actor = check.ok ? check.actor : { id: `user:${username}`, role: 'view' };
     if (!check.ok) {
-      this.audit.record({ actor, action: 'user.password.change', target: username, outcome: 'refused:UNAUTHORIZED' });
+      this.audit.recordRefusal({
+        actor,
+        action: 'user.password.change',
+        target: username,
+        outcome: 'refused:UNAUTHORIZED',
+      });
       throw new TesseraError('UNAUTHORIZED', 'the current password is wrong');
     }
     const problem =
       passwordProblem(next) ?? (next === current ? 'the new password must differ from the current one' : undefined);
     if (problem) {
-      this.audit.record({ actor, action: 'user.password.change', target: username, outcome: 'refused:BAD_REQUEST' });
+      this.audit.recordRefusal({
+        actor,
+        action: 'user.password.change',
+        target: username,
+        outcome: 'refused:BAD_REQUEST',
+      });
       throw new TesseraError('BAD_REQUEST', problem);
     }
     const hash = await hashPassword(next);
-    this.store.db.transaction(() => {
-      this.store.users.setPassword(username, hash, false);
-      this.audit.writer({ actor, action: 'user.password.change', target: username, outcome: 'ok' })();
-    })();
+    storageWrite(() =>
+      this.store.db.transaction(() => {
+        this.store.users.setPassword(username, hash, false);
+        this.audit.writer({ actor, action: 'user.password.change', target: username, outcome: 'ok' })();
+      })(),
+    );
     if (username === INITIAL_ADMIN_USER) {
       try {
         unlinkSync(join(this.dataDir, DATA_FILES.initialPassword));
@@ -131,15 +144,17 @@ export class AuthService {
     if (problem) throw new TesseraError('BAD_REQUEST', problem);
     if (this.store.users.get(username)) throw new TesseraError('CONFLICT', `user ${username} exists`);
     const hash = await hashPassword(password);
-    this.store.db.transaction(() => {
-      this.store.users.insert({
-        username,
-        passwordHash: hash,
-        role,
-        mustChange: true,
-        createdAt: new Date(this.now()).toISOString(),
-      });
-      this.audit.writer({ actor, action: 'user.add', target: username, outcome: 'ok', detail: { role } })();
-    })();
+    storageWrite(() =>
+      this.store.db.transaction(() => {
+        this.store.users.insert({
+          username,
+          passwordHash: hash,
+          role,
+          mustChange: true,
+          createdAt: new Date(this.now()).toISOString(),
+        });
+        this.audit.writer({ actor, action: 'user.add', target: username, outcome: 'ok', detail: { role } })();
+      })(),
+    );
   }
 }

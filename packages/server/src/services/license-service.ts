@@ -1,5 +1,6 @@
 import {
   assertFingerprint,
+  assertIssuedNotAhead,
   type Clock,
   type FactorHashes,
   type Keyring,
@@ -63,6 +64,12 @@ export interface LicenseTree {
  * before it touches state; a refusal is audited and changes nothing else.
  */
 export class LicenseService {
+  /**
+   * Install, Renew and Uninstall run one at a time: each checks the installed state, then
+   * writes; two at once could each pass their checks against a state the other is changing.
+   */
+  private changing: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly d: LicenseServiceDeps) {}
 
   /** Make Server ID File: `info.bts`, signed by the server key. */
@@ -240,6 +247,11 @@ export class LicenseService {
 
   private async verifyForThisServer(fileText: string): Promise<LicenseClaims> {
     const { claims } = await verifyLicense(fileText, this.d.keyring);
+    assertIssuedNotAhead(
+      `license ${claims.licenseId} (revision ${claims.revision})`,
+      claims.issuedAt,
+      this.d.clock.now(),
+    );
     assertFingerprint(claims.binding, { serverId: this.d.identity.serverId, factors: this.d.currentFactors() });
     return claims;
   }
@@ -287,13 +299,18 @@ export class LicenseService {
     return { revision: claims.revision, features: claims.features.map((f) => `${f.name}=${f.count}`) };
   }
 
-  /** Runs an admin action; a refusal is written to the audit log and rethrown unchanged. */
+  /**
+   * Runs a license change, one at a time (see `changing`); a refusal is written to the audit
+   * log (if the disk has room for it) and rethrown unchanged.
+   */
   private async audited<T>(actor: Actor, action: string, target: string | undefined, fn: () => Promise<T>): Promise<T> {
+    const run = this.changing.then(fn);
+    this.changing = run.catch(() => undefined);
     try {
-      return await fn();
+      return await run;
     } catch (err) {
       const code = err instanceof TesseraError ? err.code : 'INTERNAL';
-      this.d.audit.record({
+      this.d.audit.recordRefusal({
         actor,
         action,
         target: target ?? null,

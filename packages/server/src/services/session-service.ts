@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hashSecret, TesseraError } from '@tessera/core';
 import { SessionRepo, type Store } from '../store/repositories.js';
+import { storageFailure, storageWrite } from '../store/storage-errors.js';
 import type { Actor, AuditLog } from './audit.js';
 import type { AuthService } from './auth-service.js';
 
@@ -50,7 +51,7 @@ export class SessionService {
   async signIn(username: string, password: string): Promise<{ sessionId: string; session: SessionInfo }> {
     const check = await this.auth.authenticatePassword(username, password);
     if (!check.ok) {
-      this.audit.record({
+      this.audit.recordRefusal({
         actor: { id: `user:${username.slice(0, 64)}`, role: 'view' },
         action: 'session.sign-in',
         outcome: 'refused:UNAUTHORIZED',
@@ -67,10 +68,12 @@ export class SessionService {
       createdAt: now,
       lastSeen: now,
     };
-    this.store.db.transaction(() => {
-      this.repo.insert(row);
-      this.audit.writer({ actor: check.actor, action: 'session.sign-in', outcome: 'ok' })();
-    })();
+    storageWrite(() =>
+      this.store.db.transaction(() => {
+        this.repo.insert(row);
+        this.audit.writer({ actor: check.actor, action: 'session.sign-in', outcome: 'ok' })();
+      })(),
+    );
     return { sessionId, session: this.infoOf(row, check.actor.role, check.mustChange) };
   }
 
@@ -82,12 +85,12 @@ export class SessionService {
     const now = this.now();
     const user = this.store.users.get(row.username);
     if (!user || this.expired(row, now)) {
-      this.repo.delete(row.idHash);
+      this.bestEffort(() => this.repo.delete(row.idHash));
       return undefined;
     }
     if (now - row.lastSeen >= SESSION_POLICY.touchEveryMs) {
-      this.repo.touch(row.idHash, now);
-      row.lastSeen = now;
+      // A full disk must not refuse a read: the idle timer is then refreshed at a later request.
+      if (this.bestEffort(() => this.repo.touch(row.idHash, now))) row.lastSeen = now;
     }
     return this.infoOf(row, user.role, user.mustChange);
   }
@@ -107,15 +110,17 @@ export class SessionService {
   }
 
   signOut(session: SessionInfo): void {
-    this.store.db.transaction(() => {
-      this.repo.delete(session.idHash);
-      this.audit.writer({ actor: session.actor, action: 'session.sign-out', outcome: 'ok' })();
-    })();
+    storageWrite(() =>
+      this.store.db.transaction(() => {
+        this.repo.delete(session.idHash);
+        this.audit.writer({ actor: session.actor, action: 'session.sign-out', outcome: 'ok' })();
+      })(),
+    );
   }
 
   /** After a password change: every other session of that user ends. */
   endOtherSessions(session: SessionInfo): number {
-    return this.repo.deleteOthersOf(session.username, session.idHash);
+    return storageWrite(() => this.repo.deleteOthersOf(session.username, session.idHash));
   }
 
   private expired(row: { createdAt: number; lastSeen: number }, now: number): boolean {
@@ -140,7 +145,19 @@ export class SessionService {
 
   private pruneNow(now: number): void {
     if (now - this.lastPrune < SESSION_POLICY.pruneEveryMs) return;
-    this.lastPrune = now;
-    this.repo.prune(now - SESSION_POLICY.idleMs, now - SESSION_POLICY.maxAgeMs);
+    if (this.bestEffort(() => this.repo.prune(now - SESSION_POLICY.idleMs, now - SESSION_POLICY.maxAgeMs))) {
+      this.lastPrune = now;
+    }
+  }
+
+  /** Housekeeping writes that can wait: false when the disk refused them (nothing changed). */
+  private bestEffort(write: () => void): boolean {
+    try {
+      write();
+      return true;
+    } catch (err) {
+      if (storageFailure(err)) return false;
+      throw err;
+    }
   }
 }

@@ -10,9 +10,10 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TesseraError } from '@tessera/core';
-import { writeFileAtomic } from '@tessera/service-kit';
+import { type StagedFile, stageFileAtomic, writeFileAtomic } from '@tessera/service-kit';
 import { type CloudConnection, cloudRequest, transportReason } from '../flexible/cloud-transport.js';
-import type { Actor, AuditLog } from '../services/audit.js';
+import type { Actor, AuditEntry, AuditLog } from '../services/audit.js';
+import { storageWrite } from '../store/storage-errors.js';
 import {
   definitionOf,
   displayValue,
@@ -177,11 +178,12 @@ export class SettingsService {
   }
 
   private async updateNow(actor: Actor, edits: SettingEdits): Promise<SettingsUpdate> {
+    const before = this.file;
     const known = this.file.values;
     const { check, nextFile, normalized } = await this.prepare(edits);
     const errorKeys = Object.keys(check.errors) as SettingKey[];
     if (errorKeys.length > 0) {
-      this.audit.record({
+      this.audit.recordRefusal({
         actor,
         action: 'settings.update',
         outcome: 'refused:SETTINGS_INVALID',
@@ -204,12 +206,22 @@ export class SettingsService {
         pinnedBy: this.flags[key] !== undefined ? (d.flag ?? 'an option of the program that started it') : null,
       });
     }
+    // The file and its audit entries change together or not at all: the new file is staged
+    // (where a full disk shows), the entries committed, and only then the file put in place.
+    const entries: AuditEntry[] = [];
+    let staged: StagedFile | undefined;
+    let next = this.file;
     if (changes.length > 0) {
       const text = editConf(readFileSync(this.path, 'utf8'), normalized);
-      writeFileAtomic(this.path, text, 0o644);
-      this.file = { values: nextFile, lineOf: parseConf(text).lineOf };
+      try {
+        staged = storageWrite(() => stageFileAtomic(this.path, text, 0o644));
+      } catch (err) {
+        this.file = before;
+        throw err;
+      }
+      next = { values: nextFile, lineOf: parseConf(text).lineOf };
       for (const c of changes) {
-        this.audit.record({
+        entries.push({
           actor,
           action: 'settings.set',
           target: c.key,
@@ -221,20 +233,29 @@ export class SettingsService {
     // Values edited by hand in the file since it was last read come into force with this
     // change too: they are audited as the file's, not as this actor's.
     for (const d of SETTINGS) {
-      if (d.key in normalized || (known[d.key] ?? null) === (this.file.values[d.key] ?? null)) continue;
-      this.audit.record({
+      if (d.key in normalized || (known[d.key] ?? null) === (next.values[d.key] ?? null)) continue;
+      entries.push({
         actor: HAND_EDIT,
         action: 'settings.set',
         target: d.key,
         outcome: 'ok',
         detail: {
           old: displayValue(d.key, known[d.key] ?? null),
-          new: displayValue(d.key, this.file.values[d.key] ?? null),
+          new: displayValue(d.key, next.values[d.key] ?? null),
           apply: d.apply,
           note: `edited by hand in ${SETTINGS_FILE}; read with a change by ${actor.id}`,
         },
       });
     }
+    try {
+      this.audit.recordAll(entries);
+    } catch (err) {
+      staged?.abort();
+      this.file = before;
+      throw err;
+    }
+    staged?.commit();
+    this.file = next;
     this.applyLive();
     const restartNeeded = changes.filter((c) => c.apply === 'restart' && c.pinnedBy === null).map((c) => c.key);
     return { changes, warnings: check.warnings, restartNeeded, settings: this.view() };

@@ -1,4 +1,4 @@
-import type { LicenseClaims } from '@tessera/core';
+import type { LicenseClaims, PersistedClockMark } from '@tessera/core';
 import type { Db } from './db.js';
 
 /** Every SQL statement of the License Server lives in this folder; services see typed methods. */
@@ -61,7 +61,21 @@ export class MetaRepo {
   set(key: string, value: string): void {
     this.setStmt.run(key, value);
   }
+  /** The clock guard's persisted mark and the local time it was written (absent before this was recorded). */
+  clockMark(): PersistedClockMark | undefined {
+    const mark = this.get(CLOCK_MARK_KEYS.mark);
+    if (mark === undefined) return undefined;
+    const writtenAt = this.get(CLOCK_MARK_KEYS.writtenAt);
+    return { mark: Number(mark), writtenAt: writtenAt === undefined ? undefined : Number(writtenAt) };
+  }
+  setClockMark(mark: number, writtenAt: number): void {
+    this.set(CLOCK_MARK_KEYS.mark, String(mark));
+    this.set(CLOCK_MARK_KEYS.writtenAt, String(writtenAt));
+  }
 }
+
+/** Where the clock guard's mark lives in `meta`; the time it was written is a key of its own, so older versions still read the mark. */
+const CLOCK_MARK_KEYS = { mark: 'clock.highWater', writtenAt: 'clock.highWaterWrittenAt' } as const;
 
 export class LeaseRepo {
   private readonly insertStmt;

@@ -62,19 +62,18 @@ export function registerLeaseRoutes(app: FastifyInstance, ctx: AdminApiContext):
         summary: 'Release a seat held by a client; it hears REVOKED_BY_ADMIN at its next heartbeat',
         tags: ['leases'],
         params: { type: 'object', properties: { id: { type: 'string', maxLength: 128 } } },
-        response: { 204: { type: 'null' }, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        response: { 204: { type: 'null' }, 401: errorSchema, 403: errorSchema, 404: errorSchema, 507: errorSchema },
       },
     },
     async (request, reply) => {
       const id = request.params.id;
-      const done = await ctx.engine.revoke(id);
-      ctx.audit.record({
-        actor: request.actor!,
-        action: 'lease.release',
-        target: id,
-        outcome: done ? 'ok' : 'refused:NOT_FOUND',
-      });
-      if (!done) throw new TesseraError('NOT_FOUND', `no lease ${id} is held`);
+      const entry = { actor: request.actor!, action: 'lease.release', target: id } as const;
+      // The audit entry commits with the revocation: both happen, or neither.
+      const done = await ctx.engine.revoke(id, ctx.audit.writer({ ...entry, outcome: 'ok' }));
+      if (!done) {
+        ctx.audit.recordRefusal({ ...entry, outcome: 'refused:NOT_FOUND' });
+        throw new TesseraError('NOT_FOUND', `no lease ${id} is held`);
+      }
       return reply.code(204).send();
     },
   );

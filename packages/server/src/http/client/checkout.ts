@@ -1,6 +1,7 @@
 import { type CheckoutRequest, isTesseraError } from '@tessera/core';
 import { checkoutBodySchema, errorSchema, leaseSchema, sendError } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
+import { storageFailure } from '../../store/storage-errors.js';
 import type { ClientApiContext } from './context.js';
 
 /** `POST /v1/leases`: take `count` seats of a feature; 201 only once the lease is on disk. */
@@ -34,10 +35,20 @@ export function registerCheckout(app: FastifyInstance, ctx: ClientApiContext): v
       try {
         outcome = await ctx.engine.checkout(request.body);
       } catch (err) {
-        if (isTesseraError(err)) throw err;
-        request.log.error({ err }, 'checkout write failed');
+        // A full disk stays 503 UNAVAILABLE on the client protocol (the SDKs fail over on it),
+        // with the cause as `reason`; the commit queue logs it once, not per checkout.
+        const storage = storageFailure(err);
+        if (isTesseraError(err) && !storage) throw err;
+        if (!storage) request.log.error({ err }, 'checkout write failed');
         ctx.metrics.checkouts.labels('UNAVAILABLE').inc();
-        return sendError(reply, 'UNAVAILABLE', 'the lease could not be stored; nothing was granted');
+        return sendError(
+          reply,
+          'UNAVAILABLE',
+          storage
+            ? `the lease could not be stored: ${storage.message}`
+            : 'the lease could not be stored; nothing was granted',
+          { reason: storage?.code },
+        );
       }
       if (!outcome.ok) {
         const refusal = outcome.code === 'UNKNOWN_FEATURE' ? ctx.flexible?.refusal(request.body.feature) : undefined;

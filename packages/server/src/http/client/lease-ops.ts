@@ -1,5 +1,6 @@
 import { errorSchema, heartbeatSchema, leaseParamsSchema, sendError } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
+import { storageFailure } from '../../store/storage-errors.js';
 import type { ClientApiContext } from './context.js';
 
 /** `POST /v1/leases/{id}/heartbeat` (in memory: heartbeats are not written) and `DELETE /v1/leases/{id}`. */
@@ -44,8 +45,16 @@ export function registerLeaseOps(app: FastifyInstance, ctx: ClientApiContext): v
       try {
         await ctx.engine.release(request.params.id);
       } catch (err) {
-        request.log.error({ err }, 'release write failed');
-        return sendError(reply, 'UNAVAILABLE', 'the release could not be stored; the lease is still held');
+        const storage = storageFailure(err);
+        if (!storage) request.log.error({ err }, 'release write failed');
+        return sendError(
+          reply,
+          'UNAVAILABLE',
+          storage
+            ? `the release could not be stored (${storage.message}); the lease is still held`
+            : 'the release could not be stored; the lease is still held',
+          { reason: storage?.code },
+        );
       }
       ctx.metrics.releases.inc();
       return reply.code(204).send();

@@ -63,7 +63,8 @@ export async function startTestServer(o: Partial<LicenseServerOptions> & { clock
         vendorKey: vendor.privateKey,
         customer: 'Example Corp',
         features,
-        nowMs: Date.now(),
+        // The server's clock (a test's manual clock, say): a license from its future is refused.
+        nowMs: server.core.clock.now(),
         ...io,
       });
       return file;
