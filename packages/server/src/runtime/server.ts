@@ -43,8 +43,8 @@ import type { LogLevel, RawSettings, SettingKey, Settings } from '../settings/ca
 import { SettingsService } from '../settings/settings-service.js';
 import { openDatabase } from '../store/db.js';
 import { Store } from '../store/repositories.js';
-import { WalCheckpointer } from '../store/wal-checkpointer.js';
 import { storageFailure } from '../store/storage-errors.js';
+import { WalCheckpointer } from '../store/wal-checkpointer.js';
 import {
   DATA_FILES,
   DataDirLock,
