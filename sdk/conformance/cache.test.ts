@@ -1,0 +1,52 @@
+/**
+ * Conformance: the release cache of `LICENSE_CACHE_PERIOD`. A released seat stays held on the
+ * server, still heartbeating, for the period; a checkout of the same feature and count gets the
+ * same lease back; a checkout of another count does not; after the period the seat is released.
+ */
+import assert from 'node:assert/strict';
+import { SHORT_LEASE } from './support/servers.js';
+import { conformance, eventually, type ScenarioContext, sleep } from './support/suite.js';
+
+/** Longer than a lease lifetime, so a cached seat is only still there if it was heartbeaten. */
+const CACHE_SECONDS = SHORT_LEASE.leaseSeconds + 2;
+
+async function releaseCache(ctx: ScenarioContext): Promise<void> {
+  const server = await ctx.server({ licenses: [{ features: ['asr=5'] }] });
+  const driver = await ctx.open(ctx.conf({ servers: [server.address], cachePeriod: CACHE_SECONDS }));
+  const ids = async () => (await server.leases('asr')).map((l) => l.leaseId).sort();
+
+  const first = await driver.ok('checkout', { feature: 'asr' });
+  await driver.ok('release', { lease: first.lease });
+  assert.equal((await driver.ok('lease', { lease: first.lease })).released, true);
+  assert.deepEqual(await ids(), [first.leaseId], 'the released seat is still held on the server');
+
+  // Another count is another key: a new lease, not the cached one.
+  const pair = await driver.ok('checkout', { feature: 'asr', count: 2 });
+  assert.notEqual(pair.leaseId, first.leaseId);
+
+  // Past one lease lifetime the cached seat is still there: it kept heartbeating.
+  await sleep((SHORT_LEASE.leaseSeconds + 1) * 1000);
+  assert.deepEqual(await ids(), [first.leaseId, pair.leaseId].sort(), 'the cached seat outlived its lease time');
+
+  const again = await driver.ok('checkout', { feature: 'asr' });
+  assert.equal(again.leaseId, first.leaseId, 'the same lease comes back from the cache');
+  assert.equal((await driver.ok('lease', { lease: again.lease })).held, true);
+
+  // Released again: kept for the period, then given back for good; the pair is untouched.
+  await driver.ok('release', { lease: again.lease });
+  const releasedAt = Date.now();
+  await sleep(Math.max(0, (CACHE_SECONDS - 3) * 1000));
+  assert.ok((await ids()).includes(first.leaseId as string), 'still held a few seconds before the period ends');
+  const gone = await eventually(async () => !(await ids()).includes(first.leaseId as string), 10_000);
+  assert.ok(gone, `released after the period (${Math.round((Date.now() - releasedAt) / 1000)} s after release)`);
+  assert.deepEqual(await ids(), [pair.leaseId], 'the lease still held by the app is untouched');
+  assert.equal(driver.events.length, 0, `no events: ${JSON.stringify(driver.events)}`);
+}
+
+conformance('release cache', [
+  {
+    name: 'LICENSE_CACHE_PERIOD keeps a released seat for the same checkout, then releases it',
+    timeoutMs: 120_000,
+    run: releaseCache,
+  },
+]);
