@@ -112,7 +112,7 @@ async function warnings(ctx: ScenarioContext): Promise<void> {
     [granted.leaseId],
   );
   await driver.ok('release', { lease: granted.lease });
-  assert.ok(await eventually(async () => (await server.inUse('asr')) === 0, 5_000), 'the seat is released at once');
+  assert.ok(await eventually(async () => (await server.inUse('asr')) === 0, 10_000), 'the seat is released at once');
 }
 
 conformance('client_property.conf', [

@@ -5,7 +5,7 @@
  * seat. (Servers of one pool are Cloud nodes: see cloud.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { closedPort, errorStub, rawCheckout, sameServer } from './support/http.js';
+import { closedPort, errorStub, holdSeat, sameServer } from './support/http.js';
 import { conformance, type ScenarioContext } from './support/suite.js';
 
 async function unreachable(ctx: ScenarioContext): Promise<void> {
@@ -41,7 +41,7 @@ async function otherPool(ctx: ScenarioContext): Promise<void> {
     ctx.server({ licenses: [{ features: ['asr=1'] }] }),
   ]);
   assert.notEqual(full.poolId, spare.poolId, 'two License Servers are two pools');
-  assert.equal((await rawCheckout(full.clientUrl, 'asr')).status, 201, 'another client fills the first server');
+  await holdSeat(full.clientUrl, 'asr'); // another client fills the first server
 
   const driver = await ctx.open(ctx.conf({ servers: [full.address, spare.address] }));
   const g = await driver.ok('checkout', { feature: 'asr' });

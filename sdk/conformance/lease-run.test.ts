@@ -9,7 +9,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { cleanup, tempDir } from '../../packages/cli/test/support.js';
-import { closedPort, closeHttpHelpers, rawCheckout } from './support/http.js';
+import { closedPort, closeHttpHelpers, holdSeat } from './support/http.js';
 import { leaseRun, waitingCommand } from './support/lease-run.js';
 import { LicensedServer, SHORT_LEASE } from './support/servers.js';
 import { sleep } from './support/suite.js';
@@ -63,7 +63,7 @@ describe('tessera lease run', { concurrency: true }, () => {
 
   test('lease-run: a denial is one line and exit code 3, and the command is not run', { timeout: 60_000 }, async () => {
     const s = await server(['asr=1']);
-    assert.equal((await rawCheckout(s.clientUrl, 'asr')).status, 201);
+    await holdSeat(s.clientUrl, 'asr'); // the only seat
     const dir = tempDir();
     const marker = join(dir, 'ran');
     const run = leaseRun([

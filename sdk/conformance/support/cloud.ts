@@ -12,6 +12,17 @@ import { createTestDatabase } from '../../../packages/cloud/src/test-support/db.
 import { SHORT_LEASE, testVendor } from './servers.js';
 import type { ScenarioContext } from './suite.js';
 
+/** Generous: two nodes starting together on a loaded 2-core machine take 20 s and more. */
+const CLOUD_START_TIMEOUT_MS = 90_000;
+
+let starting: Promise<unknown> = Promise.resolve();
+/** Runs `start` after every start queued before it has settled. */
+function oneAtATime<T>(start: () => Promise<T>): Promise<T> {
+  const mine = starting.then(start, start);
+  starting = mine.catch(() => undefined);
+  return mine;
+}
+
 export interface CloudNode {
   process: CloudProcess;
   url: string;
@@ -68,8 +79,14 @@ export async function subscriptionPool(
     '--heartbeat-seconds',
     String(SHORT_LEASE.heartbeatSeconds),
   ];
-  const processes = await Promise.all(
-    Array.from({ length: o.nodes }, (_, i) => startCloud(join(base, `node${i + 1}`), { args })),
+  // One pool starts at a time: the rows of a scenario run side by side, and several Cloud nodes
+  // migrating PostgreSQL at once on a loaded 2-core machine take longer than a start should.
+  const processes = await oneAtATime(() =>
+    Promise.all(
+      Array.from({ length: o.nodes }, (_, i) =>
+        startCloud(join(base, `node${i + 1}`), { args, timeoutMs: CLOUD_START_TIMEOUT_MS }),
+      ),
+    ),
   );
   const nodes = processes.map(nodeOf);
   for (const n of nodes) ctx.own({ dispose: () => n.kill9() });
@@ -96,22 +113,6 @@ export async function subscriptionPool(
     clientConfig: account.clientConfig,
     authorization: `Basic ${Buffer.from(`${account.username}:${account.password}`).toString('base64')}`,
   };
-}
-
-/** `POST /v1/leases` by hand on a Cloud node, as the account. */
-export async function rawCloudCheckout(
-  node: CloudNode,
-  authorization: string,
-  feature: string,
-): Promise<{ status: number; leaseId: string | undefined }> {
-  const res = await fetch(`${node.url}/v1/leases`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization },
-    body: JSON.stringify({ feature, count: 1, client: { id: 'conformance-other-client' } }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = (await res.json()) as { leaseId?: string };
-  return { status: res.status, leaseId: body.leaseId };
 }
 
 /** Seats of `feature` in use in the account's pool, as `GET /v1/features` on `node` says. */

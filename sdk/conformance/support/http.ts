@@ -14,8 +14,10 @@ import type { AddressInfo } from 'node:net';
 
 const open = new Set<Server>();
 
-/** Closes every stub and proxy still listening. Register with `after(closeHttpHelpers)`. */
+/** Closes every stub and proxy still listening, stops held seats' heartbeats. Register with `after(closeHttpHelpers)`. */
 export async function closeHttpHelpers(): Promise<void> {
+  for (const stop of holders) stop();
+  holders.clear();
   await Promise.all(
     [...open].map(
       (s) =>
@@ -126,7 +128,7 @@ export async function closedPort(): Promise<string> {
   return `127.0.0.1:${port}`;
 }
 
-/** `POST /v1/leases` by hand (a client other than the driver taking a seat). */
+/** `POST /v1/leases` by hand, once (a probe; a seat to keep is {@link holdSeat}'s). */
 export async function rawCheckout(
   clientUrl: string,
   feature: string,
@@ -142,14 +144,58 @@ export async function rawCheckout(
   return { status: res.status, leaseId: body.leaseId, body };
 }
 
-/** `DELETE /v1/leases/{id}` by hand. */
-export async function rawRelease(clientUrl: string, leaseId: string): Promise<number> {
-  const res = await fetch(`${clientUrl}/v1/leases/${encodeURIComponent(leaseId)}`, {
-    method: 'DELETE',
+/** A seat another client holds, heartbeaten every second so that it never lapses under the test. */
+export interface HeldSeat {
+  leaseId: string;
+  /** Stops the heartbeats and releases the seat (`DELETE`); the answer's status. */
+  release(): Promise<number>;
+}
+
+const holders = new Set<() => void>();
+
+/**
+ * Another client takes one seat of `feature` at `serverUrl` (a License Server's client URL or a
+ * Cloud node's, with `authorization` for the latter) and keeps it until released. Fails the test
+ * if the seat is refused.
+ */
+export async function holdSeat(serverUrl: string, feature: string, authorization?: string): Promise<HeldSeat> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (authorization) headers.authorization = authorization;
+  const res = await fetch(`${serverUrl}/v1/leases`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ feature, count: 1, client: { id: 'conformance-other-client' } }),
     signal: AbortSignal.timeout(10_000),
   });
-  await res.arrayBuffer();
-  return res.status;
+  const body = (await res.json()) as { leaseId?: string };
+  if (res.status !== 201 || !body.leaseId) {
+    throw new Error(
+      `another client could not take a seat of ${feature} at ${serverUrl}: ${res.status} ${JSON.stringify(body)}`,
+    );
+  }
+  const leaseId = body.leaseId;
+  const path = `${serverUrl}/v1/leases/${encodeURIComponent(leaseId)}`;
+  const timer = setInterval(() => {
+    fetch(`${path}/heartbeat`, { method: 'POST', headers, body: '{}', signal: AbortSignal.timeout(5_000) })
+      .then((r) => r.arrayBuffer())
+      .catch(() => undefined);
+  }, 1_000);
+  const stop = () => clearInterval(timer);
+  holders.add(stop);
+  return {
+    leaseId,
+    async release() {
+      stop();
+      holders.delete(stop);
+      const r = await fetch(path, {
+        method: 'DELETE',
+        headers: authorization ? { authorization } : {},
+        signal: AbortSignal.timeout(10_000),
+      });
+      await r.arrayBuffer();
+      return r.status;
+    },
+  };
 }
 
 /** Two server URLs name the same server (a trailing `/` aside). */
