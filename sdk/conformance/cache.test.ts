@@ -60,7 +60,7 @@ async function releaseCache(ctx: ScenarioContext): Promise<void> {
 conformance('release cache', [
   {
     name: 'LICENSE_CACHE_PERIOD keeps a released seat for the same checkout, then releases it',
-    timeoutMs: 120_000,
+    timeoutMs: 180_000,
     run: releaseCache,
   },
 ]);

@@ -42,7 +42,7 @@ async function killAndRestart(ctx: ScenarioContext): Promise<void> {
 conformance('a License Server killed and restarted', [
   {
     name: 'a lease held across kill -9 and restart of its License Server stays the same lease',
-    timeoutMs: 120_000,
+    timeoutMs: 180_000,
     run: killAndRestart,
   },
 ]);

@@ -35,7 +35,7 @@ function conf(dir: string, servers_: string[]): string {
 
 describe('tessera lease run', { concurrency: true }, () => {
   test('lease-run: the seat is held while the command runs, past its lease seconds, and released at its end', {
-    timeout: 60_000,
+    timeout: 150_000,
   }, async () => {
     const s = await server();
     const dir = tempDir();
@@ -61,7 +61,9 @@ describe('tessera lease run', { concurrency: true }, () => {
     assert.equal(run.stderr(), '', 'nothing to say on stderr');
   });
 
-  test('lease-run: a denial is one line and exit code 3, and the command is not run', { timeout: 60_000 }, async () => {
+  test('lease-run: a denial is one line and exit code 3, and the command is not run', {
+    timeout: 150_000,
+  }, async () => {
     const s = await server(['asr=1']);
     await holdSeat(s.clientUrl, 'asr'); // the only seat
     const dir = tempDir();
@@ -92,7 +94,7 @@ describe('tessera lease run', { concurrency: true }, () => {
   });
 
   test('lease-run: SIGTERM and SIGINT reach the command; the seat is released; exit 128+N or its own', {
-    timeout: 60_000,
+    timeout: 150_000,
   }, async () => {
     const s = await server();
     const dir = tempDir();
@@ -116,7 +118,7 @@ describe('tessera lease run', { concurrency: true }, () => {
     assert.equal(await s.inUse('asr'), 0, 'released');
   });
 
-  test('lease-run: a server that cannot be reached is passed over', { timeout: 60_000 }, async () => {
+  test('lease-run: a server that cannot be reached is passed over', { timeout: 150_000 }, async () => {
     const s = await server();
     const dir = tempDir();
     const done = join(dir, 'done');

@@ -122,7 +122,7 @@ async function closeReleases(ctx: ScenarioContext): Promise<void> {
 conformance('held leases', [
   {
     name: `heartbeats keep a lease for ${LIFETIMES} lease lifetimes`,
-    timeoutMs: 120_000,
+    timeoutMs: 180_000,
     run: heartbeats,
   },
   { name: "an admin's release is LEASE_GONE: checked out again, renewed", run: renewedAfterRevoke },

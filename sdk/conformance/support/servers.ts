@@ -21,6 +21,9 @@ import {
  */
 export const SHORT_LEASE = { leaseSeconds: 6, heartbeatSeconds: 1 } as const;
 
+/** Generous: rows start servers side by side, and the machine is shared (load 30 and more seen). */
+const SERVER_START_TIMEOUT_MS = 60_000;
+
 let vendor: Vendor | undefined;
 /** One test vendor key per test process: every server trusts it. */
 export function testVendor(): Vendor {
@@ -80,6 +83,7 @@ export class LicensedServer {
       vendorKeys: [testVendor().pub],
       args: leaseArgs(spec),
       env: spec.env ?? {},
+      timeoutMs: SERVER_START_TIMEOUT_MS,
     });
     const server = new LicensedServer(proc, spec, Number(new URL(proc.clientUrl).port));
     for (const l of spec.licenses ?? []) await server.install(l);
@@ -193,6 +197,7 @@ export class LicensedServer {
       vendorKeys: [testVendor().pub],
       args: [...leaseArgs(this.spec), '--client-listen', this.address],
       env: this.spec.env ?? {},
+      timeoutMs: SERVER_START_TIMEOUT_MS,
     });
     this.token = readFileSync(join(this.proc.dataDir, 'admin.token'), 'utf8').trim();
   }

@@ -14,6 +14,9 @@ import { DriverProcess, type Fields } from './driver.js';
 import { closeHttpHelpers } from './http.js';
 import { LicensedServer, type ServerSpec } from './servers.js';
 
+/** Wall-clock limit of a row unless its scenario says otherwise: servers may take a minute to start on a busy box. */
+const DEFAULT_ROW_TIMEOUT_MS = 150_000;
+
 export interface Scenario {
   name: string;
   /** Wall-clock limit of one row; generous, since several helpers share a 2-core machine. */
@@ -107,7 +110,9 @@ export function conformance(group: string, scenarios: readonly Scenario[]): void
     for (const scenario of scenarios) {
       describe(scenario.name, { concurrency: true }, () => {
         for (const spec of drivers) {
-          test(`${spec.name}: ${scenario.name}`, { timeout: scenario.timeoutMs ?? 90_000 }, async () => {
+          test(`${spec.name}: ${scenario.name}`, {
+            timeout: scenario.timeoutMs ?? DEFAULT_ROW_TIMEOUT_MS,
+          }, async () => {
             // A driver that is not built fails its row at once, before any server is started for it.
             const missing = spec.missing();
             if (missing) assert.fail(missing);
