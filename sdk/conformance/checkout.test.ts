@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dayFromNow } from '../../packages/cli/test/support.js';
-import { closedPort, errorStub, holdSeat, rawCheckout, sameServer } from './support/http.js';
+import { closedPort, errorStub, holdSeat, sameServer } from './support/http.js';
 import { conformance, eventually, type ScenarioContext } from './support/suite.js';
 
 const TODAY = dayFromNow(0);
@@ -112,13 +112,14 @@ async function clockDenials(ctx: ScenarioContext): Promise<void> {
   await server.install({ features: ['term=2'], expires: dayFromNow(365) });
   // A second server that would grant `term`: CLOCK_TAMPERED must not move on to it.
   const spare = await ctx.server({ licenses: [{ features: ['term=2'], expires: dayFromNow(365) }] });
-  const driver = await ctx.open(ctx.conf({ servers: [server.address, spare.address] }));
 
-  // Three days on: the license of `old` has ended. (A count it cannot hold never grants, so
-  // asking by hand until the answer changes takes no seat.)
+  // Three days on: the license of `old` has ended. The server is restarted on the new time: a
+  // server marks the time it starts at (its clock guard), so the step back below is then surely
+  // one it has seen, whatever a loaded machine does to its timers.
   writeFileSync(clockFile, String(3 * 86_400_000));
-  const expired = await eventually(async () => (await rawCheckout(server.clientUrl, 'old', 2)).status === 403, 10_000);
-  assert.ok(expired, 'the server saw the clock move');
+  await server.kill9();
+  await server.restart();
+  const driver = await ctx.open(ctx.conf({ servers: [server.address, spare.address] }));
   await driver.fails('checkout', { feature: 'old' }, 'LICENSE_EXPIRED');
 
   // Back to today: the server has seen time three days later, so its clock was set back.

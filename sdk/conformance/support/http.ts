@@ -128,22 +128,6 @@ export async function closedPort(): Promise<string> {
   return `127.0.0.1:${port}`;
 }
 
-/** `POST /v1/leases` by hand, once (a probe; a seat to keep is {@link holdSeat}'s). */
-export async function rawCheckout(
-  clientUrl: string,
-  feature: string,
-  count = 1,
-): Promise<{ status: number; leaseId: string | undefined; body: unknown }> {
-  const res = await fetch(`${clientUrl}/v1/leases`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ feature, count, client: { id: 'conformance-other-client' } }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = (await res.json()) as { leaseId?: string };
-  return { status: res.status, leaseId: body.leaseId, body };
-}
-
 /** A seat another client holds, heartbeaten every second so that it never lapses under the test. */
 export interface HeldSeat {
   leaseId: string;
