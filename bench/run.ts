@@ -7,7 +7,9 @@
  * (a Report of 50 features × 90 days through a Cloud on SQLite and, when it is there, on
  * PostgreSQL, and its Sync back; ~45 s). Also:
  * dashboard-load (the Dashboard's first load in Chromium; needs /usr/bin/chromium), subscription
- * (Cloud nodes on PostgreSQL and SQLite; needs PostgreSQL on 127.0.0.1:5432), and `all`.
+ * (Cloud nodes on PostgreSQL and SQLite; needs PostgreSQL on 127.0.0.1:5432), sdk (each SDK's bench
+ * program against bare HTTP from its language, and the heartbeat CPU of 1,000 held leases; a program
+ * that is not built is a row saying so; ~2.5 min), and `all`.
  * `--quick` shortens every window (figures are then indicative only).
  * Knobs: BENCH_CONNECTIONS=32,64,128, BENCH_GENERATORS=1, BENCH_CEILING_ALL=1, BENCH_NICE=-10,
  * BENCH_FLEXIBLE_DB=sqlite|postgres (one Cloud only), BENCH_CLOUD_PROF=DIR (CPU profiles of the
@@ -24,6 +26,7 @@ import { dashboardLoad } from './scenarios/dashboard-load.js';
 import { flexibleExchange } from './scenarios/flexible-exchange.js';
 import { heldLeases } from './scenarios/held-leases.js';
 import { latency } from './scenarios/latency.js';
+import { sdk } from './scenarios/sdk.js';
 import { soak } from './scenarios/soak.js';
 import { subscription } from './scenarios/subscription.js';
 import { throughput } from './scenarios/throughput.js';
@@ -38,6 +41,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioReport>> 
   'dashboard-load': (ctx) => dashboardLoad({ quick: ctx.quick, log: ctx.log }),
   subscription,
   'flexible-exchange': flexibleExchange,
+  sdk,
   soak,
 };
 const DEFAULT = ['throughput', 'latency', 'checkpoints', 'ceiling', 'held-leases', 'cold-start', 'flexible-exchange'];

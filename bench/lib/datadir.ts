@@ -22,8 +22,9 @@ export interface BenchDir {
   remove(): void;
 }
 
-export function makeBenchDir(label: string): BenchDir {
-  const root = mkdtempSync(join(tmpdir(), `tessera-bench-${label}-`));
+/** A fresh {@link BenchDir} under `base` (default the OS temp dir). */
+export function makeBenchDir(label: string, base: string = tmpdir()): BenchDir {
+  const root = mkdtempSync(join(base, `tessera-bench-${label}-`));
   const vendorKey = generateSigningKey();
   const vendorPub = join(root, 'vendor.pub');
   writeFileSync(vendorPub, publicKeyToPem(vendorKey.publicKey));

@@ -9,10 +9,11 @@ import { examples } from './commands/common.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerFlexibleCommands } from './commands/flexible.js';
+import { registerLeaseCommands } from './commands/lease.js';
 import { registerLicenseCommands } from './commands/license.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerVendorCommands } from './commands/vendor/index.js';
-import { describeFailure, EXIT, oneLine } from './output.js';
+import { describeFailure, EXIT, ExitStatus, oneLine } from './output.js';
 
 /** Every command of the CLI, ready to parse. */
 export function buildProgram(): Command {
@@ -21,13 +22,16 @@ export function buildProgram(): Command {
     .version(`tessera ${PRODUCT_VERSION}`, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
     .exitOverride()
-    .showSuggestionAfterError();
+    .showSuggestionAfterError()
+    // Options after a subcommand are the subcommand's: `lease run` passes those after its command on.
+    .enablePositionalOptions();
   registerServerCommands(program);
   registerLicenseCommands(program);
   registerFlexibleCommands(program);
   registerConfigCommands(program);
   registerVendorCommands(program);
   registerCloudCommands(program);
+  registerLeaseCommands(program);
   registerDemoCommand(program);
   examples(program, [
     '$ tessera demo                                   # everything at once, on embedded defaults',
@@ -37,11 +41,13 @@ export function buildProgram(): Command {
     '$ tessera license list --data /var/lib/tessera',
     '$ tessera cloud start --data /var/lib/tessera-cloud',
     '$ tessera vendor customer add "Acme Speech Ltd" --data /var/lib/tessera-cloud',
+    '$ tessera lease run --feature asr -- ./transcribe.sh input.wav   # a seat while a command runs',
     '$ tessera license --help                         # help of a group of commands',
   ]);
   program.addHelpText(
     'after',
-    '\nExit codes: 0 success, 1 refused or failed (one line on stderr), 2 wrong usage.\n' +
+    '\nExit codes: 0 success, 1 refused or failed (one line on stderr), 2 wrong usage\n' +
+      "(`lease run`: the command's own status, or 3 when the seat is refused).\n" +
       'Admin commands take --data DIR: they use the server running on DIR, or open DIR themselves when\n' +
       'none runs; --server URL --token T reaches a server elsewhere. Vendor commands on a Cloud take\n' +
       '--data DIR of a running Cloud node, or --cloud URL --token T. See docs/cli.md.\n',
@@ -68,6 +74,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
     return EXIT.ok;
   } catch (err) {
+    if (err instanceof ExitStatus) return err.exitCode;
     if (err instanceof CommanderError) {
       // Commander has printed help, the version, or the usage error (through outputError).
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;

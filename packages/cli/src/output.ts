@@ -14,7 +14,20 @@ export const EXIT = {
   failed: 1,
   /** The command line itself is wrong: unknown option, missing argument, bad value. */
   usage: 2,
+  /** `tessera lease run`: the seat was refused (a checkout denial), so the command was not run. */
+  denied: 3,
 } as const;
+
+/**
+ * Ends the run with this exit code and prints nothing more: `tessera lease run` passes on the
+ * status of the command it ran, having said what it had to say itself.
+ */
+export class ExitStatus extends Error {
+  override readonly name = 'ExitStatus';
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
 
 /** A mistake in the command line. Printed like any error, but exits 2. */
 export class UsageError extends Error {
