@@ -47,6 +47,10 @@ export const ERROR_CATALOG = {
   LICENSE_NOT_INSTALLED: { status: 404, message: 'no license with this id is installed' },
   REVISION_NOT_NEWER: { status: 409, message: 'a renewal must carry a higher revision than the installed license' },
   BINDING_CHANGED: { status: 409, message: 'a renewal must keep the binding of the installed license' },
+  NO_HARDWARE_FACTORS: {
+    status: 400,
+    message: 'the server names no hardware factor; a license bound to it would fit any machine holding its key',
+  },
   // flexible licensing (DESIGN §3, §4)
   SYNC_EXPIRED: {
     status: 503,

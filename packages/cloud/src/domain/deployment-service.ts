@@ -11,6 +11,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import {
+  assertHardwareFactors,
   decodeDocumentUnverified,
   hashSecret,
   isExpired,
@@ -71,12 +72,14 @@ export class DeploymentService {
    * customer's perpetual entitlements and signs revision 1 of a new license bound to it.
    *
    * @throws TesseraError BAD_REQUEST (bad features), UNKNOWN_FEATURE (not in the catalog),
-   *   CONFLICT with reason OVER_ALLOCATION / NOT_ENTITLED, LICENSE_EXPIRED, NOT_FOUND (server).
+   *   CONFLICT with reason OVER_ALLOCATION / NOT_ENTITLED, LICENSE_EXPIRED, NOT_FOUND (server),
+   *   NO_HARDWARE_FACTORS (a server whose Server ID file names none).
    */
   async deploy(actor: Actor, input: { serverId: string; features: FeatureRequest[] }): Promise<DeploymentWithFile> {
     return audited(this.ctx, actor, 'deployment.create', { target: input.serverId }, async () => {
       const features = validateFeatures(input.features);
       const server = await this.servers.require(actor, input.serverId);
+      assertHardwareFactors(server.id, server.factors);
       const customer = await this.ctx.store.customers.get(server.customerId);
       if (!customer) throw new TesseraError('NOT_FOUND', `no customer ${server.customerId}`);
       const now = this.ctx.clock.now();
