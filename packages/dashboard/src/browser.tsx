@@ -36,17 +36,5 @@ export function downloadText(name: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-/** Largest file the server takes as a document (core's MAX_DOCUMENT_BYTES). */
-export const MAX_FILE_BYTES = 1024 * 1024;
-
-export async function readTextFile(file: File): Promise<string> {
-  if (file.size > MAX_FILE_BYTES) {
-    throw Object.assign(
-      new Error(`${file.name} is ${Math.round(file.size / 1024)} KB; a license file is at most 1 MB`),
-      {
-        code: 'PAYLOAD_TOO_LARGE',
-      },
-    );
-  }
-  return file.text();
-}
+/** Reads a picked document (size-checked against the servers' one limit). */
+export { readDocumentFile as readTextFile } from '@tessera/web-kit/documents';

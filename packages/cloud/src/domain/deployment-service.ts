@@ -221,7 +221,7 @@ export class DeploymentService {
   async returnCertificate(actor: Actor, certificate: string): Promise<ReturnView> {
     return audited(this.ctx, actor, 'deployment.return', {}, async () => {
       if (typeof certificate !== 'string' || Buffer.byteLength(certificate) > MAX_DOCUMENT_BYTES) {
-        throw new TesseraError('DOC_MALFORMED', 'the certificate must be text of at most 1 MiB');
+        throw new TesseraError('DOC_MALFORMED', `the certificate must be text of at most ${MAX_DOCUMENT_BYTES} bytes`);
       }
       // The certificate names the server that signed it; only that registered server's key,
       // as this Cloud knows it from its Server ID file, may verify it.
