@@ -134,7 +134,7 @@ describe('License Server routes, fuzzed', () => {
           feature: ['asr', 'tts'],
           file: [renewal, await t.core.licenses.makeServerIdFile(LOCAL_CLI_ACTOR)],
           username: ['viewer', 'admin'],
-          values: [{ log_level: 'debug' }, { lease_seconds: '300' }, { heartbeat_seconds: 'x' }],
+          values: [{ lease_seconds: '300' }, { heartbeat_seconds: 'x' }, { sync_time: '25:00' }],
         },
       },
       stop: () => t.stop(),

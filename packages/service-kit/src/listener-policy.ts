@@ -99,6 +99,8 @@ export function connectionBudget(
 /** What a listener's limiter has seen, for metrics and tests. */
 export interface ConnectionStats {
   readonly open: number;
+  /** The most connections held at once since start. */
+  readonly peak: number;
   /** Connections closed on arrival because their address held its share already. */
   readonly refusedPerAddress: number;
   /** Connections closed on arrival because the listener was full. */
@@ -112,7 +114,7 @@ export interface ConnectionStats {
  */
 export function limitConnections(server: Server, limits: ConnectionLimits): ConnectionStats {
   const byAddress = new Map<string, number>();
-  const stats = { open: 0, refusedPerAddress: 0, refusedFull: 0 };
+  const stats = { open: 0, peak: 0, refusedPerAddress: 0, refusedFull: 0 };
   server.maxConnections = limits.max;
   server.on('drop', () => {
     stats.refusedFull++;
@@ -127,6 +129,7 @@ export function limitConnections(server: Server, limits: ConnectionLimits): Conn
     }
     byAddress.set(address, held + 1);
     stats.open++;
+    stats.peak = Math.max(stats.peak, stats.open);
     socket.once('close', () => {
       stats.open--;
       const left = (byAddress.get(address) ?? 1) - 1;
