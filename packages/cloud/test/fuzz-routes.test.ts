@@ -85,6 +85,7 @@ async function seed(t: TestCloud) {
       customerId: [acme.id, globex.id],
       serverId: [server.serverId],
       feature: ['asr', 'tts'],
+      count: [1, 2, 5],
       file: [server.serverIdFile, (await newLicenseServer('lic2.acme.example')).serverIdFile],
       certificate: [await server.uninstall(deployment.id, 1)],
       username: ['acme-admin', 'admin'],
