@@ -22,7 +22,11 @@ export const ERROR_CATALOG = {
   UNAUTHORIZED: { status: 401, message: 'valid credentials are required' },
   FORBIDDEN: { status: 403, message: 'not allowed' },
   NOT_FOUND: { status: 404, message: 'not found' },
+  REQUEST_TIMEOUT: { status: 408, message: 'the request did not arrive in time' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'the request body is too large' },
+  URI_TOO_LONG: { status: 414, message: 'the request URL is too long' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'this route does not take a body of that content type' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'the request headers are too large' },
   RATE_LIMITED: { status: 429, message: 'too many requests; slow down' },
   UNAVAILABLE: { status: 503, message: 'the server cannot take this request now; try again' },
   INTERNAL: { status: 500, message: 'internal error' },
@@ -56,6 +60,10 @@ export const ERROR_CATALOG = {
   LICENSE_NOT_INSTALLED: { status: 404, message: 'no license with this id is installed' },
   REVISION_NOT_NEWER: { status: 409, message: 'a renewal must carry a higher revision than the installed license' },
   BINDING_CHANGED: { status: 409, message: 'a renewal must keep the binding of the installed license' },
+  NO_HARDWARE_FACTORS: {
+    status: 400,
+    message: 'the server names no hardware factor; a license bound to it would fit any machine holding its key',
+  },
   // flexible licensing (DESIGN §3, §4)
   SYNC_EXPIRED: {
     status: 503,

@@ -8,6 +8,7 @@ export * from './ids.js';
 export * from './keys.js';
 export * from './leasing/index.js';
 export * from './license.js';
+export * from './login-throttle.js';
 export * from './protocol.js';
 export * from './secrets.js';
 export * from './vendor/issue.js';

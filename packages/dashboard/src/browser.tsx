@@ -1,5 +1,4 @@
-/** Small browser helpers: navigation, reading an uploaded file (with the Dashboard's words for the limit). */
-import { readTextFile as readFileWithin } from '@tessera/web-kit/files';
+/** Small browser helpers: navigation. */
 import { useEffect, useState } from 'react';
 
 const listeners = new Set<() => void>();
@@ -22,9 +21,4 @@ export function usePath(): string {
     };
   }, []);
   return path;
-}
-
-/** The text of a license, Sync or Report file the user chose (at most 1 MB, as the server takes). */
-export function readTextFile(file: File): Promise<string> {
-  return readFileWithin(file, 'a license file is at most 1 MB');
 }

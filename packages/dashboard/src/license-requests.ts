@@ -3,8 +3,8 @@
  * the tree to reload and where notices go. useLicenseActions runs them (busy state, failures as notices).
  */
 import { api } from '@tessera/web-kit/api';
+import { readDocumentFile } from '@tessera/web-kit/documents';
 import { downloadText } from '@tessera/web-kit/files';
-import { readTextFile } from './browser.js';
 import type { NoticeData } from './components/Notice.js';
 import type { LicenseTreeState } from './hooks/useLicenseTree.js';
 import {
@@ -38,7 +38,7 @@ export async function makeServerIdFile(c: RequestContext): Promise<void> {
 }
 
 export async function installLicense(c: RequestContext, file: File): Promise<void> {
-  const text = await readTextFile(file);
+  const text = await readDocumentFile(file);
   const l = await api.post<LicenseView>('/api/v1/licenses', { file: text });
   c.onNotice({ kind: 'ok', text: installedText(l) });
   await c.tree.load();
@@ -46,7 +46,7 @@ export async function installLicense(c: RequestContext, file: File): Promise<voi
 }
 
 export async function renewLicense(c: RequestContext, file: File): Promise<void> {
-  const text = await readTextFile(file);
+  const text = await readDocumentFile(file);
   const l = await api.post<LicenseView & { revokedLeases: number }>('/api/v1/licenses/renew', { file: text });
   c.onNotice({ kind: 'ok', text: renewedText(l) });
   await c.tree.load();
@@ -82,7 +82,7 @@ export async function createReportFile(c: RequestContext): Promise<void> {
 
 export async function importSyncFile(c: RequestContext, file: File): Promise<void> {
   try {
-    const text = await readTextFile(file);
+    const text = await readDocumentFile(file);
     const r = await api.post<{ applied: SyncApplied }>('/api/v1/flexible/sync', { file: text });
     c.onNotice({ kind: 'ok', text: `Imported ${file.name}: ${appliedText(r.applied)}` });
   } finally {
@@ -91,7 +91,7 @@ export async function importSyncFile(c: RequestContext, file: File): Promise<voi
 }
 
 export async function sendReportFile(c: RequestContext, file: File): Promise<void> {
-  const text = await readTextFile(file);
+  const text = await readDocumentFile(file);
   const r = await api.post<{ file: string; serverId: string; sequence: number }>('/api/v1/flexible/relay', {
     file: text,
   });

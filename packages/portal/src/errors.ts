@@ -25,8 +25,10 @@ const SENTENCES: Readonly<Record<string, string>> = {
   NOT_FOUND: 'That does not exist, or is not yours to see.',
   CONFLICT: 'That conflicts with what is already there.',
   BAD_REQUEST: 'The Cloud could not accept that request.',
-  PAYLOAD_TOO_LARGE: 'The file is too large: Tessera files are at most 1 MB.',
-  RATE_LIMITED: 'The Cloud is busy; try again in a moment.',
+  PAYLOAD_TOO_LARGE: 'The file is too large: Tessera files are at most 3 MiB.',
+  NO_HARDWARE_FACTORS:
+    'The server’s Server ID file names no hardware factor, so a license could not be bound to its machine. Make the file again on the server itself.',
+  RATE_LIMITED: 'Too many attempts or requests; wait a moment, then try again.',
   UNAVAILABLE: 'The Cloud cannot take this request now; try again in a moment.',
   INTERNAL: 'The Cloud hit an internal error. Nothing was changed; its log has the details.',
   NETWORK: 'The Cloud cannot be reached. Check your connection and try again.',

@@ -24,6 +24,8 @@ import type {
 } from '@tessera/cloud';
 import { PORTAL_PAGES } from '@tessera/cloud';
 import type { AuditEntryView } from '@tessera/cloud/client';
+import { MAX_DOCUMENT_BYTES as CORE_DOCUMENT_LIMIT } from '@tessera/core';
+import { MAX_DOCUMENT_BYTES } from '@tessera/web-kit/documents';
 import { dateState } from '@tessera/web-kit/format';
 import { bestFirst, featureChoices, linesText } from '../src/deploy.js';
 import { describeError, sentenceFor } from '../src/errors.js';
@@ -256,4 +258,8 @@ describe('portal model', () => {
       ],
     );
   });
+});
+
+test("the UIs refuse a picked file over the servers' one document limit, and no lower", () => {
+  assert.equal(MAX_DOCUMENT_BYTES, CORE_DOCUMENT_LIMIT);
 });

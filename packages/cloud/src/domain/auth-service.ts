@@ -10,6 +10,7 @@ import {
   hashSecret,
   newSecret,
   passwordProblem,
+  SignInThrottle,
   TesseraError,
   verifyPassword,
 } from '@tessera/core';
@@ -36,7 +37,15 @@ export function actorOf(user: UserRecord, via: 'user' | 'token', tokenName?: str
 }
 
 export class AuthService {
-  constructor(private readonly ctx: DomainContext) {}
+  /**
+   * Password guessing is slowed per user name (the License Server's rule) and per remote
+   * address; each node counts for itself (`LOGIN_THROTTLE_POLICY`, `ADDRESS_THROTTLE_POLICY`).
+   */
+  private readonly throttle: SignInThrottle;
+
+  constructor(private readonly ctx: DomainContext) {
+    this.throttle = new SignInThrottle(() => ctx.clock.now());
+  }
 
   /**
    * Makes user `admin` when the Cloud has no user yet, returning its generated password (the
@@ -90,11 +99,22 @@ export class AuthService {
     return found ? actorOf(found.user, 'token', found.tokenName) : undefined;
   }
 
-  async authenticatePassword(username: string, password: string): Promise<PasswordCheck> {
-    const user = await this.ctx.store.users.byUsername(username.toLowerCase());
+  /**
+   * Checks a user name and password; `address` is the caller's (the HTTP peer). While the name
+   * or the address is cooling down after wrong passwords, even the right one is refused with
+   * RATE_LIMITED, carrying the wait.
+   */
+  async authenticatePassword(username: string, password: string, address?: string): Promise<PasswordCheck> {
+    const name = username.toLowerCase();
+    this.throttle.check(name, address);
+    const user = await this.ctx.store.users.byUsername(name);
     // Hash anyway when the user is unknown, so timing does not tell which names exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-    if (!user || !ok) return { ok: false };
+    if (!user || !ok) {
+      this.throttle.failed(name, address);
+      return { ok: false };
+    }
+    this.throttle.succeeded(name);
     return { ok: true, actor: actorOf(user, 'user'), mustChange: user.mustChange };
   }
 

@@ -111,6 +111,18 @@ for (const dialect of DIALECTS) {
       assert.equal(await s.deployments.file(acmeUser, d.id).then((f) => f.file), d.file);
     });
 
+    test('a server whose Server ID file names no hardware factor gets no license', async () => {
+      const bare = await newLicenseServer('bare.acme.example', Date.now(), {});
+      await s.servers.register(admin, { customerId: acme, file: bare.serverIdFile });
+      const before = await snapshot();
+      await rejectsWith(
+        s.deployments.deploy(acmeUser, { serverId: bare.serverId, features: [{ name: 'asr', count: 1 }] }),
+        'NO_HARDWARE_FACTORS',
+        { message: new RegExp(`${bare.serverId} names no hardware factor`) },
+      );
+      assert.deepEqual(await snapshot(), before);
+    });
+
     test('over-allocation, unknown features and bad counts are refused and change nothing', async () => {
       const before = await snapshot();
       const deploy = (features: { name: string; count: number }[]) =>

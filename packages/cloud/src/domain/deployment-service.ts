@@ -11,6 +11,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import {
+  assertHardwareFactors,
   decodeDocumentUnverified,
   hashSecret,
   isExpired,
@@ -71,12 +72,14 @@ export class DeploymentService {
    * customer's perpetual entitlements and signs revision 1 of a new license bound to it.
    *
    * @throws TesseraError BAD_REQUEST (bad features), UNKNOWN_FEATURE (not in the catalog),
-   *   CONFLICT with reason OVER_ALLOCATION / NOT_ENTITLED, LICENSE_EXPIRED, NOT_FOUND (server).
+   *   CONFLICT with reason OVER_ALLOCATION / NOT_ENTITLED, LICENSE_EXPIRED, NOT_FOUND (server),
+   *   NO_HARDWARE_FACTORS (a server whose Server ID file names none).
    */
   async deploy(actor: Actor, input: { serverId: string; features: FeatureRequest[] }): Promise<DeploymentWithFile> {
     return audited(this.ctx, actor, 'deployment.create', { target: input.serverId }, async () => {
       const features = validateFeatures(input.features);
       const server = await this.servers.require(actor, input.serverId);
+      assertHardwareFactors(server.id, server.factors);
       const customer = await this.ctx.store.customers.get(server.customerId);
       if (!customer) throw new TesseraError('NOT_FOUND', `no customer ${server.customerId}`);
       const now = this.ctx.clock.now();
@@ -218,7 +221,7 @@ export class DeploymentService {
   async returnCertificate(actor: Actor, certificate: string): Promise<ReturnView> {
     return audited(this.ctx, actor, 'deployment.return', {}, async () => {
       if (typeof certificate !== 'string' || Buffer.byteLength(certificate) > MAX_DOCUMENT_BYTES) {
-        throw new TesseraError('DOC_MALFORMED', 'the certificate must be text of at most 1 MiB');
+        throw new TesseraError('DOC_MALFORMED', `the certificate must be text of at most ${MAX_DOCUMENT_BYTES} bytes`);
       }
       // The certificate names the server that signed it; only that registered server's key,
       // as this Cloud knows it from its Server ID file, may verify it.

@@ -129,6 +129,39 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    test("an operation the database refuses fails alone: another customer's operations in its batch go through", async () => {
+      // PostgreSQL refuses text holding U+0000; the HTTP edge refuses such input before it gets
+      // here, and the seat engine must not let one such operation sink the batch it shares.
+      const poisonId = 'lease_x\u0000';
+      const held: string[] = [];
+      for (let i = 0; i < 4; i++) held.push(granted(await s.seats.checkout(acme, req('asr'))));
+      const settled = <T>(p: Promise<T>) =>
+        p.then(
+          (v) => ({ ok: true as const, v }),
+          (e: unknown) => ({ ok: false as const, e }),
+        );
+      const [checkouts, releases, poisoned] = await Promise.all([
+        Promise.all(Array.from({ length: 6 }, () => s.seats.checkout(acme, req('asr')))),
+        Promise.all(held.slice(0, 2).map((id) => settled(s.seats.release(acme, id)))),
+        Promise.all([
+          settled(s.seats.release(globex, poisonId)),
+          s.seats.checkout(globex, req('asr', { client: { id: 'bad\u0000client' } })),
+        ]),
+      ]);
+      for (const o of checkouts) held.push(granted(o));
+      for (const r of releases) assert.ok(r.ok, `released: ${r.ok ? '' : String(r.e)}`);
+      assert.equal(poisoned.length, 2);
+      const beats = await Promise.all([
+        ...held.slice(2).map((id) => s.seats.heartbeat(acme, id)),
+        s.seats.heartbeat(globex, poisonId),
+      ]);
+      for (const hb of beats.slice(0, -1)) assert.ok(hb.ok, `heartbeat answered: ${JSON.stringify(hb)}`);
+      await Promise.all(held.slice(2).map((id) => s.seats.release(acme, id)));
+      const leftover = poisoned[1] as CheckoutOutcome;
+      if (leftover.ok) await s.seats.release(globex, leftover.lease.leaseId);
+      assert.equal(await used(asr), 0);
+    });
+
     test('a lease without heartbeats lapses by the database clock and its seat comes back', async () => {
       // A node with one-second leases on the same database; every node sweeps every lease.
       const quick = (await servicesOn(t.store, { vendor, leaseSeconds: 1, nodeId: 'node_quick' })).services.seats;

@@ -148,7 +148,7 @@ export class SeatService {
   private queue: BatchOp[] = [];
   private flushing = false;
   private scheduled = false;
-  private hbQueue = new Map<string, Map<string, ((o: HeartbeatOutcome) => void)[]>>();
+  private hbQueue: HeartbeatBatch = new Map();
   private hbFlushing = false;
   private hbScheduled = false;
   /** Releases taken while the database was away (lease id -> customer), written when it is back. */
@@ -354,83 +354,103 @@ export class SeatService {
     this.flushing = true;
     try {
       while (this.queue.length > 0) {
-        let batch = this.queue.splice(0, this.maxBatch);
+        const batch = this.queue.splice(0, this.maxBatch);
         if (this.down) {
-          for (const op of batch) {
-            if (op.kind === 'release') {
-              this.owe(op.account.customerId, op.leaseId);
-              op.settle();
-            } else {
-              this.fail(op, this.outageMessage());
-            }
-          }
+          this.settleWhileDown(batch, this.outageMessage());
           continue;
         }
-        const started = performance.now();
         // Checkouts a snapshot already refuses are answered without taking the row locks: a
         // crowd of clients asking for seats that are all out would otherwise queue every
         // node's grants behind its denials. (A denial may miss a seat freed an instant ago;
         // a grant is only ever made under the lock.)
         const kept = await this.refuseFromSnapshot(batch);
-        if (kept.length === 0) continue;
-        batch = kept;
-        let results: (CheckoutResult | EndedLease[])[];
-        let expiries: Map<string, LeaseExpiry>;
-        try {
-          ({ results, expiries } = await this.o.store.transaction((tx) => this.applyBatch(tx, batch)));
-        } catch (err) {
-          const away = this.o.isUnavailable(err);
-          if (away) this.markDown(err);
-          else this.o.logger.error({ err }, 'a batch of checkouts and releases failed; nothing of it was granted');
-          for (const op of batch) {
-            if (away && op.kind === 'release') {
-              this.owe(op.account.customerId, op.leaseId);
-              op.settle();
-            } else {
-              this.fail(op, 'the lease could not be stored; nothing was granted');
-            }
-          }
-          continue;
-        }
-        this.stats.batches++;
-        this.stats.batchOps += batch.length;
-        this.stats.lastBatchMs = performance.now() - started;
-        const mono = this.o.clock.monotonic();
-        batch.forEach((op, i) => {
-          const r = results[i]!;
-          if (op.kind === 'release') {
-            this.held.delete(op.leaseId);
-            op.settle();
-            return;
-          }
-          const c = r as CheckoutResult;
-          if (!c.ok) {
-            op.settle({ ok: false, code: c.code, message: c.message });
-            return;
-          }
-          const exp = expiries.get(c.lease.id)!;
-          this.held.set(c.lease.id, {
-            customerId: c.lease.customerId,
-            expiresAt: exp.expiresAt,
-            deadline: mono + (exp.expiresAt - exp.dbNow),
-          });
-          op.settle({
-            ok: true,
-            lease: {
-              leaseId: c.lease.id,
-              feature: c.lease.feature,
-              count: c.lease.count,
-              licenseId: c.lease.entitlementId,
-              expiresAt: new Date(exp.expiresAt).toISOString(),
-              heartbeatSeconds: this.o.heartbeatSeconds,
-              leaseSeconds: this.o.leaseSeconds,
-              poolId: c.poolId,
-            },
-          });
-        });
+        if (kept.length > 0) await this.commitBatch(kept);
       }
     } finally {
       this.flushing = false;
+    }
+  }
+
+  /**
+   * Writes a batch in one transaction and answers its operations. When the database refuses
+   * the batch (rather than being away), its halves are tried again, down to single
+   * operations: one bad operation fails alone and never takes other customers' with it.
+   */
+  private async commitBatch(batch: BatchOp[]): Promise<void> {
+    if (this.down) {
+      this.settleWhileDown(batch, this.outageMessage());
+      return;
+    }
+    const started = performance.now();
+    let results: (CheckoutResult | EndedLease[])[];
+    let expiries: Map<string, LeaseExpiry>;
+    try {
+      ({ results, expiries } = await this.o.store.transaction((tx) => this.applyBatch(tx, batch)));
+    } catch (err) {
+      if (this.o.isUnavailable(err)) {
+        this.markDown(err);
+        this.settleWhileDown(batch, 'the lease could not be stored; nothing was granted');
+      } else if (batch.length > 1) {
+        this.o.logger.warn(
+          { err, ops: batch.length },
+          'the database refused a batch of checkouts and releases; splitting it',
+        );
+        const half = Math.ceil(batch.length / 2);
+        await this.commitBatch(batch.slice(0, half));
+        await this.commitBatch(batch.slice(half));
+      } else {
+        this.o.logger.error({ err }, 'the database refused a checkout or release; nothing of it was done');
+        this.fail(batch[0]!, 'the lease could not be stored; nothing was granted');
+      }
+      return;
+    }
+    this.stats.batches++;
+    this.stats.batchOps += batch.length;
+    this.stats.lastBatchMs = performance.now() - started;
+    const mono = this.o.clock.monotonic();
+    batch.forEach((op, i) => {
+      const r = results[i]!;
+      if (op.kind === 'release') {
+        this.held.delete(op.leaseId);
+        op.settle();
+        return;
+      }
+      const c = r as CheckoutResult;
+      if (!c.ok) {
+        op.settle({ ok: false, code: c.code, message: c.message });
+        return;
+      }
+      const exp = expiries.get(c.lease.id)!;
+      this.held.set(c.lease.id, {
+        customerId: c.lease.customerId,
+        expiresAt: exp.expiresAt,
+        deadline: mono + (exp.expiresAt - exp.dbNow),
+      });
+      op.settle({
+        ok: true,
+        lease: {
+          leaseId: c.lease.id,
+          feature: c.lease.feature,
+          count: c.lease.count,
+          licenseId: c.lease.entitlementId,
+          expiresAt: new Date(exp.expiresAt).toISOString(),
+          heartbeatSeconds: this.o.heartbeatSeconds,
+          leaseSeconds: this.o.leaseSeconds,
+          poolId: c.poolId,
+        },
+      });
+    });
+  }
+
+  /** With the database away: releases are owed (written when it is back), checkouts refused. */
+  private settleWhileDown(batch: readonly BatchOp[], message: string): void {
+    for (const op of batch) {
+      if (op.kind === 'release') {
+        this.owe(op.account.customerId, op.leaseId);
+        op.settle();
+      } else {
+        this.fail(op, message);
+      }
     }
   }
 
@@ -594,7 +614,7 @@ export class SeatService {
     }
   }
 
-  private async writeHeartbeats(batch: Map<string, Map<string, ((o: HeartbeatOutcome) => void)[]>>): Promise<void> {
+  private async writeHeartbeats(batch: HeartbeatBatch): Promise<void> {
     if (this.down) {
       for (const [customerId, leases] of batch) {
         for (const [id, waiters] of leases) {
@@ -623,7 +643,12 @@ export class SeatService {
       }));
     } catch (err) {
       if (this.o.isUnavailable(err)) this.markDown(err);
-      else this.o.logger.error({ err }, 'a batch of heartbeats failed');
+      else if (countLeases(batch) > 1) {
+        // Refused, not away: halves are tried again, so one bad lease id fails alone.
+        this.o.logger.warn({ err }, 'the database refused a batch of heartbeats; splitting it');
+        for (const half of halves(batch)) await this.writeHeartbeats(half);
+        return;
+      } else this.o.logger.error({ err }, 'the database refused a heartbeat');
       for (const [customerId, leases] of batch) {
         for (const [id, waiters] of leases) {
           const o = this.fromMemory(customerId, id);
@@ -811,6 +836,30 @@ export class SeatService {
       return ended.length;
     });
   }
+}
+
+type HeartbeatBatch = Map<string, Map<string, ((o: HeartbeatOutcome) => void)[]>>;
+
+function countLeases(batch: HeartbeatBatch): number {
+  let n = 0;
+  for (const leases of batch.values()) n += leases.size;
+  return n;
+}
+
+/** A heartbeat batch cut in two of about equal numbers of leases. */
+function halves(batch: HeartbeatBatch): [HeartbeatBatch, HeartbeatBatch] {
+  const entries = [...batch].flatMap(([customerId, leases]) => [...leases].map((l) => [customerId, l] as const));
+  const half = Math.ceil(entries.length / 2);
+  const build = (part: typeof entries): HeartbeatBatch => {
+    const out: HeartbeatBatch = new Map();
+    for (const [customerId, [id, waiters]] of part) {
+      const leases = out.get(customerId) ?? new Map();
+      leases.set(id, waiters);
+      out.set(customerId, leases);
+    }
+    return out;
+  };
+  return [build(entries.slice(0, half)), build(entries.slice(half))];
 }
 
 function denialMessage(d: { code: string; message: string }): string {

@@ -29,7 +29,10 @@ export class ServerService {
   ): Promise<ServerView & { created: boolean }> {
     return audited(this.ctx, actor, 'server.register', { customerId: input.customerId }, async () => {
       if (typeof input.file !== 'string' || Buffer.byteLength(input.file) > MAX_DOCUMENT_BYTES) {
-        throw new TesseraError('DOC_MALFORMED', 'the Server ID file must be text of at most 1 MiB');
+        throw new TesseraError(
+          'DOC_MALFORMED',
+          `the Server ID file must be text of at most ${MAX_DOCUMENT_BYTES} bytes`,
+        );
       }
       const customerId = await this.customers.require(actor, input.customerId);
       const { claims } = await verifyServerId(input.file);

@@ -36,10 +36,14 @@ export class SessionService {
     private readonly auth: AuthService,
   ) {}
 
-  async signIn(username: string, password: string): Promise<{ sessionId: string; session: SessionInfo }> {
-    const check = await this.auth.authenticatePassword(username, password);
-    if (!check.ok) {
-      await this.ctx.audit.write(this.ctx.store, {
+  /** Signs in; `address` (the caller's) counts towards the sign-in throttle. */
+  async signIn(
+    username: string,
+    password: string,
+    address?: string,
+  ): Promise<{ sessionId: string; session: SessionInfo }> {
+    const refused = async (code: 'UNAUTHORIZED' | 'RATE_LIMITED') =>
+      this.ctx.audit.write(this.ctx.store, {
         actor: {
           id: `user:${username.slice(0, 64)}`,
           role: 'customer',
@@ -48,8 +52,17 @@ export class SessionService {
           username: null,
         },
         action: 'session.sign-in',
-        outcome: 'refused:UNAUTHORIZED',
+        outcome: `refused:${code}`,
       });
+    let check: Awaited<ReturnType<AuthService['authenticatePassword']>>;
+    try {
+      check = await this.auth.authenticatePassword(username, password, address);
+    } catch (err) {
+      if (err instanceof TesseraError && err.code === 'RATE_LIMITED') await refused('RATE_LIMITED');
+      throw err;
+    }
+    if (!check.ok) {
+      await refused('UNAUTHORIZED');
       throw new TesseraError('UNAUTHORIZED', 'wrong user name or password');
     }
     const now = this.ctx.clock.now();

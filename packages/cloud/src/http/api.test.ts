@@ -5,7 +5,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateSigningKey, privateKeyToPem } from '@tessera/core';
+import { generateSigningKey, MAX_DOCUMENT_REQUEST_BYTES, privateKeyToPem } from '@tessera/core';
 import { basic, startTestCloud, type TestCloud } from '../test-support/cloud.js';
 import { newLicenseServer, type TestLicenseServer } from '../test-support/fixtures.js';
 
@@ -411,7 +411,7 @@ describe('vendor API', { timeout: 60_000 }, () => {
     });
     assert.equal(over.status, 409);
     assert.equal(over.json().error.reason, 'OVER_ALLOCATION');
-    const big = await t.call('POST', '/api/v1/customers', { name: 'x'.repeat(3 * 1024 * 1024) });
+    const big = await t.call('POST', '/api/v1/customers', { name: 'x'.repeat(MAX_DOCUMENT_REQUEST_BYTES) });
     assert.equal(big.status, 413);
     assert.deepEqual((await t.call('GET', '/api/v1/entitlements')).json(), before);
   });

@@ -1,7 +1,17 @@
-import { installErrorHandling } from '@tessera/service-kit';
+import { MAX_DOCUMENT_REQUEST_BYTES } from '@tessera/core';
+import {
+  buildRequestValidator,
+  type ConnectionLimits,
+  type ConnectionStats,
+  installListenerRules,
+  LISTENER_POLICY,
+  type ListenerPolicy,
+  limitConnections,
+  listenerOptions,
+} from '@tessera/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { classifyDbOutage } from '../store/db.js';
-import { installAuth } from './auth.js';
+import { cloudAuthStatuses, installAuth } from './auth.js';
 import { registerClientProtocol } from './client/index.js';
 import type { CloudHttpContext } from './context.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi.js';
@@ -24,26 +34,31 @@ export interface CloudAppOptions {
   https?: { cert: Buffer; key: Buffer } | undefined;
   /** The built portal (`@tessera/portal`'s dist/), served at `/`; undefined shows how to build it. */
   portalDir?: string | undefined;
+  /** Timeouts; default `LISTENER_POLICY`. */
+  listenerPolicy?: Readonly<ListenerPolicy> | undefined;
+  /** The listener's connection caps (from the open-file limit). */
+  connectionLimits: ConnectionLimits;
 }
-
-/** Largest request body: Server ID files and certificates are small, but allowed up to 1 MiB. */
-export const BODY_LIMIT = 2 * 1024 * 1024;
 
 /**
  * The one listener of a Cloud node: vendor API (`/api/v1`), client protocol (`/v1`),
  * `/healthz`, `/metrics`, `/openapi.json`, and the portal's pages at `/` (public; the API keeps its auth).
  */
-export async function buildCloudApp(o: CloudAppOptions): Promise<FastifyInstance> {
+export async function buildCloudApp(
+  o: CloudAppOptions,
+): Promise<{ app: FastifyInstance; connections: ConnectionStats }> {
   const app = Fastify({
+    ...listenerOptions(o.listenerPolicy ?? LISTENER_POLICY, o.https),
     loggerInstance: o.logger,
     // A log line per request would cost more than a checkout; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT,
-    keepAliveTimeout: 75_000,
-    return503OnClosing: true,
-    ...(o.https ? { https: o.https } : {}),
+    // The largest body is a document (a Server ID file, a certificate, a Report): one limit.
+    bodyLimit: MAX_DOCUMENT_REQUEST_BYTES,
+    schemaController: { compilersFactory: { buildValidator: buildRequestValidator as never } },
   }) as unknown as FastifyInstance;
-  installErrorHandling(app, {
+  const connections = limitConnections(app.server, o.connectionLimits);
+  installListenerRules(app, {
+    authStatuses: cloudAuthStatuses,
     classify: (err) => {
       const outage = classifyDbOutage(err);
       if (!outage) return undefined;
@@ -71,5 +86,5 @@ export async function buildCloudApp(o: CloudAppOptions): Promise<FastifyInstance
   registerClientProtocol(app, o.ctx);
   registerOpenApiRoute(app);
   registerPortalStatic(app, o.portalDir);
-  return app;
+  return { app, connections };
 }

@@ -7,7 +7,7 @@
  * listens on loopback, the Host header must name loopback too (DNS rebinding).
  */
 import { TesseraError } from '@tessera/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { AccountContext, AccountService } from '../domain/account-service.js';
 import type { Actor } from '../domain/actor.js';
 import type { AuthService } from '../domain/auth-service.js';
@@ -96,7 +96,7 @@ export function installAuth(app: FastifyInstance, o: AuthHookOptions): void {
     } else if (scheme === 'basic' && value) {
       const creds = basicCredentials(header);
       if (!creds) throw new TesseraError('UNAUTHORIZED', 'malformed Basic credentials');
-      const check = await o.auth.authenticatePassword(creds.username, creds.password);
+      const check = await o.auth.authenticatePassword(creds.username, creds.password, request.ip);
       if (!check.ok) throw new TesseraError('UNAUTHORIZED', 'wrong user name or password');
       if (check.mustChange && !request.routeOptions.config?.allowWhilePasswordChangeRequired) {
         throw new TesseraError('PASSWORD_CHANGE_REQUIRED', 'the initial password must be changed before anything else');
@@ -127,6 +127,17 @@ export function installAuth(app: FastifyInstance, o: AuthHookOptions): void {
     }
     request.tesseraCloud = session ? { actor, session } : { actor };
   });
+}
+
+/**
+ * What the hook above can answer for a route, for its OpenAPI entry: client protocol routes
+ * 401 and 503 (an account not checkable while the database is away); the others 403 (Host,
+ * Origin), and where they need credentials 401, 403 and 429 (password guessing).
+ */
+export function cloudAuthStatuses(route: RouteOptions): number[] {
+  const mode = route.config?.cloudAuth;
+  if (mode === 'account') return [401, 503];
+  return mode ? [401, 403, 429] : [403];
 }
 
 function splitAuth(header: string): [string, string | undefined] {

@@ -7,8 +7,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Clock, LEASE_POLICY, PRODUCT_VERSION, systemClock, TesseraError } from '@tessera/core';
 import {
+  CONNECTION_POLICY,
+  type ConnectionStats,
+  connectionBudget,
   isLoopback,
+  LISTENER_POLICY,
+  type ListenerPolicy,
   parseListen,
+  readFdLimit,
   readTextFile,
   removeFile,
   TEST_CLOCK_KNOBS,
@@ -98,6 +104,10 @@ export interface CloudOptions {
   /** Seat batch size and sweep period (tests). */
   maxBatch?: number;
   sweepMs?: number;
+  /** Timeouts of the listener (tests shorten them); default `LISTENER_POLICY`. */
+  listenerPolicy?: Partial<ListenerPolicy>;
+  /** The open-file limit the connection cap is derived from; default this process's (`ulimit -n`). */
+  fdLimit?: number;
 }
 
 export interface RunningCloud {
@@ -112,6 +122,8 @@ export interface RunningCloud {
   /** True when this start made the first admin and wrote `initial-admin-password`. */
   initialPasswordWritten: boolean;
   app: FastifyInstance;
+  /** Connections held and refused by the listener's caps. */
+  connections: ConnectionStats;
   services: CloudServices;
   store: Store;
   stop(): Promise<void>;
@@ -272,7 +284,10 @@ export async function startCloud(o: CloudOptions): Promise<RunningCloud> {
         ? new Set(o.allowedHosts.map((h) => h.toLowerCase()))
         : undefined;
     if (allowedHosts && o.publicUrl) allowedHosts.add(new URL(o.publicUrl).hostname.toLowerCase());
-    const app = await buildCloudApp({
+    const fdLimit = o.fdLimit ?? readFdLimit() ?? CONNECTION_POLICY.assumedFdLimit;
+    const connectionLimits = connectionBudget(fdLimit, false).client;
+    logger.info({ fdLimit, connections: connectionLimits }, 'connection caps');
+    const { app, connections } = await buildCloudApp({
       ctx: {
         ...services,
         metrics,
@@ -304,6 +319,8 @@ export async function startCloud(o: CloudOptions): Promise<RunningCloud> {
       allowedHosts,
       https,
       portalDir: o.portalDir ?? defaultPortalDir(),
+      listenerPolicy: { ...LISTENER_POLICY, ...o.listenerPolicy },
+      connectionLimits,
     });
     cleanups.push(() => app.close());
     await app.listen({ host: listenAt.host, port: listenAt.port });
@@ -340,6 +357,7 @@ export async function startCloud(o: CloudOptions): Promise<RunningCloud> {
       vendorKeyId: signer.kid,
       initialPasswordWritten,
       app,
+      connections,
       services,
       store,
       stop() {

@@ -58,6 +58,7 @@ export interface TestLicenseServer {
 export async function newLicenseServer(
   hostName = 'lic01.example',
   createdAtMs = Date.now(),
+  raw: RawFactors = { ...RAW_FACTORS, hostname: hostName },
 ): Promise<TestLicenseServer> {
   const { privateKey, publicKey } = generateSigningKey();
   const serverId = await serverIdOf(publicKey);
@@ -65,7 +66,7 @@ export async function newLicenseServer(
     {
       serverId,
       publicKeyJwk: await publicKeyToJwk(publicKey),
-      factors: hashFactors({ ...RAW_FACTORS, hostname: hostName }, serverId),
+      factors: hashFactors(raw, serverId),
       hostName,
       productVersion: PRODUCT_VERSION,
       createdAt: new Date(createdAtMs).toISOString(),

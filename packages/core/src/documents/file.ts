@@ -12,6 +12,13 @@ import { TesseraError } from '../errors.js';
  */
 export const MAX_DOCUMENT_BYTES = 3 * 1024 * 1024;
 
+/**
+ * Largest HTTP request body that carries one document (an upload, an import, a Report sent
+ * for a Sync): the document as a JSON string (its line ends escaped) plus the JSON around it.
+ * The one body limit of every route that takes a document, derived from the one document limit.
+ */
+export const MAX_DOCUMENT_REQUEST_BYTES = MAX_DOCUMENT_BYTES + 1024 * 1024;
+
 /** A document file split into its JWS line and its (untrusted) comment lines. */
 export interface ParsedDocumentFile {
   /** The compact JWS, exactly as in the file (surrounding whitespace removed). */

@@ -3,6 +3,7 @@ export {
   assertCompactJwsShape,
   formatDocumentFile,
   MAX_DOCUMENT_BYTES,
+  MAX_DOCUMENT_REQUEST_BYTES,
   type ParsedDocumentFile,
   parseDocumentFile,
 } from './file.js';

@@ -69,10 +69,14 @@ export function readLicenseFeatures(
 function readBinding(o: Record<string, unknown>): LicenseBinding {
   const b = readObject(DOC, o.binding, 'binding');
   onlyKeys(DOC, b, 'binding', ['serverId', 'factors']);
-  return {
-    serverId: readServerId(DOC, b, 'binding', 'serverId'),
-    factors: readFactorHashes(DOC, b, 'binding', 'factors'),
-  };
+  const serverId = readServerId(DOC, b, 'binding', 'serverId');
+  const factors = readFactorHashes(DOC, b, 'binding', 'factors');
+  // The match rule compares only factors the binding names: with none, any machine holding
+  // the server key (a copy of the data dir) would pass.
+  if (Object.keys(factors).length === 0) {
+    invalid(DOC, 'binding.factors', 'must name at least one hardware factor (a binding with none fits any machine)');
+  }
+  return { serverId, factors };
 }
 
 /**

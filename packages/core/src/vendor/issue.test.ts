@@ -14,8 +14,8 @@ import {
 import { Keyring, publicKeyToJwk } from '../keys.js';
 import { issueLicense, parseFeatureSpec } from './issue.js';
 
-async function serverIdFile() {
-  const s = await newServer();
+async function serverIdFile(raw?: Parameters<typeof newServer>[0]) {
+  const s = await newServer(raw);
   const file = await signServerId(
     {
       serverId: s.serverId,
@@ -69,4 +69,21 @@ test('feature specs are NAME=COUNT with a positive count', () => {
   throwsWith(() => parseFeatureSpec('asr=0'), 'BAD_REQUEST');
   throwsWith(() => parseFeatureSpec('asr'), 'BAD_REQUEST');
   throwsWith(() => parseFeatureSpec('a b=1'), 'BAD_REQUEST');
+});
+
+test('a Server ID file naming no hardware factor gets no license: NO_HARDWARE_FACTORS, nothing signed', async () => {
+  const vendor = await newKey();
+  const { s, file } = await serverIdFile({});
+  assert.deepEqual(s.factors, {});
+  await rejectsWith(
+    issueLicense({
+      serverIdFile: file,
+      vendorKey: vendor.privateKey,
+      customer: 'ACME',
+      features: [{ name: 'asr', count: 1 }],
+      nowMs: Date.UTC(2026, 0, 2),
+    }),
+    'NO_HARDWARE_FACTORS',
+    new RegExp(`${s.serverId} names no hardware factor`),
+  );
 });

@@ -3,6 +3,7 @@ import { isIsoDate } from '../dates.js';
 import { signLicense } from '../documents/license.js';
 import { verifyServerId } from '../documents/server-id.js';
 import { TesseraError } from '../errors.js';
+import type { FactorHashes } from '../fingerprint/factors.js';
 import { newId } from '../ids.js';
 import type { LicenseClaims, LicenseFeature } from '../license.js';
 
@@ -30,11 +31,27 @@ export interface IssueLicenseInput {
 }
 
 /**
+ * Refuses to bind a license to a server that names no hardware factor: the match rule compares
+ * only the factors a binding names, so such a license would fit any machine holding the key.
+ *
+ * @throws TesseraError NO_HARDWARE_FACTORS naming the server.
+ */
+export function assertHardwareFactors(serverId: string, factors: FactorHashes): void {
+  if (Object.keys(factors).length > 0) return;
+  throw new TesseraError(
+    'NO_HARDWARE_FACTORS',
+    `server ${serverId} names no hardware factor (its Server ID file was made where none could be read); ` +
+      'a license bound to it would fit any machine holding its key, so none is issued',
+  );
+}
+
+/**
  * Signs a perpetual license bound to the server of a Server ID file: the offline signer of
  * `tessera vendor issue` (FlexNet's lmcrypt plays this part), and what the Cloud's deployments use.
  */
 export async function issueLicense(input: IssueLicenseInput): Promise<{ claims: LicenseClaims; file: string }> {
   const server = await verifyServerId(input.serverIdFile);
+  assertHardwareFactors(server.claims.serverId, server.claims.factors);
   for (const [what, d] of [
     ['maintenance date', input.maintenanceUntil],
     ['expiry date', input.expires],

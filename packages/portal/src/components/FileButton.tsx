@@ -1,4 +1,4 @@
-import { readTextFile } from '@tessera/web-kit/files';
+import { readDocumentFile } from '@tessera/web-kit/documents';
 import { type ChangeEvent, useId, useRef } from 'react';
 
 export interface FileButtonProps {
@@ -23,7 +23,7 @@ export function FileButton(p: FileButtonProps) {
     el.value = '';
     if (!file) return;
     try {
-      await p.onText(await readTextFile(file), file.name);
+      await p.onText(await readDocumentFile(file), file.name);
     } catch (err) {
       p.onError(err);
     }

@@ -5,8 +5,8 @@
  * the listeners are up, `warmUp()` compiles what is left a few routes per event-loop turn, so
  * a first request rarely pays for it and a broken schema still shows in the log early.
  */
-import ValidatorSelector from '@fastify/ajv-compiler';
 import SerializerSelector from '@fastify/fast-json-stringify-compiler';
+import { buildRequestValidator } from '@tessera/service-kit';
 import type { FastifyServerOptions } from 'fastify';
 
 type Compile = () => void;
@@ -25,7 +25,6 @@ type AnyFn = (...args: any[]) => any;
 
 export function lazySchemas(): LazySchemas {
   const pending = new Set<Compile>();
-  const buildValidator = ValidatorSelector();
   const buildSerializer = SerializerSelector();
 
   const lazy = (compile: () => AnyFn, carryErrors: boolean) => {
@@ -53,7 +52,8 @@ export function lazySchemas(): LazySchemas {
   return {
     compilersFactory: {
       buildValidator(externalSchemas, ajvOptions) {
-        const compiler = buildValidator(externalSchemas as never, ajvOptions as never);
+        // service-kit's validators: bodies never coerced, unknown fields kept for the schema to judge.
+        const compiler = buildRequestValidator(externalSchemas, ajvOptions);
         return (route) => lazy(() => compiler(route as never) as AnyFn, true) as never;
       },
       buildSerializer(externalSchemas, serializerOptions) {

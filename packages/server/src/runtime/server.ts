@@ -6,6 +6,7 @@ import {
   type Clock,
   ClockGuard,
   Keyring,
+  MAX_DOCUMENT_REQUEST_BYTES,
   PRODUCT_VERSION,
   publicKeyFromPem,
   type RawFactors,
@@ -13,7 +14,20 @@ import {
   TesseraError,
   thumbprint,
 } from '@tessera/core';
-import { installErrorHandling, isLoopback, parseListen, urlOf } from '@tessera/service-kit';
+import {
+  CONNECTION_POLICY,
+  type ConnectionStats,
+  connectionBudget,
+  installListenerRules,
+  isLoopback,
+  LISTENER_POLICY,
+  type ListenerPolicy,
+  limitConnections,
+  listenerOptions,
+  parseListen,
+  readFdLimit,
+  urlOf,
+} from '@tessera/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { CommitQueue } from '../engine/commit-queue.js';
@@ -27,8 +41,8 @@ import {
 } from '../flexible/flexible-service.js';
 import { OnlineSync } from '../flexible/online-sync.js';
 import { defaultDashboardDir } from '../http/admin/dashboard-static.js';
-import { registerAdminApi } from '../http/admin/index.js';
-import { registerClientApi } from '../http/client/index.js';
+import { adminAuthStatuses, registerAdminApi } from '../http/admin/index.js';
+import { clientAuthStatuses, registerClientApi } from '../http/client/index.js';
 import { lazySchemas } from '../http/lazy-schemas.js';
 import { ServerMetrics } from '../http/metrics.js';
 import { registerOpenApi, registerOpenApiRoute } from '../http/openapi.js';
@@ -353,6 +367,10 @@ export interface LicenseServerOptions extends ServerCoreOptions {
   clientBodyLimit?: number;
   /** The built Dashboard to serve at `/`; default `@tessera/dashboard`'s dist/. */
   dashboardDir?: string;
+  /** Timeouts of both listeners (tests shorten them); default `LISTENER_POLICY`. */
+  listenerPolicy?: Partial<ListenerPolicy>;
+  /** The open-file limit the connection caps are derived from; default this process's (`ulimit -n`). */
+  fdLimit?: number;
 }
 
 export interface RunningServer {
@@ -364,6 +382,8 @@ export interface RunningServer {
   admin: FastifyInstance;
   /** Every route of the admin listener (method, url, role), for tests that walk the route table. */
   adminRoutes: { method: string; url: string; role: string | undefined }[];
+  /** Connections held and refused by each listener's caps. */
+  connections: { client: ConnectionStats; admin: ConnectionStats };
   stop(): Promise<void>;
 }
 
@@ -438,24 +458,34 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
   });
   metrics.observeCheckpoints(core.checkpointer);
   const schemas = lazySchemas();
+  const policy: ListenerPolicy = { ...LISTENER_POLICY, ...o.listenerPolicy };
+  const fdLimit = o.fdLimit ?? readFdLimit() ?? CONNECTION_POLICY.assumedFdLimit;
+  const budget = connectionBudget(fdLimit, true);
+  core.logger.info({ fdLimit, client: budget.client, admin: budget.admin }, 'connection caps');
   const client = Fastify({
+    ...listenerOptions(policy),
     loggerInstance: core.logger.child({ listener: 'client' }) as FastifyBaseLogger,
     ajv: AJV_OPTIONS,
     schemaController: { compilersFactory: schemas.compilersFactory },
     // Per-request log lines would cost more than a checkout; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: o.clientBodyLimit ?? 16 * 1024,
-    keepAliveTimeout: 75_000,
-    return503OnClosing: true,
   });
   const adminScheme = adminTls ? 'https' : 'http';
   const admin = Fastify({
+    ...listenerOptions(
+      policy,
+      adminTls ? { cert: readFileSync(adminTls.certFile), key: readFileSync(adminTls.keyFile) } : undefined,
+    ),
     loggerInstance: core.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
     ajv: AJV_OPTIONS,
     schemaController: { compilersFactory: schemas.compilersFactory },
-    bodyLimit: 2 * 1024 * 1024,
-    ...(adminTls ? { https: { cert: readFileSync(adminTls.certFile), key: readFileSync(adminTls.keyFile) } } : {}),
-  });
+    bodyLimit: MAX_DOCUMENT_REQUEST_BYTES,
+  }) as unknown as FastifyInstance;
+  const connections = {
+    client: limitConnections(client.server, budget.client),
+    admin: limitConnections(admin.server, budget.admin as NonNullable<typeof budget.admin>),
+  };
   const adminRoutes: RunningServer['adminRoutes'] = [];
   admin.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
@@ -465,13 +495,14 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
   try {
     // A write that failed for want of disk, outside the commit queue (sessions, users): the
     // admin API names it (507 STORAGE_FULL); the client protocol keeps 503 UNAVAILABLE.
-    installErrorHandling(admin, { classify: (err) => storageFailure(err) });
-    installErrorHandling(client, {
+    installListenerRules(client, {
+      authStatuses: clientAuthStatuses,
       classify: (err) => {
         const storage = storageFailure(err);
         return storage && { code: 'UNAVAILABLE', message: storage.message };
       },
     });
+    installListenerRules(admin, { authStatuses: adminAuthStatuses, classify: (err) => storageFailure(err) });
     await registerOpenApi(client, 'Tessera client protocol v1', 'Seats for client applications (DESIGN §5)');
     await registerOpenApi(admin, 'Tessera License Server admin API', 'What the Dashboard and the CLI call');
     const maxPendingWrites = o.maxPendingWrites ?? 20_000;
@@ -564,6 +595,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
       client,
       admin,
       adminRoutes,
+      connections,
       stop() {
         stopping ??= (async () => {
           clearInterval(expiryTimer);

@@ -4,8 +4,10 @@ import {
   DUMMY_PASSWORD_HASH,
   hashPassword,
   hashSecret,
+  LOGIN_THROTTLE_POLICY,
   newSecret,
   passwordProblem,
+  SignInThrottle,
   TesseraError,
   verifyPassword,
 } from '@tessera/core';
@@ -14,7 +16,6 @@ import { DATA_FILES, readSecretFile, writeSecretFileOnce } from '../runtime/data
 import type { Role, Store } from '../store/repositories.js';
 import { storageWrite } from '../store/storage-errors.js';
 import type { Actor, AuditLog } from './audit.js';
-import { LoginThrottle } from './login-throttle.js';
 
 export const INITIAL_ADMIN_USER = 'admin';
 const CLI_TOKEN_NAME = 'cli';
@@ -28,7 +29,8 @@ export type PasswordCheck = { ok: true; actor: Actor; mustChange: boolean } | { 
  * hashes (scrypt for passwords, SHA-256 for 256-bit tokens).
  */
 export class AuthService {
-  private readonly throttle: LoginThrottle;
+  /** Per user name only: the admin listener is on loopback, where every caller has one address. */
+  private readonly throttle: SignInThrottle;
 
   constructor(
     private readonly store: Store,
@@ -36,7 +38,7 @@ export class AuthService {
     private readonly audit: AuditLog,
     private readonly now: () => number,
   ) {
-    this.throttle = new LoginThrottle(now);
+    this.throttle = new SignInThrottle(now, { user: LOGIN_THROTTLE_POLICY, address: null });
   }
 
   /** Makes the first admin and the CLI token when they do not exist yet. */
@@ -78,16 +80,11 @@ export class AuthService {
   /**
    * Checks a user name and password. Repeated failures for one name are throttled
    * (`LOGIN_THROTTLE_POLICY`): while blocked, even the right password is refused with
-   * RATE_LIMITED, so guessing cannot go faster than the cooldowns allow.
+   * RATE_LIMITED (with the wait in `Retry-After`), so guessing cannot go faster than the
+   * cooldowns allow.
    */
   async authenticatePassword(username: string, password: string): Promise<PasswordCheck> {
-    const wait = this.throttle.retryAfterMs(username);
-    if (wait > 0) {
-      throw new TesseraError(
-        'RATE_LIMITED',
-        `too many wrong passwords for ${username}; try again in ${Math.ceil(wait / 1000)} s`,
-      );
-    }
+    this.throttle.check(username);
     const user = this.store.users.get(username);
     // Hash anyway when the user is unknown, so timing does not tell which names exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);

@@ -1,3 +1,4 @@
+import { textResponse } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { FeatureRequest } from '../../domain/deployment-service.js';
 import { actorOf } from '../auth.js';
@@ -11,6 +12,8 @@ import {
   listOf,
   returnSchema,
 } from '../schemas.js';
+
+const LICENSE_FILE_TYPE = 'text/plain; charset=utf-8';
 
 /** Deployments (perpetual license files) and returns (uninstall certificates). */
 export function registerDeploymentRoutes(app: FastifyInstance, ctx: CloudHttpContext): void {
@@ -73,12 +76,15 @@ export function registerDeploymentRoutes(app: FastifyInstance, ctx: CloudHttpCon
         tags: ['deployments'],
         params: idParam,
         querystring: { type: 'object', properties: { revision: { type: 'integer', minimum: 1 } } },
-        response: { 200: { type: 'string' }, ...errors },
+        response: {
+          200: textResponse(LICENSE_FILE_TYPE, 'the .lic file, as `tessera license install` takes it'),
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
       const f = await ctx.deployments.file(actorOf(request), request.params.id, request.query.revision);
-      reply.header('content-type', 'text/plain; charset=utf-8');
+      reply.header('content-type', LICENSE_FILE_TYPE);
       reply.header('content-disposition', `attachment; filename="${f.fileName}"`);
       reply.header('x-license-revision', String(f.revision));
       return f.file;

@@ -9,9 +9,6 @@ import { actorOf } from '../auth.js';
 import type { CloudHttpContext } from '../context.js';
 import { errors, featureNameSchema, idParam, listOf } from '../schemas.js';
 
-/** Largest `POST /v1/sync` body: the largest Report file plus its JSON envelope. */
-export const SYNC_BODY_LIMIT = MAX_DOCUMENT_BYTES + 1024 * 1024;
-
 const str = { type: 'string' } as const;
 const strOrNull = { type: ['string', 'null'] } as const;
 const int = { type: 'integer' } as const;
@@ -123,7 +120,6 @@ export function registerFlexibleRoutes(app: FastifyInstance, ctx: CloudHttpConte
   app.post<{ Body: { report: string } }>(
     '/v1/sync',
     {
-      bodyLimit: SYNC_BODY_LIMIT,
       schema: {
         summary:
           "Flexible sync: a License Server's signed Report in, its signed Sync out (also a PLS relaying an ALS's Report File)",

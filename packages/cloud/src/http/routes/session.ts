@@ -1,3 +1,4 @@
+import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { SESSION_POLICY } from '../../domain/session-service.js';
 import { actorOf, SESSION_COOKIE, sessionCookie, sessionOf } from '../auth.js';
@@ -35,11 +36,15 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: CloudHttpContex
           additionalProperties: false,
           properties: { username: { type: 'string', maxLength: 64 }, password: { type: 'string', maxLength: 1024 } },
         },
-        response: { 200: sessionView, ...errors },
+        response: { 200: sessionView, ...errors, 429: errorSchema },
       },
     },
     async (request, reply) => {
-      const { sessionId, session } = await ctx.sessions.signIn(request.body.username, request.body.password);
+      const { sessionId, session } = await ctx.sessions.signIn(
+        request.body.username,
+        request.body.password,
+        request.ip,
+      );
       reply.header('set-cookie', sessionCookie(sessionId, maxAge, ctx.secureCookies));
       return {
         username: session.username,

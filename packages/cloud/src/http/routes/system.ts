@@ -1,6 +1,10 @@
+import { textResponse } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { CloudHttpContext } from '../context.js';
 import { errors } from '../schemas.js';
+
+const PEM = 'application/x-pem-file';
+const PROMETHEUS_TEXT = 'text/plain; version=0.0.4';
 
 /** `/healthz`, `/metrics`, `GET /api/v1/info`, `GET /api/v1/vendor-key`. */
 export function registerSystemRoutes(app: FastifyInstance, ctx: CloudHttpContext): void {
@@ -33,7 +37,14 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: CloudHttpContext
 
   app.get(
     '/metrics',
-    { config: { cloudAuth: 'vendor' }, schema: { summary: 'Prometheus metrics', tags: ['system'], hide: true } },
+    {
+      config: { cloudAuth: 'vendor' },
+      schema: {
+        summary: 'Prometheus metrics (vendor staff)',
+        tags: ['system'],
+        response: { 200: textResponse(PROMETHEUS_TEXT, 'Prometheus text exposition format') },
+      },
+    },
     async (_request, reply) => {
       reply.header('content-type', ctx.metrics.registry.contentType);
       return ctx.metrics.registry.metrics();
@@ -59,11 +70,11 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: CloudHttpContext
       schema: {
         summary: 'The vendor public key (PEM) License Servers trust for licenses from this Cloud',
         tags: ['system'],
-        response: { 200: { type: 'string' } },
+        response: { 200: textResponse(PEM, 'the public key, PEM (SPKI)') },
       },
     },
     async (_request, reply) => {
-      reply.header('content-type', 'application/x-pem-file');
+      reply.header('content-type', PEM);
       return ctx.vendorPublicKeyPem;
     },
   );

@@ -15,6 +15,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AdminApiContext
         body: {
           type: 'object',
           required: ['currentPassword', 'newPassword'],
+          additionalProperties: false,
           properties: {
             currentPassword: { type: 'string', maxLength: 1024 },
             newPassword: { type: 'string', maxLength: 1024 },
@@ -80,6 +81,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AdminApiContext
         body: {
           type: 'object',
           required: ['username', 'password', 'role'],
+          additionalProperties: false,
           properties: {
             username: { type: 'string', maxLength: 32 },
             password: { type: 'string', maxLength: 1024 },

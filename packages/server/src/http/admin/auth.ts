@@ -1,5 +1,5 @@
 import { TesseraError } from '@tessera/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { SessionService } from '../../services/session-service.js';
 import type { AdminApiContext } from './context.js';
 import { hasRole } from './context.js';
@@ -43,6 +43,15 @@ export function installAdminAuth(app: FastifyInstance, ctx: AdminApiContext, ses
       throw new TesseraError('FORBIDDEN', `this action needs the ${role} role; you have ${request.actor.role}`);
     }
   });
+}
+
+/**
+ * What the hook above can answer for a route, for its OpenAPI entry: 403 anywhere (Host,
+ * Origin); 401, 403 (role, password change) and 429 (password guessing) where it needs credentials.
+ */
+export function adminAuthStatuses(route: RouteOptions): number[] {
+  // 507: any call may write (an audit entry, a session's last use) to a disk that is full.
+  return route.config?.role ? [401, 403, 429, 507] : [403];
 }
 
 function splitAuth(header: string): [string, string | undefined] {

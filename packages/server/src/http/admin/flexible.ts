@@ -6,6 +6,7 @@ import type { FlexibleActions } from '../../flexible/flexible-actions.js';
 const fileBody = {
   type: 'object',
   required: ['file'],
+  additionalProperties: false,
   properties: { file: { type: 'string', minLength: 1, maxLength: MAX_DOCUMENT_BYTES } },
 };
 

@@ -15,6 +15,7 @@ import { registerSettingsRoutes } from './settings.js';
 import { registerSystemRoutes } from './system.js';
 import { registerUsageRoutes } from './usage.js';
 
+export { adminAuthStatuses } from './auth.js';
 export type { AdminApiContext } from './context.js';
 
 /** What the Dashboard adds to the admin API: sessions, live events, usage, its static files. */

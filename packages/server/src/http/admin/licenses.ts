@@ -6,6 +6,7 @@ import type { AdminApiContext } from './context.js';
 const fileBody = {
   type: 'object',
   required: ['file'],
+  additionalProperties: false,
   properties: { file: { type: 'string', minLength: 1, maxLength: MAX_DOCUMENT_BYTES } },
 };
 

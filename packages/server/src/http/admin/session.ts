@@ -108,12 +108,13 @@ export function registerSessionRoutes(app: FastifyInstance, o: SessionRouteOptio
         body: {
           type: 'object',
           required: ['username', 'password'],
+          additionalProperties: false,
           properties: {
             username: { type: 'string', minLength: 1, maxLength: 64 },
             password: { type: 'string', minLength: 1, maxLength: 1024 },
           },
         },
-        response: { 201: sessionView, 400: errorSchema, 401: errorSchema, 403: errorSchema },
+        response: { 201: sessionView, 400: errorSchema, 401: errorSchema, 403: errorSchema, 429: errorSchema },
       },
     },
     async (request, reply) => {

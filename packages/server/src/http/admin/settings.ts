@@ -29,8 +29,8 @@ const editsBody = {
   additionalProperties: false,
   properties: {
     values: {
-      // Keys are checked by the settings service, which names an unknown one (a schema with
-      // additionalProperties: false would have Fastify drop it silently instead).
+      // Keys are checked by the settings service, which names an unknown one and lists those
+      // there are (a schema listing them would say less).
       type: 'object',
       minProperties: 1,
       maxProperties: SETTING_KEYS.length,

@@ -1,4 +1,4 @@
-import { errorSchema } from '@tessera/service-kit';
+import { errorSchema, textResponse } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { AdminApiContext } from './context.js';
 
@@ -36,7 +36,14 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: AdminApiContext)
 
   app.get(
     '/metrics',
-    { config: { role: 'view' }, schema: { summary: 'Prometheus metrics', tags: ['system'] } },
+    {
+      config: { role: 'view' },
+      schema: {
+        summary: 'Prometheus metrics',
+        tags: ['system'],
+        response: { 200: textResponse('text/plain; version=0.0.4', 'Prometheus text exposition format') },
+      },
+    },
     async (_request, reply) => {
       reply.header('content-type', ctx.metrics.registry.contentType);
       return ctx.metrics.registry.metrics();

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { sendError } from '@tessera/service-kit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 
 /** Answers without the token: readiness and the protocol's description. */
 const OPEN_ROUTES = new Set(['/healthz', '/openapi.json']);
@@ -37,6 +37,11 @@ export function installClientAuth(app: FastifyInstance, tokenHash: () => string 
         : 'the client token is not the one this License Server requires',
     );
   });
+}
+
+/** What the hook can answer for a route (for its OpenAPI entry): 401 once a client token is set. */
+export function clientAuthStatuses(route: RouteOptions): number[] {
+  return OPEN_ROUTES.has(route.url) ? [] : [401];
 }
 
 function tokenOf(header: string): string | undefined {

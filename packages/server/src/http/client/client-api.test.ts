@@ -79,7 +79,8 @@ describe('client protocol v1', () => {
       assert.match(r.json().error.message, reason);
     }
     const wrongType = await post('feature=asr', { 'content-type': 'application/x-www-form-urlencoded' });
-    assert.equal(wrongType.statusCode, 400);
+    assert.equal(wrongType.statusCode, 415);
+    assert.equal(wrongType.json().error.code, 'UNSUPPORTED_MEDIA_TYPE');
     const ok = await post({ feature: 'asr', client: { id: 'still-serving' } });
     assert.equal(ok.statusCode, 201);
     await t.server.client.inject({ method: 'DELETE', url: `/v1/leases/${ok.json().leaseId}` });

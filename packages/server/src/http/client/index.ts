@@ -5,6 +5,7 @@ import type { ClientApiContext } from './context.js';
 import { registerFeatures } from './features.js';
 import { registerLeaseOps } from './lease-ops.js';
 
+export { clientAuthStatuses } from './auth.js';
 export type { ClientApiContext } from './context.js';
 
 /** The client protocol v1 (DESIGN §5). */
