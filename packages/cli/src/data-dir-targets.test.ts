@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { DataDirLock } from '@tessera/service-kit';
 import { openAdminTarget } from './admin-target.js';
 import { openCloudTarget } from './cloud-target.js';
 
@@ -110,9 +111,16 @@ describe('--data DIR of a License Server', () => {
   });
 
   test('with none running, DIR is opened directly; when another process holds it, the lock error says why', async () => {
-    // The lock of a live process that is not this one: the test runner that started us.
-    const lock = JSON.stringify({ pid: process.ppid, holder: 'another test' });
-    const locked = (dir: string) => `data directory ${dir} is in use by another test (pid ${process.ppid})`;
+    // A real holder of the data-dir lock (an OS lock: a lock file alone holds nothing).
+    const locked = (dir: string) => `data directory ${dir} is in use by another test (pid ${process.pid})`;
+    const holding = async (dir: string, check: () => Promise<unknown>) => {
+      const lock = DataDirLock.acquire(dir, 'another test');
+      try {
+        await check();
+      } finally {
+        lock.release();
+      }
+    };
     const cases: [Record<string, string>, (dir: string) => string][] = [
       [{}, (dir) => locked(dir)],
       [{ 'server.json': '{"pid": 1}' }, (dir) => `${locked(dir)}; server.json is not readable`],
@@ -127,14 +135,16 @@ describe('--data DIR of a License Server', () => {
     ];
     health = { status: 200, nonce: 'n-1' };
     for (const [files, message] of cases) {
-      const dir = dataDir({ ...files, lock });
-      await assert.rejects(open(dir), { code: 'DATA_DIR_LOCKED', message: message(dir) });
+      const dir = dataDir(files);
+      await holding(dir, () => assert.rejects(open(dir), { code: 'DATA_DIR_LOCKED', message: message(dir) }));
     }
     health = { status: 503, nonce: 'n-1' };
-    const failing = dataDir({ 'server.json': JSON.stringify({ adminUrl: url, nonce: 'n-1' }), lock });
-    await assert.rejects(open(failing), {
-      code: 'DATA_DIR_LOCKED',
-      message: `${locked(failing)}; ${url}/healthz answered 503`,
-    });
+    const failing = dataDir({ 'server.json': JSON.stringify({ adminUrl: url, nonce: 'n-1' }) });
+    await holding(failing, () =>
+      assert.rejects(open(failing), {
+        code: 'DATA_DIR_LOCKED',
+        message: `${locked(failing)}; ${url}/healthz answered 503`,
+      }),
+    );
   });
 });
