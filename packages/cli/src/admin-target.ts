@@ -15,6 +15,7 @@ import type {
   LicenseTree,
   LicenseView,
   ServerCore,
+  ServerInfo,
   SettingEdits,
   SettingsUpdate,
   SettingView,
@@ -32,6 +33,8 @@ import {
   TOKEN_FILE,
   transportReason,
 } from './running-process.js';
+
+export type { ServerInfo };
 
 /** A license as installed: the tree's view of it. */
 export type InstalledLicense = LicenseView;
@@ -104,8 +107,8 @@ export interface TargetOptions {
   command: string;
 }
 
-/** A License Server as `--data DIR` finds it; `server.json` is part of the contract of DESIGN §7. */
-const LICENSE_SERVER: ProcessKind = {
+/** A License Server as `--data DIR` finds it; `server.json` is part of the CLI's contract (docs/cli.md). */
+export const LICENSE_SERVER: ProcessKind = {
   runtimeFile: 'server.json',
   urlKey: 'adminUrl',
   aProcess: 'a License Server',
@@ -209,6 +212,11 @@ export class HttpAdminTarget implements AdminTarget {
 
   updateSettings(values: SettingEdits): Promise<SettingsUpdate> {
     return this.call('PUT', '/api/v1/settings', { values });
+  }
+
+  /** `GET /api/v1/server`: id, mode, addresses, leases held (a running server only). */
+  serverInfo(): Promise<ServerInfo> {
+    return this.call('GET', '/api/v1/server');
   }
 
   async close(): Promise<void> {}
