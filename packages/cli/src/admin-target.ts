@@ -19,6 +19,7 @@ import type {
   SettingEdits,
   SettingsUpdate,
   SettingView,
+  UsageView,
 } from '@tessera/server';
 import { createServerLogger } from './logger.js';
 import { isErrorCode, note, UsageError } from './output.js';
@@ -34,7 +35,20 @@ import {
   transportReason,
 } from './running-process.js';
 
-export type { ServerInfo };
+export type { ServerInfo, UsageView };
+
+/** A seat held, as `GET /api/v1/leases` shows it. */
+export interface HeldLease {
+  leaseId: string;
+  licenseId: string;
+  feature: string;
+  count: number;
+  clientId: string;
+  host: string | null;
+  app: string | null;
+  version: string | null;
+  since: string;
+}
 
 /** A license as installed: the tree's view of it. */
 export type InstalledLicense = LicenseView;
@@ -219,9 +233,25 @@ export class HttpAdminTarget implements AdminTarget {
     return this.call('GET', '/api/v1/server');
   }
 
+  /** The leases held for one feature (a running server only: seats live in its lease engine). */
+  async leases(feature: string): Promise<HeldLease[]> {
+    return (await this.call<{ leases: HeldLease[] }>('GET', `/api/v1/leases?feature=${encodeURIComponent(feature)}`))
+      .leases;
+  }
+
+  /** Releases a lease by hand; its client hears REVOKED_BY_ADMIN at its next heartbeat. */
+  async releaseLease(leaseId: string): Promise<void> {
+    await this.call('DELETE', `/api/v1/leases/${encodeURIComponent(leaseId)}`);
+  }
+
+  /** `GET /api/v1/usage?days=N`: per feature, one value per UTC hour, oldest first. */
+  usage(days: number): Promise<UsageView> {
+    return this.call('GET', `/api/v1/usage?days=${days}`);
+  }
+
   async close(): Promise<void> {}
 
-  private async call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
     // No content-type without a body: Fastify refuses an empty JSON body.
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -255,6 +285,7 @@ export class HttpAdminTarget implements AdminTarget {
       parsed = undefined;
     }
     if (res.ok) {
+      if (parsed === undefined && res.status === 204) return undefined as T;
       if (parsed === undefined)
         throw new TesseraError('INTERNAL', `${method} ${path} answered ${res.status} without JSON`);
       return parsed as T;

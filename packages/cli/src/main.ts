@@ -11,7 +11,9 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerFlexibleCommands } from './commands/flexible.js';
 import { registerLeaseCommands } from './commands/lease.js';
 import { registerLicenseCommands } from './commands/license.js';
+import { registerSeatCommands } from './commands/seats.js';
 import { registerServerCommands } from './commands/server.js';
+import { registerUsageCommand } from './commands/usage.js';
 import { registerVendorCommands } from './commands/vendor/index.js';
 import { describeFailure, EXIT, ExitStatus, jsonFailure, oneLine, wantsJson } from './output.js';
 
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerVendorCommands(program);
   registerCloudCommands(program);
   registerLeaseCommands(program);
+  registerSeatCommands(program);
+  registerUsageCommand(program);
   registerDemoCommand(program);
   examples(program, [
     '$ tessera demo                                   # everything at once, on embedded defaults',
