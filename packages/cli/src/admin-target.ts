@@ -15,9 +15,11 @@ import type {
   LicenseTree,
   LicenseView,
   ServerCore,
+  ServerInfo,
   SettingEdits,
   SettingsUpdate,
   SettingView,
+  UsageView,
 } from '@tessera/server';
 import { createServerLogger } from './logger.js';
 import { isErrorCode, note, UsageError } from './output.js';
@@ -32,6 +34,21 @@ import {
   TOKEN_FILE,
   transportReason,
 } from './running-process.js';
+
+export type { ServerInfo, UsageView };
+
+/** A seat held, as `GET /api/v1/leases` shows it. */
+export interface HeldLease {
+  leaseId: string;
+  licenseId: string;
+  feature: string;
+  count: number;
+  clientId: string;
+  host: string | null;
+  app: string | null;
+  version: string | null;
+  since: string;
+}
 
 /** A license as installed: the tree's view of it. */
 export type InstalledLicense = LicenseView;
@@ -104,8 +121,8 @@ export interface TargetOptions {
   command: string;
 }
 
-/** A License Server as `--data DIR` finds it; `server.json` is part of the contract of DESIGN §7. */
-const LICENSE_SERVER: ProcessKind = {
+/** A License Server as `--data DIR` finds it; `server.json` is part of the CLI's contract (docs/cli.md). */
+export const LICENSE_SERVER: ProcessKind = {
   runtimeFile: 'server.json',
   urlKey: 'adminUrl',
   aProcess: 'a License Server',
@@ -211,9 +228,30 @@ export class HttpAdminTarget implements AdminTarget {
     return this.call('PUT', '/api/v1/settings', { values });
   }
 
+  /** `GET /api/v1/server`: id, mode, addresses, leases held (a running server only). */
+  serverInfo(): Promise<ServerInfo> {
+    return this.call('GET', '/api/v1/server');
+  }
+
+  /** The leases held for one feature (a running server only: seats live in its lease engine). */
+  async leases(feature: string): Promise<HeldLease[]> {
+    return (await this.call<{ leases: HeldLease[] }>('GET', `/api/v1/leases?feature=${encodeURIComponent(feature)}`))
+      .leases;
+  }
+
+  /** Releases a lease by hand; its client hears REVOKED_BY_ADMIN at its next heartbeat. */
+  async releaseLease(leaseId: string): Promise<void> {
+    await this.call('DELETE', `/api/v1/leases/${encodeURIComponent(leaseId)}`);
+  }
+
+  /** `GET /api/v1/usage?days=N`: per feature, one value per UTC hour, oldest first. */
+  usage(days: number): Promise<UsageView> {
+    return this.call('GET', `/api/v1/usage?days=${days}`);
+  }
+
   async close(): Promise<void> {}
 
-  private async call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
     // No content-type without a body: Fastify refuses an empty JSON body.
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -247,6 +285,7 @@ export class HttpAdminTarget implements AdminTarget {
       parsed = undefined;
     }
     if (res.ok) {
+      if (parsed === undefined && res.status === 204) return undefined as T;
       if (parsed === undefined)
         throw new TesseraError('INTERNAL', `${method} ${path} answered ${res.status} without JSON`);
       return parsed as T;

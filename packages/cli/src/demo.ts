@@ -31,6 +31,8 @@ export interface DemoOptions {
   clients: boolean;
   /** Where the demo's lines go. */
   print: (line: string) => void;
+  /** Every sample client event on its own line (default: a summary every few seconds). */
+  verbose?: boolean;
 }
 
 export interface RunningDemo {
@@ -115,7 +117,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     const names = licenseNames(await admin.list(), setup.subscription);
     let clients: SampleClients | undefined;
     if (o.clients) {
-      clients = new SampleClients(configs, names, o.print);
+      clients = new SampleClients(configs, names, o.print, { verbose: o.verbose ?? false, summarySeconds: 5 });
       const started = clients;
       stops.push(() => started.stop());
     }

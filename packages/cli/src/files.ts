@@ -102,14 +102,24 @@ export class NewFile {
   }
 }
 
-/** Writes a new file with `mode`, refusing to overwrite (unless `overwrite`). */
-export function writeNewFile(path: string, data: string, mode: number, what: string, overwrite = false): void {
-  if (overwrite) {
+/**
+ * Writes a new file with `mode`, refusing to overwrite unless `overwrite`. A refusal names the
+ * flag that forces it (`forceFlag`) when the command has one.
+ */
+export function writeNewFile(
+  path: string,
+  data: string,
+  mode: number,
+  what: string,
+  o: { overwrite?: boolean; forceFlag?: string } = {},
+): void {
+  if (o.overwrite) {
     try {
       unlinkSync(path);
     } catch {}
   }
-  NewFile.create(path, mode, what, overwrite ? undefined : 'remove it first, or pick another --out').fill(data);
+  const hint = `remove it first, pick another --out${o.forceFlag ? `, or give ${o.forceFlag} to overwrite it` : ''}`;
+  NewFile.create(path, mode, what, o.overwrite ? undefined : hint).fill(data);
 }
 
 function reason(err: unknown): string {

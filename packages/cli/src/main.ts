@@ -1,5 +1,5 @@
 /**
- * The `tessera` program: its commands, and how a run ends (exit codes of DESIGN §7).
+ * The `tessera` program: its commands, and how a run ends (exit codes of docs/cli.md).
  */
 
 import { PRODUCT_VERSION } from '@tessera/core';
@@ -11,9 +11,11 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerFlexibleCommands } from './commands/flexible.js';
 import { registerLeaseCommands } from './commands/lease.js';
 import { registerLicenseCommands } from './commands/license.js';
+import { registerSeatCommands } from './commands/seats.js';
 import { registerServerCommands } from './commands/server.js';
+import { registerUsageCommand } from './commands/usage.js';
 import { registerVendorCommands } from './commands/vendor/index.js';
-import { describeFailure, EXIT, ExitStatus, oneLine } from './output.js';
+import { describeFailure, EXIT, ExitStatus, jsonFailure, oneLine, wantsJson } from './output.js';
 
 /** Every command of the CLI, ready to parse. */
 export function buildProgram(): Command {
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerVendorCommands(program);
   registerCloudCommands(program);
   registerLeaseCommands(program);
+  registerSeatCommands(program);
+  registerUsageCommand(program);
   registerDemoCommand(program);
   examples(program, [
     '$ tessera demo                                   # everything at once, on embedded defaults',
@@ -75,13 +79,17 @@ export async function run(argv: readonly string[]): Promise<number> {
     return EXIT.ok;
   } catch (err) {
     if (err instanceof ExitStatus) return err.exitCode;
+    const json = wantsJson(argv);
     if (err instanceof CommanderError) {
       // Commander has printed help, the version, or the usage error (through outputError).
-      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (err.exitCode === 0) return EXIT.ok;
+      if (json) process.stdout.write(jsonFailure(describeFailure(err)));
+      return EXIT.usage;
     }
-    const { line, exitCode } = describeFailure(err);
-    process.stderr.write(`${line}\n`);
-    return exitCode;
+    const failure = describeFailure(err);
+    process.stderr.write(`${failure.line}\n`);
+    if (json) process.stdout.write(jsonFailure(failure));
+    return failure.exitCode;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Everything the CLI prints goes through here: results on stdout (human text, or one JSON
  * object with `--json`), and failures as one line on stderr, `tessera: <message>`, with the
- * exit code of DESIGN §7 (0 success, 1 refused or failed, 2 usage).
+ * exit code of docs/cli.md (0 success, 1 refused or failed, 2 usage); with `--json` a failure is
+ * also an `{"error":{"code","message"}}` object on stdout.
  */
 
 import { ERROR_CATALOG, type ErrorCode, isTesseraError } from '@tessera/core';
@@ -73,23 +74,66 @@ export function note(message: string): void {
  * The one line printed for a failure, and the exit code. A TesseraError keeps its message and
  * shows its code, so scripts and people can both tell what went wrong.
  */
-export function describeFailure(err: unknown): { line: string; exitCode: number } {
-  if (err instanceof UsageError) return { line: `tessera: ${oneLine(err.message)}`, exitCode: EXIT.usage };
-  if (err instanceof CommanderError)
-    return { line: `tessera: ${oneLine(stripCommander(err.message))}`, exitCode: EXIT.usage };
+export function describeFailure(err: unknown): Failure {
+  if (err instanceof UsageError) return failure(CLI_ERROR_CODES.usage, err.message, EXIT.usage);
+  if (err instanceof CommanderError) return failure(CLI_ERROR_CODES.usage, stripCommander(err.message), EXIT.usage);
   if (isTesseraError(err)) {
-    const message = err.message || ERROR_CATALOG[err.code].message;
+    const message = oneLine(err.message || ERROR_CATALOG[err.code].message);
     // A reason names the refusal more closely (CONFLICT: OVER_ALLOCATION); scripts match either.
     const code = err.reason !== undefined ? `${err.code}: ${err.reason}` : err.code;
-    return { line: `tessera: ${oneLine(message)} (${code})`, exitCode: EXIT.failed };
+    return {
+      line: `tessera: ${message} (${code})`,
+      exitCode: EXIT.failed,
+      error: { code: err.code, message, ...(err.reason !== undefined && { reason: err.reason }) },
+    };
   }
-  if (err instanceof CliError) return { line: `tessera: ${oneLine(err.message)}`, exitCode: EXIT.failed };
+  if (err instanceof CliError) return failure(CLI_ERROR_CODES.failed, err.message, EXIT.failed);
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string') {
-    return { line: `tessera: ${oneLine(e.message)}`, exitCode: EXIT.failed };
+    return failure(e.code, e.message, EXIT.failed);
   }
   const message = err instanceof Error ? err.message : String(err);
-  return { line: `tessera: unexpected error: ${oneLine(message)}`, exitCode: EXIT.failed };
+  return failure(CLI_ERROR_CODES.unexpected, `unexpected error: ${message}`, EXIT.failed);
+}
+
+/**
+ * Codes of the failures the CLI finds itself, beside the catalog's (a TesseraError keeps its own
+ * code; an I/O error its errno name, e.g. ENOENT).
+ */
+export const CLI_ERROR_CODES = {
+  /** The command line is wrong (exit 2). */
+  usage: 'USAGE',
+  /** A file could not be read or written, a process could not be reached. */
+  failed: 'CLI_FAILED',
+  /** A defect: an error nobody described. */
+  unexpected: 'UNEXPECTED',
+} as const;
+
+/** A failure as printed: the stderr line, the exit code, and the `--json` error object. */
+export interface Failure {
+  line: string;
+  exitCode: number;
+  error: { code: string; message: string; reason?: string };
+}
+
+function failure(code: string, message: string, exitCode: number): Failure {
+  const text = oneLine(message);
+  return { line: `tessera: ${text}`, exitCode, error: { code, message: text } };
+}
+
+/**
+ * With `--json`, a failure is also one JSON object on stdout, `{"error":{"code","message"}}`,
+ * so a script reading stdout never has to parse the stderr line.
+ */
+export function jsonFailure(f: Failure): string {
+  return `${JSON.stringify({ error: f.error }, null, 2)}\n`;
+}
+
+/** Did the command line ask for `--json` (before any `--`, after which the words are another program's)? */
+export function wantsJson(argv: readonly string[]): boolean {
+  const words = argv.slice(2);
+  const end = words.indexOf('--');
+  return (end === -1 ? words : words.slice(0, end)).includes('--json');
 }
 
 /** Is `code` one of the catalog's error codes? (An HTTP answer may carry any string.) */

@@ -82,6 +82,6 @@ export async function issueLicenseFile(i: IssueFileInput): Promise<LicenseClaims
     ...(i.revision !== undefined && { revision: i.revision }),
     nowMs: i.nowMs ?? Date.now(),
   });
-  writeNewFile(i.out, file, PUBLIC_FILE_MODE, 'license file', i.overwrite);
+  writeNewFile(i.out, file, PUBLIC_FILE_MODE, 'license file', { overwrite: !!i.overwrite, forceFlag: '--force' });
   return claims;
 }

@@ -16,6 +16,7 @@ interface DemoFlags {
   adminPort: number;
   cloudPort: number;
   clients: boolean;
+  verbose?: boolean;
   logLevel: LogLevel;
 }
 
@@ -43,6 +44,7 @@ export function registerDemoCommand(program: Command): void {
       DEMO_DEFAULTS.cloudPort,
     )
     .option('--no-clients', 'do not run the sample clients')
+    .option('--verbose', "print every sample client's event (default: a summary line every 5 s)")
     .addOption(new Option('--log-level <level>', 'server log detail on stderr').choices(LOG_LEVELS).default('error'));
   demo.addHelpText(
     'after',
@@ -70,6 +72,7 @@ export function registerDemoCommand(program: Command): void {
       adminPort: flags.adminPort,
       cloudPort: flags.cloudPort,
       clients: flags.clients,
+      verbose: !!flags.verbose,
       logLevel: flags.logLevel,
       print,
     });
@@ -84,14 +87,14 @@ export function registerDemoCommand(program: Command): void {
         '',
         'Tessera demo is running.',
         `  data         ${running.dir}  (Cloud and server data dirs, info.bts, license files)`,
-        `  admin API    ${running.adminUrl}  (open it in a browser for the Dashboard)`,
+        `  Dashboard    ${running.adminUrl}  (open it in a browser; the admin API is there too)`,
         `    user       admin`,
         running.password !== undefined
           ? `    password   ${running.password}  (from ${running.passwordFile}; shown because this is a demo)`
           : `    password   (changed already; ${running.passwordFile} is gone)`,
         `  client API   ${running.clientUrl}`,
         `  server id    ${running.serverId}`,
-        `  portal       ${running.portalUrl}  (the vendor Cloud: portal, vendor API, subscription seats)`,
+        `  portal       ${running.portalUrl}  (the vendor Cloud's web portal; its vendor API and subscription seats too)`,
         `    user       admin`,
         running.portalPassword !== undefined
           ? `    password   ${running.portalPassword}  (from ${running.portalPasswordFile}; shown because this is a demo)`

@@ -11,6 +11,7 @@ import { createServerLogger, LOG_LEVELS, type LogLevel } from '../logger.js';
 import { CliError, note, Output, UsageError } from '../output.js';
 import { untilStopSignal } from '../signals.js';
 import { collect, examples, integer, jsonOption, type TargetFlags, targetOf, targetOptions } from './common.js';
+import { registerServerProcessCommands } from './server-process.js';
 
 /** Modes of DESIGN §1. */
 const MODES = ['perpetual', 'flexible', 'als', 'pls'] as const;
@@ -38,7 +39,11 @@ interface StartFlags {
 
 export function registerServerCommands(program: Command): void {
   const server = program.command('server').description('the License Server').helpCommand(false);
-  examples(server, ['$ tessera server start --data /var/lib/tessera']);
+  examples(server, [
+    '$ tessera server start --data /var/lib/tessera',
+    '$ tessera server status --data /var/lib/tessera',
+    '$ tessera server stop --data /var/lib/tessera',
+  ]);
 
   const start = server
     .command('start')
@@ -118,6 +123,8 @@ export function registerServerCommands(program: Command): void {
     note('tessera: stopped');
   });
 
+  registerServerProcessCommands(program, server);
+
   const serverId = program
     .command('server-id')
     .description('Make Server ID File: info.bts, signed by the server, to send to the vendor')
@@ -132,7 +139,10 @@ export function registerServerCommands(program: Command): void {
   serverId.action(async (flags: TargetFlags & { out: string; force?: boolean; json?: boolean }) => {
     const file = await withAdminTarget(targetOf(flags, 'server-id'), (t) => t.serverIdFile());
     const { claims } = await verifyServerId(file);
-    writeNewFile(flags.out, file, PUBLIC_FILE_MODE, 'Server ID file', !!flags.force);
+    writeNewFile(flags.out, file, PUBLIC_FILE_MODE, 'Server ID file', {
+      overwrite: !!flags.force,
+      forceFlag: '--force',
+    });
     new Output(!!flags.json).result(
       {
         id: claims.serverId,

@@ -1,10 +1,12 @@
 /**
  * The demo's sample client applications (the SDK): each checks seats out of the License Server or the Cloud,
- * holds them, releases them, and sometimes is refused, one log line per event.
+ * holds them, releases them, and sometimes is refused. Quiet by default (a summary line every few seconds, see
+ * client-tally.ts); verbose prints one line per event.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LicenseClient, type LicenseClientConfig } from '@tessera/client';
 import { utcDate } from '@tessera/core';
+import { ClientTally, type TallyEvent } from './client-tally.js';
 
 const DAY_MS = 86_400_000;
 
@@ -125,12 +127,18 @@ export class SampleClients {
   private readonly abort = new AbortController();
   private readonly clients: { spec: SampleClient; client: LicenseClient }[];
   private loops: Promise<void>[] = [];
+  private readonly tally = new ClientTally();
+  private summaryTimer: NodeJS.Timeout | undefined;
+  /** Seats the sample clients hold now. */
+  private seatsHeld = 0;
 
   constructor(
     configs: Record<SampleClient['from'], LicenseClientConfig>,
     /** What served a seat (a license of the server, the Cloud subscription), by license id, for the log lines. */
     private readonly licenseNames: ReadonlyMap<string, string>,
     private readonly print: (line: string) => void,
+    /** Every event on its own line; otherwise a summary every `summarySeconds`. */
+    private readonly output: { verbose: boolean; summarySeconds: number } = { verbose: false, summarySeconds: 5 },
   ) {
     const now = Date.now();
     this.clients = SAMPLE_CLIENTS.map((spec) => ({
@@ -147,9 +155,18 @@ export class SampleClients {
 
   start(): void {
     this.loops = this.clients.map(({ spec, client }, i) => this.loop(spec, client, i * 400));
+    if (!this.output.verbose) {
+      const every = this.output.summarySeconds;
+      this.summaryTimer = setInterval(() => {
+        const line = this.tally.summary(every, this.seatsHeld);
+        if (line !== undefined) this.print(`${clock()}  sample clients, ${line}`);
+      }, every * 1000);
+      this.summaryTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.summaryTimer);
     this.abort.abort();
     await Promise.allSettled(this.loops);
     await Promise.allSettled(this.clients.map(({ client }) => client.close()));
@@ -160,9 +177,15 @@ export class SampleClients {
     return name ? `${short(licenseId)} (${name})` : short(licenseId);
   }
 
+  /** Something out of the ordinary (a lost lease, a failure): a line of its own even when quiet. */
   private log(spec: SampleClient, message: string): void {
-    const time = new Date().toISOString().slice(11, 19);
-    this.print(`${time}  ${spec.name.padEnd(16)} ${message}`);
+    this.print(`${clock()}  ${spec.name.padEnd(16)} ${message}`);
+  }
+
+  /** An ordinary event: its own line when verbose, else counted for the next summary. */
+  private event(spec: SampleClient, event: TallyEvent, message: string, code?: string): void {
+    if (this.output.verbose) this.log(spec, message);
+    else this.tally.count(spec.from, event, code);
   }
 
   private async loop(spec: SampleClient, client: LicenseClient, startDelayMs: number): Promise<void> {
@@ -187,7 +210,7 @@ export class SampleClients {
         return;
       }
       if (!result.ok) {
-        this.log(spec, `${what} denied ${result.code}: ${result.message}`);
+        this.event(spec, 'denied', `${what} denied ${result.code}: ${result.message}`, result.code);
         if (!(await wait(between(...spec.pauseMs)))) return;
         continue;
       }
@@ -195,14 +218,25 @@ export class SampleClients {
       lease.on('lost', (e) => this.log(spec, `${what} lost (${e.reason}); re-checkout refused: ${e.code}`));
       lease.on('renewed', (e) => this.log(spec, `${what} moved to lease ${short(e.leaseId)} (${e.reason})`));
       const hold = between(...spec.holdMs);
-      this.log(spec, `${what} granted by ${this.licenseName(lease.licenseId)}, holding ${(hold / 1000).toFixed(1)} s`);
+      this.event(
+        spec,
+        'granted',
+        `${what} granted by ${this.licenseName(lease.licenseId)}, holding ${(hold / 1000).toFixed(1)} s`,
+      );
+      this.seatsHeld += spec.count;
       const held = await wait(hold);
       await lease.release();
+      this.seatsHeld -= spec.count;
       if (!held) return;
-      this.log(spec, `${what} released`);
+      this.event(spec, 'released', `${what} released`);
       if (!(await wait(between(...spec.pauseMs)))) return;
     }
   }
+}
+
+/** HH:MM:SS in local time, for the demo's lines. */
+function clock(): string {
+  return new Date().toTimeString().slice(0, 8);
 }
 
 function between(min: number, max: number): number {
