@@ -112,17 +112,37 @@ export function featuresOf(node: TreeNode): FeatureView[] {
       : [node.feature];
 }
 
-/** Seats of a license or the server, summed over features. */
-export function seatTotals(features: FeatureView[]): { count: number; inUse: number; available: number } {
-  let count = 0;
-  let inUse = 0;
-  let available = 0;
+/** Seats of one feature across the licenses a node stands for. */
+export interface FeatureTotal {
+  name: string;
+  count: number;
+  inUse: number;
+  available: number;
+  /** How many licenses grant seats of it. */
+  licenses: number;
+}
+
+/**
+ * Seats per feature name, in name order. Seats of different features are never added: 10 asr and
+ * 4 tts are not "14 seats" of anything.
+ */
+export function featureTotals(features: FeatureView[]): FeatureTotal[] {
+  const byName = new Map<string, FeatureTotal>();
   for (const f of features) {
-    count += f.count;
-    inUse += f.inUse;
-    available += f.available;
+    const t = byName.get(f.name) ?? { name: f.name, count: 0, inUse: 0, available: 0, licenses: 0 };
+    t.count += f.count;
+    t.inUse += f.inUse;
+    t.available += f.available;
+    t.licenses += 1;
+    byName.set(f.name, t);
   }
-  return { count, inUse, available };
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** "asr: 12 seats from 2 licenses, 8 in use": one feature's total in words. */
+export function featureTotalText(t: FeatureTotal): string {
+  const from = t.licenses > 1 ? ` from ${t.licenses} licenses` : '';
+  return `${t.name}: ${t.count} seat${t.count === 1 ? '' : 's'}${from}, ${t.inUse} in use`;
 }
 
 /** The earliest of some dates (null when none). */

@@ -138,6 +138,24 @@ describe('the Dashboard in a browser', () => {
     const r2 = await client.checkout('asr', { count: 2 });
     assert.ok(r2.ok);
     await waitUntil(inUseIs(licenseId, 'asr', 3));
+    // The server row totals each feature on its own (asr and tts seats are never summed) and shows no dates:
+    // maintenance and expiry belong to licenses and features.
+    const serverTotals = page.locator('[data-feature-totals="server"]');
+    await page.waitForFunction(
+      `document.querySelector('[data-feature-totals="server"]')?.textContent.includes('asr: 4 seats, 3 in use')`,
+    );
+    assert.match((await serverTotals.textContent()) ?? '', /tts: 2 seats, 0 in use/);
+    assert.equal(await page.locator('[data-node="server"] > .tree-row [data-date-kind]').count(), 0);
+    assert.equal(
+      await page.locator('[data-node="server"] > .tree-row [data-inuse]').count(),
+      0,
+      'no cross-feature sum',
+    );
+    assert.equal(
+      await page.locator(`[data-node="lic:${licenseId}"] > .tree-row [data-date-kind="maintenance"]`).count(),
+      1,
+      'the license row keeps its own dates',
+    );
     await r2.lease.release();
     await waitUntil(inUseIs(licenseId, 'asr', 1));
   });

@@ -7,7 +7,16 @@ import { DASHBOARD_PAGES } from '../../server/src/http/admin/dashboard-static.js
 import { ACTION_LABELS, ACTIONS_BY_MODE } from '../src/actions.js';
 import { describeError, sentenceFor } from '../src/errors.js';
 import { APP_PATHS } from '../src/routes.js';
-import { buildTree, featureNodeId, keyEffect, licenseNodeId, SERVER_NODE, visibleNodes } from '../src/tree.js';
+import {
+  buildTree,
+  featureNodeId,
+  featureTotals,
+  featureTotalText,
+  keyEffect,
+  licenseNodeId,
+  SERVER_NODE,
+  visibleNodes,
+} from '../src/tree.js';
 import type * as Dashboard from '../src/types.js';
 import type { LicenseTree } from '../src/types.js';
 
@@ -116,6 +125,21 @@ describe('license tree keyboard (WAI-ARIA tree pattern)', () => {
     assert.deepEqual(keyEffect('*', root, new Set([SERVER_NODE]), licenseNodeId('a')), {
       expand: [licenseNodeId('a'), licenseNodeId('b')],
     });
+  });
+});
+
+describe('seat totals in the tree', () => {
+  test('the server row has one total per feature, never a sum across features', () => {
+    const totals = featureTotals(tree.licenses.flatMap((l) => l.features));
+    assert.deepEqual(totals, [
+      { name: 'asr', count: 10, inUse: 2, available: 8, licenses: 2 },
+      { name: 'tts', count: 10, inUse: 2, available: 8, licenses: 2 },
+    ]);
+    assert.equal(featureTotalText(totals[0]!), 'asr: 10 seats from 2 licenses, 2 in use');
+    assert.equal(
+      featureTotalText({ name: 'tts', count: 1, inUse: 0, available: 1, licenses: 1 }),
+      'tts: 1 seat, 0 in use',
+    );
   });
 });
 

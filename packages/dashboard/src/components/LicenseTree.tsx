@@ -2,11 +2,13 @@ import { type DateState, dateState, plural, relativeDays } from '@tessera/web-ki
 import { type CSSProperties, type KeyboardEvent, type ReactNode, useEffect, useRef } from 'react';
 import {
   earliest,
+  type FeatureTotal,
   featuresOf,
+  featureTotals,
+  featureTotalText,
   findNode,
   keyEffect,
   licenseOfNode,
-  seatTotals,
   type TreeNode,
   treeSelection,
 } from '../tree.js';
@@ -165,6 +167,7 @@ function NodeName({ node }: { node: TreeNode }) {
         <span className="node-title">License server {s.hostName}</span>
         <span className="meta mono">{s.serverId}</span>
         <span className="meta">{plural(node.tree.licenses.length, 'license')}</span>
+        <FeatureTotals node={node} />
       </span>
     );
   }
@@ -177,6 +180,7 @@ function NodeName({ node }: { node: TreeNode }) {
         <span className="meta">rev {l.revision}</span>
         <span className="meta">issued {l.issuedAt.slice(0, 10)}</span>
         <span className="meta">{l.customer}</span>
+        <FeatureTotals node={node} />
       </span>
     );
   }
@@ -188,12 +192,66 @@ function NodeName({ node }: { node: TreeNode }) {
   );
 }
 
+/**
+ * The seat and date columns. A feature row has its own figures; the server row and a license of several
+ * features show one total per feature instead (seats of different features are never summed), and the
+ * server row no dates: one old license's lapsed maintenance is not the whole server's.
+ */
 function Columns({ node, nowMs }: { node: TreeNode; nowMs: number }) {
   const features = featuresOf(node);
-  const t = seatTotals(features);
+  const totals = featureTotals(features);
   const id = node.kind === 'feature' ? `${node.license.licenseId}:${node.feature.name}` : node.id;
-  const expires = earliest(features.map((f) => f.expires));
-  const maintenance = earliest(features.map((f) => f.maintenanceUntil));
+  const dates =
+    node.kind === 'server'
+      ? null
+      : {
+          expires: earliest(features.map((f) => f.expires)),
+          maintenance: earliest(features.map((f) => f.maintenanceUntil)),
+        };
+  const t = totals.length === 1 ? totals[0]! : undefined;
+  return (
+    <>
+      {t ? <SeatCells t={t} id={id} /> : <BlankCells n={3} />}
+      {dates ? (
+        <>
+          <DateCell date={dates.expires} nowMs={nowMs} none="never" what="expiry" />
+          <DateCell date={dates.maintenance} nowMs={nowMs} none="—" what="maintenance" />
+        </>
+      ) : (
+        <BlankCells n={2} />
+      )}
+    </>
+  );
+}
+
+/** Cells left empty on purpose: the figures are per feature, in the row's name (see FeatureTotals). */
+function BlankCells({ n }: { n: number }) {
+  return (
+    <>
+      {Array.from({ length: n }, (_, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: fixed cells that never move
+        <span key={i} className="cell-blank" aria-hidden="true" />
+      ))}
+    </>
+  );
+}
+
+/** One chip per feature, for the server row and a license of several features. */
+function FeatureTotals({ node }: { node: TreeNode }) {
+  const totals = featureTotals(featuresOf(node));
+  if (totals.length < 2 && node.kind !== 'server') return null;
+  return (
+    <span className="feature-totals" data-feature-totals={node.id}>
+      {totals.map((f) => (
+        <span key={f.name} className="chip chip-total">
+          {featureTotalText(f)}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+function SeatCells({ t, id }: { t: FeatureTotal; id: string }) {
   const full = t.count > 0 && t.available === 0;
   return (
     <>
@@ -204,8 +262,6 @@ function Columns({ node, nowMs }: { node: TreeNode; nowMs: number }) {
       <span className={`num${full ? ' full' : ''}`} data-available={id}>
         {t.available}
       </span>
-      <DateCell date={expires} nowMs={nowMs} none="never" what="expiry" />
-      <DateCell date={maintenance} nowMs={nowMs} none="—" what="maintenance" />
     </>
   );
 }
@@ -228,8 +284,13 @@ function DateCell({ date, nowMs, none, what }: { date: string | null; nowMs: num
 /** What a screen reader says for a node: the row in words. */
 export function labelOf(node: TreeNode, nowMs: number): string {
   const features = featuresOf(node);
-  const t = seatTotals(features);
-  const seats = `${plural(t.count, 'seat')}, ${t.inUse} in use, ${t.available} available`;
+  const totals = featureTotals(features);
+  const seats =
+    totals.length === 1
+      ? `${plural(totals[0]!.count, 'seat')}, ${totals[0]!.inUse} in use, ${totals[0]!.available} available`
+      : totals.length === 0
+        ? 'no seats'
+        : totals.map(featureTotalText).join('; ');
   const dates = (() => {
     const exp = earliest(features.map((f) => f.expires));
     const mnt = earliest(features.map((f) => f.maintenanceUntil));
