@@ -1,5 +1,5 @@
 /**
- * How an admin command reaches a License Server (DESIGN §7). Commands call an
+ * How an admin command reaches a License Server (docs/cli.md). Commands call an
  * {@link AdminTarget} and do not care which of two ways is behind it:
  *
  * - **admin API**: `--server URL --token T`, or `--data DIR` while a server runs on DIR (found as
@@ -63,7 +63,7 @@ export interface UninstallResult {
 }
 
 /**
- * Flexible licensing actions (DESIGN §7): status, Resync Info, Create Report File, Import Sync
+ * Flexible licensing actions (docs/flexible.md): status, Resync Info, Create Report File, Import Sync
  * File, Send Report File (relay). Results are the admin API's JSON.
  */
 export type FlexibleOp = 'status' | 'resync' | 'report' | 'import' | 'relay';

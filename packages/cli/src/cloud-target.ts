@@ -1,5 +1,5 @@
 /**
- * How a `tessera vendor ...` command reaches a running Cloud (DESIGN §7), found as admin-target.ts
+ * How a `tessera vendor ...` command reaches a running Cloud (docs/cli.md), found as admin-target.ts
  * finds a License Server (running-process.ts):
  *
  * - `--cloud URL --token T` (or `--token-file FILE`): the vendor API of a Cloud node anywhere.
@@ -31,7 +31,7 @@ import {
 
 /**
  * A Cloud node as `--data DIR` finds it, without loading the Cloud's code (where CLOUD_FILES is);
- * `cloud.json` is part of the contract of DESIGN §7.
+ * `cloud.json` is part of the CLI's contract (docs/cli.md).
  */
 const CLOUD_NODE: ProcessKind = {
   runtimeFile: 'cloud.json',

@@ -313,7 +313,7 @@ describe('the vendor Cloud through the CLI', { timeout: 240_000 }, () => {
       customerId,
       ...at,
     ]);
-    assert.equal(code.id, code.code, 'the id of an enrollment is its code (DESIGN §7)');
+    assert.equal(code.id, code.code, 'the id of an enrollment is its code (docs/cli.md)');
     assert.equal(code.customerId, customerId);
     const flexible = await cliJson<Entitlement>([
       'vendor',
@@ -350,7 +350,7 @@ describe('the vendor Cloud through the CLI', { timeout: 240_000 }, () => {
     assert.ok(cleared.features.every((f) => f.count === 0));
   });
 
-  test('failures are one line on stderr with the exit code of DESIGN §7', async () => {
+  test('failures are one line on stderr with the exit code of docs/cli.md', async () => {
     const empty = makeDir(join(work, 'no-cloud'));
     const cases: [string[], number, RegExp][] = [
       [['vendor', 'customer', 'list', '--data', empty], 1, /no Cloud node is running on .*no-cloud/],

@@ -69,7 +69,7 @@ export function cli(
 export async function cliJson<T = Record<string, unknown>>(args: readonly string[], opts?: Parameters<typeof cli>[1]) {
   const r = await cli([...args, '--json'], opts);
   if (r.code !== 0) throw new Error(`tessera ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  // DESIGN §7: `--json` prints one JSON object whose `id` names what the command made or shows.
+  // docs/cli.md: `--json` prints one JSON object whose `id` names what the command made or shows.
   const parsed = JSON.parse(r.stdout) as T & { id: string };
   if (typeof parsed !== 'object' || parsed === null || typeof parsed.id !== 'string' || parsed.id === '') {
     throw new Error(`tessera ${args.join(' ')} --json printed no object with an id: ${r.stdout}`);

@@ -1,6 +1,6 @@
 /**
  * `LicenseClient`: checkout with failover, heartbeats, release and the release cache
- * (DESIGN §5, §6). Portable: talks HTTP through `fetch`; file and host lookups are in `node/`.
+ * (docs/protocol.md, docs/sdk/README.md). Portable: talks HTTP through `fetch`; file and host lookups are in `node/`.
  */
 import type { CheckoutRequest, ClientInfo, Clock, FeaturesResponse } from '@tessera/core';
 import type { ClientConfig } from './config/client-properties.js';

@@ -1,5 +1,5 @@
 /**
- * Server selection (DESIGN §6): which server to ask, in what order, and when an answer ends
+ * Server selection (docs/sdk/README.md): which server to ask, in what order, and when an answer ends
  * the search. Used for first checkouts and for re-checkouts after a lease is gone alike, so
  * both follow the same rules.
  */

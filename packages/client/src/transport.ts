@@ -63,7 +63,7 @@ export class Transport {
   }
 }
 
-/** Reads the error envelope (DESIGN §5), or describes a bare status when there is none. */
+/** Reads the error envelope (docs/protocol.md), or describes a bare status when there is none. */
 export function serverError(status: number, body: unknown): ServerError {
   const e = (body as Partial<ErrorBody> | undefined)?.error;
   if (e && typeof e === 'object' && typeof e.code === 'string') {

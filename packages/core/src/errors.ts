@@ -64,7 +64,7 @@ export const ERROR_CATALOG = {
     status: 400,
     message: 'the server names no hardware factor; a license bound to it would fit any machine holding its key',
   },
-  // flexible licensing (DESIGN §3, §4)
+  // flexible licensing (docs/flexible.md)
   SYNC_EXPIRED: {
     status: 503,
     message: 'the seats of flexible licenses are refused: the last Sync is past its valid-until; resync with the Cloud',

@@ -1,5 +1,5 @@
 /**
- * Ed25519 keys of DESIGN §3: the vendor's signing key, each License Server's own key, and
+ * Ed25519 keys (docs/security.md): the vendor's signing key, each License Server's own key, and
  * the keyring of vendor keys a server trusts. Keys are named by their RFC 7638 thumbprint
  * (`kid` in every JWS), so a server id is simply `srv_` + the thumbprint of its key.
  *

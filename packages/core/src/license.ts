@@ -1,5 +1,5 @@
 /**
- * Domain types of licenses, as carried by the signed documents of DESIGN §3.
+ * Domain types of licenses, as carried by the signed documents (docs/protocol.md).
  */
 import type { FactorHashes } from './fingerprint/factors.js';
 

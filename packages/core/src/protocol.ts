@@ -1,5 +1,5 @@
 /**
- * Client protocol v1 (DESIGN §5): the JSON bodies exchanged between the SDK and a License
+ * Client protocol v1 (docs/protocol.md): the JSON bodies exchanged between the SDK and a License
  * Server or Cloud node. Both sides import these types so the wire format has one definition.
  */
 import type { ErrorCode } from './errors.js';

@@ -1,5 +1,5 @@
 /**
- * Secrets and how they are stored (DESIGN §5, §9): human passwords as scrypt hashes, machine
+ * Secrets and how they are stored (docs/security.md): human passwords as scrypt hashes, machine
  * secrets (256-bit random tokens, subscription account secrets) as SHA-256. No I/O: the
  * callers keep the hashes wherever they keep state.
  */

@@ -1,5 +1,5 @@
 /**
- * The vendor API's JSON, as the portal reads it (DESIGN §2: the portal knows only these types).
+ * The vendor API's JSON, as the portal reads it (docs/architecture.md: the portal knows only these types).
  * They mirror `@tessera/cloud`'s views; test/model.test.ts checks at compile time that they agree.
  */
 

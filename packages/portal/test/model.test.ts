@@ -35,7 +35,7 @@ import { scopeOf } from '../src/scope.js';
 import type * as Portal from '../src/types.js';
 import { bucketFor, bucketsOf, featureUsage, seatHours, serverTotals } from '../src/usage.js';
 
-// The portal reads the API through its own types (DESIGN §2); these fail to compile when the Cloud's drift.
+// The portal reads the API through its own types (docs/architecture.md); these fail to compile when the Cloud's drift.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const typesAgree: [
   Same<Portal.CustomerView, CustomerView>,

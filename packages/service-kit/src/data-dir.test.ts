@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { DataDirLock } from './data-dir.js';
+import { DataDirLock, prepareDataDir, readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './data-dir.js';
 
 const MODULE = fileURLToPath(new URL('./data-dir.ts', import.meta.url));
 const dirs: string[] = [];
@@ -65,6 +74,62 @@ async function holder(dir: string): Promise<ChildProcess> {
   );
   assert.equal(await firstLine(c), 'held');
   return c;
+}
+
+/** What another process finds when it tries the lock on `dir`: `acquired` or the refusal's code. */
+async function probe(dir: string): Promise<string> {
+  const script = `import { DataDirLock } from ${JSON.stringify(MODULE)};
+    try { DataDirLock.acquire(${JSON.stringify(dir)}, 'probe').release(); console.log('acquired'); }
+    catch (e) { console.log(e.code ?? String(e)); }`;
+  const c = track(
+    spawn(NODE_TS[0]!, [...NODE_TS.slice(1), '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  return firstLine(c);
+}
+
+/**
+ * A real process that takes the lock on `dir`, releases it when a line arrives on its stdin,
+ * and lives on afterwards (so the lock is freed by the release, not by an exit).
+ */
+async function releasingHolder(dir: string): Promise<{ child: ChildProcess; release: () => Promise<void> }> {
+  const script = `import { DataDirLock } from ${JSON.stringify(MODULE)};
+    const lock = DataDirLock.acquire(${JSON.stringify(dir)}, 'test holder'); console.log('held');
+    process.stdin.once('data', () => { lock.release(); console.log('released'); });
+    setInterval(() => {}, 1000);`;
+  const child = track(
+    spawn(NODE_TS[0]!, [...NODE_TS.slice(1), '--input-type=module', '-e', script], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }),
+  );
+  const lines: string[] = [];
+  let out = '';
+  let waiting: (() => void) | undefined;
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    const parts = out.split('\n');
+    out = parts.pop()!;
+    lines.push(...parts);
+    waiting?.();
+  });
+  const line = (want: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (lines.includes(want)) resolve();
+      };
+      waiting = check;
+      child.once('exit', (code) => reject(new Error(`holder exited (${code}) before printing ${want}`)));
+      check();
+    });
+  await line('held');
+  return {
+    child,
+    release: async () => {
+      child.stdin!.write('release\n');
+      await line('released');
+    },
+  };
 }
 
 /**
@@ -150,5 +215,94 @@ describe('data-dir lock', () => {
     assert.throws(() => DataDirLock.acquire(dir, 'third'), { code: 'DATA_DIR_LOCKED' }, 'also within one process');
     lock.release();
     DataDirLock.acquire(dir, 'again').release();
+  });
+
+  test('release frees the lock for another process, whichever process held it', async () => {
+    const dir = tempDir();
+    const lock = DataDirLock.acquire(dir, 'test');
+    assert.equal(await probe(dir), 'DATA_DIR_LOCKED', 'held by this process, refused to another');
+    lock.release();
+    assert.equal(await probe(dir), 'acquired', 'free once released, with this process still running');
+
+    const other = await releasingHolder(dir);
+    assert.throws(() => DataDirLock.acquire(dir, 'second'), { code: 'DATA_DIR_LOCKED' });
+    await other.release();
+    assert.equal(other.child.exitCode, null, 'the holder is still running');
+    DataDirLock.acquire(dir, 'second').release();
+  });
+
+  test('a holder killed with SIGKILL frees the lock once it has exited', async () => {
+    const dir = tempDir();
+    const first = await holder(dir);
+    assert.equal(await probe(dir), 'DATA_DIR_LOCKED');
+    const exited = new Promise((r) => first.once('exit', r));
+    first.kill('SIGKILL');
+    await exited;
+    assert.equal(await probe(dir), 'acquired');
+    DataDirLock.acquire(dir, 'second').release();
+  });
+
+  test('release removes its own lock file, not one a later holder wrote, and is idempotent', () => {
+    const dir = tempDir();
+    const info = join(dir, DataDirLock.FILE);
+    const lock = DataDirLock.acquire(dir, 'test');
+    assert.ok(existsSync(info));
+    lock.release();
+    assert.ok(!existsSync(info), 'its own file is removed');
+    lock.release();
+
+    const stale = DataDirLock.acquire(dir, 'first');
+    const later = JSON.stringify({ pid: 1, holder: 'someone else', nonce: 'not-ours' });
+    writeFileSync(info, later);
+    stale.release();
+    assert.equal(readFileSync(info, 'utf8'), later, "another holder's file is left alone");
+  });
+
+  test('a refusal with no readable lock file names no holder', () => {
+    const dir = tempDir();
+    const lock = DataDirLock.acquire(dir, 'test');
+    for (const content of [undefined, 'not json', '{"holder":"no pid"}']) {
+      if (content === undefined) rmSync(join(dir, DataDirLock.FILE));
+      else writeFileSync(join(dir, DataDirLock.FILE), content);
+      assert.throws(
+        () => DataDirLock.acquire(dir, 'second'),
+        (e: { code?: string; message?: string }) =>
+          e.code === 'DATA_DIR_LOCKED' && e.message === `data directory ${dir} is in use by another process`,
+      );
+    }
+    lock.release();
+  });
+
+  test('the lock database and lock file are private to the owner', () => {
+    const dir = tempDir();
+    const lock = DataDirLock.acquire(dir, 'test');
+    assert.equal(statSync(join(dir, DataDirLock.LOCK_DATABASE)).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, DataDirLock.FILE)).mode & 0o777, 0o600);
+    lock.release();
+  });
+});
+
+describe('data directory', () => {
+  test('prepareDataDir makes the directory, or tightens an existing one, to mode 0700', () => {
+    const base = tempDir();
+    const fresh = prepareDataDir(join(base, 'a', 'b'));
+    assert.equal(statSync(fresh).mode & 0o777, 0o700);
+    const loose = join(base, 'loose');
+    prepareDataDir(loose);
+    chmodSync(loose, 0o755);
+    assert.equal(prepareDataDir(loose), loose);
+    assert.equal(statSync(loose).mode & 0o777, 0o700);
+  });
+
+  test('a runtime file is removed only by the instance that wrote it', () => {
+    const path = join(tempDir(), 'server.json');
+    writeRuntimeFile(path, { nonce: 'first' });
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.deepEqual(readRuntimeFile(path), { nonce: 'first' });
+    removeRuntimeFile(path, 'second');
+    assert.ok(existsSync(path), 'a newer instance does not remove it for another');
+    removeRuntimeFile(path, 'first');
+    assert.ok(!existsSync(path));
+    assert.equal(readRuntimeFile(path), undefined);
   });
 });

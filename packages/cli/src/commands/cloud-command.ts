@@ -1,7 +1,7 @@
 /**
  * The shape every `tessera vendor ...` command on a running Cloud shares: the options that say
  * where the Cloud is and `--json`, its help text and Examples, and an action that parses, calls
- * the Cloud's vendor API and prints one result (DESIGN §7). vendor/*.ts define the commands.
+ * the Cloud's vendor API and prints one result (docs/cli.md). vendor/*.ts define the commands.
  */
 import type { CloudApiClient } from '@tessera/cloud/client';
 import type { Command } from 'commander';
@@ -82,7 +82,7 @@ export interface CloudListSpec<F extends CloudFlags, K extends string, V> {
 
 /**
  * A command that lists something: `{ id, [key]: [...] }`, where the `id` is the Cloud node that
- * answered (DESIGN §7: the `id` of list output).
+ * answered (docs/cli.md: the `id` of list output).
  */
 export function cloudListCommand<F extends CloudFlags, K extends string, V>(
   cmd: Command,

@@ -1,5 +1,5 @@
 /**
- * `tessera config get|set|unset`: the License Server's settings (`DIR/server.conf`, DESIGN §8)
+ * `tessera config get|set|unset`: the License Server's settings (`DIR/server.conf`, docs/settings.md)
  * through the same service the Dashboard's Settings page calls. With a server running on
  * DIR the change goes through its admin API and applies at once where it can; with none, the
  * CLI edits the file under the data dir's lock, audited as `cli:local`.

@@ -1,5 +1,5 @@
 /**
- * Flexible licensing on a License Server (DESIGN §7): `tessera resync` (Resync Info),
+ * Flexible licensing on a License Server (docs/flexible.md): `tessera resync` (Resync Info),
  * `tessera report create` (Create Report File, ALS), `tessera report send` (Send Report File,
  * PLS), `tessera sync import` (Import Sync File, ALS) and `tessera sync status`.
  */

@@ -13,7 +13,7 @@ import { untilStopSignal } from '../signals.js';
 import { collect, examples, integer, jsonOption, type TargetFlags, targetOf, targetOptions } from './common.js';
 import { registerServerProcessCommands } from './server-process.js';
 
-/** Modes of DESIGN §1. */
+/** The License Server's modes (docs/licensing.md). */
 const MODES = ['perpetual', 'flexible', 'als', 'pls'] as const;
 type Mode = (typeof MODES)[number];
 

@@ -1,5 +1,5 @@
 /**
- * `client_property.conf` (DESIGN §6): INI-style `KEY = VALUE` lines under `[SECTION]` headers,
+ * `client_property.conf` (docs/sdk/README.md): INI-style `KEY = VALUE` lines under `[SECTION]` headers,
  * compatible with the file the seed's vendor ships. Pure: text in, typed config out; reading
  * the file lives in `../node/`.
  */

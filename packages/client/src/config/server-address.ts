@@ -22,7 +22,7 @@ export interface ServerAddress {
   url: string;
 }
 
-/** The License Server's client API port (DESIGN §5); used when a bare `host` has no port. */
+/** The License Server's client API port (docs/protocol.md); used when a bare `host` has no port. */
 export const DEFAULT_PORT = 7569;
 
 const LABEL_RE = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/;

@@ -1,5 +1,5 @@
 /**
- * The file form of a signed document (DESIGN §3): optional `#` comment lines, a human summary
+ * The file form of a signed document (docs/protocol.md): optional `#` comment lines, a human summary
  * that is never trusted, then the compact JWS on one line. Only the JWS line is ever verified;
  * the comments exist so that a person opening `info.bts` or a `.lic` sees what it is.
  */

@@ -1,4 +1,4 @@
-/** Signed documents of DESIGN §3. */
+/** The signed documents (docs/protocol.md). */
 export {
   assertCompactJwsShape,
   formatDocumentFile,

@@ -1,5 +1,5 @@
 /**
- * Signing and verifying Tessera documents (DESIGN §3): compact JWS, `alg: EdDSA` (Ed25519),
+ * Signing and verifying Tessera documents (docs/protocol.md): compact JWS, `alg: EdDSA` (Ed25519),
  * protected header `{ alg, typ, kid }` and nothing else, UTF-8 JSON payload, no JWT claims.
  *
  * Verification runs in a fixed order so that each refusal has one code:

@@ -1,5 +1,5 @@
 /**
- * The License document (`*.lic`, DESIGN §3): signed by the vendor, bound to one server's id
+ * The License document (`*.lic`, docs/protocol.md): signed by the vendor, bound to one server's id
  * and hardware factors, verified by the License Server against its trusted vendor keyring.
  */
 import type { KeyObject } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The Report (`*.report`, DESIGN §1, §3): a License Server's signed usage summary, sent to the
+ * The Report (`*.report`, docs/protocol.md): a License Server's signed usage summary, sent to the
  * Cloud online or carried as a Report File through a PLS. Signed by the server's own key.
  *
  * Usage is per feature and closed UTC hour, absolute values, and nothing about clients, hosts,

@@ -1,5 +1,5 @@
 /**
- * The Server ID document (`info.bts`, DESIGN §3): a License Server's id, public key and
+ * The Server ID document (`info.bts`, docs/protocol.md): a License Server's id, public key and
  * hardware factor hashes, signed by that server's own key. The vendor issues a perpetual
  * license bound to what it carries.
  */

@@ -1,5 +1,5 @@
 /**
- * The Sync (`*.sync`, DESIGN §1, §3): the Cloud's signed answer to a Report: the server's
+ * The Sync (`*.sync`, docs/protocol.md): the Cloud's signed answer to a Report: the server's
  * flexible licenses, the usage hours acknowledged, and how long it may serve without another
  * Sync. Signed by the vendor; a License Server verifies it with its trusted vendor keyring and
  * checks that it names itself, that the counter is newer than the last one applied, and that

@@ -1,5 +1,5 @@
 /**
- * The uninstall certificate (`*.uninstall`, DESIGN §3): a License Server's signed statement
+ * The uninstall certificate (`*.uninstall`, docs/protocol.md): a License Server's signed statement
  * that it removed a license revision for good. The Cloud checks it with that server's key
  * (known from its Server ID document) before it lets the seats be issued elsewhere.
  */

@@ -103,7 +103,7 @@ export function readDateOrNull(doc: string, o: Record<string, unknown>, path: Pa
   return v;
 }
 
-// RFC 3339 in UTC (DESIGN §3: "instants are RFC 3339 UTC"): a 'Z' offset, optional fraction.
+// RFC 3339 in UTC (docs/protocol.md: instants are RFC 3339 UTC): a 'Z' offset, optional fraction.
 const INSTANT_RE = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$/;
 
 /** True for an RFC 3339 UTC instant such as `2026-01-31T12:00:00.000Z`. */
@@ -140,7 +140,7 @@ export function readLicenseId(doc: string, o: Record<string, unknown>, path: Pat
 
 const FACTOR_HASH_RE = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** Factor hashes: only the factor names of DESIGN §3, each a base64url hash. */
+/** Factor hashes: only the known factor names (docs/security.md), each a base64url hash. */
 export function readFactorHashes(doc: string, o: Record<string, unknown>, path: Path, key: string): FactorHashes {
   const p = join(path, key);
   const f = readObject(doc, o[key], p);

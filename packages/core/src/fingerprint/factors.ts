@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Hardware factors of DESIGN §3. Each is read by the server (I/O lives there) and hashed
+ * Hardware factors (docs/security.md). Each is read by the server (I/O lives there) and hashed
  * here with a salt, so that a Server ID file carries no raw hardware data.
  */
 export const FACTOR_NAMES = ['machineId', 'macs', 'cpu', 'productUuid', 'rootFsId', 'hostname'] as const;

@@ -1,5 +1,5 @@
 /**
- * The hardware match rule of DESIGN §3: does a license's binding fit the machine a License
+ * The hardware match rule (docs/security.md): does a license's binding fit the machine a License
  * Server runs on now? Hardware changes over a machine's life (a disk, a hostname), so the rule
  * tolerates some change while still refusing a copy on another machine.
  */
@@ -56,7 +56,7 @@ function percent(r: number): string {
 }
 
 /**
- * Applies the match rule of DESIGN §3 to a license binding and the current machine.
+ * Applies the match rule to a license binding and the current machine.
  *
  * - The server id must be equal (the license names this server's key). When it differs no
  *   factor is compared: factor hashes are salted with the server id, so they would all differ.

@@ -14,7 +14,7 @@ export type ClockMarkRestore =
   | { restored: number; clamped: true; from: number; why: string };
 
 /**
- * The clock guard of DESIGN §4, as pure state: a high-water mark of wall-clock time that
+ * The clock guard (docs/licensing.md), as pure state: a high-water mark of wall-clock time that
  * only moves forward. It moves with the local clock, and with a signed document's `issuedAt`
  * only as far as the local clock: a document never moves it past now, so a document issued in
  * the future (a vendor's clock ahead, or a forged date under a valid signature) cannot lock
@@ -54,7 +54,7 @@ export class ClockGuard {
   }
 
   /**
-   * A fresh Sync resets the mark (DESIGN §4): the vendor's word on time replaces ours, even
+   * A fresh Sync resets the mark: the vendor's word on time replaces ours, even
    * downwards, but never past the local clock.
    */
   reset(toMs: number, nowMs: number): void {

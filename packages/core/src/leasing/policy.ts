@@ -1,5 +1,5 @@
 /**
- * Behaviour knobs of the lease engine, in one place (DESIGN §4).
+ * Behaviour knobs of the lease engine, in one place (docs/licensing.md).
  */
 export const LEASE_POLICY = {
   /** A lease lives this long past its last heartbeat unless the server is told otherwise. */
@@ -14,7 +14,7 @@ export const LEASE_POLICY = {
   maxSeatsPerLease: 1_000_000,
 } as const;
 
-/** Clock guard (DESIGN §4): how far behind the high-water mark the clock may be before we call it tampering. */
+/** Clock guard (docs/licensing.md): how far behind the high-water mark the clock may be before we call it tampering. */
 export const CLOCK_GUARD_POLICY = {
   toleranceMs: 10 * 60 * 1000,
 } as const;

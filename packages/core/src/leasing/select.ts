@@ -60,7 +60,7 @@ function cmpDate(a: string | null, b: string | null): number {
 }
 
 /**
- * Picks the license a lease draws all its seats from (DESIGN §4): among the licenses that
+ * Picks the license a lease draws all its seats from (docs/licensing.md): among the licenses that
  * can serve the client (not expired, maintenance covering its release date, able to hold
  * `count` seats, not time-limited while the clock is tampered) the best fit with enough
  * free seats. Otherwise the denial, by precedence: NO_SEATS if any could serve the client,
@@ -123,7 +123,7 @@ export interface HeldLease {
 
 /**
  * When seats go away under held leases, the newest leases lose theirs first, and only as
- * many as needed to fit `seats` (DESIGN §4). Returns the lease ids to revoke.
+ * many as needed to fit `seats` (docs/licensing.md). Returns the lease ids to revoke.
  */
 export function leasesToRevoke(held: readonly HeldLease[], seats: number): string[] {
   let inUse = 0;

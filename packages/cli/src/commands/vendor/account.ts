@@ -38,7 +38,7 @@ export function registerAccounts(vendor: Command): void {
         () => cloud((api) => api.accountAdd(flags.customer, flags.label)),
         (answer) => answer.clientConfig,
       );
-      // DESIGN §7: `account add` prints username, password, clientConfig (first, for people reading JSON).
+      // docs/cli.md: `account add` prints username, password, clientConfig (first, for people reading JSON).
       const { id, username, password, clientConfig, ...rest } = a;
       return {
         id,

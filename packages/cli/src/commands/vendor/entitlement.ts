@@ -74,7 +74,7 @@ export function registerEntitlements(vendor: Command): void {
           return await api.entitlementAdd(input);
         } catch (err) {
           if ((err as { code?: unknown }).code !== 'UNKNOWN_FEATURE') throw err;
-          // DESIGN §7 has no catalog command: a feature named here for the first time joins it.
+          // A feature named here for the first time joins the catalog (docs/cli.md, entitlement add).
           await api.featureAdd(feature.name).catch((e: { code?: unknown }) => {
             if (e.code !== 'CONFLICT') throw e;
           });

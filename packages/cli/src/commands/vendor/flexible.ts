@@ -26,7 +26,7 @@ export function registerFlexible(vendor: Command): void {
       '$ tessera vendor enroll --customer cus_06h2 --data ./cloud --json | jq -r .code',
     ],
     run: async ({ flags, cloud }: CloudContext<CloudFlags & { customer: string }>) => {
-      // DESIGN §7: the `id` of what was made; for an enrollment, the code itself.
+      // docs/cli.md: the `id` of what was made; for an enrollment, the code itself.
       const { code, id, ...rest } = await cloud((api) => api.enroll(flags.customer));
       return { id: code, code, enrollmentId: id, ...rest };
     },
