@@ -3,6 +3,8 @@
  * (HTTP, CLI exit, SDK result) carries one of these codes; the HTTP status lives here so
  * that server, cloud and CLI map errors the same way.
  */
+import type { LeaseGoneReason } from './protocol.js';
+
 export const ERROR_CATALOG = {
   // client protocol: denials
   NO_SEATS: { status: 409, message: 'all seats that could serve this client are in use' },
@@ -97,6 +99,27 @@ export const ERROR_CATALOG = {
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/**
+ * Why a lease went away, in words: the `message` of a 410 LEASE_GONE whose `reason` is the
+ * key. One set for the License Server and the Cloud, so a client hears the same words from
+ * both; "license" also covers a Cloud subscription's entitlement.
+ */
+export const LEASE_GONE_REASONS = {
+  EXPIRED: 'the lease lapsed: no heartbeat within its lease time',
+  RELEASED: 'the lease was released',
+  LICENSE_UNINSTALLED: 'the license behind this lease was uninstalled',
+  LICENSE_EXPIRED: 'the license or subscription behind this lease has ended',
+  SEATS_REDUCED: 'the license or subscription behind this lease now holds fewer seats',
+  REVOKED_BY_ADMIN: 'an administrator released this seat',
+  SYNC_EXPIRED: 'the flexible license behind this lease is past the valid-until of its last Sync',
+  UNKNOWN_LEASE: 'this pool holds no such lease',
+} as const satisfies Record<LeaseGoneReason, string>;
+
+/** The words of a lease-gone reason (an unknown one reads as a lease this pool does not hold). */
+export function leaseGoneMessage(reason: LeaseGoneReason): string {
+  return LEASE_GONE_REASONS[reason] ?? LEASE_GONE_REASONS.UNKNOWN_LEASE;
+}
 
 /** HTTP status for a code. */
 export function statusOf(code: ErrorCode): number {

@@ -1,5 +1,5 @@
 /**
- * The JSON schemas of the client protocol v1 (DESIGN §5): what a License Server's client API
+ * The JSON schemas of the client protocol v1 (docs/protocol.md): what a License Server's client API
  * and a Cloud licensing node both accept and answer, so the two cannot drift apart.
  */
 

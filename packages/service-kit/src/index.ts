@@ -1,4 +1,5 @@
 export * from './client-protocol.js';
+export * from './client-routes.js';
 export * from './data-dir.js';
 export * from './edge-input.js';
 export * from './files.js';

@@ -6,10 +6,10 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 const OPEN_ROUTES = new Set(['/healthz', '/openapi.json']);
 
 /**
- * The client access token (setting `client_token`, DESIGN §5 "client accounts, off by
- * default"): when set, every client call must carry it, as the password of HTTP Basic auth
- * (what `client_property.conf`'s AUTHENTICATION_PASSWORD sends; the user name is not checked)
- * or as a Bearer token. Read at each request, so a change applies at once.
+ * The client access token (setting `client_token`, docs/settings.md; off by default): when
+ * set, every client call must carry it, as the password of HTTP Basic auth (what
+ * `client_property.conf`'s AUTHENTICATION_PASSWORD sends; the user name is not checked) or
+ * as a Bearer token. Read at each request, so a change applies at once.
  */
 export function installClientAuth(app: FastifyInstance, tokenHash: () => string | null): void {
   // The last header that passed, with the hash it passed against: SDK clients send the same
