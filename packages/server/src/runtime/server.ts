@@ -30,31 +30,29 @@ import {
 } from '@tessera/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { CommitQueue } from '../engine/commit-queue.js';
-import { LeaseEngine } from '../engine/lease-engine.js';
-import { FlexibleActions } from '../flexible/flexible-actions.js';
+import { AuditLog, SYSTEM_ACTOR } from '../domain/audit.js';
+import { AuthService } from '../domain/auth-service.js';
+import { FlexibleActions } from '../domain/flexible/flexible-actions.js';
 import {
   FlexibleService,
   flexibleLicensesAtStart,
   isOnlineMode,
   type LicensingMode,
-} from '../flexible/flexible-service.js';
-import { OnlineSync } from '../flexible/online-sync.js';
+} from '../domain/flexible/flexible-service.js';
+import { OnlineSync } from '../domain/flexible/online-sync.js';
+import { LeaseEngine } from '../domain/leases/lease-engine.js';
+import { LicenseService } from '../domain/license-service.js';
+import { SessionService } from '../domain/session-service.js';
+import type { LogLevel, RawSettings, SettingKey, Settings } from '../domain/settings/catalog.js';
+import { SettingsService } from '../domain/settings/settings-service.js';
+import { UsageMeter } from '../domain/usage-meter.js';
 import { defaultDashboardDir } from '../http/admin/dashboard-static.js';
 import { adminAuthStatuses, registerAdminApi } from '../http/admin/index.js';
 import { clientAuthStatuses, registerClientApi } from '../http/client/index.js';
 import { lazySchemas } from '../http/lazy-schemas.js';
 import { ServerMetrics } from '../http/metrics.js';
 import { registerOpenApi, registerOpenApiRoute } from '../http/openapi.js';
-import { readMachineFactors } from '../identity/machine-factors.js';
-import { fingerprintOf, loadOrCreateIdentity, type ServerIdentity } from '../identity/server-identity.js';
-import { AuditLog, SYSTEM_ACTOR } from '../services/audit.js';
-import { AuthService } from '../services/auth-service.js';
-import { LicenseService } from '../services/license-service.js';
-import { SessionService } from '../services/session-service.js';
-import { UsageMeter } from '../services/usage-meter.js';
-import type { LogLevel, RawSettings, SettingKey, Settings } from '../settings/catalog.js';
-import { SettingsService } from '../settings/settings-service.js';
+import { CommitQueue } from '../store/commit-queue.js';
 import { openDatabase } from '../store/db.js';
 import { Store } from '../store/repositories.js';
 import { storageFailure } from '../store/storage-errors.js';
@@ -68,6 +66,8 @@ import {
   writeRuntimeInfo,
 } from './data-dir.js';
 import { readServerEnv } from './env.js';
+import { readMachineFactors } from './machine-factors.js';
+import { fingerprintOf, loadOrCreateIdentity, type ServerIdentity } from './server-identity.js';
 
 /** The keyring that ships with the program (DESIGN §3). */
 export const SHIPPED_KEYRING = new URL('../../vendor-keyring.pem', import.meta.url);

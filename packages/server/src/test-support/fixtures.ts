@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSigningKey, issueLicense, type LicenseClaims, publicKeyToPem, signLicense } from '@tessera/core';
 import pino from 'pino';
+import { LOCAL_CLI_ACTOR } from '../domain/audit.js';
 import {
   type LicenseServerOptions,
   type RunningServer,
   type ServerCore,
   startLicenseServer,
 } from '../runtime/server.js';
-import { LOCAL_CLI_ACTOR } from '../services/audit.js';
 
 export const silentLogger = pino({ level: 'silent' });
 

@@ -1,7 +1,7 @@
 import { MAX_DOCUMENT_BYTES } from '@tessera/core';
 import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import type { FlexibleActions } from '../../flexible/flexible-actions.js';
+import type { FlexibleActions } from '../../domain/flexible/flexible-actions.js';
 
 const fileBody = {
   type: 'object',

@@ -1,7 +1,7 @@
 import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { SETTING_KEYS } from '../../settings/catalog.js';
-import type { SettingEdits, SettingsService } from '../../settings/settings-service.js';
+import { SETTING_KEYS } from '../../domain/settings/catalog.js';
+import type { SettingEdits, SettingsService } from '../../domain/settings/settings-service.js';
 
 const settingSchema = {
   type: 'object',

@@ -1,6 +1,6 @@
 import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { hourOf, USAGE_POLICY, type UsageMeter } from '../../services/usage-meter.js';
+import { hourOf, USAGE_POLICY, type UsageMeter } from '../../domain/usage-meter.js';
 
 const HOUR_MS = 3600_000;
 

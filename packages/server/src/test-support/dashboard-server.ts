@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { type Clock, generateSigningKey, issueLicense, publicKeyToPem } from '@tessera/core';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { DATA_FILES } from '../../../runtime/data-dir.js';
-import { type LicenseServerOptions, type RunningServer, startLicenseServer } from '../../../runtime/server.js';
-import { LOCAL_CLI_ACTOR } from '../../../services/audit.js';
+import { LOCAL_CLI_ACTOR } from '../domain/audit.js';
+import { DATA_FILES } from '../runtime/data-dir.js';
+import { type LicenseServerOptions, type RunningServer, startLicenseServer } from '../runtime/server.js';
 
 export const TEST_FACTORS = {
   machineId: 'machine-1',

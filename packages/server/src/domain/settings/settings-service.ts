@@ -11,9 +11,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TesseraError } from '@tessera/core';
 import { type StagedFile, stageFileAtomic, writeFileAtomic } from '@tessera/service-kit';
-import { type CloudConnection, cloudRequest, transportReason } from '../flexible/cloud-transport.js';
-import type { Actor, AuditEntry, AuditLog } from '../services/audit.js';
-import { storageWrite } from '../store/storage-errors.js';
+import { type CloudConnection, cloudRequest, transportReason } from '../../runtime/cloud-transport.js';
+import { storageWrite } from '../../store/storage-errors.js';
+import type { Actor, AuditEntry, AuditLog } from '../audit.js';
 import {
   definitionOf,
   displayValue,

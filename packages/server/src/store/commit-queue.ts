@@ -1,5 +1,5 @@
-import type { Db } from '../store/db.js';
-import { storageFailure } from '../store/storage-errors.js';
+import type { Db } from './db.js';
+import { storageFailure } from './storage-errors.js';
 
 interface PendingOp {
   /** Ops of one atomic group (see `atomically`) share a number and are never split. */

@@ -16,11 +16,11 @@ import {
   TesseraError,
   thumbprint,
 } from '@tessera/core';
-import { FileClock, readServerEnv } from '../runtime/env.js';
-import { type LicenseServerOptions, type RunningServer, startLicenseServer } from '../runtime/server.js';
-import { LOCAL_CLI_ACTOR } from '../services/audit.js';
-import { FlexibleRepo, UsageRepo } from '../store/repositories.js';
-import { makeVendor, silentLogger, tempDir, type Vendor } from '../test-support/fixtures.js';
+import { FileClock, readServerEnv } from '../../runtime/env.js';
+import { type LicenseServerOptions, type RunningServer, startLicenseServer } from '../../runtime/server.js';
+import { FlexibleRepo, UsageRepo } from '../../store/repositories.js';
+import { makeVendor, silentLogger, tempDir, type Vendor } from '../../test-support/fixtures.js';
+import { LOCAL_CLI_ACTOR } from '../audit.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 5, 1, 10, 30);

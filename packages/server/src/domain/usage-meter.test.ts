@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { ManualClock } from '@tessera/core';
-import type { EngineEvent } from '../engine/lease-engine.js';
 import { openDatabase } from '../store/db.js';
 import { Store, UsageRepo } from '../store/repositories.js';
+import type { EngineEvent } from './leases/lease-engine.js';
 import { hourOf, UsageMeter } from './usage-meter.js';
 
 const H = 3600_000;

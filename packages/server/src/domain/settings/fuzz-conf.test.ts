@@ -15,11 +15,11 @@ import {
   FuzzTally,
   fuzzParams,
   fuzzSuiteTimeout,
-} from '../../../core/src/documents/test-support/fuzz-documents/run.js';
+} from '../../../../core/src/documents/test-support/fuzz-documents/run.js';
+import { openServerCore, type ServerCore } from '../../runtime/server.js';
+import { silentLogger, tempDir } from '../../test-support/fixtures.js';
+import { LOCAL_CLI_ACTOR } from '../audit.js';
 import { LICENSING_MODES } from '../flexible/flexible-service.js';
-import { openServerCore, type ServerCore } from '../runtime/server.js';
-import { LOCAL_CLI_ACTOR } from '../services/audit.js';
-import { silentLogger, tempDir } from '../test-support/fixtures.js';
 import { LOG_LEVELS, type RawSettings, SETTING_KEYS, type SettingKey } from './catalog.js';
 import { confTemplate, editConf, parseConf } from './conf-file.js';
 

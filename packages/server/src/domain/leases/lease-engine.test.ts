@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type CheckoutRequest, ManualClock } from '@tessera/core';
-import { openServerCore, type ServerCore } from '../runtime/server.js';
-import { LOCAL_CLI_ACTOR } from '../services/audit.js';
-import { licenseFor, makeVendor, silentLogger, tempDir, type Vendor } from '../test-support/fixtures.js';
+import { openServerCore, type ServerCore } from '../../runtime/server.js';
+import { licenseFor, makeVendor, silentLogger, tempDir, type Vendor } from '../../test-support/fixtures.js';
+import { LOCAL_CLI_ACTOR } from '../audit.js';
 
 const req = (over: Partial<CheckoutRequest> = {}, releaseDate = '2026-01-01'): CheckoutRequest => ({
   feature: 'asr',

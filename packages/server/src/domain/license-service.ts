@@ -12,10 +12,10 @@ import {
   TesseraError,
   verifyLicense,
 } from '@tessera/core';
-import type { LeaseEngine } from '../engine/lease-engine.js';
-import type { ServerIdentity } from '../identity/server-identity.js';
+import type { ServerIdentity } from '../runtime/server-identity.js';
 import { FlexibleRepo, type InstalledLicenseRow, type Store } from '../store/repositories.js';
 import type { Actor, AuditLog } from './audit.js';
+import type { LeaseEngine } from './leases/lease-engine.js';
 
 export interface LicenseServiceDeps {
   store: Store;

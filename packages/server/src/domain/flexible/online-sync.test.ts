@@ -9,8 +9,8 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeReportUnverified, signSync } from '@tessera/core';
-import { type RunningServer, startLicenseServer } from '../runtime/server.js';
-import { makeVendor, silentLogger, tempDir, type Vendor } from '../test-support/fixtures.js';
+import { type RunningServer, startLicenseServer } from '../../runtime/server.js';
+import { makeVendor, silentLogger, tempDir, type Vendor } from '../../test-support/fixtures.js';
 
 async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const start = Date.now();

@@ -7,9 +7,14 @@
  */
 import { isTesseraError, TesseraError } from '@tessera/core';
 import type { Logger } from 'pino';
-import { type Actor, SYSTEM_ACTOR } from '../services/audit.js';
+import {
+  type CloudAnswer,
+  type CloudConnection,
+  cloudRequest,
+  transportReason,
+} from '../../runtime/cloud-transport.js';
+import { type Actor, SYSTEM_ACTOR } from '../audit.js';
 import type { TimeOfDay } from '../settings/catalog.js';
-import { type CloudAnswer, type CloudConnection, cloudRequest, transportReason } from './cloud-transport.js';
 import type { FlexibleService, SyncApplied } from './flexible-service.js';
 import { nextSyncAt } from './sync-schedule.js';
 

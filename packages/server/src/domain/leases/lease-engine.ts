@@ -15,9 +15,9 @@ import {
   selectSeatSource,
   utcDate,
 } from '@tessera/core';
-import { FlexibleRepo, type HeldLeaseRow, type LeaseRow, type Store } from '../store/repositories.js';
+import type { CommitQueue } from '../../store/commit-queue.js';
+import { FlexibleRepo, type HeldLeaseRow, type LeaseRow, type Store } from '../../store/repositories.js';
 import { ChangeGate } from './change-gate.js';
-import type { CommitQueue } from './commit-queue.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 
 /** One license's seats of one feature, with the leases drawing on it. */

@@ -4,8 +4,8 @@
  * dir with no server running) run these same methods.
  */
 import { decodeDocumentUnverified, TesseraError } from '@tessera/core';
-import type { Actor } from '../services/audit.js';
-import type { CloudConnection } from './cloud-transport.js';
+import type { CloudConnection } from '../../runtime/cloud-transport.js';
+import type { Actor } from '../audit.js';
 import { decodeReportUnverified } from './documents.js';
 import type { FlexibleService, FlexibleStatus, ReportMade, SyncApplied } from './flexible-service.js';
 import { type OnlineSync, postReport } from './online-sync.js';

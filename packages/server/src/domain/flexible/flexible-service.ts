@@ -22,11 +22,11 @@ import {
   type LicenseClaims,
   TesseraError,
 } from '@tessera/core';
-import type { CommitQueue } from '../engine/commit-queue.js';
-import type { LeaseEngine } from '../engine/lease-engine.js';
-import type { Actor, AuditEntry, AuditLog } from '../services/audit.js';
-import { hourOf } from '../services/usage-meter.js';
-import { type FlexibleLicenseRow, FlexibleRepo, type FlexibleSyncRow, type Store } from '../store/repositories.js';
+import type { CommitQueue } from '../../store/commit-queue.js';
+import { type FlexibleLicenseRow, FlexibleRepo, type FlexibleSyncRow, type Store } from '../../store/repositories.js';
+import type { Actor, AuditEntry, AuditLog } from '../audit.js';
+import type { LeaseEngine } from '../leases/lease-engine.js';
+import { hourOf } from '../usage-meter.js';
 import { type ReportClaims, type SyncClaims, signReport, verifySync } from './documents.js';
 
 export const LICENSING_MODES = ['perpetual', 'flexible', 'als', 'pls'] as const;

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type CheckoutRequest, ManualClock, signSync, TesseraError } from '@tessera/core';
 import Database from 'better-sqlite3';
-import { openServerCore, type ServerCore } from '../runtime/server.js';
-import { LOCAL_CLI_ACTOR } from '../services/audit.js';
-import { licenseFor, makeVendor, silentLogger, tempDir } from '../test-support/fixtures.js';
+import { openServerCore, type ServerCore } from '../../runtime/server.js';
+import { licenseFor, makeVendor, silentLogger, tempDir } from '../../test-support/fixtures.js';
+import { LOCAL_CLI_ACTOR } from '../audit.js';
 
 const MIN = 60_000;
 const NOW = Date.UTC(2026, 5, 15, 12);

@@ -1,7 +1,7 @@
 import type { Clock } from '@tessera/core';
-import type { CommitRider } from '../engine/commit-queue.js';
-import type { EngineEvent } from '../engine/lease-engine.js';
+import type { CommitRider } from '../store/commit-queue.js';
 import { type Store, type UsageHourRow, UsageRepo } from '../store/repositories.js';
+import type { EngineEvent } from './leases/lease-engine.js';
 
 /** Behaviour knobs of the usage meter. */
 export const USAGE_POLICY = {

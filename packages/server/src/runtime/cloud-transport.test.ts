@@ -10,9 +10,9 @@ import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { postReport } from '../domain/flexible/online-sync.js';
 import { startTestServer, type TestServer } from '../test-support/fixtures.js';
 import { cloudRequest, transportReason } from './cloud-transport.js';
-import { postReport } from './online-sync.js';
 
 /** A CA and a certificate it signed for 127.0.0.1, made with openssl. */
 function privateCa(dir: string): { caFile: string; cert: string; key: string } {
