@@ -33,4 +33,4 @@ export {
   SHIPPED_KEYRING,
   startLicenseServer,
 } from './runtime/server.js';
-export type { AuditRow, LeaseRow, UserRow } from './store/repositories.js';
+export type { AuditRow, LeaseRow, UserRow } from './store/store.js';

@@ -1,5 +1,5 @@
-import type { AuditRow, Store } from '../store/repositories.js';
 import { storageWrite } from '../store/storage-errors.js';
+import type { AuditRow, Store } from '../store/store.js';
 
 /** Who did something: a signed-in user, the CLI token, or the server itself. */
 export interface Actor {

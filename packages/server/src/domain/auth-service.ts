@@ -13,8 +13,8 @@ import {
 } from '@tessera/core';
 import { writeFileAtomic } from '@tessera/service-kit';
 import { DATA_FILES, readSecretFile, writeSecretFileOnce } from '../runtime/data-dir.js';
-import type { Role, Store } from '../store/repositories.js';
 import { storageWrite } from '../store/storage-errors.js';
+import type { Role, Store } from '../store/store.js';
 import type { Actor, AuditLog } from './audit.js';
 
 export const INITIAL_ADMIN_USER = 'admin';

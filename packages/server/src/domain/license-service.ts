@@ -13,7 +13,7 @@ import {
   verifyLicense,
 } from '@tessera/core';
 import type { ServerIdentity } from '../runtime/server-identity.js';
-import { FlexibleRepo, type InstalledLicenseRow, type Store } from '../store/repositories.js';
+import type { InstalledLicenseRow, Store } from '../store/store.js';
 import type { Actor, AuditLog } from './audit.js';
 import type { LeaseEngine } from './leases/lease-engine.js';
 
@@ -219,7 +219,7 @@ export class LicenseService {
       },
       licenses: [
         ...this.d.store.licenses.all().map((r) => this.view(r)),
-        ...new FlexibleRepo(this.d.store.db).licenses().map((f) => ({
+        ...this.d.store.flexible.licenses().map((f) => ({
           ...this.view(this.rowOf(f.claims, '')),
           mode: 'flexible' as const,
           installedAt: f.claims.issuedAt,
@@ -236,7 +236,7 @@ export class LicenseService {
    * seats there, and the next Sync brings the change (or leaves the license out).
    */
   private refuseIfFlexible(licenseId: string, what: 'uninstalled' | 'renewed'): void {
-    const flexible = new FlexibleRepo(this.d.store.db);
+    const flexible = this.d.store.flexible;
     if (!flexible.licenseIds().includes(licenseId)) return;
     throw new TesseraError(
       'CONFLICT',

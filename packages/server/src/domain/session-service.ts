@@ -1,7 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hashSecret, TesseraError } from '@tessera/core';
-import { SessionRepo, type Store } from '../store/repositories.js';
+import type { SessionRepo } from '../store/sessions.js';
 import { storageFailure, storageWrite } from '../store/storage-errors.js';
+import type { Store } from '../store/store.js';
 import type { Actor, AuditLog } from './audit.js';
 import type { AuthService } from './auth-service.js';
 
@@ -44,7 +45,7 @@ export class SessionService {
     private readonly audit: AuditLog,
     private readonly now: () => number,
   ) {
-    this.repo = new SessionRepo(store.db);
+    this.repo = store.sessions;
   }
 
   /** Signs in; the returned `sessionId` goes into the cookie and nowhere else. */

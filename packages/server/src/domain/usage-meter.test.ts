@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { ManualClock } from '@tessera/core';
 import { openDatabase } from '../store/db.js';
-import { Store, UsageRepo } from '../store/repositories.js';
+import { Store } from '../store/store.js';
 import type { EngineEvent } from './leases/lease-engine.js';
 import { hourOf, UsageMeter } from './usage-meter.js';
 
@@ -50,7 +50,7 @@ describe('usage meter', () => {
     meters.push(m);
     return m;
   };
-  const stored = (feature: string, at: number) => new UsageRepo(store.db).get(feature, hourOf(at));
+  const stored = (feature: string, at: number) => store.usage.get(feature, hourOf(at));
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-usage-'));

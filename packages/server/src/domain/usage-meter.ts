@@ -1,6 +1,7 @@
 import type { Clock } from '@tessera/core';
 import type { CommitRider } from '../store/commit-queue.js';
-import { type Store, type UsageHourRow, UsageRepo } from '../store/repositories.js';
+import type { Store, UsageHourRow } from '../store/store.js';
+import type { UsageRepo } from '../store/usage.js';
 import type { EngineEvent } from './leases/lease-engine.js';
 
 /** Behaviour knobs of the usage meter. */
@@ -77,7 +78,7 @@ export class UsageMeter {
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: UsageMeterOptions) {
-    this.repo = new UsageRepo(o.store.db);
+    this.repo = o.store.usage;
     const now = o.clock.now();
     this.hour = hourOf(now);
     this.hourEndsAt = Date.parse(this.hour) + HOUR_MS;

@@ -54,8 +54,8 @@ import { ServerMetrics } from '../http/metrics.js';
 import { registerOpenApi, registerOpenApiRoute } from '../http/openapi.js';
 import { CommitQueue } from '../store/commit-queue.js';
 import { openDatabase } from '../store/db.js';
-import { Store } from '../store/repositories.js';
 import { storageFailure } from '../store/storage-errors.js';
+import { Store } from '../store/store.js';
 import { WalCheckpointer } from '../store/wal-checkpointer.js';
 import {
   DATA_FILES,

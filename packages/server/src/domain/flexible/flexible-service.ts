@@ -23,7 +23,8 @@ import {
   TesseraError,
 } from '@tessera/core';
 import type { CommitQueue } from '../../store/commit-queue.js';
-import { type FlexibleLicenseRow, FlexibleRepo, type FlexibleSyncRow, type Store } from '../../store/repositories.js';
+import type { FlexibleRepo } from '../../store/flexible.js';
+import type { FlexibleLicenseRow, FlexibleSyncRow, Store } from '../../store/store.js';
 import type { Actor, AuditEntry, AuditLog } from '../audit.js';
 import type { LeaseEngine } from '../leases/lease-engine.js';
 import { hourOf } from '../usage-meter.js';
@@ -123,7 +124,7 @@ export function claimsOfSync(sync: SyncClaims, factors: FactorHashes): LicenseCl
  * is still within valid-until (by the wall clock and by the monotonic time already spent).
  */
 export function flexibleLicensesAtStart(store: Store, nowMs: number): LicenseClaims[] {
-  const repo = new FlexibleRepo(store.db);
+  const repo = store.flexible;
   const last = repo.lastSync();
   if (!last) return [];
   const elapsed = Number(repo.state(KEY.elapsedMs) ?? '0');
@@ -153,7 +154,7 @@ export class FlexibleService {
   private flushUsage: (() => Promise<void>) | undefined;
 
   constructor(private readonly d: FlexibleServiceDeps) {
-    this.repo = new FlexibleRepo(d.store.db);
+    this.repo = d.store.flexible;
     // Until a server start says otherwise (the CLI on a data dir): the mode it ran in last.
     this.mode = this.recordedMode();
     this.monoBase = d.clock.monotonic();

@@ -18,7 +18,6 @@ import {
 } from '@tessera/core';
 import { FileClock, readServerEnv } from '../../runtime/env.js';
 import { type LicenseServerOptions, type RunningServer, startLicenseServer } from '../../runtime/server.js';
-import { FlexibleRepo, UsageRepo } from '../../store/repositories.js';
 import { makeVendor, silentLogger, tempDir, type Vendor } from '../../test-support/fixtures.js';
 import { LOCAL_CLI_ACTOR } from '../audit.js';
 
@@ -258,7 +257,7 @@ function adminToken(env: Env): string {
 
 describe('flexible licensing: Reports and acknowledgement', () => {
   function seedUsage(s: RunningServer, hours: string[]): void {
-    const repo = new UsageRepo(s.core.store.db);
+    const repo = s.core.store.usage;
     for (const hour of hours) {
       repo.upsert({ feature: 'asr', hour, peakSeats: 2, seatSeconds: 3600, checkouts: 3, denials: 1 });
     }
@@ -392,9 +391,9 @@ describe('flexible licensing: applying a Sync is one transaction', () => {
     const db = s.core.store.db;
     const disk = () =>
       JSON.stringify({
-        sync: new FlexibleRepo(db).lastSync()?.syncCounter,
+        sync: s.core.store.flexible.lastSync()?.syncCounter,
         // revision:seats -> how many licenses
-        licenses: new FlexibleRepo(db).licenses().reduce<Record<string, number>>((m, l) => {
+        licenses: s.core.store.flexible.licenses().reduce<Record<string, number>>((m, l) => {
           const k = `${l.revision}:${l.claims.features[0]?.count}`;
           m[k] = (m[k] ?? 0) + 1;
           return m;
@@ -421,7 +420,7 @@ describe('flexible licensing: applying a Sync is one transaction', () => {
     db.exec('DROP TRIGGER fail_midway');
     const applied = await flex.applySync(LOCAL_CLI_ACTOR, second, 'file');
     assert.equal(applied.licenses, N);
-    const revs = new Set(new FlexibleRepo(db).licenses().map((l) => l.revision));
+    const revs = new Set(s.core.store.flexible.licenses().map((l) => l.revision));
     assert.deepEqual([...revs], [2]);
     assert.equal(s.core.engine.features().features.find((f) => f.feature === lastFeature)?.total, 1);
   });

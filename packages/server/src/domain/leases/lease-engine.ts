@@ -16,7 +16,7 @@ import {
   utcDate,
 } from '@tessera/core';
 import type { CommitQueue } from '../../store/commit-queue.js';
-import { FlexibleRepo, type HeldLeaseRow, type LeaseRow, type Store } from '../../store/repositories.js';
+import type { HeldLeaseRow, LeaseRow, Store } from '../../store/store.js';
 import { ChangeGate } from './change-gate.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 
@@ -185,8 +185,7 @@ export class LeaseEngine {
     }
     // A lease whose license is not in the pool: a flexible license is left out because its
     // last Sync is past valid-until (SYNC_EXPIRED); anything else was uninstalled.
-    const flexibleIds =
-      orphans.length > 0 ? new Set(new FlexibleRepo(this.o.store.db).licenseIds()) : new Set<string>();
+    const flexibleIds = orphans.length > 0 ? new Set(this.o.store.flexible.licenseIds()) : new Set<string>();
     const revoke: { lease: Lease; reason: LeaseGoneReason }[] = orphans.map((lease) => ({
       lease,
       reason: flexibleIds.has(lease.source.licenseId) ? 'SYNC_EXPIRED' : 'LICENSE_UNINSTALLED',

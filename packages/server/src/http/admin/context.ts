@@ -3,7 +3,7 @@ import type { AuthService } from '../../domain/auth-service.js';
 import type { LeaseEngine } from '../../domain/leases/lease-engine.js';
 import type { LicenseService } from '../../domain/license-service.js';
 import type { SettingsService } from '../../domain/settings/settings-service.js';
-import type { Store } from '../../store/repositories.js';
+import type { Store } from '../../store/store.js';
 import type { ServerMetrics } from '../metrics.js';
 
 /** What the admin API's handlers need. */
