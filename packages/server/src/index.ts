@@ -1,16 +1,11 @@
 export { isLoopback, parseListen } from '@tessera/service-kit';
 export { type Actor, LOCAL_CLI_ACTOR } from './domain/audit.js';
 export { FlexibleActions } from './domain/flexible/flexible-actions.js';
-export {
-  type FlexibleStatus,
-  LICENSING_MODES,
-  type LicensingMode,
-  type ReportMade,
-  type SyncApplied,
-} from './domain/flexible/flexible-service.js';
+export type { FlexibleStatus, ReportMade, SyncApplied } from './domain/flexible/flexible-service.js';
 export type { CheckoutOutcome, EngineEvent, HeartbeatOutcome } from './domain/leases/lease-engine.js';
 export { LeaseEngine } from './domain/leases/lease-engine.js';
 export type { LicenseFeatureView, LicenseTree, LicenseView } from './domain/license-service.js';
+export { LICENSING_MODES, type LicensingMode } from './domain/licensing-mode.js';
 export type { SessionInfo } from './domain/session-service.js';
 export { LOG_LEVELS, type LogLevel, SETTING_KEYS, type SettingKey } from './domain/settings/catalog.js';
 export type {

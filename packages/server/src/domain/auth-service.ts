@@ -1,5 +1,3 @@
-import { unlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   DUMMY_PASSWORD_HASH,
   hashPassword,
@@ -11,14 +9,32 @@ import {
   TesseraError,
   verifyPassword,
 } from '@tessera/core';
-import { writeFileAtomic } from '@tessera/service-kit';
-import { DATA_FILES, readSecretFile, writeSecretFileOnce } from '../runtime/data-dir.js';
 import { storageWrite } from '../store/storage-errors.js';
 import type { Role, Store } from '../store/store.js';
 import type { Actor, AuditLog } from './audit.js';
 
 export const INITIAL_ADMIN_USER = 'admin';
 const CLI_TOKEN_NAME = 'cli';
+
+/** A secret file of the data dir (mode 0600), as the runtime keeps it. */
+export interface SecretFile {
+  /** The secret, or undefined when the file is not there. */
+  read(): string | undefined;
+  /** Writes the file unless it exists; false when it did. */
+  writeOnce(secret: string): boolean;
+  /** Writes the file, replacing what it held. */
+  replace(secret: string): void;
+  /** Removes the file; nothing when it is not there. */
+  remove(): void;
+}
+
+/** The secret files the admin credentials are handed out in (docs/security.md). */
+export interface AdminSecretFiles {
+  /** `DIR/initial-admin-password`: the first admin password, until it is changed. */
+  initialPassword: SecretFile;
+  /** `DIR/admin.token`: the CLI's token. */
+  adminToken: SecretFile;
+}
 
 export type PasswordCheck = { ok: true; actor: Actor; mustChange: boolean } | { ok: false };
 
@@ -34,7 +50,7 @@ export class AuthService {
 
   constructor(
     private readonly store: Store,
-    private readonly dataDir: string,
+    private readonly files: AdminSecretFiles,
     private readonly audit: AuditLog,
     private readonly now: () => number,
   ) {
@@ -47,10 +63,7 @@ export class AuthService {
     if (this.store.users.all().length === 0) {
       const password = newSecret(18);
       const hash = await hashPassword(password);
-      const path = join(this.dataDir, DATA_FILES.initialPassword);
-      try {
-        unlinkSync(path); // a leftover from a data dir whose database was removed
-      } catch {}
+      this.files.initialPassword.remove(); // a leftover from a data dir whose database was removed
       this.store.db.transaction(() => {
         this.store.users.insert({
           username: INITIAL_ADMIN_USER,
@@ -60,14 +73,13 @@ export class AuthService {
           createdAt: new Date(this.now()).toISOString(),
         });
       })();
-      initialPasswordWritten = writeSecretFileOnce(path, password);
+      initialPasswordWritten = this.files.initialPassword.writeOnce(password);
     }
-    const tokenPath = join(this.dataDir, DATA_FILES.adminToken);
-    const existing = readSecretFile(tokenPath);
+    const existing = this.files.adminToken.read();
     if (!existing || !this.store.users.tokenByHash(hashSecret(existing))) {
       const token = `tsa_${newSecret(32)}`;
       this.store.users.replaceToken(CLI_TOKEN_NAME, hashSecret(token), 'admin', new Date(this.now()).toISOString());
-      writeFileAtomic(tokenPath, `${token}\n`, 0o600);
+      this.files.adminToken.replace(token);
     }
     return { initialPasswordWritten };
   }
@@ -126,11 +138,7 @@ export class AuthService {
         this.audit.writer({ actor, action: 'user.password.change', target: username, outcome: 'ok' })();
       })(),
     );
-    if (username === INITIAL_ADMIN_USER) {
-      try {
-        unlinkSync(join(this.dataDir, DATA_FILES.initialPassword));
-      } catch {}
-    }
+    if (username === INITIAL_ADMIN_USER) this.files.initialPassword.remove();
   }
 
   async addUser(actor: Actor, username: string, password: string, role: Role): Promise<void> {

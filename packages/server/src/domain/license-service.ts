@@ -12,10 +12,10 @@ import {
   TesseraError,
   verifyLicense,
 } from '@tessera/core';
-import type { ServerIdentity } from '../runtime/server-identity.js';
 import type { InstalledLicenseRow, Store } from '../store/store.js';
 import type { Actor, AuditLog } from './audit.js';
 import type { LeaseEngine } from './leases/lease-engine.js';
+import type { ServerIdentity } from './server-identity.js';
 
 export interface LicenseServiceDeps {
   store: Store;

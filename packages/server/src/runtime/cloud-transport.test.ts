@@ -10,9 +10,9 @@ import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { postReport } from '../domain/flexible/online-sync.js';
+import { postReport, transportReason } from '../domain/flexible/cloud-link.js';
 import { startTestServer, type TestServer } from '../test-support/fixtures.js';
-import { cloudRequest, transportReason } from './cloud-transport.js';
+import { cloudRequest } from './cloud-transport.js';
 
 /** A CA and a certificate it signed for 127.0.0.1, made with openssl. */
 function privateCa(dir: string): { caFile: string; cert: string; key: string } {
@@ -89,7 +89,10 @@ describe('HTTPS to the Cloud with a CA file', () => {
     });
     assert.equal(ok.status, 200);
     // The exchange uses the same trust: the node's refusal of the Report comes through in words.
-    const answer = await postReport({ urls: [url], ca: readFileSync(ca.caFile, 'utf8') }, 'x').catch((e: Error) => e);
+    const answer = await postReport(
+      { urls: [url], ca: readFileSync(ca.caFile, 'utf8'), request: cloudRequest },
+      'x',
+    ).catch((e: Error) => e);
     assert.match(String(answer), /refused the report: SERVER_UNKNOWN: not enrolled/);
   });
 

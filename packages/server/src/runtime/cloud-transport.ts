@@ -6,26 +6,11 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
+import type { CloudAnswer, CloudRequestOptions } from '../domain/flexible/cloud-link.js';
+import { SERVER_POLICY } from '../domain/policy.js';
 
-export interface CloudConnection {
-  /** Node URLs in failover order. */
-  urls: readonly string[];
-  /** Extra CA certificates (PEM text) for the nodes' TLS. */
-  ca?: string | undefined;
-}
-
-export interface CloudAnswer {
-  status: number;
-  text: string;
-}
-
-/** Largest answer read from a node (a Sync for many licenses is far below this). */
-const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
-
-export function cloudRequest(
-  url: string,
-  o: { method: 'GET' | 'POST'; body?: string; timeoutMs: number; ca?: string | undefined },
-): Promise<CloudAnswer> {
+/** The runtime's `CloudRequest`: one request to one node over node:http(s). */
+export function cloudRequest(url: string, o: CloudRequestOptions): Promise<CloudAnswer> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -38,8 +23,8 @@ export function cloudRequest(
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_ANSWER_BYTES) {
-          req.destroy(new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`));
+        if (size > SERVER_POLICY.maxCloudAnswerBytes) {
+          req.destroy(new Error(`answer larger than ${SERVER_POLICY.maxCloudAnswerBytes} bytes`));
           return;
         }
         chunks.push(chunk);
@@ -56,11 +41,4 @@ export function cloudRequest(
     req.on('error', reject);
     req.end(o.body);
   });
-}
-
-/** Why a request got no answer, in a few words (`ECONNREFUSED`, `timed out`, a TLS reason). */
-export function transportReason(err: unknown): string {
-  const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError') return 'timed out';
-  return e?.code ?? e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
 }

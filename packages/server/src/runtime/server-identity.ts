@@ -1,29 +1,16 @@
 import type { KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type FactorHashes,
-  generateSigningKey,
-  hashFactors,
-  privateKeyFromPem,
-  privateKeyToPem,
-  type RawFactors,
-  serverIdOf,
-} from '@tessera/core';
+import { generateSigningKey, privateKeyFromPem, privateKeyToPem, serverIdOf } from '@tessera/core';
 import { writeFileAtomic } from '@tessera/service-kit';
-
-export interface ServerIdentity {
-  serverId: string;
-  privateKey: KeyObject;
-  publicKey: KeyObject;
-}
+import type { ServerIdentity } from '../domain/server-identity.js';
 
 export const SERVER_KEY_FILE = 'server.key';
 
 /**
- * The server's Ed25519 key (DESIGN §3): made at first start in `DIR/server.key` (0600); the
- * server id is `srv_` + its thumbprint. Losing this file is losing the server's identity, so
- * it is written atomically and never replaced once it exists.
+ * The server's Ed25519 key: made at first start in `DIR/server.key` (0600); the server id is
+ * `srv_` + its thumbprint. Losing this file is losing the server's identity, so it is written
+ * atomically and never replaced once it exists.
  */
 export async function loadOrCreateIdentity(dataDir: string): Promise<ServerIdentity> {
   const path = join(dataDir, SERVER_KEY_FILE);
@@ -38,9 +25,4 @@ export async function loadOrCreateIdentity(dataDir: string): Promise<ServerIdent
   const { createPublicKey } = await import('node:crypto');
   const publicKey = createPublicKey(privateKey);
   return { serverId: await serverIdOf(publicKey), privateKey, publicKey };
-}
-
-/** Factor hashes of this machine for this server (salted with the server id). */
-export function fingerprintOf(serverId: string, raw: RawFactors): FactorHashes {
-  return hashFactors(raw, serverId);
 }

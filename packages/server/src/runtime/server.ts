@@ -33,15 +33,13 @@ import pino, { type Logger } from 'pino';
 import { AuditLog, SYSTEM_ACTOR } from '../domain/audit.js';
 import { AuthService } from '../domain/auth-service.js';
 import { FlexibleActions } from '../domain/flexible/flexible-actions.js';
-import {
-  FlexibleService,
-  flexibleLicensesAtStart,
-  isOnlineMode,
-  type LicensingMode,
-} from '../domain/flexible/flexible-service.js';
+import { FlexibleService, flexibleLicensesAtStart } from '../domain/flexible/flexible-service.js';
 import { OnlineSync } from '../domain/flexible/online-sync.js';
 import { LeaseEngine } from '../domain/leases/lease-engine.js';
 import { LicenseService } from '../domain/license-service.js';
+import { isOnlineMode, type LicensingMode } from '../domain/licensing-mode.js';
+import { SERVER_POLICY } from '../domain/policy.js';
+import { fingerprintOf, type ServerIdentity } from '../domain/server-identity.js';
 import { SessionService } from '../domain/session-service.js';
 import type { LogLevel, RawSettings, SettingKey, Settings } from '../domain/settings/catalog.js';
 import { SettingsService } from '../domain/settings/settings-service.js';
@@ -57,7 +55,9 @@ import { openDatabase } from '../store/db.js';
 import { storageFailure } from '../store/storage-errors.js';
 import { Store } from '../store/store.js';
 import { WalCheckpointer } from '../store/wal-checkpointer.js';
+import { cloudRequest } from './cloud-transport.js';
 import {
+  adminSecretFiles,
   DATA_FILES,
   DataDirLock,
   prepareDataDir,
@@ -67,7 +67,7 @@ import {
 } from './data-dir.js';
 import { readServerEnv } from './env.js';
 import { readMachineFactors } from './machine-factors.js';
-import { fingerprintOf, loadOrCreateIdentity, type ServerIdentity } from './server-identity.js';
+import { loadOrCreateIdentity } from './server-identity.js';
 
 /** The keyring that ships with the program (DESIGN §3). */
 export const SHIPPED_KEYRING = new URL('../../vendor-keyring.pem', import.meta.url);
@@ -150,7 +150,7 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
     const audit = new AuditLog(store, () => clock.now());
     let settings: SettingsService;
     try {
-      settings = new SettingsService(dataDir, settingFlagsOf(o as LicenseServerOptions), audit);
+      settings = new SettingsService(dataDir, settingFlagsOf(o as LicenseServerOptions), audit, cloudRequest);
     } catch (err) {
       db.close();
       throw err;
@@ -158,7 +158,7 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
     applyLogLevel(logger, settings.settings.logLevel);
     for (const [key, warning] of Object.entries(settings.startupWarnings())) logger.warn({ key }, warning);
     const { leaseSeconds, heartbeatSeconds } = settings.settings;
-    const queue = new CommitQueue(db, { maxBatch: 512 });
+    const queue = new CommitQueue(db, { maxBatch: SERVER_POLICY.commitMaxBatch });
     const checkpointer = new WalCheckpointer({ db, hold: () => queue.hold(), crashPoint: env.crashAt });
     checkpointer.observe({
       onFailure: (err) =>
@@ -193,7 +193,7 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
         `the clock guard's mark was taken back: ${loaded.clockMark.why}`,
       );
     }
-    const auth = new AuthService(store, dataDir, audit, () => clock.now());
+    const auth = new AuthService(store, adminSecretFiles(dataDir), audit, () => clock.now());
     // Awaited below, or by the server before it listens (`deferBootstrap`).
     const bootstrapping = auth.bootstrap();
     const readFactors = o.readFactors ?? readMachineFactors;
@@ -469,7 +469,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     schemaController: { compilersFactory: schemas.compilersFactory },
     // Per-request log lines would cost more than a checkout; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: o.clientBodyLimit ?? 16 * 1024,
+    bodyLimit: o.clientBodyLimit ?? SERVER_POLICY.clientBodyLimitBytes,
   });
   const adminScheme = adminTls ? 'https' : 'http';
   const admin = Fastify({
@@ -505,7 +505,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     installListenerRules(admin, { authStatuses: adminAuthStatuses, classify: (err) => storageFailure(err) });
     await registerOpenApi(client, 'Tessera client protocol v1', 'Seats for client applications (DESIGN §5)');
     await registerOpenApi(admin, 'Tessera License Server admin API', 'What the Dashboard and the CLI call');
-    const maxPendingWrites = o.maxPendingWrites ?? 20_000;
+    const maxPendingWrites = o.maxPendingWrites ?? SERVER_POLICY.maxPendingWrites;
     registerClientApi(client, {
       engine: core.engine,
       flexible: core.flexible,
@@ -572,7 +572,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     const warmUpTimer = setTimeout(() => {
       schemas.warmUp(2).catch((err: unknown) => core.logger.error({ err }, 'a route schema does not compile'));
     }, SCHEMA_WARM_UP_DELAY_MS).unref();
-    const expiryTimer = setInterval(() => core.flexible.checkExpiry(), 1000);
+    const expiryTimer = setInterval(() => core.flexible.checkExpiry(), SERVER_POLICY.flexibleExpiryCheckMs);
     expiryTimer.unref();
     if (isOnlineMode(settings.mode)) online.start();
     core.settings.onApply((next, changed) => applySettings(core, online, next, changed));

@@ -4,11 +4,11 @@
  * dir with no server running) run these same methods.
  */
 import { decodeDocumentUnverified, TesseraError } from '@tessera/core';
-import type { CloudConnection } from '../../runtime/cloud-transport.js';
 import type { Actor } from '../audit.js';
+import { type CloudConnection, postReport } from './cloud-link.js';
 import { decodeReportUnverified } from './documents.js';
 import type { FlexibleService, FlexibleStatus, ReportMade, SyncApplied } from './flexible-service.js';
-import { type OnlineSync, postReport } from './online-sync.js';
+import type { OnlineSync } from './online-sync.js';
 
 export class FlexibleActions {
   constructor(

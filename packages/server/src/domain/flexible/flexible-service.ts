@@ -27,16 +27,10 @@ import type { FlexibleRepo } from '../../store/flexible.js';
 import type { FlexibleLicenseRow, FlexibleSyncRow, Store } from '../../store/store.js';
 import type { Actor, AuditEntry, AuditLog } from '../audit.js';
 import type { LeaseEngine } from '../leases/lease-engine.js';
+import type { LicensingMode } from '../licensing-mode.js';
+import { SERVER_POLICY } from '../policy.js';
 import { hourOf } from '../usage-meter.js';
 import { type ReportClaims, type SyncClaims, signReport, verifySync } from './documents.js';
-
-export const LICENSING_MODES = ['perpetual', 'flexible', 'als', 'pls'] as const;
-export type LicensingMode = (typeof LICENSING_MODES)[number];
-
-/** Modes that talk to the Cloud themselves. */
-export function isOnlineMode(mode: LicensingMode): boolean {
-  return mode === 'flexible' || mode === 'pls';
-}
 
 const KEY = {
   enrollCode: 'enrollment.code',
@@ -235,7 +229,7 @@ export class FlexibleService {
   checkExpiry(): void {
     if (this.validUntilWall === null) return;
     const now = this.d.clock.now();
-    if (now - this.lastPersist > 30_000) this.persistElapsed();
+    if (now - this.lastPersist > SERVER_POLICY.flexibleElapsedPersistMs) this.persistElapsed();
     if (!this.serving || !this.isExpired()) return;
     this.serving = false;
     const ids = this.repo.licenses().map((r) => r.licenseId);

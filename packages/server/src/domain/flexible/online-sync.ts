@@ -5,84 +5,14 @@
  * exponential backoff across the URLs in order, and the server keeps serving until
  * valid-until. Resync Info runs the same exchange at once.
  */
-import { isTesseraError, TesseraError } from '@tessera/core';
+import { isTesseraError } from '@tessera/core';
 import type { Logger } from 'pino';
-import {
-  type CloudAnswer,
-  type CloudConnection,
-  cloudRequest,
-  transportReason,
-} from '../../runtime/cloud-transport.js';
 import { type Actor, SYSTEM_ACTOR } from '../audit.js';
-import type { TimeOfDay } from '../settings/catalog.js';
+import type { TimeOfDay } from '../licensing-mode.js';
+import { SERVER_POLICY, SYNC_POLICY } from '../policy.js';
+import { type CloudConnection, postReport } from './cloud-link.js';
 import type { FlexibleService, SyncApplied } from './flexible-service.js';
 import { nextSyncAt } from './sync-schedule.js';
-
-export const SYNC_POLICY = {
-  /** First retry after a failure; doubles each time. */
-  retryBaseMs: 1000,
-  /** Longest wait between two attempts after failures. */
-  retryCapMs: 5 * 60_000,
-  /** One request to one Cloud URL. */
-  requestTimeoutMs: 30_000,
-} as const;
-
-/** What the Cloud answered a Report with: the Sync file text. */
-export async function postReport(
-  to: CloudConnection | readonly string[],
-  reportFile: string,
-  timeoutMs: number = SYNC_POLICY.requestTimeoutMs,
-): Promise<string> {
-  const cloud: CloudConnection = isUrlList(to) ? { urls: to } : to;
-  if (cloud.urls.length === 0) {
-    throw new TesseraError('CLOUD_UNREACHABLE', 'no Cloud node is configured (setting cloud_nodes, or --cloud URL)');
-  }
-  const failures: string[] = [];
-  const body = JSON.stringify({ report: reportFile });
-  for (const base of cloud.urls) {
-    let res: CloudAnswer;
-    try {
-      res = await cloudRequest(`${base.replace(/\/+$/, '')}/v1/sync`, {
-        method: 'POST',
-        body,
-        timeoutMs,
-        ca: cloud.ca,
-      });
-    } catch (err) {
-      failures.push(`${base}: ${transportReason(err)}`);
-      continue;
-    }
-    let answer: { sync?: unknown; error?: { code?: unknown; message?: unknown } } | undefined;
-    try {
-      answer = res.text === '' ? undefined : (JSON.parse(res.text) as typeof answer);
-    } catch {
-      answer = undefined;
-    }
-    const ok = res.status >= 200 && res.status < 300;
-    if (ok && typeof answer?.sync === 'string') return answer.sync;
-    if (res.status >= 500 || answer?.error === undefined) {
-      // A node that cannot serve now: try the next one.
-      failures.push(
-        `${base}: HTTP ${res.status}${typeof answer?.error?.message === 'string' ? ` ${answer.error.message}` : ''}`,
-      );
-      continue;
-    }
-    // The Cloud refused the Report itself (enrollment, signature...): another node would say the same.
-    const code = typeof answer.error.code === 'string' ? answer.error.code : 'BAD_REQUEST';
-    const message = typeof answer.error.message === 'string' ? answer.error.message : `HTTP ${res.status}`;
-    throw new TesseraError('CONFLICT', `the Cloud at ${base} refused the report: ${code}: ${message}`, {
-      reason: code,
-      details: { cloud: base, code },
-    });
-  }
-  throw new TesseraError('CLOUD_UNREACHABLE', `no Cloud node answered (${failures.join('; ')})`, {
-    details: { failures },
-  });
-}
-
-function isUrlList(to: CloudConnection | readonly string[]): to is readonly string[] {
-  return Array.isArray(to);
-}
 
 export interface OnlineSyncOptions {
   flexible: FlexibleService;
@@ -160,7 +90,7 @@ export class OnlineSync {
         const applied = await this.o.flexible.applySync(actor, syncFile, 'online');
         this.failures = 0;
         const now = this.o.now();
-        const interval = this.o.flexible.status().lastSync?.nextSyncSeconds ?? 86_400;
+        const interval = this.o.flexible.status().lastSync?.nextSyncSeconds ?? SERVER_POLICY.defaultSyncIntervalSeconds;
         this.schedule(Math.max(0, this.nextAfter(now, interval) - now));
         this.o.logger.info({ syncCounter: applied.syncCounter, licenses: applied.licenses }, 'synced with the Cloud');
         return applied;

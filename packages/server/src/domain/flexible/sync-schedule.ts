@@ -5,7 +5,7 @@
  * moment is still ahead (an interval shorter than a day, say), the interval's end it is.
  * Local time is the process's time zone, as the Dashboard shows the last sync.
  */
-import type { TimeOfDay } from '../settings/catalog.js';
+import type { TimeOfDay } from '../licensing-mode.js';
 
 export function nextSyncAt(
   lastSyncMs: number,

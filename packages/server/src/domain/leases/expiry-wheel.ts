@@ -6,6 +6,8 @@
  * is re-slotted when its old slot comes up, so a heartbeat costs O(1) and each entry is touched
  * about once per TTL.
  */
+import { SERVER_POLICY } from '../policy.js';
+
 export interface WheelEntry {
   /** Monotonic ms after which the entry is due. */
   deadline: number;
@@ -18,7 +20,7 @@ export class ExpiryWheel<T extends WheelEntry> {
 
   constructor(
     startMs: number,
-    private readonly slotMs = 250,
+    private readonly slotMs: number = SERVER_POLICY.expirySlotMs,
   ) {
     this.cursor = Math.floor(startMs / slotMs);
   }

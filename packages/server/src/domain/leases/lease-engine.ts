@@ -17,6 +17,7 @@ import {
 } from '@tessera/core';
 import type { CommitQueue } from '../../store/commit-queue.js';
 import type { HeldLeaseRow, LeaseRow, Store } from '../../store/store.js';
+import { SERVER_POLICY } from '../policy.js';
 import { ChangeGate } from './change-gate.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 
@@ -205,12 +206,12 @@ export class LeaseEngine {
     this.o.clockGuard.observe(now);
     // A mark taken back from a document is written at once, so the next start sees it too.
     if (clockMark?.clamped) this.o.store.meta.setClockMark(this.o.clockGuard.mark, now);
-    this.o.store.leases.pruneGone(now - 7 * 86_400_000);
+    this.o.store.leases.pruneGone(now - SERVER_POLICY.goneLeaseRetentionMs);
     return { revoked: revoke.length, clockMark };
   }
 
   start(): void {
-    const every = this.o.sweepMs ?? 100;
+    const every = this.o.sweepMs ?? SERVER_POLICY.leaseSweepMs;
     this.sweepTimer = setInterval(() => this.sweep(), every);
     this.sweepTimer.unref();
   }
@@ -606,12 +607,13 @@ export class LeaseEngine {
         if (s.leases.size > 0 && isExpired(s, now)) this.revokeAll(s, 'LICENSE_EXPIRED');
       }
     }
-    if (mono - this.lastRotation > Math.max(this.o.leaseSeconds * 2000, 60_000)) {
+    if (mono - this.lastRotation > Math.max(this.o.leaseSeconds * 2000, SERVER_POLICY.goneMemoryMinMs)) {
       this.goneBefore = this.goneNow;
       this.goneNow = new Map();
       this.lastRotation = mono;
     }
-    if (this.o.clockGuard.observe(now) && now - this.lastMarkWrite > 60_000) this.persistClockMark();
+    if (this.o.clockGuard.observe(now) && now - this.lastMarkWrite > SERVER_POLICY.clockMarkWriteEveryMs)
+      this.persistClockMark();
   }
 
   /** Revokes every lease of `s` (its license expired); the holders hear it once that is on disk. */

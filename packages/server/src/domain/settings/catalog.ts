@@ -7,16 +7,10 @@
 import { createHash } from 'node:crypto';
 import { LEASE_POLICY } from '@tessera/core';
 import { isLoopback, parseListen } from '@tessera/service-kit';
-import { LICENSING_MODES, type LicensingMode } from '../flexible/flexible-service.js';
+import { LICENSING_MODES, type LicensingMode, type TimeOfDay } from '../licensing-mode.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** Local time of day for the scheduled sync. */
-export interface TimeOfDay {
-  hour: number;
-  minute: number;
-}
 
 /** Settings in force, as the server uses them. */
 export interface Settings {

@@ -19,7 +19,7 @@ import {
 import { openServerCore, type ServerCore } from '../../runtime/server.js';
 import { silentLogger, tempDir } from '../../test-support/fixtures.js';
 import { LOCAL_CLI_ACTOR } from '../audit.js';
-import { LICENSING_MODES } from '../flexible/flexible-service.js';
+import { LICENSING_MODES } from '../licensing-mode.js';
 import { LOG_LEVELS, type RawSettings, SETTING_KEYS, type SettingKey } from './catalog.js';
 import { confTemplate, editConf, parseConf } from './conf-file.js';
 

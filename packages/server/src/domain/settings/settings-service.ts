@@ -11,9 +11,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TesseraError } from '@tessera/core';
 import { type StagedFile, stageFileAtomic, writeFileAtomic } from '@tessera/service-kit';
-import { type CloudConnection, cloudRequest, transportReason } from '../../runtime/cloud-transport.js';
 import { storageWrite } from '../../store/storage-errors.js';
 import type { Actor, AuditEntry, AuditLog } from '../audit.js';
+import { type CloudConnection, type CloudRequest, unreachableNodes } from '../flexible/cloud-link.js';
 import {
   definitionOf,
   displayValue,
@@ -74,8 +74,6 @@ export type SettingEdits = Partial<Record<SettingKey, string | null>>;
 
 export type SettingsApplier = (next: Settings, changed: readonly SettingKey[]) => void;
 
-const PROBE_TIMEOUT_MS = 3000;
-
 /** Who changed a value written into the file by hand (found when the file is read again). */
 const HAND_EDIT: Actor = { id: `file:${SETTINGS_FILE}`, role: 'admin' };
 
@@ -95,6 +93,8 @@ export class SettingsService {
     dataDir: string,
     private readonly flags: RawSettings,
     private readonly audit: AuditLog,
+    /** Sends a request to a Cloud node (the `/healthz` probe here; the exchange through `cloudConnection`). */
+    private readonly cloudRequest: CloudRequest,
   ) {
     this.path = join(dataDir, SETTINGS_FILE);
     if (!existsSync(this.path)) writeFileAtomic(this.path, confTemplate(), 0o644);
@@ -120,7 +120,11 @@ export class SettingsService {
   /** The Cloud nodes in force and the CA file's certificates, for the exchange and the relay. */
   cloudConnection(): CloudConnection {
     const s = this.inForce;
-    return { urls: s.cloudNodes, ca: s.cloudCaFile ? readFileSync(s.cloudCaFile, 'utf8') : undefined };
+    return {
+      urls: s.cloudNodes,
+      ca: s.cloudCaFile ? readFileSync(s.cloudCaFile, 'utf8') : undefined,
+      request: this.cloudRequest,
+    };
   }
 
   /** Warnings about the settings in force (e.g. a value not used in this mode). */
@@ -357,17 +361,7 @@ export class SettingsService {
     const touched = ['mode', 'cloud_nodes', 'cloud_https', 'cloud_ca_file'].some((k) => k in edits);
     if (!touched || (s.mode !== 'flexible' && s.mode !== 'pls') || s.cloudNodes.length === 0) return;
     const ca = s.cloudCaFile ? readFileSync(s.cloudCaFile, 'utf8') : undefined;
-    const failures = await Promise.all(
-      s.cloudNodes.map(async (url) => {
-        try {
-          const res = await cloudRequest(`${url}/healthz`, { method: 'GET', timeoutMs: PROBE_TIMEOUT_MS, ca });
-          return res.status === 200 ? null : `${url}: HTTP ${res.status}`;
-        } catch (err) {
-          return `${url}: ${transportReason(err)}`;
-        }
-      }),
-    );
-    const unreachable = failures.filter((f): f is string => f !== null);
+    const unreachable = await unreachableNodes(this.cloudRequest, s.cloudNodes, ca);
     if (unreachable.length > 0) {
       check.warnings.cloud_nodes = `${unreachable.length === s.cloudNodes.length ? 'no Cloud node answers' : 'some Cloud nodes do not answer'} (${unreachable.join('; ')}); saved anyway, the server keeps trying`;
     }
