@@ -1,7 +1,7 @@
 export { isLoopback, parseListen } from '@tessera/service-kit';
 export { type Actor, LOCAL_CLI_ACTOR } from './domain/audit.js';
 export { FlexibleActions } from './domain/flexible/flexible-actions.js';
-export type { FlexibleStatus, ReportMade, SyncApplied } from './domain/flexible/flexible-service.js';
+export type { FlexibleStatus, ReportMade, SyncApplied } from './domain/flexible/flexible-state.js';
 export type { CheckoutOutcome, EngineEvent, HeartbeatOutcome } from './domain/leases/lease-engine.js';
 export { LeaseEngine } from './domain/leases/lease-engine.js';
 export type { LicenseFeatureView, LicenseTree, LicenseView } from './domain/license-service.js';

@@ -1,17 +1,13 @@
 import {
   type CheckoutRequest,
-  type CheckoutResponse,
   type Clock,
   type ClockGuard,
   type ClockMarkRestore,
   type FeaturesResponse,
-  type FeatureView,
   isExpired,
   type LeaseGoneReason,
   type LicenseClaims,
-  leasesToRevoke,
   newId,
-  type SeatSource,
   selectSeatSource,
   utcDate,
 } from '@tessera/core';
@@ -20,40 +16,11 @@ import type { HeldLeaseRow, LeaseRow, Store } from '../../store/store.js';
 import { SERVER_POLICY } from '../policy.js';
 import { ChangeGate } from './change-gate.js';
 import { ExpiryWheel } from './expiry-wheel.js';
+import type { CheckoutOutcome, EngineEvent, ExtraWrite, HeartbeatOutcome } from './lease-outcomes.js';
+import { RecentlyGone } from './recently-gone.js';
+import { type Lease, overflow, placeholderSource, SeatPool, type Source, type Victim } from './seat-pool.js';
 
-/** One license's seats of one feature, with the leases drawing on it. */
-interface Source extends SeatSource {
-  feature: string;
-  leases: Set<Lease>;
-}
-
-type LeaseState = 'pending' | 'held' | 'ending' | 'gone';
-
-interface Lease {
-  readonly id: string;
-  source: Source;
-  readonly count: number;
-  /** Monotonic ms after which the lease lapses. */
-  deadline: number;
-  /** Creation order; revocation takes the newest first. */
-  readonly order: number;
-  state: LeaseState;
-}
-
-export type CheckoutOutcome =
-  | { ok: true; lease: CheckoutResponse }
-  | {
-      ok: false;
-      code: 'NO_SEATS' | 'UNKNOWN_FEATURE' | 'LICENSE_EXPIRED' | 'MAINTENANCE_EXPIRED' | 'CLOCK_TAMPERED';
-      message: string;
-    };
-
-export type HeartbeatOutcome = { ok: true; expiresAt: string } | { ok: false; reason: LeaseGoneReason };
-
-export type EngineEvent =
-  | { kind: 'granted'; feature: string; count: number; leaseId: string }
-  | { kind: 'denied'; feature: string; count: number; code: string }
-  | { kind: 'ended'; feature: string; count: number; leaseId: string; reason: LeaseGoneReason };
+export type { CheckoutOutcome, EngineEvent, ExtraWrite, HeartbeatOutcome } from './lease-outcomes.js';
 
 export interface LeaseEngineOptions {
   store: Store;
@@ -66,9 +33,6 @@ export interface LeaseEngineOptions {
   /** How often lapsed leases are looked for; they are freed within this plus one commit. */
   sweepMs?: number;
 }
-
-/** A license-changing write that must commit with the engine's own changes. */
-export type ExtraWrite = () => void;
 
 /**
  * The lease engine (DESIGN §4). Admission runs in memory, single-threaded, so no two
@@ -86,14 +50,9 @@ export type ExtraWrite = () => void;
  * against seats that are about to change.
  */
 export class LeaseEngine {
-  private readonly byFeature = new Map<string, Source[]>();
-  private readonly byLicense = new Map<string, Source[]>();
-  private readonly licenseClaims = new Map<string, LicenseClaims>();
+  private readonly pool = new SeatPool();
   private readonly leases = new Map<string, Lease>();
-  /** Recently ended leases and why, in two generations so old entries fall away cheaply. */
-  private goneNow = new Map<string, LeaseGoneReason>();
-  private goneBefore = new Map<string, LeaseGoneReason>();
-  private lastRotation: number;
+  private readonly gone: RecentlyGone;
   private readonly wheel: ExpiryWheel<Lease>;
   private order = 0;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -107,7 +66,7 @@ export class LeaseEngine {
 
   constructor(private readonly o: LeaseEngineOptions) {
     this.wheel = new ExpiryWheel<Lease>(o.clock.monotonic());
-    this.lastRotation = o.clock.monotonic();
+    this.gone = new RecentlyGone(o.clock.monotonic());
   }
 
   get poolId(): string {
@@ -158,12 +117,11 @@ export class LeaseEngine {
     licenses: readonly LicenseClaims[],
     leases: Iterable<HeldLeaseRow>,
   ): { revoked: number; clockMark: ClockMarkRestore | undefined } {
-    for (const c of licenses) this.attachLicense(c);
+    for (const c of licenses) this.pool.attach(c);
     const deadline = this.o.clock.monotonic() + this.o.leaseSeconds * 1000;
     const orphans: Lease[] = [];
     const sourceOf = new Map<string, Source>();
-    for (const sources of this.byLicense.values())
-      for (const s of sources) sourceOf.set(`${s.licenseId}\u0000${s.feature}`, s);
+    for (const s of this.pool.sources()) sourceOf.set(`${s.licenseId}\u0000${s.feature}`, s);
     for (const row of leases) {
       const source = sourceOf.get(`${row.licenseId}\u0000${row.feature}`);
       const lease: Lease = {
@@ -187,13 +145,12 @@ export class LeaseEngine {
     // A lease whose license is not in the pool: a flexible license is left out because its
     // last Sync is past valid-until (SYNC_EXPIRED); anything else was uninstalled.
     const flexibleIds = orphans.length > 0 ? new Set(this.o.store.flexible.licenseIds()) : new Set<string>();
-    const revoke: { lease: Lease; reason: LeaseGoneReason }[] = orphans.map((lease) => ({
+    const revoke: Victim[] = orphans.map((lease) => ({
       lease,
       reason: flexibleIds.has(lease.source.licenseId) ? 'SYNC_EXPIRED' : 'LICENSE_UNINSTALLED',
     }));
-    for (const sources of this.byLicense.values()) {
-      for (const s of sources) for (const l of this.overflow(s)) revoke.push({ lease: l, reason: 'SEATS_REDUCED' });
-    }
+    for (const s of this.pool.sources())
+      for (const l of overflow(s)) revoke.push({ lease: l, reason: 'SEATS_REDUCED' });
     if (revoke.length > 0) {
       this.o.store.db.transaction(() => {
         for (const r of revoke) this.writeRevocation(r.lease.id, r.reason);
@@ -230,7 +187,7 @@ export class LeaseEngine {
     const now = this.o.clock.now();
     const count = req.count ?? 1;
     const releaseDate = req.client.releaseDate ?? utcDate(now);
-    const sources = this.byFeature.get(req.feature) ?? [];
+    const sources = this.pool.sourcesOf(req.feature);
     const picked = selectSeatSource(
       sources,
       { count, releaseDate },
@@ -333,32 +290,12 @@ export class LeaseEngine {
   }
 
   features(): FeaturesResponse {
-    const features: FeatureView[] = [];
-    const now = this.o.clock.now();
-    for (const [feature, sources] of [...this.byFeature.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      let total = 0;
-      let inUse = 0;
-      const licenses = sources.map((s) => {
-        if (!isExpired(s, now)) total += s.count;
-        inUse += s.inUse;
-        return {
-          licenseId: s.licenseId,
-          count: s.count,
-          inUse: s.inUse,
-          expires: s.expires,
-          maintenanceUntil: s.maintenanceUntil,
-        };
-      });
-      features.push({ feature, total, inUse, available: Math.max(0, total - inUse), licenses });
-    }
-    return { poolId: this.o.poolId, features };
+    return this.pool.view(this.o.poolId, this.o.clock.now());
   }
 
   /** In-use seats per license and feature, for the admin tree. */
   usageOf(licenseId: string): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const s of this.byLicense.get(licenseId) ?? []) out.set(s.feature, s.inUse);
-    return out;
+    return this.pool.usageOf(licenseId);
   }
 
   hasLease(leaseId: string): boolean {
@@ -376,8 +313,8 @@ export class LeaseEngine {
    */
   putLicense(claims: LicenseClaims, write: ExtraWrite): Promise<number> {
     const id = claims.licenseId;
-    const touched = this.featuresOf(id, claims);
-    const victims = this.victimsOf(id, claims, 'SEATS_REDUCED');
+    const touched = this.pool.featuresOf(id, claims);
+    const victims = this.pool.victimsOf(id, claims, 'SEATS_REDUCED');
     const applied = this.o.queue
       .enqueue(() => {
         write();
@@ -398,8 +335,8 @@ export class LeaseEngine {
    * holders hear it only once that commit is done; if it fails, nothing changes.
    */
   removeLicense(licenseId: string, reason: LeaseGoneReason, write: ExtraWrite): Promise<number> {
-    const touched = this.featuresOf(licenseId, null);
-    const victims = this.victimsOf(licenseId, null, reason);
+    const touched = this.pool.featuresOf(licenseId, null);
+    const victims = this.pool.victimsOf(licenseId, null, reason);
     const leases = this.o.store.leases;
     const applied = this.o.queue
       .enqueue(() => {
@@ -438,7 +375,7 @@ export class LeaseEngine {
     this.unreserve(lease);
     if (this.leases.get(lease.id) === lease) this.leases.delete(lease.id);
     lease.state = 'gone';
-    this.goneNow.set(lease.id, reason);
+    this.gone.add(lease.id, reason);
     this.emit({ kind: 'ended', feature: lease.source.feature, count: lease.count, leaseId: lease.id, reason });
   }
 
@@ -468,7 +405,7 @@ export class LeaseEngine {
 
   private goneReason(leaseId: string, lease: Lease | undefined): LeaseGoneReason {
     if (lease && (lease.state === 'held' || lease.state === 'ending')) return 'EXPIRED';
-    const known = this.goneNow.get(leaseId) ?? this.goneBefore.get(leaseId);
+    const known = this.gone.get(leaseId);
     if (known) return known;
     const stored = this.o.store.leases.goneReason(leaseId);
     return (stored as LeaseGoneReason | undefined) ?? 'UNKNOWN_LEASE';
@@ -479,86 +416,14 @@ export class LeaseEngine {
     return new Date(this.o.clock.now() + msLeft).toISOString();
   }
 
-  private attachLicense(claims: LicenseClaims): Source[] {
-    const sources: Source[] = claims.features.map((f) => ({
-      licenseId: claims.licenseId,
-      feature: f.name,
-      count: f.count,
-      inUse: 0,
-      expires: f.expires,
-      maintenanceUntil: f.maintenanceUntil,
-      leases: new Set<Lease>(),
-    }));
-    this.byLicense.set(claims.licenseId, sources);
-    this.licenseClaims.set(claims.licenseId, claims);
-    for (const s of sources) {
-      const list = this.byFeature.get(s.feature);
-      if (list) list.push(s);
-      else this.byFeature.set(s.feature, [s]);
-    }
-    return sources;
-  }
-
-  private detachLicense(licenseId: string): Source[] {
-    const sources = this.byLicense.get(licenseId) ?? [];
-    this.byLicense.delete(licenseId);
-    this.licenseClaims.delete(licenseId);
-    for (const s of sources) {
-      const list = (this.byFeature.get(s.feature) ?? []).filter((x) => x !== s);
-      if (list.length > 0) this.byFeature.set(s.feature, list);
-      else this.byFeature.delete(s.feature);
-    }
-    return sources;
-  }
-
-  /** Features a change of `licenseId` to `claims` (or to nothing) touches: the old ones and the new. */
-  private featuresOf(licenseId: string, claims: LicenseClaims | null): Set<string> {
-    const out = new Set((this.byLicense.get(licenseId) ?? []).map((s) => s.feature));
-    for (const f of claims?.features ?? []) out.add(f.name);
-    return out;
-  }
-
-  /**
-   * The leases that would not fit if `licenseId` became `claims` (or went): beyond a feature's
-   * new count, newest first, or all of a feature that goes. Decided when the change is queued:
-   * every lease admitted before it is written before it (FIFO), and checkouts after it wait.
-   */
-  private victimsOf(
-    licenseId: string,
-    claims: LicenseClaims | null,
-    goneReason: LeaseGoneReason,
-  ): { lease: Lease; reason: LeaseGoneReason }[] {
-    const out: { lease: Lease; reason: LeaseGoneReason }[] = [];
-    for (const s of this.byLicense.get(licenseId) ?? []) {
-      const live = [...s.leases].filter((l) => l.state !== 'gone');
-      const next = claims?.features.find((f) => f.name === s.feature);
-      if (!next) {
-        for (const lease of live) out.push({ lease, reason: claims ? 'SEATS_REDUCED' : goneReason });
-        continue;
-      }
-      const ids = new Set(
-        leasesToRevoke(
-          live.map((l) => ({ leaseId: l.id, count: l.count, order: l.order })),
-          next.count,
-        ),
-      );
-      for (const lease of live) if (ids.has(lease.id)) out.push({ lease, reason: 'SEATS_REDUCED' });
-    }
-    return out;
-  }
-
   /**
    * After a license change committed: `claims` (or nothing) replaces what the pool held for
    * `licenseId`, its leases move to the new sources, and the victims (revoked on disk in that
    * commit) are forgotten: from now on their holders hear LEASE_GONE.
    */
-  private replaceLicense(
-    licenseId: string,
-    claims: LicenseClaims | null,
-    victims: { lease: Lease; reason: LeaseGoneReason }[],
-  ): void {
-    const old = this.detachLicense(licenseId);
-    const fresh = claims ? this.attachLicense(claims) : [];
+  private replaceLicense(licenseId: string, claims: LicenseClaims | null, victims: Victim[]): void {
+    const old = this.pool.detach(licenseId);
+    const fresh = claims ? this.pool.attach(claims) : [];
     const revoked = new Set(victims.map((v) => v.lease));
     for (const s of old) {
       const next = fresh.find((f) => f.feature === s.feature);
@@ -579,18 +444,6 @@ export class LeaseEngine {
     for (const v of victims) this.forget(v.lease, v.reason);
   }
 
-  /** Leases on `s` beyond its count, newest first (at start, before anything is served). */
-  private overflow(s: Source): Lease[] {
-    const live = [...s.leases].filter((l) => l.state !== 'gone');
-    const ids = new Set(
-      leasesToRevoke(
-        live.map((l) => ({ leaseId: l.id, count: l.count, order: l.order })),
-        s.count,
-      ),
-    );
-    return live.filter((l) => ids.has(l.id));
-  }
-
   /** One expiry pass: lapsed leases, expired licenses, clock mark. The timer runs it; tests call it. */
   sweep(): void {
     const mono = this.o.clock.monotonic();
@@ -602,16 +455,10 @@ export class LeaseEngine {
       },
     );
     const now = this.o.clock.now();
-    for (const sources of this.byLicense.values()) {
-      for (const s of sources) {
-        if (s.leases.size > 0 && isExpired(s, now)) this.revokeAll(s, 'LICENSE_EXPIRED');
-      }
+    for (const s of this.pool.sources()) {
+      if (s.leases.size > 0 && isExpired(s, now)) this.revokeAll(s, 'LICENSE_EXPIRED');
     }
-    if (mono - this.lastRotation > Math.max(this.o.leaseSeconds * 2000, SERVER_POLICY.goneMemoryMinMs)) {
-      this.goneBefore = this.goneNow;
-      this.goneNow = new Map();
-      this.lastRotation = mono;
-    }
+    this.gone.rotate(mono, Math.max(this.o.leaseSeconds * 2000, SERVER_POLICY.goneMemoryMinMs));
     if (this.o.clockGuard.observe(now) && now - this.lastMarkWrite > SERVER_POLICY.clockMarkWriteEveryMs)
       this.persistClockMark();
   }
@@ -642,16 +489,4 @@ export class LeaseEngine {
     const meta = this.o.store.meta;
     this.o.queue.enqueue(() => meta.setClockMark(mark, now)).catch(() => undefined);
   }
-}
-
-function placeholderSource(row: HeldLeaseRow): Source {
-  return {
-    licenseId: row.licenseId,
-    feature: row.feature,
-    count: 0,
-    inUse: 0,
-    expires: null,
-    maintenanceUntil: null,
-    leases: new Set(),
-  };
 }
