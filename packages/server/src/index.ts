@@ -16,16 +16,9 @@ export type {
   SettingView,
 } from './domain/settings/settings-service.js';
 export type { UsageFeatureView, UsageView } from './http/admin/usage.js';
+export { openServerCore, type ServerCore, SHIPPED_KEYRING } from './runtime/core.js';
 export { DATA_FILES, type RuntimeInfo, readRuntimeInfo } from './runtime/data-dir.js';
 export { readMachineFactors } from './runtime/machine-factors.js';
-export {
-  type LicenseServerOptions,
-  openServerCore,
-  type RunningServer,
-  type ServerCore,
-  type ServerCoreOptions,
-  type ServerInfo,
-  SHIPPED_KEYRING,
-  startLicenseServer,
-} from './runtime/server.js';
+export type { LicenseServerOptions, ServerCoreOptions } from './runtime/options.js';
+export { type RunningServer, type ServerInfo, startLicenseServer } from './runtime/server.js';
 export type { AuditRow, LeaseRow, UserRow } from './store/store.js';

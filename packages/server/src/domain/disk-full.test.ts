@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type CheckoutRequest, ManualClock, signSync, TesseraError } from '@tessera/core';
-import { openServerCore, type ServerCore } from '../runtime/server.js';
+import { openServerCore, type ServerCore } from '../runtime/core.js';
 import { fillDisk } from '../test-support/disk-full.js';
 import { licenseFor, makeVendor, silentLogger, tempDir } from '../test-support/fixtures.js';
 import { LOCAL_CLI_ACTOR } from './audit.js';

@@ -42,7 +42,7 @@ import {
   fuzzParams,
   fuzzSuiteTimeout,
 } from '../../../core/src/documents/test-support/fuzz-documents/run.js';
-import { openServerCore, type ServerCore } from '../runtime/server.js';
+import { openServerCore, type ServerCore } from '../runtime/core.js';
 import { makeVendor, silentLogger, tempDir, type Vendor } from '../test-support/fixtures.js';
 import { LOCAL_CLI_ACTOR } from './audit.js';
 

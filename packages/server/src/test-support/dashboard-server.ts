@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { LOCAL_CLI_ACTOR } from '../domain/audit.js';
 import { DATA_FILES } from '../runtime/data-dir.js';
-import { type LicenseServerOptions, type RunningServer, startLicenseServer } from '../runtime/server.js';
+import type { LicenseServerOptions } from '../runtime/options.js';
+import { type RunningServer, startLicenseServer } from '../runtime/server.js';
 
 export const TEST_FACTORS = {
   machineId: 'machine-1',

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock, type SyncClaims, TesseraError } from '@tessera/core';
-import { type LicenseServerOptions, type RunningServer, startLicenseServer } from '../runtime/server.js';
+import type { LicenseServerOptions } from '../runtime/options.js';
+import { type RunningServer, startLicenseServer } from '../runtime/server.js';
 import { makeVendor, silentLogger, tempDir, type Vendor } from './fixtures.js';
 
 export const HOUR = 3_600_000;

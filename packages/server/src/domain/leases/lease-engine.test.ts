@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type CheckoutRequest, ManualClock } from '@tessera/core';
-import { openServerCore, type ServerCore } from '../../runtime/server.js';
+import { openServerCore, type ServerCore } from '../../runtime/core.js';
 import { licenseFor, makeVendor, silentLogger, tempDir, type Vendor } from '../../test-support/fixtures.js';
 import { LOCAL_CLI_ACTOR } from '../audit.js';
 

@@ -16,7 +16,7 @@ import {
   fuzzParams,
   fuzzSuiteTimeout,
 } from '../../../../core/src/documents/test-support/fuzz-documents/run.js';
-import { openServerCore, type ServerCore } from '../../runtime/server.js';
+import { openServerCore, type ServerCore } from '../../runtime/core.js';
 import { silentLogger, tempDir } from '../../test-support/fixtures.js';
 import { LOCAL_CLI_ACTOR } from '../audit.js';
 import { LICENSING_MODES } from '../licensing-mode.js';
