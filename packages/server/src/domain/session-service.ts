@@ -1,22 +1,10 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { hashSecret, TesseraError } from '@tessera/core';
+import { hashSecret, newSecret, secretsEqual, TesseraError } from '@tessera/core';
+import { SESSION_ID_PATTERN, SESSION_POLICY, sessionEndsAt, sessionExpired } from '@tessera/service-kit';
 import type { SessionRepo } from '../store/sessions.js';
 import { storageFailure, storageWrite } from '../store/storage-errors.js';
 import type { Store } from '../store/store.js';
 import type { Actor, AuditLog } from './audit.js';
 import type { AuthService } from './auth-service.js';
-
-/** How long Dashboard sessions live (DESIGN §9). Named here so a reader sees every knob at once. */
-export const SESSION_POLICY = {
-  /** A session unused this long is over (an operator who walked away is signed out). */
-  idleMs: 8 * 3600_000,
-  /** A session is over this long after sign-in, however busy. */
-  maxAgeMs: 24 * 3600_000,
-  /** `last_seen` is written at most this often per session, not on every request. */
-  touchEveryMs: 60_000,
-  /** Expired rows are swept at most this often (at sign-in). */
-  pruneEveryMs: 10 * 60_000,
-} as const;
 
 /** A signed-in browser: who, and the token its state-changing requests must echo. */
 export interface SessionInfo {
@@ -61,11 +49,11 @@ export class SessionService {
     }
     const now = this.now();
     this.pruneNow(now);
-    const sessionId = randomBytes(32).toString('base64url');
+    const sessionId = newSecret(SESSION_POLICY.secretBytes);
     const row = {
       idHash: hashSecret(sessionId),
       username,
-      csrfToken: randomBytes(32).toString('base64url'),
+      csrfToken: newSecret(SESSION_POLICY.secretBytes),
       createdAt: now,
       lastSeen: now,
     };
@@ -80,12 +68,12 @@ export class SessionService {
 
   /** The session a cookie names, if it is live; refreshes its idle timer. */
   authenticate(sessionId: string): SessionInfo | undefined {
-    if (!/^[A-Za-z0-9_-]{43}$/.test(sessionId)) return undefined;
+    if (!SESSION_ID_PATTERN.test(sessionId)) return undefined;
     const row = this.repo.get(hashSecret(sessionId));
     if (!row) return undefined;
     const now = this.now();
     const user = this.store.users.get(row.username);
-    if (!user || this.expired(row, now)) {
+    if (!user || sessionExpired(row, now)) {
       this.bestEffort(() => this.repo.delete(row.idHash));
       return undefined;
     }
@@ -99,15 +87,12 @@ export class SessionService {
   /** True while the session named by `idHash` is live (for long-lived streams). */
   isLive(idHash: string): boolean {
     const row = this.repo.get(idHash);
-    return row !== undefined && !this.expired(row, this.now()) && this.store.users.get(row.username) !== undefined;
+    return row !== undefined && !sessionExpired(row, this.now()) && this.store.users.get(row.username) !== undefined;
   }
 
   /** Constant-time check of the CSRF token a request carries against its session's. */
   csrfMatches(session: SessionInfo, presented: string | undefined): boolean {
-    if (!presented) return false;
-    const a = Buffer.from(presented);
-    const b = Buffer.from(session.csrfToken);
-    return a.length === b.length && timingSafeEqual(a, b);
+    return presented !== undefined && secretsEqual(presented, session.csrfToken);
   }
 
   signOut(session: SessionInfo): void {
@@ -124,23 +109,18 @@ export class SessionService {
     return storageWrite(() => this.repo.deleteOthersOf(session.username, session.idHash));
   }
 
-  private expired(row: { createdAt: number; lastSeen: number }, now: number): boolean {
-    return now - row.lastSeen > SESSION_POLICY.idleMs || now - row.createdAt > SESSION_POLICY.maxAgeMs;
-  }
-
   private infoOf(
     row: { idHash: string; username: string; csrfToken: string; createdAt: number; lastSeen: number },
     role: Actor['role'],
     mustChange: boolean,
   ): SessionInfo {
-    const ends = Math.min(row.lastSeen + SESSION_POLICY.idleMs, row.createdAt + SESSION_POLICY.maxAgeMs);
     return {
       actor: { id: `user:${row.username}`, role },
       username: row.username,
       mustChange,
       csrfToken: row.csrfToken,
       idHash: row.idHash,
-      expiresAt: new Date(ends).toISOString(),
+      expiresAt: new Date(sessionEndsAt(row)).toISOString(),
     };
   }
 

@@ -2,9 +2,8 @@
  * `tessera server start`: the core plus the client listener and the admin listener, the
  * online exchange with the Cloud, and the timers of a running server.
  */
-import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
-import { PRODUCT_VERSION } from '@tessera/core';
+import { newSecret, PRODUCT_VERSION } from '@tessera/core';
 import { type ConnectionStats, isLoopback, parseListen, urlOf } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { FlexibleActions } from '../domain/flexible/flexible-actions.js';
@@ -89,7 +88,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
       ? { certFile: settings.adminTlsCert, keyFile: settings.adminTlsKey }
       : undefined;
   core.flexible.configure(settings.mode, settings.cloudNodes, settings.enrollmentCode ?? undefined);
-  const nonce = randomBytes(16).toString('base64url');
+  const nonce = newSecret(16);
   const metrics = new ServerMetrics(core.engine);
   const usage = new UsageMeter({
     engine: core.engine,

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '@tessera/core';
-import { SESSION_POLICY } from '../../domain/session-service.js';
+import { SESSION_POLICY } from '@tessera/service-kit';
 import { DATA_FILES } from '../../runtime/data-dir.js';
 import { signIn, startTestServer, type TestServer } from '../../test-support/dashboard-server.js';
 

@@ -1,8 +1,8 @@
 import { TesseraError } from '@tessera/core';
-import { errorSchema } from '@tessera/service-kit';
+import { errorSchema, SESSION_POLICY } from '@tessera/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../domain/audit.js';
-import { SESSION_POLICY, type SessionInfo, type SessionService } from '../../domain/session-service.js';
+import type { SessionInfo, SessionService } from '../../domain/session-service.js';
 
 /** Name of the Dashboard's session cookie. */
 export const SESSION_COOKIE = 'tessera_session';
