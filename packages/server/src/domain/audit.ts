@@ -20,7 +20,7 @@ export interface AuditEntry {
   detail?: unknown;
 }
 
-/** The audit log: every admin action, accepted or refused (DESIGN §9). */
+/** The audit log: every admin action, accepted or refused (docs/security.md). */
 export class AuditLog {
   constructor(
     private readonly store: Store,

@@ -39,7 +39,7 @@ export interface AdminSecretFiles {
 export type PasswordCheck = { ok: true; actor: Actor; mustChange: boolean } | { ok: false };
 
 /**
- * Admin credentials (DESIGN §7, §9). No default password: the first start makes a random
+ * Admin credentials (docs/security.md). No default password: the first start makes a random
  * one for `admin` in `DIR/initial-admin-password` (0600) that must be changed at first
  * sign-in, and a separate token for the CLI in `DIR/admin.token`. The database holds only
  * hashes (scrypt for passwords, SHA-256 for 256-bit tokens).

@@ -59,7 +59,7 @@ export interface UsageMeterOptions {
 }
 
 /**
- * Usage per feature and closed UTC hour (DESIGN §3): peak seats in use, seat-seconds,
+ * Usage per feature and closed UTC hour (docs/flexible.md): peak seats in use, seat-seconds,
  * checkouts and denials for lack of seats, as absolute values for the Cloud to upsert.
  * Counts only: no client, host, user or app name is ever seen here.
  *

@@ -44,7 +44,7 @@ export const SHIPPED_KEYRING = new URL('../../vendor-keyring.pem', import.meta.u
 /**
  * Everything of a License Server but its listeners: data dir (locked), identity, store,
  * lease engine, services. The CLI uses this directly when no server is running, so that its
- * commands run the same code as the admin API (DESIGN §7).
+ * commands run the same code as the admin API (docs/cli.md).
  */
 export interface ServerCore {
   dataDir: string;
@@ -60,7 +60,7 @@ export interface ServerCore {
   keyring: Keyring;
   clock: Clock;
   clockGuard: ClockGuard;
-  /** Flexible licensing state (DESIGN §3): Reports, Syncs, valid-until. */
+  /** Flexible licensing state (docs/flexible.md): Reports, Syncs, valid-until. */
   flexible: FlexibleService;
   /** `DIR/server.conf` under the flags: what is in force, and changes to it. */
   settings: SettingsService;

@@ -13,7 +13,7 @@ import type { AdminSecretFiles, SecretFile } from '../domain/auth-service.js';
 
 export { DataDirLock, prepareDataDir };
 
-/** Names of the files in a License Server data directory (DESIGN §7). */
+/** Names of the files in a License Server data directory (docs/cli.md). */
 export const DATA_FILES = {
   database: 'tessera.db',
   key: 'server.key',

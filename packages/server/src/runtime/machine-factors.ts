@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { RawFactors } from '@tessera/core';
 
 /**
- * Reads this machine's hardware factors (DESIGN §3). A factor that cannot be read is left
+ * Reads this machine's hardware factors (docs/security.md). A factor that cannot be read is left
  * out: it neither matches nor mismatches later. Only physical NICs count (those backed by a
  * device), so docker bridges and veths that come and go do not change the MAC factor.
  */

@@ -13,7 +13,7 @@ export interface ServerCoreOptions {
   dataDir: string;
   /** Extra trusted vendor public keys (PEM files), for development and tests. */
   vendorKeyFiles?: string[];
-  /** Setting overrides (flags): they win over `DIR/server.conf` (DESIGN §8). */
+  /** Setting overrides (flags): they win over `DIR/server.conf` (docs/settings.md). */
   leaseSeconds?: number;
   heartbeatSeconds?: number;
   clock?: Clock;
@@ -35,9 +35,9 @@ export interface ServerCoreOptions {
 export interface LicenseServerOptions extends ServerCoreOptions {
   clientListen?: string;
   adminListen?: string;
-  /** Required when the admin listener is not on loopback (DESIGN §9). */
+  /** Required when the admin listener is not on loopback (docs/security.md). */
   adminTls?: { certFile: string; keyFile: string };
-  /** Licensing mode (DESIGN §1); installed perpetual licenses are served in every mode. */
+  /** Licensing mode (docs/flexible.md); installed perpetual licenses are served in every mode. */
   mode?: LicensingMode;
   /** Cloud node URLs, tried in order (modes flexible and pls). */
   cloudUrls?: string[];

@@ -20,7 +20,7 @@ export interface CommitRider {
 }
 
 export interface CommitQueueOptions {
-  /** Most operations in one transaction (DESIGN §4: "capped at a few hundred"). */
+  /** Most operations in one transaction (`SERVER_POLICY.commitMaxBatch` says why the server takes 512). */
   maxBatch: number;
   /** Called after each commit, for metrics. */
   onCommit?: (ops: number, ms: number) => void;
@@ -33,7 +33,7 @@ export interface CommitQueueOptions {
 }
 
 /**
- * Group commit (DESIGN §4). Every state change of the server is an operation run inside a
+ * Group commit (docs/architecture.md). Every state change of the server is an operation run inside a
  * SQLite transaction; operations that arrive during one turn of the event loop share one
  * transaction, so one fsync (`synchronous=FULL`) covers them all. An operation's promise
  * settles only after its transaction commits: a caller that answers after `await` answers

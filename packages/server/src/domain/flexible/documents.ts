@@ -1,5 +1,5 @@
 /**
- * Report and Sync documents (DESIGN §3), as `@tessera/core` signs and verifies them: a Report
+ * Report and Sync documents (docs/flexible.md), as `@tessera/core` signs and verifies them: a Report
  * is signed by the server's own key and carries usage hours only; a Sync is signed by the
  * vendor and carries the server's flexible licenses and a valid-until.
  */

@@ -1,5 +1,5 @@
 /**
- * Flexible licensing on the License Server (DESIGN §1, §3, §4): the Report it writes, the Sync
+ * Flexible licensing on the License Server (docs/flexible.md): the Report it writes, the Sync
  * it applies, and how long the flexible seats are served without a newer Sync.
  *
  * All state lives in the database (migration 3), whatever mode the server runs in:
@@ -318,7 +318,7 @@ export class FlexibleService {
     }));
     const repo = this.repo;
     const guard = this.d.clockGuard;
-    // The vendor's word on time, but never past the local clock (DESIGN §4; see ClockGuard).
+    // The vendor's word on time, but never past the local clock (docs/architecture.md; see ClockGuard).
     const markMs = Math.min(Date.parse(sync.issuedAt), now);
     const meta = this.d.store.meta;
     const audit = this.d.audit.writer({

@@ -1,5 +1,5 @@
 /**
- * The online exchange (DESIGN §3): POST the Report to `{cloud}/v1/sync`, apply the Sync that
+ * The online exchange (docs/flexible.md): POST the Report to `{cloud}/v1/sync`, apply the Sync that
  * comes back. Modes `flexible` and `pls` run it at start and then on the schedule the last
  * Sync names (`nextSyncSeconds`); when no Cloud URL answers, it retries with capped
  * exponential backoff across the URLs in order, and the server keeps serving until

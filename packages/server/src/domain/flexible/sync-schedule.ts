@@ -1,5 +1,5 @@
 /**
- * When the scheduled exchange with the Cloud runs (DESIGN §3). The vendor's interval after the
+ * When the scheduled exchange with the Cloud runs (docs/flexible.md). The vendor's interval after the
  * last sync is the longest wait; a preferred local time of day (`sync_time`) picks the moment
  * within it: the last time the clock shows that time before the interval ends. When no such
  * moment is still ahead (an interval shorter than a day, say), the interval's end it is.

@@ -1,6 +1,6 @@
 /**
  * Holds checkouts of the features a license change touches while that change is being
- * written (DESIGN §4: seats are never handed out against a pool that is about to change). A
+ * written (seats are never handed out against a pool that is about to change). A
  * checkout that finds its feature held waits for every change in flight on it to settle,
  * committed and applied or failed, then is admitted against the pool as it is then.
  */

@@ -1,5 +1,5 @@
 /**
- * A timer wheel for lease deadlines (DESIGN §4: lapsed leases freed within a second, without
+ * A timer wheel for lease deadlines (lapsed leases freed within a second, without
  * scanning every lease each second). Slot `s` holds entries whose deadline is at most
  * `s * slotMs`; it is processed once the clock reaches that instant, so every entry in it is
  * either due or was moved later by a heartbeat. A heartbeat only moves the deadline: the entry

@@ -35,7 +35,7 @@ export interface LeaseEngineOptions {
 }
 
 /**
- * The lease engine (DESIGN §4). Admission runs in memory, single-threaded, so no two
+ * The lease engine (docs/architecture.md). Admission runs in memory, single-threaded, so no two
  * checkouts can take the same seat; every change is then written through the group-commit
  * queue in FIFO order, and a checkout is answered only after its lease is on disk.
  *

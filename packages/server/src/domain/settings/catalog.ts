@@ -1,5 +1,5 @@
 /**
- * The License Server's settings (DESIGN §8): every key of `DIR/server.conf`, its flag, its
+ * The License Server's settings (docs/settings.md): every key of `DIR/server.conf`, its flag, its
  * default, how a text value is read and checked, and whether a running server can take a new
  * value at once or only at its next start. Pure: no I/O here; reading files and probing the
  * Cloud happen in the settings service.

@@ -88,7 +88,7 @@ export function editConf(text: string, changes: Partial<Record<SettingKey, strin
 /** The file a first start writes: every key commented out with its default and meaning. */
 export function confTemplate(): string {
   const lines = [
-    '# Tessera License Server settings (DESIGN §8, docs/settings.md).',
+    '# Tessera License Server settings (docs/settings.md).',
     '# One `key = value` per line; a line starting with # is a comment. Flags of',
     '# `tessera server start` override what is here; the Dashboard (Settings) and',
     '# `tessera config set` edit this file and keep your comments.',

@@ -1,5 +1,5 @@
 /**
- * The settings of a License Server (DESIGN §8): `DIR/server.conf` layered under the start
+ * The settings of a License Server (docs/settings.md): `DIR/server.conf` layered under the start
  * flags. Knows what is in force, shows where each value comes from, checks a change before
  * writing it (files it names must be readable, an unreachable Cloud is a warning), writes the
  * file atomically keeping the operator's comments, audits each change with its old and new
