@@ -30,6 +30,21 @@ export const SERVER_POLICY = {
    */
   clientBodyLimitBytes: 16 * 1024,
 
+  // ---- admin API input ----
+  /** Longest license or lease id in a URL: ids are far shorter; anything longer names nothing. */
+  maxIdLength: 128,
+  /** Longest user name at sign-in (users are made with at most 32 characters; room for a typo). */
+  maxSignInNameLength: 64,
+  /** Longest feature name filter: feature names in licenses are short identifiers. */
+  maxFeatureNameLength: 64,
+  /** Longest setting value accepted: a list of Cloud nodes or a file path fits many times over. */
+  maxSettingValueLength: 4096,
+  /** Most audit entries one page returns, and how many when the caller names no limit. */
+  auditPageMax: 500,
+  auditPageDefault: 100,
+  /** Days of usage the Dashboard shows when it names no range: a week of working days and a weekend. */
+  usageDaysDefault: 7,
+
   // ---- lease engine ----
   /** How often lapsed leases are looked for: a lapsed seat is free within this plus one commit. */
   leaseSweepMs: 100,

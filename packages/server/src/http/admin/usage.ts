@@ -1,5 +1,6 @@
 import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
+import { SERVER_POLICY } from '../../domain/policy.js';
 import { hourOf, USAGE_POLICY, type UsageMeter } from '../../domain/usage-meter.js';
 
 const HOUR_MS = 3600_000;
@@ -45,7 +46,14 @@ export function registerUsageRoutes(app: FastifyInstance, o: UsageRouteOptions):
         tags: ['usage'],
         querystring: {
           type: 'object',
-          properties: { days: { type: 'integer', minimum: 1, maximum: USAGE_POLICY.maxDays, default: 7 } },
+          properties: {
+            days: {
+              type: 'integer',
+              minimum: 1,
+              maximum: USAGE_POLICY.maxDays,
+              default: SERVER_POLICY.usageDaysDefault,
+            },
+          },
         },
         response: {
           200: {
