@@ -84,7 +84,7 @@ export function registerUsageRoutes(app: FastifyInstance, o: UsageRouteOptions):
       },
     },
     async (request): Promise<UsageView> => {
-      const hours = (request.query.days ?? 7) * 24;
+      const hours = (request.query.days ?? SERVER_POLICY.usageDaysDefault) * 24;
       const to = Date.parse(hourOf(o.now())) + HOUR_MS;
       const fromMs = to - hours * HOUR_MS;
       const byFeature = new Map<string, UsageFeatureView>();
