@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeReportUnverified, generateSigningKey, issueLicense, publicKeyToPem, signSync } from '@tessera/core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { LOCAL_CLI_ACTOR } from '../../server/src/services/audit.js';
+import { LOCAL_CLI_ACTOR } from '../../server/src/domain/audit.js';
 import { type DashboardServer, launchBrowser, screenshot, startDashboardServer } from './support.js';
 
 const NEW_PASSWORD = 'a long and private passphrase';

@@ -14,7 +14,7 @@ import {
   reportOf,
 } from '@tessera/service-kit/test-support/route-fuzz';
 import type { FastifyInstance } from 'fastify';
-import { LOCAL_CLI_ACTOR } from '../src/services/audit.js';
+import { LOCAL_CLI_ACTOR } from '../src/domain/audit.js';
 import { licenseFor, startTestServer, type TestServer } from '../src/test-support/fixtures.js';
 
 const CASES = fuzzCases(300);

@@ -8,5 +8,6 @@ export * from './listen.js';
 export * from './listener.js';
 export * from './listener-policy.js';
 export * from './request-validation.js';
+export * from './session-policy.js';
 export * from './static-site.js';
 export * from './test-clock.js';

@@ -4,20 +4,10 @@
  * state-changing requests must echo. Sessions live in the database, so any node serves them.
  */
 import { hashSecret, newSecret, secretsEqual, TesseraError } from '@tessera/core';
+import { SESSION_ID_PATTERN, SESSION_POLICY, sessionEndsAt, sessionExpired } from '@tessera/service-kit';
 import type { Actor } from './actor.js';
 import { type AuthService, actorOf } from './auth-service.js';
 import type { DomainContext } from './context.js';
-
-export const SESSION_POLICY = {
-  /** A session unused this long is over. */
-  idleMs: 8 * 3_600_000,
-  /** A session is over this long after sign-in, however busy. */
-  maxAgeMs: 24 * 3_600_000,
-  /** `last_seen` is written at most this often per session. */
-  touchEveryMs: 60_000,
-  /** Expired sessions are swept at most this often (at sign-in). */
-  pruneEveryMs: 10 * 60_000,
-} as const;
 
 export interface SessionInfo {
   actor: Actor;
@@ -70,11 +60,11 @@ export class SessionService {
       this.lastPrune = now;
       await this.ctx.store.sessions.prune(now - SESSION_POLICY.idleMs, now - SESSION_POLICY.maxAgeMs);
     }
-    const sessionId = newSecret(32);
+    const sessionId = newSecret(SESSION_POLICY.secretBytes);
     const row = {
       idHash: hashSecret(sessionId),
       userId: check.actor.userId as string,
-      csrfToken: newSecret(32),
+      csrfToken: newSecret(SESSION_POLICY.secretBytes),
       createdAt: now,
       lastSeen: now,
     };
@@ -97,12 +87,12 @@ export class SessionService {
 
   /** The live session a cookie names; the user's role and must-change flag are read fresh. */
   async authenticate(sessionId: string): Promise<SessionInfo | undefined> {
-    if (!/^[A-Za-z0-9_-]{43}$/.test(sessionId)) return undefined;
+    if (!SESSION_ID_PATTERN.test(sessionId)) return undefined;
     const row = await this.ctx.store.sessions.get(hashSecret(sessionId));
     if (!row) return undefined;
     const now = this.ctx.clock.now();
     const user = await this.ctx.store.users.byId(row.userId);
-    if (!user || now - row.lastSeen > SESSION_POLICY.idleMs || now - row.createdAt > SESSION_POLICY.maxAgeMs) {
+    if (!user || sessionExpired(row, now)) {
       await this.ctx.store.sessions.delete(row.idHash);
       return undefined;
     }
@@ -137,8 +127,6 @@ export class SessionService {
   }
 
   private endOf(row: { createdAt: number; lastSeen: number }): string {
-    return new Date(
-      Math.min(row.lastSeen + SESSION_POLICY.idleMs, row.createdAt + SESSION_POLICY.maxAgeMs),
-    ).toISOString();
+    return new Date(sessionEndsAt(row)).toISOString();
   }
 }

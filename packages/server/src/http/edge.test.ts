@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { LOCAL_CLI_ACTOR } from '../services/audit.js';
+import { LOCAL_CLI_ACTOR } from '../domain/audit.js';
 import { licenseFor, startTestServer, type TestServer } from '../test-support/fixtures.js';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

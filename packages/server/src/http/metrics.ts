@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { LeaseEngine } from '../engine/lease-engine.js';
+import type { LeaseEngine } from '../domain/leases/lease-engine.js';
 import type { WalCheckpointer } from '../store/wal-checkpointer.js';
 
 /** The server's Prometheus metrics, in a registry of its own (several servers may share a process in tests). */

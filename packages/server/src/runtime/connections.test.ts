@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LicenseClient, parseServerAddress } from '@tessera/client';
 import { CONNECTION_POLICY, connectionBudget } from '@tessera/service-kit';
-import { LOCAL_CLI_ACTOR } from '../services/audit.js';
+import { LOCAL_CLI_ACTOR } from '../domain/audit.js';
 import { licenseFor, startTestServer } from '../test-support/fixtures.js';
 
 /** Short timeouts for the test (production's are seconds to minutes: `LISTENER_POLICY`). */

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   DataDirLock,
@@ -9,10 +9,11 @@ import {
   writeFileAtomic,
   writeRuntimeFile,
 } from '@tessera/service-kit';
+import type { AdminSecretFiles, SecretFile } from '../domain/auth-service.js';
 
 export { DataDirLock, prepareDataDir };
 
-/** Names of the files in a License Server data directory (DESIGN §7). */
+/** Names of the files in a License Server data directory (docs/cli.md). */
 export const DATA_FILES = {
   database: 'tessera.db',
   key: 'server.key',
@@ -45,13 +46,30 @@ export function removeRuntimeInfo(dir: string, nonce: string): void {
   removeRuntimeFile(join(dir, DATA_FILES.runtime), nonce);
 }
 
-/** Writes a secret file once, mode 0600; false when it already exists. */
-export function writeSecretFileOnce(path: string, secret: string): boolean {
-  if (existsSync(path)) return false;
-  writeFileAtomic(path, `${secret}\n`, 0o600, { exclusive: true });
-  return true;
+/** The admin credentials' secret files in data dir `dir`. */
+export function adminSecretFiles(dir: string): AdminSecretFiles {
+  return {
+    initialPassword: secretFile(join(dir, DATA_FILES.initialPassword)),
+    adminToken: secretFile(join(dir, DATA_FILES.adminToken)),
+  };
 }
 
-export function readSecretFile(path: string): string | undefined {
-  return readTextFile(path);
+/** A secret file at `path`: one line, mode 0600, written atomically. */
+function secretFile(path: string): SecretFile {
+  return {
+    read: () => readTextFile(path),
+    writeOnce(secret) {
+      if (existsSync(path)) return false;
+      writeFileAtomic(path, `${secret}\n`, 0o600, { exclusive: true });
+      return true;
+    },
+    replace(secret) {
+      writeFileAtomic(path, `${secret}\n`, 0o600);
+    },
+    remove() {
+      try {
+        unlinkSync(path);
+      } catch {}
+    },
+  };
 }

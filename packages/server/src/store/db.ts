@@ -12,7 +12,7 @@ export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Opens the server's SQLite file: WAL, `synchronous=FULL` (a commit is on disk when it
- * returns; DESIGN §4 "durable means on disk"), migrations applied.
+ * returns: durable means on disk), migrations applied.
  */
 export function openDatabase(path: string): Db {
   const db = new Database(path);

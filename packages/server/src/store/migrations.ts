@@ -92,7 +92,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX sessions_by_user ON sessions (username);
 
-      -- Usage per feature and closed UTC hour (DESIGN §3): absolute values, never a client,
+      -- Usage per feature and closed UTC hour (docs/flexible.md): absolute values, never a client,
       -- host, user or app name. The current hour is rewritten as it runs.
       CREATE TABLE usage_hours (
         feature      TEXT NOT NULL,
@@ -110,7 +110,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     version: 3,
     name: 'flexible licensing state',
     sql: `
-      -- Flexible licensing (DESIGN §3, §4), kept whatever mode the server runs in: the licenses of
+      -- Flexible licensing (docs/flexible.md), kept whatever mode the server runs in: the licenses of
       -- the last Sync applied, every Sync applied, the Reports written, and a few counters.
       CREATE TABLE flexible_licenses (
         license_id   TEXT PRIMARY KEY,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { CommitQueue } from '../engine/commit-queue.js';
+import { CommitQueue } from './commit-queue.js';
 import { type Db, openDatabase } from './db.js';
 import { type CheckpointResult, WalCheckpointer } from './wal-checkpointer.js';
 

@@ -4,13 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSigningKey, issueLicense, type LicenseClaims, publicKeyToPem, signLicense } from '@tessera/core';
 import pino from 'pino';
-import {
-  type LicenseServerOptions,
-  type RunningServer,
-  type ServerCore,
-  startLicenseServer,
-} from '../runtime/server.js';
-import { LOCAL_CLI_ACTOR } from '../services/audit.js';
+import { LOCAL_CLI_ACTOR } from '../domain/audit.js';
+import type { ServerCore } from '../runtime/core.js';
+import type { LicenseServerOptions } from '../runtime/options.js';
+import { type RunningServer, startLicenseServer } from '../runtime/server.js';
 
 export const silentLogger = pino({ level: 'silent' });
 

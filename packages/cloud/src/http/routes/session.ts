@@ -1,6 +1,5 @@
-import { errorSchema } from '@tessera/service-kit';
+import { errorSchema, SESSION_POLICY } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { SESSION_POLICY } from '../../domain/session-service.js';
 import { actorOf, SESSION_COOKIE, sessionCookie, sessionOf } from '../auth.js';
 import type { CloudHttpContext } from '../context.js';
 import { errors, userSchema } from '../schemas.js';

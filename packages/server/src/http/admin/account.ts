@@ -1,4 +1,4 @@
-import { TesseraError } from '@tessera/core';
+import { MAX_PASSWORD_LENGTH, TesseraError } from '@tessera/core';
 import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { AdminApiContext } from './context.js';
@@ -17,8 +17,8 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AdminApiContext
           required: ['currentPassword', 'newPassword'],
           additionalProperties: false,
           properties: {
-            currentPassword: { type: 'string', maxLength: 1024 },
-            newPassword: { type: 'string', maxLength: 1024 },
+            currentPassword: { type: 'string', maxLength: MAX_PASSWORD_LENGTH },
+            newPassword: { type: 'string', maxLength: MAX_PASSWORD_LENGTH },
           },
         },
         response: { 204: { type: 'null' }, 400: errorSchema, 401: errorSchema, 403: errorSchema },
@@ -84,7 +84,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AdminApiContext
           additionalProperties: false,
           properties: {
             username: { type: 'string', maxLength: 32 },
-            password: { type: 'string', maxLength: 1024 },
+            password: { type: 'string', maxLength: MAX_PASSWORD_LENGTH },
             role: { type: 'string', enum: ['view', 'manage', 'admin'] },
           },
         },

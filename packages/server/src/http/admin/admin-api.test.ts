@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeDocumentUnverified, type LicenseClaims, verifyUninstall } from '@tessera/core';
-import { LOCAL_CLI_ACTOR } from '../../services/audit.js';
+import { LOCAL_CLI_ACTOR } from '../../domain/audit.js';
 import {
   licenseFor,
   makeVendor,

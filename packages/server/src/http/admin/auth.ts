@@ -1,6 +1,6 @@
 import { TesseraError } from '@tessera/core';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import type { SessionService } from '../../services/session-service.js';
+import type { SessionService } from '../../domain/session-service.js';
 import type { AdminApiContext } from './context.js';
 import { hasRole } from './context.js';
 import { authenticateSession, sessionCookieOf } from './session.js';

@@ -1,9 +1,9 @@
-import type { LeaseEngine } from '../../engine/lease-engine.js';
-import type { Actor, AuditLog } from '../../services/audit.js';
-import type { AuthService } from '../../services/auth-service.js';
-import type { LicenseService } from '../../services/license-service.js';
-import type { SettingsService } from '../../settings/settings-service.js';
-import type { Store } from '../../store/repositories.js';
+import type { Actor, AuditLog } from '../../domain/audit.js';
+import type { AuthService } from '../../domain/auth-service.js';
+import type { LeaseEngine } from '../../domain/leases/lease-engine.js';
+import type { LicenseService } from '../../domain/license-service.js';
+import type { SettingsService } from '../../domain/settings/settings-service.js';
+import type { Store } from '../../store/store.js';
 import type { ServerMetrics } from '../metrics.js';
 
 /** What the admin API's handlers need. */

@@ -7,10 +7,10 @@ import { gunzipSync } from 'node:zlib';
 import { LicenseClient, parseServerAddress } from '@tessera/client';
 import { installErrorHandling, WEB_UI_SECURITY_HEADERS } from '@tessera/service-kit';
 import Fastify, { type RouteOptions } from 'fastify';
+import { startTestServer, type TestServer } from '../../test-support/dashboard-server.js';
 import { ServerMetrics } from '../metrics.js';
 import { DASHBOARD_PAGES } from './dashboard-static.js';
 import { registerAdminApi } from './index.js';
-import { startTestServer, type TestServer } from './test-support/dashboard-server.js';
 
 const host = '127.0.0.1';
 const INDEX = '<!doctype html><html><head><script type="module" src="/assets/app-abc123.js"></script></head></html>';

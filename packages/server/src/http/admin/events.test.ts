@@ -3,9 +3,9 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { LicenseClient, parseServerAddress } from '@tessera/client';
 import Fastify from 'fastify';
-import type { EngineEvent } from '../../engine/lease-engine.js';
+import type { EngineEvent } from '../../domain/leases/lease-engine.js';
+import { signInAsAdmin, startTestServer, type TestServer } from '../../test-support/dashboard-server.js';
 import { type ChangeEvent, ChangeFeed, registerEventRoutes } from './events.js';
-import { signInAsAdmin, startTestServer, type TestServer } from './test-support/dashboard-server.js';
 
 /** An open event stream: its parsed `change` events as they come. */
 class Stream {

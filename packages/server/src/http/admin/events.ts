@@ -1,7 +1,7 @@
 import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import type { EngineEvent } from '../../engine/lease-engine.js';
-import type { SessionService } from '../../services/session-service.js';
+import type { EngineEvent } from '../../domain/leases/lease-engine.js';
+import type { SessionService } from '../../domain/session-service.js';
 
 /** Behaviour knobs of the Dashboard's live updates. */
 export const EVENTS_POLICY = {

@@ -1,7 +1,7 @@
 import { MAX_DOCUMENT_BYTES } from '@tessera/core';
 import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import type { FlexibleActions } from '../../flexible/flexible-actions.js';
+import type { FlexibleActions } from '../../domain/flexible/flexible-actions.js';
 
 const fileBody = {
   type: 'object',
@@ -21,7 +21,7 @@ const errors = {
 };
 
 /**
- * Flexible licensing (DESIGN §3): status, Resync Info, Create Report File, Import Sync File
+ * Flexible licensing (docs/flexible.md): status, Resync Info, Create Report File, Import Sync File
  * and Send Report File. Each action refuses with MODE_MISMATCH outside its modes.
  */
 export function registerFlexibleRoutes(app: FastifyInstance, flexible: FlexibleActions): void {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { FlexibleActions } from '../../flexible/flexible-actions.js';
-import type { SessionService } from '../../services/session-service.js';
-import type { UsageMeter } from '../../services/usage-meter.js';
+import type { FlexibleActions } from '../../domain/flexible/flexible-actions.js';
+import type { SessionService } from '../../domain/session-service.js';
+import type { UsageMeter } from '../../domain/usage-meter.js';
 import { registerAccountRoutes } from './account.js';
 import { installAdminAuth } from './auth.js';
 import type { AdminApiContext } from './context.js';

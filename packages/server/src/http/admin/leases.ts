@@ -1,6 +1,7 @@
 import { TesseraError } from '@tessera/core';
 import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
+import { SERVER_POLICY } from '../../domain/policy.js';
 import type { AdminApiContext } from './context.js';
 
 /** Who holds seats, and releasing one by hand. */
@@ -15,7 +16,7 @@ export function registerLeaseRoutes(app: FastifyInstance, ctx: AdminApiContext):
         querystring: {
           type: 'object',
           required: ['feature'],
-          properties: { feature: { type: 'string', minLength: 1, maxLength: 64 } },
+          properties: { feature: { type: 'string', minLength: 1, maxLength: SERVER_POLICY.maxFeatureNameLength } },
         },
         response: {
           200: {
@@ -61,7 +62,7 @@ export function registerLeaseRoutes(app: FastifyInstance, ctx: AdminApiContext):
       schema: {
         summary: 'Release a seat held by a client; it hears REVOKED_BY_ADMIN at its next heartbeat',
         tags: ['leases'],
-        params: { type: 'object', properties: { id: { type: 'string', maxLength: 128 } } },
+        params: { type: 'object', properties: { id: { type: 'string', maxLength: SERVER_POLICY.maxIdLength } } },
         response: { 204: { type: 'null' }, 401: errorSchema, 403: errorSchema, 404: errorSchema, 507: errorSchema },
       },
     },

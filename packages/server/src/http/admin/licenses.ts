@@ -1,6 +1,7 @@
 import { MAX_DOCUMENT_BYTES } from '@tessera/core';
 import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
+import { SERVER_POLICY } from '../../domain/policy.js';
 import type { AdminApiContext } from './context.js';
 
 const fileBody = {
@@ -109,7 +110,7 @@ export function registerLicenseRoutes(app: FastifyInstance, ctx: AdminApiContext
       schema: {
         summary: 'Uninstall License (permanent); returns the signed uninstall certificate',
         tags: ['licenses'],
-        params: { type: 'object', properties: { id: { type: 'string', maxLength: 128 } } },
+        params: { type: 'object', properties: { id: { type: 'string', maxLength: SERVER_POLICY.maxIdLength } } },
         response: {
           200: {
             type: 'object',
@@ -129,7 +130,7 @@ export function registerLicenseRoutes(app: FastifyInstance, ctx: AdminApiContext
       schema: {
         summary: 'The uninstall certificate of an uninstalled license, again',
         tags: ['licenses'],
-        params: { type: 'object', properties: { id: { type: 'string', maxLength: 128 } } },
+        params: { type: 'object', properties: { id: { type: 'string', maxLength: SERVER_POLICY.maxIdLength } } },
         response: { 200: { type: 'object', properties: { certificate: { type: 'string' } } }, ...errors },
       },
     },

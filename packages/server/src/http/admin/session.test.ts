@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '@tessera/core';
+import { SESSION_POLICY } from '@tessera/service-kit';
 import { DATA_FILES } from '../../runtime/data-dir.js';
-import { SESSION_POLICY } from '../../services/session-service.js';
-import { signIn, startTestServer, type TestServer } from './test-support/dashboard-server.js';
+import { signIn, startTestServer, type TestServer } from '../../test-support/dashboard-server.js';
 
 const host = '127.0.0.1';
 

@@ -1,8 +1,9 @@
-import { TesseraError } from '@tessera/core';
-import { errorSchema } from '@tessera/service-kit';
+import { MAX_PASSWORD_LENGTH, TesseraError } from '@tessera/core';
+import { errorSchema, SESSION_POLICY } from '@tessera/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Actor } from '../../services/audit.js';
-import { SESSION_POLICY, type SessionInfo, type SessionService } from '../../services/session-service.js';
+import type { Actor } from '../../domain/audit.js';
+import { SERVER_POLICY } from '../../domain/policy.js';
+import type { SessionInfo, SessionService } from '../../domain/session-service.js';
 
 /** Name of the Dashboard's session cookie. */
 export const SESSION_COOKIE = 'tessera_session';
@@ -110,8 +111,8 @@ export function registerSessionRoutes(app: FastifyInstance, o: SessionRouteOptio
           required: ['username', 'password'],
           additionalProperties: false,
           properties: {
-            username: { type: 'string', minLength: 1, maxLength: 64 },
-            password: { type: 'string', minLength: 1, maxLength: 1024 },
+            username: { type: 'string', minLength: 1, maxLength: SERVER_POLICY.maxSignInNameLength },
+            password: { type: 'string', minLength: 1, maxLength: MAX_PASSWORD_LENGTH },
           },
         },
         response: { 201: sessionView, 400: errorSchema, 401: errorSchema, 403: errorSchema, 429: errorSchema },

@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type LicenseServerOptions, type RunningServer, startLicenseServer } from '../../runtime/server.js';
+import type { LicenseServerOptions } from '../../runtime/options.js';
+import { type RunningServer, startLicenseServer } from '../../runtime/server.js';
 import { licenseFor, makeVendor, silentLogger, type Vendor } from '../../test-support/fixtures.js';
 
 /** A server on `dir`, started as a test would, with `flags` as its command line would give them. */

@@ -1,7 +1,8 @@
 import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { SETTING_KEYS } from '../../settings/catalog.js';
-import type { SettingEdits, SettingsService } from '../../settings/settings-service.js';
+import { SERVER_POLICY } from '../../domain/policy.js';
+import { SETTING_KEYS } from '../../domain/settings/catalog.js';
+import type { SettingEdits, SettingsService } from '../../domain/settings/settings-service.js';
 
 const settingSchema = {
   type: 'object',
@@ -34,7 +35,7 @@ const editsBody = {
       type: 'object',
       minProperties: 1,
       maxProperties: SETTING_KEYS.length,
-      additionalProperties: { type: ['string', 'null'], maxLength: 4096 },
+      additionalProperties: { type: ['string', 'null'], maxLength: SERVER_POLICY.maxSettingValueLength },
     },
   },
 };

@@ -1,5 +1,6 @@
 import { errorSchema, textResponse } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
+import { SERVER_POLICY } from '../../domain/policy.js';
 import type { AdminApiContext } from './context.js';
 
 /** Health, server facts, metrics and the audit log. */
@@ -61,7 +62,12 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: AdminApiContext)
           type: 'object',
           properties: {
             before: { type: 'integer', minimum: 1 },
-            limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+            limit: {
+              type: 'integer',
+              minimum: 1,
+              maximum: SERVER_POLICY.auditPageMax,
+              default: SERVER_POLICY.auditPageDefault,
+            },
           },
         },
         response: {
@@ -90,6 +96,8 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: AdminApiContext)
         },
       },
     },
-    async (request) => ({ entries: ctx.audit.page(request.query.before, request.query.limit ?? 100) }),
+    async (request) => ({
+      entries: ctx.audit.page(request.query.before, request.query.limit ?? SERVER_POLICY.auditPageDefault),
+    }),
   );
 }

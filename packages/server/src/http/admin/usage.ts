@@ -1,6 +1,7 @@
 import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { hourOf, USAGE_POLICY, type UsageMeter } from '../../services/usage-meter.js';
+import { SERVER_POLICY } from '../../domain/policy.js';
+import { hourOf, USAGE_POLICY, type UsageMeter } from '../../domain/usage-meter.js';
 
 const HOUR_MS = 3600_000;
 
@@ -45,7 +46,14 @@ export function registerUsageRoutes(app: FastifyInstance, o: UsageRouteOptions):
         tags: ['usage'],
         querystring: {
           type: 'object',
-          properties: { days: { type: 'integer', minimum: 1, maximum: USAGE_POLICY.maxDays, default: 7 } },
+          properties: {
+            days: {
+              type: 'integer',
+              minimum: 1,
+              maximum: USAGE_POLICY.maxDays,
+              default: SERVER_POLICY.usageDaysDefault,
+            },
+          },
         },
         response: {
           200: {
@@ -76,7 +84,7 @@ export function registerUsageRoutes(app: FastifyInstance, o: UsageRouteOptions):
       },
     },
     async (request): Promise<UsageView> => {
-      const hours = (request.query.days ?? 7) * 24;
+      const hours = (request.query.days ?? SERVER_POLICY.usageDaysDefault) * 24;
       const to = Date.parse(hourOf(o.now())) + HOUR_MS;
       const fromMs = to - hours * HOUR_MS;
       const byFeature = new Map<string, UsageFeatureView>();

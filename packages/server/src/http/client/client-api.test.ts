@@ -1,5 +1,5 @@
 import { clientProtocolSuite } from '@tessera/service-kit/test-support/client-protocol-suite';
-import { LOCAL_CLI_ACTOR } from '../../services/audit.js';
+import { LOCAL_CLI_ACTOR } from '../../domain/audit.js';
 import { licenseFor, startTestServer } from '../../test-support/fixtures.js';
 
 // The protocol's cases, shared with the Cloud; what only a License Server does is in seat-provider.test.ts.

@@ -1,5 +1,5 @@
-import type { LeaseEngine } from '../../engine/lease-engine.js';
-import type { FlexibleService } from '../../flexible/flexible-service.js';
+import type { FlexibleService } from '../../domain/flexible/flexible-service.js';
+import type { LeaseEngine } from '../../domain/leases/lease-engine.js';
 import type { ServerMetrics } from '../metrics.js';
 
 /** What the client API's handlers need: the engine and its counters. */
