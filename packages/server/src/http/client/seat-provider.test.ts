@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type CheckoutRequest, TesseraError } from '@tessera/core';
-import type { LeaseEngine } from '../../domain/leases/lease-engine.js';
 import { LOCAL_CLI_ACTOR } from '../../domain/audit.js';
+import type { LeaseEngine } from '../../domain/leases/lease-engine.js';
 import { licenseFor, startTestServer } from '../../test-support/fixtures.js';
 import { LicenseServerSeats, type LicenseServerSeatsOptions } from './seat-provider.js';
 

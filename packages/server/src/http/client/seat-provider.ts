@@ -1,8 +1,8 @@
 import { type CheckoutRequest, type ErrorCode, isTesseraError, TesseraError } from '@tessera/core';
 import type { SeatCheckout, SeatHeartbeat, SeatProvider } from '@tessera/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
-import type { LeaseEngine } from '../../domain/leases/lease-engine.js';
 import type { FlexibleService } from '../../domain/flexible/flexible-service.js';
+import type { LeaseEngine } from '../../domain/leases/lease-engine.js';
 import { storageFailure } from '../../store/storage-errors.js';
 
 export interface LicenseServerSeatsOptions {
