@@ -53,7 +53,7 @@ function Shell({ session, onSignOut }: { session: SessionView; onSignOut: () => 
       </a>
       <div className="shell">
         <header className="topbar">
-          <Link href="/" className="brand" aria-label="Tessera licensing portal, overview">
+          <Link href="/" className="brand">
             <Logo />
             <span className="brand-name">Tessera</span>
             <span className="brand-sub">Licensing portal</span>

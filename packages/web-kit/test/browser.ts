@@ -4,7 +4,8 @@
  * check and the token-authorized API calls. Node-only and
  * for tests: no app imports it, so it stays out of both Vite bundles.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
@@ -101,4 +102,50 @@ export function tokenApi(
     }
     return { status: res.status, body: parsed as never };
   };
+}
+
+/** One axe-core finding, cut to what a failing assertion needs to say. */
+export interface AxeFinding {
+  id: string;
+  impact: string;
+  help: string;
+  /** The first few offending elements, as CSS selectors. */
+  targets: string[];
+}
+
+let axeSource: string | undefined;
+
+/**
+ * axe-core's violations of impact `serious` or `critical` on the page as it is now (WCAG 2.x A and AA
+ * rules and axe's best practices). axe is evaluated through the DevTools protocol, which the apps'
+ * Content-Security-Policy does not govern, so nothing is loosened for the test.
+ */
+export async function seriousAxeViolations(page: Page): Promise<AxeFinding[]> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(axeSource);
+  return (await page.evaluate(`(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+        targets: v.nodes.slice(0, 5).map((n) => String(n.target)) }));
+  })()`)) as AxeFinding[];
+}
+
+/**
+ * How much wider than the viewport the page is, in CSS pixels (0 when it does not scroll sideways), and the
+ * outermost elements that stick out.
+ */
+export async function sidewaysOverflow(page: Page): Promise<{ px: number; widest: string[] }> {
+  return (await page.evaluate(`(() => {
+    const width = document.documentElement.clientWidth;
+    const px = Math.max(0, document.documentElement.scrollWidth - width);
+    // The outermost elements that stick out, to say what to fix.
+    const widest = px === 0 ? [] : [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > width + 1)
+      .filter((el) => !el.parentElement || el.parentElement.getBoundingClientRect().right <= width + 1)
+      .slice(0, 5)
+      .map((el) => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : ''));
+    return { px, widest };
+  })()`)) as { px: number; widest: string[] };
 }

@@ -1,6 +1,7 @@
 import { useAction } from '@tessera/web-kit/action';
 import { api } from '@tessera/web-kit/api';
 import { ConfirmDialog } from '@tessera/web-kit/components/ConfirmDialog';
+import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { localTime, plural } from '@tessera/web-kit/format';
 import { useEffect, useState } from 'react';
 import { duration } from '../format.js';
@@ -80,34 +81,36 @@ export function Holders(p: HoldersProps) {
             held by {plural(leases.length, 'lease')}.
           </p>
           <div className="table-scroll">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Client id</th>
-                  <th scope="col">Host</th>
-                  <th scope="col">Application</th>
-                  <th scope="col">Since</th>
-                  <th scope="col" className="num">
-                    Seats
-                  </th>
-                  {p.canRelease && (
-                    <th scope="col">
-                      <span className="visually-hidden">Action</span>
+            <TableScroll label="Seat holders">
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Client id</th>
+                    <th scope="col">Host</th>
+                    <th scope="col">Application</th>
+                    <th scope="col">Since</th>
+                    <th scope="col" className="num">
+                      Seats
                     </th>
-                  )}
-                </tr>
-              </thead>
-              <tbody>
-                {leases.slice(0, shown).map((l) => (
-                  <HolderRow
-                    key={l.leaseId}
-                    lease={l}
-                    nowMs={p.nowMs}
-                    onRelease={p.canRelease ? () => setReleasing(l) : undefined}
-                  />
-                ))}
-              </tbody>
-            </table>
+                    {p.canRelease && (
+                      <th scope="col">
+                        <span className="visually-hidden">Action</span>
+                      </th>
+                    )}
+                  </tr>
+                </thead>
+                <tbody>
+                  {leases.slice(0, shown).map((l) => (
+                    <HolderRow
+                      key={l.leaseId}
+                      lease={l}
+                      nowMs={p.nowMs}
+                      onRelease={p.canRelease ? () => setReleasing(l) : undefined}
+                    />
+                  ))}
+                </tbody>
+              </table>
+            </TableScroll>
           </div>
           {leases.length > shown && (
             <button type="button" className="ghost" onClick={() => setShown((n) => n + PAGE * 10)}>

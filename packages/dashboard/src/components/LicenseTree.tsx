@@ -72,7 +72,25 @@ export function LicenseTree(p: LicenseTreeProps) {
       hadFocus.current = true;
     });
 
-  const render = (node: TreeNode, level: number, pos: number, size: number): ReactNode => {
+  // The items are flat in the DOM, their nesting told by aria-level/-setsize/-posinset (the WAI-ARIA
+  // tree's flat form): each item's accessible name is then its own row's text, not its subtree's.
+  const items: ReactNode[] = [];
+  const descriptions: ReactNode[] = [];
+  const walk = (node: TreeNode, level: number, pos: number, size: number): void => {
+    items.push(item(node, level, pos, size));
+    descriptions.push(
+      <span key={node.id} id={`${domIdOf(node.id)}-desc`}>
+        {labelOf(node, p.nowMs)}
+      </span>,
+    );
+    if (node.children.length > 0 && p.expanded.has(node.id)) {
+      node.children.forEach((c, i) => {
+        walk(c, level + 1, i + 1, node.children.length);
+      });
+    }
+  };
+
+  const item = (node: TreeNode, level: number, pos: number, size: number): ReactNode => {
     const isParent = node.children.length > 0;
     const open = isParent && p.expanded.has(node.id);
     const selected = node.id === p.selected;
@@ -87,21 +105,19 @@ export function LicenseTree(p: LicenseTreeProps) {
         aria-posinset={pos}
         aria-expanded={isParent ? open : undefined}
         aria-selected={selected}
-        aria-label={labelOf(node, p.nowMs)}
+        aria-describedby={`${domIdOf(node.id)}-desc`}
         tabIndex={selected ? 0 : -1}
         className={`tree-item kind-${node.kind}${selected ? ' is-selected' : ''}`}
         data-node={node.id}
         onFocus={(e) => {
           if (e.target === e.currentTarget) hadFocus.current = true;
         }}
-        // Keyboard: the tree's onKeyDown. A click selects the innermost item only.
-        onClick={(e) => {
-          e.stopPropagation();
+        // Keyboard: the tree's onKeyDown. A click selects the item.
+        onClick={() => {
           hadFocus.current = true;
           p.onSelect(node.id);
         }}
-        onDoubleClick={(e) => {
-          e.stopPropagation();
+        onDoubleClick={() => {
           if (!isParent) return;
           if (open) p.onCollapse(node.id);
           else p.onExpand([node.id]);
@@ -128,13 +144,10 @@ export function LicenseTree(p: LicenseTreeProps) {
           </span>
           <Columns node={node} nowMs={p.nowMs} />
         </div>
-        {open && (
-          // biome-ignore lint/a11y/useSemanticElements: a WAI-ARIA tree groups its child items with role=group
-          <div role="group">{node.children.map((c, i) => render(c, level + 1, i + 1, node.children.length))}</div>
-        )}
       </div>
     );
   };
+  walk(p.root, 1, 1, 1);
 
   return (
     <div className="tree-wrap">
@@ -153,8 +166,10 @@ export function LicenseTree(p: LicenseTreeProps) {
         onKeyDown={onKeyDown}
         tabIndex={-1}
       >
-        {render(p.root, 1, 1, 1)}
+        {items}
       </div>
+      {/* The row of each item in words (seats, dates), read after its name; hidden, as descriptions may be. */}
+      <div hidden>{descriptions}</div>
     </div>
   );
 }

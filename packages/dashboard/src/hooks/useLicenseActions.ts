@@ -89,7 +89,12 @@ export function useLicenseActions({ server, tree, loadSync, onNotice }: LicenseA
     },
     renew: { busy: busy === 'renew', run: pick('renew') },
     website: {
-      ...(portalUrl ? {} : { blocked: 'No vendor portal address is configured on this server (--portal-url).' }),
+      ...(portalUrl
+        ? {}
+        : {
+            blocked:
+              'No vendor portal address is configured on this server: an admin sets it on the Settings page (Cloud, Portal address).',
+          }),
       run: () => {
         if (portalUrl) window.open(portalUrl, '_blank', 'noopener,noreferrer');
       },

@@ -1,5 +1,6 @@
 import { useAction } from '@tessera/web-kit/action';
 import { api } from '@tessera/web-kit/api';
+import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
@@ -60,28 +61,30 @@ export function UsersPage() {
           {users === null ? (
             <p className="muted">Loading…</p>
           ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Password</th>
-                  <th scope="col">Added</th>
-                </tr>
-              </thead>
-              <tbody>
-                {users.map((u) => (
-                  <tr key={u.username}>
-                    <td>{u.username}</td>
-                    <td>
-                      <span className={`role role-${u.role}`}>{u.role}</span>
-                    </td>
-                    <td>{u.mustChange ? <span className="chip chip-warn">must change</span> : 'set'}</td>
-                    <td>{localTime(u.createdAt)}</td>
+            <TableScroll label="Users">
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">User</th>
+                    <th scope="col">Role</th>
+                    <th scope="col">Password</th>
+                    <th scope="col">Added</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {users.map((u) => (
+                    <tr key={u.username}>
+                      <td>{u.username}</td>
+                      <td>
+                        <span className={`role role-${u.role}`}>{u.role}</span>
+                      </td>
+                      <td>{u.mustChange ? <span className="chip chip-warn">must change</span> : 'set'}</td>
+                      <td>{localTime(u.createdAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableScroll>
           )}
         </section>
         <form className="card" onSubmit={add} aria-labelledby="add-user-title">

@@ -1,9 +1,11 @@
 import { useAction } from '@tessera/web-kit/action';
+
 /**
  * A customer's entitlements as seat pools (used / available per entitlement, by type), and
  * for vendor staff the forms that add one or change its count and dates.
  */
 
+import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { plural } from '@tessera/web-kit/format';
 import { type FormEvent, useId, useState } from 'react';
 import { api, at, query } from '../api.js';
@@ -111,7 +113,7 @@ function EntitlementPool({
       <h2 id={`pool-${type}`}>
         {TYPE_NAMES[type]} <span className="sub">{TYPE_TEXT[type]}</span>
       </h2>
-      <div className="table-scroll">
+      <TableScroll label="Entitlements">
         <table className="table">
           <thead>
             <tr>
@@ -171,7 +173,7 @@ function EntitlementPool({
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import { useAction } from '@tessera/web-kit/action';
+import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { localTime, plural } from '@tessera/web-kit/format';
 import { useEffect, useState } from 'react';
 import { api, at, query } from '../api.js';
@@ -76,7 +77,7 @@ export function FlexibleAllocations({ customerId, onChanged }: { customerId: str
             after its first sync.
           </p>
         ) : (
-          <div className="table-scroll">
+          <TableScroll label="Flexible License Servers">
             <table className="table flex-table">
               <thead>
                 <tr>
@@ -105,7 +106,7 @@ export function FlexibleAllocations({ customerId, onChanged }: { customerId: str
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
         <p className="hint">
           A server receives a new allocation at its next sync; its Dashboard’s <em>Resync Info</em> (or{' '}
@@ -330,57 +331,59 @@ function AllocationTable({
   onChange: (inputs: Record<string, string>) => void;
 }) {
   return (
-    <table className="table seats-table">
-      <thead>
-        <tr>
-          <th scope="col">Feature</th>
-          <th scope="col" className="num">
-            Here now
-          </th>
-          <th scope="col" className="num">
-            Most possible
-          </th>
-          <th scope="col">Seats</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => {
-          const raw = inputs[r.feature] ?? '';
-          const over = raw.trim() !== '' && Number(raw) > r.free;
-          const hintId = `alloc-hint-${r.feature}`;
-          return (
-            <tr key={r.feature} data-feature={r.feature}>
-              <th scope="row" className="mono strong">
-                {r.feature}
-              </th>
-              <td className="num">{r.here}</td>
-              <td className="num" title={`${r.count} in the customer's flexible pool`}>
-                {r.free}
-              </td>
-              <td>
-                <input
-                  className="count-input"
-                  type="number"
-                  min={0}
-                  step={1}
-                  inputMode="numeric"
-                  aria-label={`Seats of ${r.feature}`}
-                  aria-describedby={over ? hintId : undefined}
-                  placeholder="0"
-                  value={raw}
-                  onChange={(e) => onChange({ ...inputs, [r.feature]: e.target.value })}
-                />
-                {over && (
-                  <div id={hintId} className="hint hint-bad">
-                    Only {plural(r.free, 'seat')} free for this server: the Cloud will refuse more.
-                  </div>
-                )}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <TableScroll label="Seats per server">
+      <table className="table seats-table">
+        <thead>
+          <tr>
+            <th scope="col">Feature</th>
+            <th scope="col" className="num">
+              Here now
+            </th>
+            <th scope="col" className="num">
+              Most possible
+            </th>
+            <th scope="col">Seats</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => {
+            const raw = inputs[r.feature] ?? '';
+            const over = raw.trim() !== '' && Number(raw) > r.free;
+            const hintId = `alloc-hint-${r.feature}`;
+            return (
+              <tr key={r.feature} data-feature={r.feature}>
+                <th scope="row" className="mono strong">
+                  {r.feature}
+                </th>
+                <td className="num">{r.here}</td>
+                <td className="num" title={`${r.count} in the customer's flexible pool`}>
+                  {r.free}
+                </td>
+                <td>
+                  <input
+                    className="count-input"
+                    type="number"
+                    min={0}
+                    step={1}
+                    inputMode="numeric"
+                    aria-label={`Seats of ${r.feature}`}
+                    aria-describedby={over ? hintId : undefined}
+                    placeholder="0"
+                    value={raw}
+                    onChange={(e) => onChange({ ...inputs, [r.feature]: e.target.value })}
+                  />
+                  {over && (
+                    <div id={hintId} className="hint hint-bad">
+                      Only {plural(r.free, 'seat')} free for this server: the Cloud will refuse more.
+                    </div>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </TableScroll>
   );
 }
 
@@ -458,7 +461,7 @@ function Enrollment({
       {recent.length > 0 && (
         <details className="codes">
           <summary>Codes made lately ({codes.data?.length ?? 0})</summary>
-          <div className="table-scroll">
+          <TableScroll label="Flexible License Servers">
             <table className="table">
               <thead>
                 <tr>
@@ -489,7 +492,7 @@ function Enrollment({
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         </details>
       )}
     </section>

@@ -1,3 +1,4 @@
+import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { plural } from '@tessera/web-kit/format';
 import { useId, useState } from 'react';
 import { query } from '../api.js';
@@ -135,7 +136,7 @@ function UsageByServer({
   return (
     <section className="card" aria-labelledby={id}>
       <h2 id={id}>By server</h2>
-      <div className="table-scroll">
+      <TableScroll label="Flexible usage">
         <table className="table" data-testid="usage-by-server">
           <thead>
             <tr>
@@ -170,7 +171,7 @@ function UsageByServer({
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }

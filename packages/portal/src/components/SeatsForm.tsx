@@ -1,3 +1,4 @@
+import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { useId } from 'react';
 import type { FeatureChoice } from '../deploy.js';
 
@@ -48,67 +49,69 @@ export function SeatsTable({
   const set = (feature: string, patch: Partial<{ count: string; entitlementId: string }>) =>
     onChange({ ...inputs, [feature]: { count: '', entitlementId: '', ...inputs[feature], ...patch } });
   return (
-    <table className="table seats-table">
-      <thead>
-        <tr>
-          <th scope="col">Feature</th>
-          <th scope="col" className="num">
-            Free
-          </th>
-          <th scope="col">Draw from</th>
-          <th scope="col">{verb}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {choices.map((c) => {
-          const best = c.entitlements[0];
-          return (
-            <tr key={c.feature}>
-              <th scope="row" className="mono strong" id={`${ids}-${c.feature}`}>
-                {c.feature}
-              </th>
-              <td className="num">{c.free}</td>
-              <td>
-                {c.entitlements.length > 1 && !c.boundTo ? (
-                  <select
-                    aria-label={`Entitlement to draw ${c.feature} from`}
-                    value={inputs[c.feature]?.entitlementId ?? ''}
-                    onChange={(e) => set(c.feature, { entitlementId: e.target.value })}
-                  >
-                    <option value="">Latest maintenance first</option>
-                    {c.entitlements.map((e) => (
-                      <option key={e.id} value={e.id}>
-                        {e.available} free, maintenance until {e.maintenanceUntil ?? 'no limit'}
-                      </option>
-                    ))}
-                  </select>
-                ) : best ? (
-                  <span className="small">
-                    maintenance until {best.maintenanceUntil ?? 'no limit'}
-                    {best.expires ? `, expires ${best.expires}` : ''}
-                    {c.boundTo && <span className="muted"> (this license’s entitlement)</span>}
-                  </span>
-                ) : (
-                  <span className="muted small">none</span>
-                )}
-              </td>
-              <td>
-                <input
-                  className="count-input"
-                  type="number"
-                  min={0}
-                  step={1}
-                  inputMode="numeric"
-                  aria-label={`${verb}: ${c.feature}`}
-                  placeholder="0"
-                  value={inputs[c.feature]?.count ?? ''}
-                  onChange={(e) => set(c.feature, { count: e.target.value })}
-                />
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <TableScroll label="Seats">
+      <table className="table seats-table">
+        <thead>
+          <tr>
+            <th scope="col">Feature</th>
+            <th scope="col" className="num">
+              Free
+            </th>
+            <th scope="col">Draw from</th>
+            <th scope="col">{verb}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {choices.map((c) => {
+            const best = c.entitlements[0];
+            return (
+              <tr key={c.feature}>
+                <th scope="row" className="mono strong" id={`${ids}-${c.feature}`}>
+                  {c.feature}
+                </th>
+                <td className="num">{c.free}</td>
+                <td>
+                  {c.entitlements.length > 1 && !c.boundTo ? (
+                    <select
+                      aria-label={`Entitlement to draw ${c.feature} from`}
+                      value={inputs[c.feature]?.entitlementId ?? ''}
+                      onChange={(e) => set(c.feature, { entitlementId: e.target.value })}
+                    >
+                      <option value="">Latest maintenance first</option>
+                      {c.entitlements.map((e) => (
+                        <option key={e.id} value={e.id}>
+                          {e.available} free, maintenance until {e.maintenanceUntil ?? 'no limit'}
+                        </option>
+                      ))}
+                    </select>
+                  ) : best ? (
+                    <span className="small">
+                      maintenance until {best.maintenanceUntil ?? 'no limit'}
+                      {best.expires ? `, expires ${best.expires}` : ''}
+                      {c.boundTo && <span className="muted"> (this license’s entitlement)</span>}
+                    </span>
+                  ) : (
+                    <span className="muted small">none</span>
+                  )}
+                </td>
+                <td>
+                  <input
+                    className="count-input"
+                    type="number"
+                    min={0}
+                    step={1}
+                    inputMode="numeric"
+                    aria-label={`${verb}: ${c.feature}`}
+                    placeholder="0"
+                    value={inputs[c.feature]?.count ?? ''}
+                    onChange={(e) => set(c.feature, { count: e.target.value })}
+                  />
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </TableScroll>
   );
 }

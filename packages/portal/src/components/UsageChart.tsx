@@ -1,3 +1,4 @@
+import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { localTime, plural } from '@tessera/web-kit/format';
 import { useId } from 'react';
 import { type FeatureUsage, seatHours } from '../usage.js';
@@ -217,7 +218,7 @@ function UsageTable({
       {used.length === 0 ? (
         <p className="muted">No use in this range.</p>
       ) : (
-        <div className="table-scroll">
+        <TableScroll label="Usage by hour">
           <table className="table" aria-label={`Usage of ${f.feature} per ${unit}, ${scopeText}`}>
             <thead>
               <tr>
@@ -239,7 +240,7 @@ function UsageTable({
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </details>
   );

@@ -1,6 +1,8 @@
 import { useAction } from '@tessera/web-kit/action';
+
 /** Users: who may sign in to the portal; add vendor staff or a customer's admin. */
 
+import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useId, useState } from 'react';
 import { api, query } from '../api.js';
@@ -153,33 +155,35 @@ function UsersTable({
   ) : users.length === 0 ? (
     <p className="empty">No user yet.</p>
   ) : (
-    <table className="table">
-      <thead>
-        <tr>
-          <th scope="col">User</th>
-          <th scope="col">{customerOf ? 'Of' : 'Role'}</th>
-          <th scope="col">Password</th>
-          <th scope="col">Added</th>
-        </tr>
-      </thead>
-      <tbody>
-        {users.map((u) => (
-          <tr key={u.id}>
-            <td className="strong">{u.username}</td>
-            <td>
-              {u.role === 'vendor' ? (
-                <span className="role role-vendor">Vendor staff</span>
-              ) : customerOf ? (
-                customerOf(u.customerId ?? '')
-              ) : (
-                <span className="role role-customer">Customer admin</span>
-              )}
-            </td>
-            <td>{u.mustChange ? <span className="chip chip-warn">first sign-in pending</span> : 'set'}</td>
-            <td className="nowrap">{localTime(u.createdAt)}</td>
+    <TableScroll label="Users">
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">User</th>
+            <th scope="col">{customerOf ? 'Of' : 'Role'}</th>
+            <th scope="col">Password</th>
+            <th scope="col">Added</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {users.map((u) => (
+            <tr key={u.id}>
+              <td className="strong">{u.username}</td>
+              <td>
+                {u.role === 'vendor' ? (
+                  <span className="role role-vendor">Vendor staff</span>
+                ) : customerOf ? (
+                  customerOf(u.customerId ?? '')
+                ) : (
+                  <span className="role role-customer">Customer admin</span>
+                )}
+              </td>
+              <td>{u.mustChange ? <span className="chip chip-warn">first sign-in pending</span> : 'set'}</td>
+              <td className="nowrap">{localTime(u.createdAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
   );
 }

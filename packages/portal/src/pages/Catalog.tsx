@@ -1,4 +1,5 @@
 import { useAction } from '@tessera/web-kit/action';
+import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api.js';
@@ -44,24 +45,26 @@ export function CatalogPage() {
           ) : features.data.length === 0 ? (
             <p className="empty">No feature yet. Add the first one: its name is what applications ask for.</p>
           ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Feature</th>
-                  <th scope="col">Description</th>
-                  <th scope="col">Added</th>
-                </tr>
-              </thead>
-              <tbody>
-                {features.data.map((f) => (
-                  <tr key={f.name}>
-                    <td className="mono strong">{f.name}</td>
-                    <td>{f.description || <span className="muted">—</span>}</td>
-                    <td className="nowrap">{localTime(f.createdAt)}</td>
+            <TableScroll label="Feature catalog">
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Feature</th>
+                    <th scope="col">Description</th>
+                    <th scope="col">Added</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {features.data.map((f) => (
+                    <tr key={f.name}>
+                      <td className="mono strong">{f.name}</td>
+                      <td>{f.description || <span className="muted">—</span>}</td>
+                      <td className="nowrap">{localTime(f.createdAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableScroll>
           )}
         </section>
         <form className="card" onSubmit={add} aria-labelledby="add-feature-title">

@@ -1,4 +1,5 @@
 import { useAction } from '@tessera/web-kit/action';
+import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api.js';
@@ -57,7 +58,7 @@ export function CustomersPage() {
           ) : customers.length === 0 ? (
             <p className="empty">No customer yet. Add the first one here.</p>
           ) : (
-            <div className="table-scroll">
+            <TableScroll label="Customers">
               <table className="table">
                 <thead>
                   <tr>
@@ -97,7 +98,7 @@ export function CustomersPage() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )}
         </section>
         <form className="card" onSubmit={add} aria-labelledby="add-customer-title">

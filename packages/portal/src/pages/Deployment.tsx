@@ -1,4 +1,5 @@
 import { useKeyedAction } from '@tessera/web-kit/action';
+import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { downloadText } from '@tessera/web-kit/files';
 import { isoDay, localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
@@ -219,44 +220,46 @@ function DeploymentLines({
   return (
     <section className="card" aria-labelledby="lines-title">
       <h2 id="lines-title">Licenses in this file</h2>
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Feature</th>
-            <th scope="col" className="num">
-              Seats
-            </th>
-            <th scope="col">Maintenance until</th>
-            <th scope="col">Expires</th>
-            {isVendor && !returned && (
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
+      <TableScroll label="Deployment features">
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Feature</th>
+              <th scope="col" className="num">
+                Seats
               </th>
-            )}
-          </tr>
-        </thead>
-        <tbody>
-          {d.lines.map((l) => (
-            <tr key={l.feature} data-line={l.feature}>
-              <td className="mono strong">{l.feature}</td>
-              <td className="num">{l.count}</td>
-              <td>
-                <DateText date={l.maintenanceUntil} nowMs={nowMs} none="no limit" />
-              </td>
-              <td>
-                <DateText date={l.expires} nowMs={nowMs} none="never" />
-              </td>
+              <th scope="col">Maintenance until</th>
+              <th scope="col">Expires</th>
               {isVendor && !returned && (
-                <td className="row-action">
-                  <button type="button" className="small" onClick={() => onChange(l)}>
-                    Extend maintenance…
-                  </button>
-                </td>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               )}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {d.lines.map((l) => (
+              <tr key={l.feature} data-line={l.feature}>
+                <td className="mono strong">{l.feature}</td>
+                <td className="num">{l.count}</td>
+                <td>
+                  <DateText date={l.maintenanceUntil} nowMs={nowMs} none="no limit" />
+                </td>
+                <td>
+                  <DateText date={l.expires} nowMs={nowMs} none="never" />
+                </td>
+                {isVendor && !returned && (
+                  <td className="row-action">
+                    <button type="button" className="small" onClick={() => onChange(l)}>
+                      Extend maintenance…
+                    </button>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
       {!isVendor && !returned && (
         <p className="hint">
           Maintenance is extended by your vendor; the renewed license file then appears here as a new revision.

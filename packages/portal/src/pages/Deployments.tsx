@@ -1,4 +1,5 @@
 import { useAction } from '@tessera/web-kit/action';
+import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { isoDay, localTime, plural } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api, query } from '../api.js';
@@ -237,7 +238,7 @@ function ActiveDeployments({
   return (
     <section className="card" aria-labelledby="active-title">
       <h2 id="active-title">Active ({active.length})</h2>
-      <div className="table-scroll">
+      <TableScroll label="Deployments">
         <table className="table">
           <thead>
             <tr>
@@ -268,7 +269,7 @@ function ActiveDeployments({
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }
@@ -278,33 +279,35 @@ function ReturnedDeployments({ returns, hostOf }: { returns: ReturnView[]; hostO
   return (
     <section className="card" aria-labelledby="returned-title">
       <h2 id="returned-title">Returned ({returns.length})</h2>
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">License</th>
-            <th scope="col">Server</th>
-            <th scope="col">Seats back</th>
-            <th scope="col">Uninstalled</th>
-            <th scope="col">Returned</th>
-          </tr>
-        </thead>
-        <tbody>
-          {returns.map((r) => (
-            <tr key={r.id} data-return={r.licenseId}>
-              <td>
-                <Link className="mono" href={pathOf('deployment', r.licenseId)}>
-                  {r.licenseId}
-                </Link>{' '}
-                <span className="muted small">rev {r.revision}</span>
-              </td>
-              <td>{hostOf(r.serverId)}</td>
-              <td>{linesText(r.seats)}</td>
-              <td className="nowrap">{localTime(r.uninstalledAt)}</td>
-              <td className="nowrap">{localTime(r.returnedAt)}</td>
+      <TableScroll label="Deployments">
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">License</th>
+              <th scope="col">Server</th>
+              <th scope="col">Seats back</th>
+              <th scope="col">Uninstalled</th>
+              <th scope="col">Returned</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {returns.map((r) => (
+              <tr key={r.id} data-return={r.licenseId}>
+                <td>
+                  <Link className="mono" href={pathOf('deployment', r.licenseId)}>
+                    {r.licenseId}
+                  </Link>{' '}
+                  <span className="muted small">rev {r.revision}</span>
+                </td>
+                <td>{hostOf(r.serverId)}</td>
+                <td>{linesText(r.seats)}</td>
+                <td className="nowrap">{localTime(r.uninstalledAt)}</td>
+                <td className="nowrap">{localTime(r.returnedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import { useAction } from '@tessera/web-kit/action';
+import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { localTime, plural } from '@tessera/web-kit/format';
 import { useState } from 'react';
 import { api, query } from '../api.js';
@@ -85,7 +86,7 @@ export function ServersPage() {
       ) : (
         <section className="card" aria-labelledby="servers-title">
           <h2 id="servers-title">{plural(servers.data.length, 'server')}</h2>
-          <div className="table-scroll">
+          <TableScroll label="License Servers">
             <table className="table">
               <thead>
                 <tr>
@@ -126,7 +127,7 @@ export function ServersPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         </section>
       )}
     </div>

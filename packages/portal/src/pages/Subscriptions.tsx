@@ -1,5 +1,6 @@
 import { useAction } from '@tessera/web-kit/action';
 import { ConfirmDialog } from '@tessera/web-kit/components/ConfirmDialog';
+import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { downloadText } from '@tessera/web-kit/files';
 import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
@@ -204,7 +205,7 @@ function SeatsInUse({ usage, holder }: { usage: Loaded<SubscriptionUsage>; holde
       {usage.data && usage.data.holders.length > 0 && (
         <>
           <h3>Who holds them</h3>
-          <div className="table-scroll">
+          <TableScroll label="Subscription seats">
             <table className="table">
               <thead>
                 <tr>
@@ -231,7 +232,7 @@ function SeatsInUse({ usage, holder }: { usage: Loaded<SubscriptionUsage>; holde
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         </>
       )}
       {usage.data && <p className="hint">Pool {usage.data.poolId}: every licensing node serves the same seats.</p>}
@@ -253,36 +254,38 @@ function AccountsTable({
   ) : accounts.length === 0 ? (
     <p className="empty">No credentials yet. Create one per application or site.</p>
   ) : (
-    <table className="table">
-      <thead>
-        <tr>
-          <th scope="col">Account</th>
-          <th scope="col">Created</th>
-          <th scope="col">
-            <span className="visually-hidden">Status</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {accounts.map((a) => (
-          <tr key={a.id} data-account={a.id}>
-            <td>
-              <div className="mono small wrap-id">{a.id}</div>
-              {a.label && <div className="muted small">{a.label}</div>}
-            </td>
-            <td className="nowrap">{localTime(a.createdAt)}</td>
-            <td className="row-action">
-              {a.disabledAt ? (
-                <span className="chip">disabled</span>
-              ) : (
-                <button type="button" className="small" aria-label={`Disable ${a.id}`} onClick={() => onDisable(a)}>
-                  Disable
-                </button>
-              )}
-            </td>
+    <TableScroll label="Subscriptions">
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">Account</th>
+            <th scope="col">Created</th>
+            <th scope="col">
+              <span className="visually-hidden">Status</span>
+            </th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {accounts.map((a) => (
+            <tr key={a.id} data-account={a.id}>
+              <td>
+                <div className="mono small wrap-id">{a.id}</div>
+                {a.label && <div className="muted small">{a.label}</div>}
+              </td>
+              <td className="nowrap">{localTime(a.createdAt)}</td>
+              <td className="row-action">
+                {a.disabledAt ? (
+                  <span className="chip">disabled</span>
+                ) : (
+                  <button type="button" className="small" aria-label={`Disable ${a.id}`} onClick={() => onDisable(a)}>
+                    Disable
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
   );
 }

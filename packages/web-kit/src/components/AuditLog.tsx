@@ -1,6 +1,7 @@
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import type { NoticeData } from '../errors.js';
 import { localTime } from '../format.js';
+import { TableScroll } from './TableScroll.js';
 
 /** What an audit entry holds on either server (the Cloud's add their customer). */
 export interface AuditEntryBase {
@@ -105,7 +106,7 @@ export function AuditTable<E extends AuditEntryBase>({
   if (log.entries === null) return loading;
   return (
     <div className="card">
-      <div className="table-scroll">
+      <TableScroll label="Audit log entries">
         <table className="table">
           <thead>
             <tr>
@@ -142,7 +143,7 @@ export function AuditTable<E extends AuditEntryBase>({
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       {log.more && (
         <button type="button" className="ghost" onClick={log.older}>
           Older entries
