@@ -33,8 +33,9 @@ import {
   TesseraError,
   utcDate,
 } from '@tessera/core';
+import type { EndedLease } from '../store/leases.js';
 import type { EntitlementRecord, LeaseExpiry, NewLease } from '../store/rows.js';
-import type { EndedLease, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import type { AccountContext } from './account-service.js';
 import { cloudId } from './ids.js';
 import { SEAT_POLICY } from './policy.js';

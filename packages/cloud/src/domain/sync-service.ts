@@ -208,7 +208,7 @@ export class SyncService {
     claims: ReportClaims,
   ): Promise<ServerRecord> {
     const now = new Date(this.ctx.clock.now()).toISOString();
-    const code = await tx.flexible.enrollmentByHash(e.codeHash);
+    const code = await tx.enrollments.byCodeHash(e.codeHash);
     if (!code) refuseEnrollment('UNKNOWN_CODE', 'the enrollment code is not known to this Cloud (mistyped?)');
     if (code.usedAt !== null) {
       refuseEnrollment('CODE_USED', `the enrollment code was used at ${code.usedAt}; ask for a new one on the portal`);
@@ -219,7 +219,7 @@ export class SyncService {
         `the enrollment code expired at ${code.expiresAt}; ask for a new one on the portal`,
       );
     }
-    if (!(await tx.flexible.consumeEnrollment(e.codeHash, claims.serverId, now))) {
+    if (!(await tx.enrollments.consume(e.codeHash, claims.serverId, now))) {
       refuseEnrollment('CODE_USED', 'the enrollment code was used just now by another request');
     }
     const c = e.serverId;
@@ -258,7 +258,7 @@ export class SyncService {
    * unless its code is a live code of another customer: then someone is moving the server.
    */
   private async checkStrayEnrollment(tx: Store, server: ServerRecord, code: string): Promise<void> {
-    const e = await tx.flexible.enrollmentByHash(enrollmentCodeHash(code));
+    const e = await tx.enrollments.byCodeHash(enrollmentCodeHash(code));
     const now = new Date(this.ctx.clock.now()).toISOString();
     if (e && e.usedAt === null && e.expiresAt > now && e.customerId !== server.customerId) {
       refuseEnrollment('OTHER_CUSTOMER', `server ${server.id} is registered to another customer; the code is not used`);
@@ -273,25 +273,25 @@ export class SyncService {
   ): Promise<{ sync: string; serverId: string; syncCounter: number }> {
     const nowMs = this.ctx.clock.now();
     const now = new Date(nowMs).toISOString();
-    await tx.flexible.ensureSyncState(server.id);
-    const seen = await tx.flexible.reportHash(server.id, claims.sequence);
+    await tx.serverSync.ensure(server.id);
+    const seen = await tx.usage.reportHash(server.id, claims.sequence);
     const inserted =
       seen === undefined &&
-      (await tx.flexible.insertReport({
+      (await tx.usage.insertReport({
         serverId: server.id,
         sequence: claims.sequence,
         hash,
         at: now,
         hours: claims.usage.length,
       }));
-    const stored = inserted ? hash : (seen ?? (await tx.flexible.reportHash(server.id, claims.sequence)));
+    const stored = inserted ? hash : (seen ?? (await tx.usage.reportHash(server.id, claims.sequence)));
     if (stored !== hash) {
       throw new TesseraError(
         'REPORT_REPLAYED',
         `server ${server.id} already sent a different report ${claims.sequence}; flagged as a possible clone (two machines with one server key?)`,
       );
     }
-    const state = await tx.flexible.syncState(server.id);
+    const state = await tx.serverSync.get(server.id);
     const previous = state?.lastFactors ? (JSON.parse(state.lastFactors) as ServerRecord['factors']) : server.factors;
     const fp = matchFingerprint(
       { serverId: server.id, factors: previous },
@@ -310,16 +310,16 @@ export class SyncService {
         { reason: 'REPORT_FROM_THE_FUTURE' },
       );
     }
-    await tx.flexible.upsertUsage(
+    await tx.usage.upsert(
       { serverId: server.id, customerId: server.customerId, sequence: claims.sequence },
       claims.usage,
     );
-    const { syncCounter } = await tx.flexible.nextSyncCounter(server.id, {
+    const { syncCounter } = await tx.serverSync.nextCounter(server.id, {
       sequence: claims.sequence,
       at: now,
       factors: JSON.stringify(claims.factors),
     });
-    const acknowledgedThrough = await tx.flexible.newestHour(server.id);
+    const acknowledgedThrough = await tx.usage.newestHour(server.id);
     const licenses = await this.licensesOf(tx, server, now);
     const validUntil = new Date(nowMs + this.settings.graceSeconds * 1000).toISOString();
     const sync = await signSync(
@@ -335,7 +335,7 @@ export class SyncService {
       },
       this.signer.privateKey,
     );
-    await tx.flexible.recordSync(server.id, { at: now, validUntil, acknowledgedThrough, file: sync });
+    await tx.serverSync.record(server.id, { at: now, validUntil, acknowledgedThrough, file: sync });
     await this.ctx.audit.write(tx, {
       actor: SYSTEM_ACTOR,
       action: 'server.sync',
@@ -349,14 +349,14 @@ export class SyncService {
 
   /** The server's allocations as flexible licenses; a changed one gets its next revision. */
   private async licensesOf(tx: Store, server: ServerRecord, now: string): Promise<FlexibleLicense[]> {
-    const allocations = await tx.flexible.allocationsOfServer(server.id);
+    const allocations = await tx.allocations.ofServer(server.id);
     if (allocations.length === 0) return [];
     const customer = await tx.customers.get(server.customerId);
     const out: FlexibleLicense[] = [];
     for (const a of allocations) {
       if (a.count === 0) {
         // Gone from this Sync; a later allocation with the same content is a new revision.
-        if (a.issued !== null) await tx.flexible.upsertAllocation({ ...a, issued: null, updatedAt: now });
+        if (a.issued !== null) await tx.allocations.upsert({ ...a, issued: null, updatedAt: now });
         continue;
       }
       const e = await tx.entitlements.get(a.entitlementId);
@@ -368,7 +368,7 @@ export class SyncService {
       let revision = a.revision;
       if (issued !== a.issued) {
         revision += 1;
-        await tx.flexible.upsertAllocation({ ...a, revision, issued, updatedAt: now });
+        await tx.allocations.upsert({ ...a, revision, issued, updatedAt: now });
       }
       out.push({ licenseId: a.licenseId, revision, customer: customer?.name ?? server.customerId, features });
     }
@@ -377,7 +377,7 @@ export class SyncService {
 
   private async flag(store: Store, server: ServerRecord, kind: FlagKind, detail: unknown): Promise<void> {
     const nowMs = this.ctx.clock.now();
-    await store.flexible.insertFlag({
+    await store.serverFlags.insert({
       id: cloudId('flag', nowMs),
       serverId: server.id,
       customerId: server.customerId,
@@ -398,8 +398,8 @@ export class SyncService {
   /** A server's Report/Sync state and clone flags, for the portal. */
   async status(actor: Actor, serverId: string): Promise<SyncStatusView> {
     const server = await this.servers.require(actor, serverId);
-    const s = await this.ctx.store.flexible.syncState(server.id);
-    const flags = await this.ctx.store.flexible.flagsOf(server.id);
+    const s = await this.ctx.store.serverSync.get(server.id);
+    const flags = await this.ctx.store.serverFlags.ofServer(server.id);
     return {
       serverId: server.id,
       customerId: server.customerId,
@@ -442,7 +442,7 @@ export class SyncService {
     }
     const bucket = q.bucket ?? 'day';
     const from = hourMark(this.ctx.clock.now() - days * 86_400_000);
-    const rows = await this.ctx.store.flexible.usage({ customerId, serverId: q.serverId, from });
+    const rows = await this.ctx.store.usage.list({ customerId, serverId: q.serverId, from });
     const series = new Map<string, UsageView['series'][number]>();
     const totals = new Map<string, UsageView['totals'][number]>();
     for (const r of rows) {
