@@ -3,6 +3,7 @@ import type { AuditRecord } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import { type Actor, customerScope } from './actor.js';
 import { cloudId } from './ids.js';
+import { AUDIT_PAGE } from './policy.js';
 
 export interface AuditEntry {
   actor: Actor;
@@ -45,7 +46,7 @@ export class AuditQuery {
     return this.store.audit.page({
       customerId: customerScope(actor, f.customerId),
       beforeId: f.beforeId,
-      limit: Math.min(Math.max(f.limit ?? 100, 1), 1000),
+      limit: Math.min(Math.max(f.limit ?? AUDIT_PAGE.defaultLimit, 1), AUDIT_PAGE.maxLimit),
     });
   }
 }

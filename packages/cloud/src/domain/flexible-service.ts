@@ -12,14 +12,8 @@ import { type Actor, customerScope } from './actor.js';
 import { audited, type DomainContext, nowIso } from './context.js';
 import type { CustomerService } from './customer-service.js';
 import { cloudId } from './ids.js';
-import { INPUT_RULES } from './policy.js';
+import { ENROLLMENT_POLICY, INPUT_RULES } from './policy.js';
 import type { ServerService } from './server-service.js';
-
-/** Enrollment codes (DESIGN §1: as the seed's vendor issued a server GUID from its website). */
-export const ENROLLMENT_POLICY = {
-  /** A code is refused this long after it was made. */
-  validDays: 7,
-} as const;
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 

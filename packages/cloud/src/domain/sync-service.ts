@@ -44,6 +44,7 @@ import type { DomainContext } from './context.js';
 import type { VendorSigner } from './deployment-service.js';
 import { enrollmentCodeHash } from './flexible-service.js';
 import { cloudId } from './ids.js';
+import { SYNC_POLICY } from './policy.js';
 import type { ServerService } from './server-service.js';
 
 export interface SyncSettings {
@@ -85,9 +86,6 @@ export interface UsageView {
   series: { serverId: string; feature: string; points: UsagePoint[] }[];
   totals: { feature: string; peakSeats: number; seatSeconds: number; checkouts: number; denials: number }[];
 }
-
-/** How far a server's clock may run ahead of the Cloud's before its usage hours are refused. */
-const CLOCK_TOLERANCE_MS = 5 * 60_000;
 
 /** One kind of clone sign. */
 export type FlagKind = 'SEQUENCE_REUSED' | 'FINGERPRINT_CHANGED';
@@ -301,7 +299,7 @@ export class SyncService {
 
     // A server whose clock runs ahead could report hours that have not happened; acknowledging
     // them would make it drop real hours later. Such a report is refused (nothing changes).
-    const openHour = hourMark(nowMs + CLOCK_TOLERANCE_MS);
+    const openHour = hourMark(nowMs + SYNC_POLICY.clockToleranceMs);
     const future = claims.usage.find((u) => u.hour >= openHour);
     if (future) {
       throw new TesseraError(
@@ -437,8 +435,11 @@ export class SyncService {
       customerId = server.customerId;
     }
     const days = q.days ?? 30;
-    if (!Number.isSafeInteger(days) || days < 1 || days > 366) {
-      throw new TesseraError('BAD_REQUEST', `days must be an integer from 1 to 366, got ${days}`);
+    if (!Number.isSafeInteger(days) || days < 1 || days > SYNC_POLICY.maxUsageDays) {
+      throw new TesseraError(
+        'BAD_REQUEST',
+        `days must be an integer from 1 to ${SYNC_POLICY.maxUsageDays}, got ${days}`,
+      );
     }
     const bucket = q.bucket ?? 'day';
     const from = hourMark(this.ctx.clock.now() - days * 86_400_000);

@@ -27,7 +27,7 @@ import pino, { type Logger } from 'pino';
 import { AuditLog } from '../domain/audit.js';
 import { AuthService, INITIAL_ADMIN_USER } from '../domain/auth-service.js';
 import { PoolIds } from '../domain/context.js';
-import { SEAT_POLICY } from '../domain/policy.js';
+import { SEAT_POLICY, SYNC_POLICY, shortSyncAllowed } from '../domain/policy.js';
 import { type CloudServices, createServices } from '../domain/services.js';
 import { buildCloudApp } from '../http/app.js';
 import { CloudMetrics } from '../http/metrics.js';
@@ -53,28 +53,6 @@ import {
 import { loadSigningKey } from './signing-key.js';
 
 export const DEFAULT_CLOUD_LISTEN = '127.0.0.1:8600';
-
-/**
- * Flexible licensing's sync schedule (DESIGN §1, §7): vendor-set, 1 day to 1 week between syncs,
- * a Sync valid `grace` seconds (1 day to 90 days). Shorter values are for tests only: allowed
- * when `TESSERA_TEST=1` (the test runner) or `TESSERA_TEST_SHORT_SYNC=1` is set, and the node
- * then says so loudly in its log.
- */
-export const SYNC_POLICY = {
-  defaultIntervalSeconds: 86_400,
-  minIntervalSeconds: 86_400,
-  maxIntervalSeconds: 7 * 86_400,
-  defaultGraceSeconds: 7 * 86_400,
-  minGraceSeconds: 86_400,
-  maxGraceSeconds: 90 * 86_400,
-  /** The environment variables that lift the minimums (test knobs). */
-  testEnv: ['TESSERA_TEST', 'TESSERA_TEST_SHORT_SYNC'],
-} as const;
-
-/** True when a test knob lifts the production minimums of the sync schedule. */
-export function shortSyncAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
-  return SYNC_POLICY.testEnv.some((name) => env[name] === '1');
-}
 
 export interface CloudOptions {
   /** This node's data directory: vendor key, admin credentials, cloud.json, and the SQLite file by default. */
