@@ -15,7 +15,7 @@ export interface AuditEntry {
   detail?: unknown;
 }
 
-/** The audit log: every vendor API action, accepted or refused (DESIGN §9). */
+/** The audit log: every vendor API action, accepted or refused (docs/security.md). */
 export class AuditLog {
   constructor(private readonly clock: Clock) {}
 

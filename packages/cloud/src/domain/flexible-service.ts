@@ -113,7 +113,7 @@ export interface FlexibleServerView {
     validUntil: string | null;
     acknowledgedThrough: string | null;
   };
-  /** Signs of a cloned server (DESIGN §3), counted per kind. */
+  /** Signs of a cloned server (docs/cloud.md, "Flexible licensing"), counted per kind. */
   flags: { kind: string; count: number; lastAt: string }[];
 }
 

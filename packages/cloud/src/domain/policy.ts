@@ -4,7 +4,7 @@
  * fixed here.
  */
 
-/** Licensing nodes: batching, sweeping, remembering through a database outage (docs/architecture.md). */
+/** Licensing nodes: batching, sweeping, remembering through a database outage (docs/cloud.md). */
 export const SEAT_POLICY = {
   /**
    * Most checkouts and releases written in one transaction: large enough that a crowd of
@@ -71,11 +71,12 @@ export const SEAT_POLICY = {
 } as const;
 
 /**
- * Flexible licensing's sync schedule (docs/flexible.md): vendor-set, 1 day to 1 week between
- * syncs, a Sync valid `grace` seconds (1 day to 90 days). A License Server offline for a
- * weekend keeps its licenses; one cloned and never synced again loses them within the grace.
- * Shorter values are for tests only: allowed when `TESSERA_TEST=1` (the test runner) or
- * `TESSERA_TEST_SHORT_SYNC=1` is set, and the node then says so loudly in its log.
+ * Flexible licensing's sync schedule (docs/cloud.md, `--sync-interval` and `--grace`):
+ * vendor-set, 1 day to 1 week between syncs, a Sync valid `grace` seconds (1 day to 90 days).
+ * A License Server offline for a weekend keeps its licenses; one cloned and never synced again
+ * loses them within the grace. Shorter values are for tests only: allowed when
+ * `TESSERA_TEST=1` (the test runner) or `TESSERA_TEST_SHORT_SYNC=1` is set, and the node then
+ * says so loudly in its log.
  */
 export const SYNC_POLICY = {
   defaultIntervalSeconds: 86_400,
@@ -109,7 +110,7 @@ export const ENROLLMENT_POLICY = {
   validDays: 7,
 } as const;
 
-/** Uninstall certificates: limit how often an entitlement's seats come back (docs/security.md). */
+/** Uninstall certificates: limit how often an entitlement's seats come back. */
 export const RETURN_POLICY = {
   /**
    * A customer may return seats of one entitlement at most this many times per window:

@@ -1,6 +1,6 @@
 /**
- * Flexible licensing at the Cloud, the licensing-node half (DESIGN §1, §3): a License
- * Server's signed Report in, a signed Sync out, on `POST /v1/sync` of every node (online, or
+ * Flexible licensing at the Cloud, the licensing-node half (docs/cloud.md, "Flexible
+ * licensing"): a License Server's signed Report in, a signed Sync out, on `POST /v1/sync` of every node (online, or
  * relayed by a PLS for an offline ALS). The Report's signature is the only credential: by the
  * key of a registered server, or, for a server's first Report, by the key of the Server ID
  * document it carries together with a valid one-time enrollment code.
@@ -15,7 +15,7 @@
  *   the server's allocations as flexible licenses (a new revision when one changed), valid
  *   until now + grace, next sync after the sync interval.
  *
- * Clone signs (DESIGN §3) are flagged in `server_flags` and the audit log, visible at
+ * Clone signs (docs/cloud.md) are flagged in `server_flags` and the audit log, visible at
  * `GET /api/v1/servers/{id}/sync`: a sequence seen before with other content is refused
  * (REPORT_REPLAYED, nothing else changes: two machines are speaking as one server, or a
  * report was forged with the key); a report whose factors do not match the previous one's

@@ -1,6 +1,6 @@
 /**
  * What a licensing node remembers so that a database outage does not cost its clients their
- * seats (docs/architecture.md, "database away"): the leases it knows and their last confirmed
+ * seats (docs/cloud.md, "Failure behaviour"): the leases it knows and their last confirmed
  * expiry, so their heartbeats are answered from memory; the releases and heartbeats it took
  * meanwhile, owed to the database and handed back when it is there again. It also knows
  * whether the database is away, says so once per outage, and probes it until it is back.
