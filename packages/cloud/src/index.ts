@@ -8,14 +8,13 @@ export { clientPropertiesFor } from './domain/account-service.js';
 export type { Actor } from './domain/actor.js';
 export type { FeatureRequest } from './domain/deployment-service.js';
 export type { EntitlementChange, EntitlementChangeResult, NewEntitlement } from './domain/entitlement-service.js';
-export {
-  type AllocationRequest,
-  type AllocationView,
-  ENROLLMENT_POLICY,
-  type EnrollmentView,
-  type FlexibleServerView,
+export type {
+  AllocationRequest,
+  AllocationView,
+  EnrollmentView,
+  FlexibleServerView,
 } from './domain/flexible-service.js';
-export { RETURN_POLICY, SEAT_POLICY } from './domain/policy.js';
+export { ENROLLMENT_POLICY, RETURN_POLICY, SEAT_POLICY, SYNC_POLICY, shortSyncAllowed } from './domain/policy.js';
 export type { SubscriptionUsage } from './domain/seat-service.js';
 export type { SyncSettings, SyncStatusView, UsagePoint, UsageView } from './domain/sync-service.js';
 export type {
@@ -38,8 +37,6 @@ export {
   type CloudOptions,
   DEFAULT_CLOUD_LISTEN,
   type RunningCloud,
-  SYNC_POLICY,
-  shortSyncAllowed,
   startCloud,
 } from './runtime/cloud.js';
 export { CLOUD_FILES, type CloudRuntimeInfo, readCloudRuntimeInfo } from './runtime/data-dir.js';

@@ -3,6 +3,7 @@ import type { AuditRecord } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import { type Actor, customerScope } from './actor.js';
 import { cloudId } from './ids.js';
+import { AUDIT_PAGE } from './policy.js';
 
 export interface AuditEntry {
   actor: Actor;
@@ -14,7 +15,7 @@ export interface AuditEntry {
   detail?: unknown;
 }
 
-/** The audit log: every vendor API action, accepted or refused (DESIGN §9). */
+/** The audit log: every vendor API action, accepted or refused (docs/security.md). */
 export class AuditLog {
   constructor(private readonly clock: Clock) {}
 
@@ -45,7 +46,7 @@ export class AuditQuery {
     return this.store.audit.page({
       customerId: customerScope(actor, f.customerId),
       beforeId: f.beforeId,
-      limit: Math.min(Math.max(f.limit ?? 100, 1), 1000),
+      limit: Math.min(Math.max(f.limit ?? AUDIT_PAGE.defaultLimit, 1), AUDIT_PAGE.maxLimit),
     });
   }
 }

@@ -12,7 +12,7 @@ import { audited, type DomainContext, nowIso } from './context.js';
 import type { CustomerService } from './customer-service.js';
 import type { DeploymentService } from './deployment-service.js';
 import { cloudId } from './ids.js';
-import { INPUT_RULES } from './policy.js';
+import { INPUT_RULES, TERM_RULES } from './policy.js';
 import { type EntitlementView, entitlementView } from './views.js';
 
 const TYPES: readonly EntitlementType[] = ['perpetual', 'flexible', 'subscription'];
@@ -86,8 +86,11 @@ export class EntitlementService {
       let expires = input.expires ?? null;
       if (input.termDays !== undefined) {
         if (input.expires != null) throw new TesseraError('BAD_REQUEST', 'give expires or termDays, not both');
-        if (!Number.isSafeInteger(input.termDays) || input.termDays < 1 || input.termDays > 36_600) {
-          throw new TesseraError('BAD_REQUEST', `termDays must be an integer from 1 to 36600, got ${input.termDays}`);
+        if (!Number.isSafeInteger(input.termDays) || input.termDays < 1 || input.termDays > TERM_RULES.maxTermDays) {
+          throw new TesseraError(
+            'BAD_REQUEST',
+            `termDays must be an integer from 1 to ${TERM_RULES.maxTermDays}, got ${input.termDays}`,
+          );
         }
         expires = utcDate(this.ctx.clock.now() + (input.termDays - 1) * 86_400_000);
       }

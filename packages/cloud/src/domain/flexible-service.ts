@@ -5,20 +5,15 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { isExpired, MAX_FEATURE_COUNT, TesseraError } from '@tessera/core';
-import type { AllocationRecord, EnrollmentRecord } from '../store/flexible.js';
+import type { AllocationRecord } from '../store/allocations.js';
+import type { EnrollmentRecord } from '../store/enrollments.js';
 import type { EntitlementRecord } from '../store/rows.js';
 import { type Actor, customerScope } from './actor.js';
 import { audited, type DomainContext, nowIso } from './context.js';
 import type { CustomerService } from './customer-service.js';
 import { cloudId } from './ids.js';
-import { INPUT_RULES } from './policy.js';
+import { ENROLLMENT_POLICY, INPUT_RULES } from './policy.js';
 import type { ServerService } from './server-service.js';
-
-/** Enrollment codes (DESIGN §1: as the seed's vendor issued a server GUID from its website). */
-export const ENROLLMENT_POLICY = {
-  /** A code is refused this long after it was made. */
-  validDays: 7,
-} as const;
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -118,7 +113,7 @@ export interface FlexibleServerView {
     validUntil: string | null;
     acknowledgedThrough: string | null;
   };
-  /** Signs of a cloned server (DESIGN §3), counted per kind. */
+  /** Signs of a cloned server (docs/cloud.md, "Flexible licensing"), counted per kind. */
   flags: { kind: string; count: number; lastAt: string }[];
 }
 
@@ -213,7 +208,7 @@ export class FlexibleService {
         serverId: null,
       };
       await this.ctx.store.transaction(async (tx) => {
-        await tx.flexible.insertEnrollment(record);
+        await tx.enrollments.insert(record);
         await this.ctx.audit.write(tx, {
           actor,
           action: 'enrollment.create',
@@ -228,7 +223,7 @@ export class FlexibleService {
   }
 
   async enrollments(actor: Actor, customerId?: string): Promise<EnrollmentView[]> {
-    return (await this.ctx.store.flexible.listEnrollments(customerScope(actor, customerId))).map(enrollmentView);
+    return (await this.ctx.store.enrollments.list(customerScope(actor, customerId))).map(enrollmentView);
   }
 
   /**
@@ -238,13 +233,13 @@ export class FlexibleService {
    */
   async flexibleServers(actor: Actor, customerId?: string): Promise<FlexibleServerView[]> {
     const scope = customerScope(actor, customerId);
-    const flex = this.ctx.store.flexible;
+    const store = this.ctx.store;
     const [servers, syncs, allocations, flags, enrollments] = await Promise.all([
-      this.ctx.store.servers.list(scope),
-      flex.syncStatesOfCustomer(scope),
-      flex.allocationsOfCustomer(scope),
-      flex.flagCounts(scope),
-      flex.listEnrollments(scope),
+      store.servers.list(scope),
+      store.serverSync.ofCustomer(scope),
+      store.allocations.ofCustomer(scope),
+      store.serverFlags.counts(scope),
+      store.enrollments.list(scope),
     ]);
     const syncOf = new Map(syncs.map((s) => [s.serverId, s]));
     const enrolledAt = new Map(
@@ -299,7 +294,7 @@ export class FlexibleService {
 
   async allocations(actor: Actor, serverId: string): Promise<AllocationView> {
     const server = await this.servers.require(actor, serverId);
-    return allocationView(server.id, server.customerId, await this.ctx.store.flexible.allocationsOfServer(server.id));
+    return allocationView(server.id, server.customerId, await this.ctx.store.allocations.ofServer(server.id));
   }
 
   /**
@@ -320,7 +315,7 @@ export class FlexibleService {
       const nowMs = this.ctx.clock.now();
       const now = nowIso(this.ctx.clock);
       return this.ctx.store.transaction(async (tx) => {
-        const current = await tx.flexible.allocationsOfServer(server.id);
+        const current = await tx.allocations.ofServer(server.id);
         const target = new Map<string, number>(requests.map((r) => [r.feature, r.count]));
         for (const a of current) if (!target.has(a.feature)) target.set(a.feature, 0);
         const locked = await tx.entitlements.lockForSeats(
@@ -401,9 +396,9 @@ export class FlexibleService {
         );
         const oldCounts = new Map(current.map((a) => [a.entitlementId, a.count]));
         for (const a of next.values()) {
-          if (oldCounts.get(a.entitlementId) !== a.count) await tx.flexible.upsertAllocation(a);
+          if (oldCounts.get(a.entitlementId) !== a.count) await tx.allocations.upsert(a);
         }
-        const rows = await tx.flexible.allocationsOfServer(server.id);
+        const rows = await tx.allocations.ofServer(server.id);
         const view = allocationView(server.id, customerId, rows);
         await this.ctx.audit.write(tx, {
           actor,

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CheckoutRequest } from '@tessera/core';
+import { type CheckoutRequest, systemClock } from '@tessera/core';
 import { DIALECTS, openTestStore, type TestStore } from '../test-support/db.js';
-import { servicesOn, type TestVendor } from '../test-support/fixtures.js';
+import { servicesOn, silentLogger, type TestVendor } from '../test-support/fixtures.js';
 import type { AccountContext } from './account-service.js';
 import type { Actor } from './actor.js';
-import type { CheckoutOutcome, SeatService } from './seat-service.js';
+import { type CheckoutOutcome, SeatService, type SeatStore } from './seat-service.js';
 import type { CloudServices } from './services.js';
 
 const req = (feature: string, extra: Partial<CheckoutRequest> = {}): CheckoutRequest => ({
@@ -195,6 +195,52 @@ for (const dialect of DIALECTS) {
       if (ok.ok) await s.seats.release(acme, ok.lease.leaseId);
       await s.entitlements.update(admin, maint.id, { expires: '2026-01-01' });
       await deny(req('old', { client: { id: 'x', releaseDate: '2026-01-15' } }), 'LICENSE_EXPIRED');
+    });
+
+    test('stop waits for the batch in flight to commit, then refuses new checkouts', async () => {
+      let entered!: () => void;
+      const inTransaction = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      // The Cloud's store, with every transaction held at the gate until the test opens it.
+      const gated: SeatStore = {
+        entitlements: t.store.entitlements,
+        leases: t.store.leases,
+        nodes: t.store.nodes,
+        ping: () => t.store.ping(),
+        async transaction(fn) {
+          entered();
+          await gate;
+          return t.store.transaction(fn);
+        },
+      };
+      const node = new SeatService({
+        store: gated,
+        clock: systemClock,
+        nodeId: 'node_stopping',
+        leaseSeconds: 30,
+        heartbeatSeconds: 10,
+        isUnavailable: () => false,
+        logger: silentLogger,
+      });
+      const checkout = node.checkout(globex, req('asr'));
+      await inTransaction;
+      let stopped = false;
+      const stopping = node.stop().then(() => {
+        stopped = true;
+      });
+      await sleep(100);
+      assert.equal(stopped, false, 'stop() is still waiting for the batch');
+      open();
+      await stopping;
+      const leaseId = granted(await checkout);
+      const after = await node.checkout(globex, req('asr'));
+      assert.equal(after.ok ? 'granted' : after.code, 'UNAVAILABLE');
+      await s.seats.release(globex, leaseId);
     });
   });
 }

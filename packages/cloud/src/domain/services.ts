@@ -13,6 +13,7 @@ import { CatalogService, CustomerService } from './customer-service.js';
 import { DeploymentService, type VendorSigner } from './deployment-service.js';
 import { EntitlementService } from './entitlement-service.js';
 import { FlexibleService } from './flexible-service.js';
+import { SYNC_POLICY } from './policy.js';
 import { type SeatLogger, SeatService } from './seat-service.js';
 import { ServerService } from './server-service.js';
 import { SessionService } from './session-service.js';
@@ -87,6 +88,14 @@ export function createServices(o: CloudServicesOptions): CloudServices {
     }),
     audit: new AuditQuery(o.store),
     flexible: new FlexibleService(ctx, customers, servers),
-    sync: new SyncService(ctx, servers, o.signer, o.sync ?? { intervalSeconds: 86_400, graceSeconds: 7 * 86_400 }),
+    sync: new SyncService(
+      ctx,
+      servers,
+      o.signer,
+      o.sync ?? {
+        intervalSeconds: SYNC_POLICY.defaultIntervalSeconds,
+        graceSeconds: SYNC_POLICY.defaultGraceSeconds,
+      },
+    ),
   };
 }

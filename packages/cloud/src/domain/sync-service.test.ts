@@ -75,9 +75,9 @@ for (const dialect of DIALECTS) {
     const snapshot = async () => ({
       servers: await t.store.servers.list(),
       entitlements: await t.store.entitlements.list({}),
-      usage: await t.store.flexible.usage({ from: '2000-01-01T00:00:00Z' }),
-      enrollments: await t.store.flexible.listEnrollments(),
-      states: await Promise.all((await t.store.servers.list()).map((x) => t.store.flexible.syncState(x.id))),
+      usage: await t.store.usage.list({ from: '2000-01-01T00:00:00Z' }),
+      enrollments: await t.store.enrollments.list(),
+      states: await Promise.all((await t.store.servers.list()).map((x) => t.store.serverSync.get(x.id))),
     });
 
     before(async () => {

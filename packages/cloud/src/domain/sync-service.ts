@@ -1,6 +1,6 @@
 /**
- * Flexible licensing at the Cloud, the licensing-node half (DESIGN §1, §3): a License
- * Server's signed Report in, a signed Sync out, on `POST /v1/sync` of every node (online, or
+ * Flexible licensing at the Cloud, the licensing-node half (docs/cloud.md, "Flexible
+ * licensing"): a License Server's signed Report in, a signed Sync out, on `POST /v1/sync` of every node (online, or
  * relayed by a PLS for an offline ALS). The Report's signature is the only credential: by the
  * key of a registered server, or, for a server's first Report, by the key of the Server ID
  * document it carries together with a valid one-time enrollment code.
@@ -15,7 +15,7 @@
  *   the server's allocations as flexible licenses (a new revision when one changed), valid
  *   until now + grace, next sync after the sync interval.
  *
- * Clone signs (DESIGN §3) are flagged in `server_flags` and the audit log, visible at
+ * Clone signs (docs/cloud.md) are flagged in `server_flags` and the audit log, visible at
  * `GET /api/v1/servers/{id}/sync`: a sequence seen before with other content is refused
  * (REPORT_REPLAYED, nothing else changes: two machines are speaking as one server, or a
  * report was forged with the key); a report whose factors do not match the previous one's
@@ -44,6 +44,7 @@ import type { DomainContext } from './context.js';
 import type { VendorSigner } from './deployment-service.js';
 import { enrollmentCodeHash } from './flexible-service.js';
 import { cloudId } from './ids.js';
+import { SYNC_POLICY } from './policy.js';
 import type { ServerService } from './server-service.js';
 
 export interface SyncSettings {
@@ -85,9 +86,6 @@ export interface UsageView {
   series: { serverId: string; feature: string; points: UsagePoint[] }[];
   totals: { feature: string; peakSeats: number; seatSeconds: number; checkouts: number; denials: number }[];
 }
-
-/** How far a server's clock may run ahead of the Cloud's before its usage hours are refused. */
-const CLOCK_TOLERANCE_MS = 5 * 60_000;
 
 /** One kind of clone sign. */
 export type FlagKind = 'SEQUENCE_REUSED' | 'FINGERPRINT_CHANGED';
@@ -208,7 +206,7 @@ export class SyncService {
     claims: ReportClaims,
   ): Promise<ServerRecord> {
     const now = new Date(this.ctx.clock.now()).toISOString();
-    const code = await tx.flexible.enrollmentByHash(e.codeHash);
+    const code = await tx.enrollments.byCodeHash(e.codeHash);
     if (!code) refuseEnrollment('UNKNOWN_CODE', 'the enrollment code is not known to this Cloud (mistyped?)');
     if (code.usedAt !== null) {
       refuseEnrollment('CODE_USED', `the enrollment code was used at ${code.usedAt}; ask for a new one on the portal`);
@@ -219,7 +217,7 @@ export class SyncService {
         `the enrollment code expired at ${code.expiresAt}; ask for a new one on the portal`,
       );
     }
-    if (!(await tx.flexible.consumeEnrollment(e.codeHash, claims.serverId, now))) {
+    if (!(await tx.enrollments.consume(e.codeHash, claims.serverId, now))) {
       refuseEnrollment('CODE_USED', 'the enrollment code was used just now by another request');
     }
     const c = e.serverId;
@@ -258,7 +256,7 @@ export class SyncService {
    * unless its code is a live code of another customer: then someone is moving the server.
    */
   private async checkStrayEnrollment(tx: Store, server: ServerRecord, code: string): Promise<void> {
-    const e = await tx.flexible.enrollmentByHash(enrollmentCodeHash(code));
+    const e = await tx.enrollments.byCodeHash(enrollmentCodeHash(code));
     const now = new Date(this.ctx.clock.now()).toISOString();
     if (e && e.usedAt === null && e.expiresAt > now && e.customerId !== server.customerId) {
       refuseEnrollment('OTHER_CUSTOMER', `server ${server.id} is registered to another customer; the code is not used`);
@@ -273,25 +271,25 @@ export class SyncService {
   ): Promise<{ sync: string; serverId: string; syncCounter: number }> {
     const nowMs = this.ctx.clock.now();
     const now = new Date(nowMs).toISOString();
-    await tx.flexible.ensureSyncState(server.id);
-    const seen = await tx.flexible.reportHash(server.id, claims.sequence);
+    await tx.serverSync.ensure(server.id);
+    const seen = await tx.usage.reportHash(server.id, claims.sequence);
     const inserted =
       seen === undefined &&
-      (await tx.flexible.insertReport({
+      (await tx.usage.insertReport({
         serverId: server.id,
         sequence: claims.sequence,
         hash,
         at: now,
         hours: claims.usage.length,
       }));
-    const stored = inserted ? hash : (seen ?? (await tx.flexible.reportHash(server.id, claims.sequence)));
+    const stored = inserted ? hash : (seen ?? (await tx.usage.reportHash(server.id, claims.sequence)));
     if (stored !== hash) {
       throw new TesseraError(
         'REPORT_REPLAYED',
         `server ${server.id} already sent a different report ${claims.sequence}; flagged as a possible clone (two machines with one server key?)`,
       );
     }
-    const state = await tx.flexible.syncState(server.id);
+    const state = await tx.serverSync.get(server.id);
     const previous = state?.lastFactors ? (JSON.parse(state.lastFactors) as ServerRecord['factors']) : server.factors;
     const fp = matchFingerprint(
       { serverId: server.id, factors: previous },
@@ -301,7 +299,7 @@ export class SyncService {
 
     // A server whose clock runs ahead could report hours that have not happened; acknowledging
     // them would make it drop real hours later. Such a report is refused (nothing changes).
-    const openHour = hourMark(nowMs + CLOCK_TOLERANCE_MS);
+    const openHour = hourMark(nowMs + SYNC_POLICY.clockToleranceMs);
     const future = claims.usage.find((u) => u.hour >= openHour);
     if (future) {
       throw new TesseraError(
@@ -310,16 +308,16 @@ export class SyncService {
         { reason: 'REPORT_FROM_THE_FUTURE' },
       );
     }
-    await tx.flexible.upsertUsage(
+    await tx.usage.upsert(
       { serverId: server.id, customerId: server.customerId, sequence: claims.sequence },
       claims.usage,
     );
-    const { syncCounter } = await tx.flexible.nextSyncCounter(server.id, {
+    const { syncCounter } = await tx.serverSync.nextCounter(server.id, {
       sequence: claims.sequence,
       at: now,
       factors: JSON.stringify(claims.factors),
     });
-    const acknowledgedThrough = await tx.flexible.newestHour(server.id);
+    const acknowledgedThrough = await tx.usage.newestHour(server.id);
     const licenses = await this.licensesOf(tx, server, now);
     const validUntil = new Date(nowMs + this.settings.graceSeconds * 1000).toISOString();
     const sync = await signSync(
@@ -335,7 +333,7 @@ export class SyncService {
       },
       this.signer.privateKey,
     );
-    await tx.flexible.recordSync(server.id, { at: now, validUntil, acknowledgedThrough, file: sync });
+    await tx.serverSync.record(server.id, { at: now, validUntil, acknowledgedThrough, file: sync });
     await this.ctx.audit.write(tx, {
       actor: SYSTEM_ACTOR,
       action: 'server.sync',
@@ -349,14 +347,14 @@ export class SyncService {
 
   /** The server's allocations as flexible licenses; a changed one gets its next revision. */
   private async licensesOf(tx: Store, server: ServerRecord, now: string): Promise<FlexibleLicense[]> {
-    const allocations = await tx.flexible.allocationsOfServer(server.id);
+    const allocations = await tx.allocations.ofServer(server.id);
     if (allocations.length === 0) return [];
     const customer = await tx.customers.get(server.customerId);
     const out: FlexibleLicense[] = [];
     for (const a of allocations) {
       if (a.count === 0) {
         // Gone from this Sync; a later allocation with the same content is a new revision.
-        if (a.issued !== null) await tx.flexible.upsertAllocation({ ...a, issued: null, updatedAt: now });
+        if (a.issued !== null) await tx.allocations.upsert({ ...a, issued: null, updatedAt: now });
         continue;
       }
       const e = await tx.entitlements.get(a.entitlementId);
@@ -368,7 +366,7 @@ export class SyncService {
       let revision = a.revision;
       if (issued !== a.issued) {
         revision += 1;
-        await tx.flexible.upsertAllocation({ ...a, revision, issued, updatedAt: now });
+        await tx.allocations.upsert({ ...a, revision, issued, updatedAt: now });
       }
       out.push({ licenseId: a.licenseId, revision, customer: customer?.name ?? server.customerId, features });
     }
@@ -377,7 +375,7 @@ export class SyncService {
 
   private async flag(store: Store, server: ServerRecord, kind: FlagKind, detail: unknown): Promise<void> {
     const nowMs = this.ctx.clock.now();
-    await store.flexible.insertFlag({
+    await store.serverFlags.insert({
       id: cloudId('flag', nowMs),
       serverId: server.id,
       customerId: server.customerId,
@@ -398,8 +396,8 @@ export class SyncService {
   /** A server's Report/Sync state and clone flags, for the portal. */
   async status(actor: Actor, serverId: string): Promise<SyncStatusView> {
     const server = await this.servers.require(actor, serverId);
-    const s = await this.ctx.store.flexible.syncState(server.id);
-    const flags = await this.ctx.store.flexible.flagsOf(server.id);
+    const s = await this.ctx.store.serverSync.get(server.id);
+    const flags = await this.ctx.store.serverFlags.ofServer(server.id);
     return {
       serverId: server.id,
       customerId: server.customerId,
@@ -437,12 +435,15 @@ export class SyncService {
       customerId = server.customerId;
     }
     const days = q.days ?? 30;
-    if (!Number.isSafeInteger(days) || days < 1 || days > 366) {
-      throw new TesseraError('BAD_REQUEST', `days must be an integer from 1 to 366, got ${days}`);
+    if (!Number.isSafeInteger(days) || days < 1 || days > SYNC_POLICY.maxUsageDays) {
+      throw new TesseraError(
+        'BAD_REQUEST',
+        `days must be an integer from 1 to ${SYNC_POLICY.maxUsageDays}, got ${days}`,
+      );
     }
     const bucket = q.bucket ?? 'day';
     const from = hourMark(this.ctx.clock.now() - days * 86_400_000);
-    const rows = await this.ctx.store.flexible.usage({ customerId, serverId: q.serverId, from });
+    const rows = await this.ctx.store.usage.list({ customerId, serverId: q.serverId, from });
     const series = new Map<string, UsageView['series'][number]>();
     const totals = new Map<string, UsageView['totals'][number]>();
     for (const r of rows) {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Clock, LEASE_POLICY, PRODUCT_VERSION, systemClock, TesseraError } from '@tessera/core';
+import { type Clock, PRODUCT_VERSION, systemClock, TesseraError } from '@tessera/core';
 import {
   CONNECTION_POLICY,
   type ConnectionStats,
@@ -24,22 +24,15 @@ import {
 } from '@tessera/service-kit';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { AuditLog } from '../domain/audit.js';
-import { AuthService, INITIAL_ADMIN_USER } from '../domain/auth-service.js';
-import { PoolIds } from '../domain/context.js';
+import { INITIAL_ADMIN_USER } from '../domain/auth-service.js';
+import { bootstrapDatabase } from '../domain/node-bootstrap.js';
+import { type NodeSettings, resolveNodeSettings, settingWarnings } from '../domain/node-settings.js';
 import { SEAT_POLICY } from '../domain/policy.js';
 import { type CloudServices, createServices } from '../domain/services.js';
 import { buildCloudApp } from '../http/app.js';
 import { CloudMetrics } from '../http/metrics.js';
 import { defaultPortalDir } from '../http/portal-static.js';
-import {
-  type Dialect,
-  describeDbLocation,
-  isDbUnavailableError,
-  migrateToLatest,
-  openDb,
-  parseDbLocation,
-} from '../store/db.js';
+import { type Dialect, describeDbLocation, isDbUnavailableError, openDb, parseDbLocation } from '../store/db.js';
 import { Store } from '../store/store.js';
 import {
   CLOUD_FILES,
@@ -53,28 +46,6 @@ import {
 import { loadSigningKey } from './signing-key.js';
 
 export const DEFAULT_CLOUD_LISTEN = '127.0.0.1:8600';
-
-/**
- * Flexible licensing's sync schedule (DESIGN §1, §7): vendor-set, 1 day to 1 week between syncs,
- * a Sync valid `grace` seconds (1 day to 90 days). Shorter values are for tests only: allowed
- * when `TESSERA_TEST=1` (the test runner) or `TESSERA_TEST_SHORT_SYNC=1` is set, and the node
- * then says so loudly in its log.
- */
-export const SYNC_POLICY = {
-  defaultIntervalSeconds: 86_400,
-  minIntervalSeconds: 86_400,
-  maxIntervalSeconds: 7 * 86_400,
-  defaultGraceSeconds: 7 * 86_400,
-  minGraceSeconds: 86_400,
-  maxGraceSeconds: 90 * 86_400,
-  /** The environment variables that lift the minimums (test knobs). */
-  testEnv: ['TESSERA_TEST', 'TESSERA_TEST_SHORT_SYNC'],
-} as const;
-
-/** True when a test knob lifts the production minimums of the sync schedule. */
-export function shortSyncAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
-  return SYNC_POLICY.testEnv.some((name) => env[name] === '1');
-}
 
 export interface CloudOptions {
   /** This node's data directory: vendor key, admin credentials, cloud.json, and the SQLite file by default. */
@@ -152,12 +123,7 @@ export async function startCloud(o: CloudOptions): Promise<RunningCloud> {
   // Tests that must make hours pass run the Cloud on the License Servers' test clock.
   const testClock = o.clock ? undefined : testClockFromEnv(process.env);
   const clock = o.clock ?? testClock ?? systemClock;
-  const leaseSeconds = o.leaseSeconds ?? LEASE_POLICY.defaultLeaseSeconds;
-  const heartbeatSeconds = o.heartbeatSeconds ?? LEASE_POLICY.defaultHeartbeatSeconds;
-  checkLeaseTimes(leaseSeconds, heartbeatSeconds);
-  const syncIntervalSeconds = o.syncIntervalSeconds ?? SYNC_POLICY.defaultIntervalSeconds;
-  const graceSeconds = o.graceSeconds ?? SYNC_POLICY.defaultGraceSeconds;
-  checkSyncSettings(syncIntervalSeconds, graceSeconds);
+  const settings = resolveNodeSettings(o);
   const https = o.tls ? readTls(o.tls) : undefined;
 
   const dataDir = prepareDataDir(o.dataDir);
@@ -170,251 +136,245 @@ export async function startCloud(o: CloudOptions): Promise<RunningCloud> {
   }
   const lock = DataDirLock.acquire(dataDir, 'tessera cloud');
   const cleanups: (() => Promise<void> | void)[] = [() => lock.release()];
-  const cleanup = async () => {
-    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
-  };
   try {
     const nodeId = loadOrCreateNodeId(dataDir);
     const signer = await loadSigningKey(dataDir, o.signingKeyFile);
-    if (syncIntervalSeconds < SYNC_POLICY.minIntervalSeconds || graceSeconds < SYNC_POLICY.minGraceSeconds) {
-      logger.warn(
-        { syncIntervalSeconds, graceSeconds },
-        `TEST KNOB (${SYNC_POLICY.testEnv.join(' or ')}=1): flexible sync interval or grace below one day; never in production`,
-      );
-    }
-    if (graceSeconds < syncIntervalSeconds) {
-      logger.warn(
-        { syncIntervalSeconds, graceSeconds },
-        'grace is shorter than the sync interval: flexible servers will lose their licenses between syncs',
-      );
-    }
-    const location = parseDbLocation(o.db ?? `sqlite:${join(dataDir, CLOUD_FILES.database)}`);
-    const unreachable = (err: unknown): never => {
-      if (!isDbUnavailableError(err)) throw err;
-      throw new TesseraError(
-        'UNAVAILABLE',
-        `cannot reach the database ${describeDbLocation(location)}: ${(err as Error).message}`,
-        { cause: err },
-      );
-    };
-    const opened = await openDb(location).catch(unreachable);
-    cleanups.push(() => opened.close());
-    const store = new Store(opened.db, opened.dialect);
-
-    const initialPasswordPath = join(dataDir, CLOUD_FILES.initialPassword);
-    let initialPasswordWritten = false;
-    const { poolIdPrefix } = await store
-      .withBootstrapLock(async (locked) => {
-        const applied = await migrateToLatest(locked.db, opened.dialect);
-        if (applied.length > 0) logger.info({ applied }, 'database migrated');
-        const prefix = await locked.meta.setIfAbsent('pool.prefix', `pool_${randomBytes(6).toString('hex')}`);
-        const kid = await locked.meta.setIfAbsent('vendor.kid', signer.kid);
-        if (kid !== signer.kid) {
-          throw new TesseraError(
-            'CONFLICT',
-            `this database's licenses are signed with vendor key ${kid}, and this node's key is ${signer.kid}; ` +
-              "start the node with --signing-key set to the other nodes' vendor.key",
-          );
-        }
-        const bootstrap = new AuthService({
-          store: locked,
-          clock,
-          audit: new AuditLog(clock),
-          pools: new PoolIds(prefix),
-        });
-        try {
-          initialPasswordWritten = await bootstrap.bootstrapAdmin(locked, (password) => {
-            removeFile(initialPasswordPath); // a leftover from a database that is gone
-            writeFileAtomic(initialPasswordPath, `${password}\n`, 0o600, { exclusive: true });
-          });
-        } catch (err) {
-          removeFile(initialPasswordPath);
-          throw err;
-        }
-        return { poolIdPrefix: prefix };
-      })
-      .catch(unreachable);
-    signer.persist();
-    if (signer.origin !== 'existing') {
-      logger.info(
-        { kid: signer.kid, origin: signer.origin },
-        `vendor signing key ${signer.origin}: ${CLOUD_FILES.vendorKey}`,
-      );
-    }
-    if (initialPasswordWritten) {
-      logger.warn(
-        { file: initialPasswordPath },
-        'made user admin; its initial password is in this file and must be changed at first sign-in',
-      );
-    }
-
-    let publicUrl = o.publicUrl ?? '';
-    const services = createServices({
-      store,
-      clock,
-      poolIdPrefix,
-      signer,
-      nodeId,
-      leaseSeconds,
-      heartbeatSeconds,
-      logger: logger.child({ part: 'seats' }),
-      nodeUrls: async () => {
-        const live = await store.nodes.live(SEAT_POLICY.nodeLiveMs);
-        return [...new Set([publicUrl, ...live.map((n) => n.url)])].filter((u) => u !== '');
-      },
-      ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
-      ...(o.sweepMs !== undefined ? { sweepMs: o.sweepMs } : {}),
-      sync: { intervalSeconds: syncIntervalSeconds, graceSeconds },
-    });
-    opened.onConnectionError((err) => services.seats.noteConnectionError(err));
-
-    const tokenPath = join(dataDir, CLOUD_FILES.adminToken);
-    const existingToken = readTextFile(tokenPath);
-    if (!existingToken || !(await services.auth.tokenIsValid(existingToken))) {
-      const token = await services.auth.issueAdminToken(`cli@${nodeId}`);
-      writeFileAtomic(tokenPath, `${token}\n`, 0o600);
-    }
-
-    const nonce = randomBytes(16).toString('base64url');
-    const metrics = new CloudMetrics(services.seats);
-    let url = '';
-    const allowedHosts = isLoopback(listenAt.host)
-      ? new Set(['localhost', '127.0.0.1', '[::1]', ...(o.allowedHosts ?? []).map((h) => h.toLowerCase())])
-      : o.allowedHosts && o.allowedHosts.length > 0
-        ? new Set(o.allowedHosts.map((h) => h.toLowerCase()))
-        : undefined;
-    if (allowedHosts && o.publicUrl) allowedHosts.add(new URL(o.publicUrl).hostname.toLowerCase());
-    const fdLimit = o.fdLimit ?? readFdLimit() ?? CONNECTION_POLICY.assumedFdLimit;
-    const connectionLimits = connectionBudget(fdLimit, false).client;
-    logger.info({ fdLimit, connections: connectionLimits }, 'connection caps');
-    const { app, connections } = await buildCloudApp({
-      ctx: {
-        ...services,
-        metrics,
-        nonce,
-        nodeId,
-        secureCookies: https !== undefined,
-        vendorPublicKeyPem: signer.publicKeyPem,
-        afterPasswordChange: (username) => {
-          if (username === INITIAL_ADMIN_USER) removeFile(initialPasswordPath);
-        },
-        info: async () => ({
-          nodeId,
-          version: PRODUCT_VERSION,
-          url,
-          publicUrl,
-          dialect: opened.dialect,
-          database: describeDbLocation(location),
-          databaseUp: services.seats.databaseUp,
-          poolIdPrefix,
-          vendorKeyId: signer.kid,
-          leaseSeconds,
-          heartbeatSeconds,
-          syncIntervalSeconds,
-          graceSeconds,
-          nodes: await store.nodes.live(SEAT_POLICY.nodeLiveMs),
-        }),
-      },
-      logger: logger as unknown as FastifyBaseLogger,
-      allowedHosts,
-      https,
-      portalDir: o.portalDir ?? defaultPortalDir(),
-      listenerPolicy: { ...LISTENER_POLICY, ...o.listenerPolicy },
-      connectionLimits,
-    });
-    cleanups.push(() => app.close());
-    await app.listen({ host: listenAt.host, port: listenAt.port });
-    const port = (app.server.address() as { port: number }).port;
-    url = urlOf(https ? 'https' : 'http', listenAt.host, port);
-    publicUrl = o.publicUrl ?? url;
-    const startedAt = new Date(clock.now()).toISOString();
-    await store.nodes.upsert({ id: nodeId, url: publicUrl, version: PRODUCT_VERSION, startedAt });
-    services.seats.start();
-    cleanups.push(() => services.seats.stop());
-    const info: CloudRuntimeInfo = {
-      pid: process.pid,
-      nonce,
-      nodeId,
-      url,
-      poolIdPrefix,
-      vendorKeyId: signer.kid,
-      database: describeDbLocation(location),
-      startedAt,
-      version: PRODUCT_VERSION,
-    };
-    writeRuntimeInfo(dataDir, info);
-    logger.info({ url, nodeId, database: info.database }, 'Tessera Cloud node started');
-
-    let stopping: Promise<void> | undefined;
-    return {
-      url,
-      publicUrl,
-      nodeId,
-      nonce,
-      dataDir,
-      dialect: opened.dialect,
-      poolIdPrefix,
-      vendorKeyId: signer.kid,
-      initialPasswordWritten,
-      app,
-      connections,
-      services,
-      store,
-      stop() {
-        stopping ??= (async () => {
-          await app.close().catch(() => {});
-          await services.seats.stop();
-          await opened.close().catch(() => {});
-          removeRuntimeInfo(dataDir, nonce);
-          lock.release();
-        })();
-        return stopping;
-      },
-    };
+    const { syncIntervalSeconds, graceSeconds } = settings;
+    for (const warning of settingWarnings(settings)) logger.warn({ syncIntervalSeconds, graceSeconds }, warning);
+    const db = await openAndBootstrap({ o, dataDir, clock, signer, logger, cleanups });
+    const node: NodeParts = { o, settings, clock, logger, dataDir, nodeId, signer, db, https, listenAt };
+    return await serveNode(node, lock, cleanups);
   } catch (err) {
-    await cleanup();
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
     throw err;
   }
 }
 
-function checkLeaseTimes(leaseSeconds: number, heartbeatSeconds: number): void {
-  const { minLeaseSeconds, maxLeaseSeconds, minHeartbeatSeconds } = LEASE_POLICY;
-  if (!Number.isFinite(leaseSeconds) || leaseSeconds < minLeaseSeconds || leaseSeconds > maxLeaseSeconds) {
+/** What one start of a node has made so far, for the steps after it. */
+interface NodeParts {
+  o: CloudOptions;
+  settings: NodeSettings;
+  clock: Clock;
+  logger: Logger;
+  dataDir: string;
+  nodeId: string;
+  signer: Awaited<ReturnType<typeof loadSigningKey>>;
+  db: OpenedDatabase;
+  https: { cert: Buffer; key: Buffer } | undefined;
+  listenAt: { host: string; port: number };
+}
+
+interface OpenedDatabase {
+  opened: Awaited<ReturnType<typeof openDb>>;
+  location: ReturnType<typeof parseDbLocation>;
+  store: Store;
+  poolIdPrefix: string;
+  initialPasswordPath: string;
+  initialPasswordWritten: boolean;
+}
+
+/** Opens the database (a clear error when it cannot be reached) and bootstraps it. */
+async function openAndBootstrap(p: {
+  o: CloudOptions;
+  dataDir: string;
+  clock: Clock;
+  signer: NodeParts['signer'];
+  logger: Logger;
+  cleanups: (() => Promise<void> | void)[];
+}): Promise<OpenedDatabase> {
+  const { o, dataDir, signer, logger } = p;
+  const location = parseDbLocation(o.db ?? `sqlite:${join(dataDir, CLOUD_FILES.database)}`);
+  const unreachable = (err: unknown): never => {
+    if (!isDbUnavailableError(err)) throw err;
     throw new TesseraError(
-      'BAD_REQUEST',
-      `lease seconds must be ${minLeaseSeconds}..${maxLeaseSeconds}, got ${leaseSeconds}`,
+      'UNAVAILABLE',
+      `cannot reach the database ${describeDbLocation(location)}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  };
+  const opened = await openDb(location).catch(unreachable);
+  p.cleanups.push(() => opened.close());
+  const store = new Store(opened.db, opened.dialect);
+  const initialPasswordPath = join(dataDir, CLOUD_FILES.initialPassword);
+  const boot = await bootstrapDatabase(store, {
+    dialect: opened.dialect,
+    clock: p.clock,
+    vendorKeyId: signer.kid,
+    initialPassword: {
+      write: (password) => {
+        removeFile(initialPasswordPath); // a leftover from a database that is gone
+        writeFileAtomic(initialPasswordPath, `${password}\n`, 0o600, { exclusive: true });
+      },
+      discard: () => removeFile(initialPasswordPath),
+    },
+  }).catch(unreachable);
+  if (boot.applied.length > 0) logger.info({ applied: boot.applied }, 'database migrated');
+  signer.persist();
+  if (signer.origin !== 'existing') {
+    logger.info(
+      { kid: signer.kid, origin: signer.origin },
+      `vendor signing key ${signer.origin}: ${CLOUD_FILES.vendorKey}`,
     );
   }
-  if (
-    !Number.isFinite(heartbeatSeconds) ||
-    heartbeatSeconds < minHeartbeatSeconds ||
-    heartbeatSeconds >= leaseSeconds
-  ) {
-    throw new TesseraError(
-      'BAD_REQUEST',
-      `heartbeat seconds must be at least ${minHeartbeatSeconds} and less than lease seconds (${leaseSeconds}), got ${heartbeatSeconds}`,
+  if (boot.initialPasswordWritten) {
+    logger.warn(
+      { file: initialPasswordPath },
+      'made user admin; its initial password is in this file and must be changed at first sign-in',
     );
+  }
+  return {
+    opened,
+    location,
+    store,
+    poolIdPrefix: boot.poolIdPrefix,
+    initialPasswordPath,
+    initialPasswordWritten: boot.initialPasswordWritten,
+  };
+}
+
+/** Services, the CLI token, the listener, the node's row and `cloud.json`: the node serves. */
+async function serveNode(
+  n: NodeParts,
+  lock: DataDirLock,
+  cleanups: (() => Promise<void> | void)[],
+): Promise<RunningCloud> {
+  const { o, settings, clock, logger, dataDir, nodeId, signer, listenAt } = n;
+  const { opened, location, store, poolIdPrefix } = n.db;
+  let publicUrl = o.publicUrl ?? '';
+  const services = createServices({
+    store,
+    clock,
+    poolIdPrefix,
+    signer,
+    nodeId,
+    leaseSeconds: settings.leaseSeconds,
+    heartbeatSeconds: settings.heartbeatSeconds,
+    logger: logger.child({ part: 'seats' }),
+    nodeUrls: async () => {
+      const live = await store.nodes.live(SEAT_POLICY.nodeLiveMs);
+      return [...new Set([publicUrl, ...live.map((x) => x.url)])].filter((u) => u !== '');
+    },
+    ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
+    ...(o.sweepMs !== undefined ? { sweepMs: o.sweepMs } : {}),
+    sync: { intervalSeconds: settings.syncIntervalSeconds, graceSeconds: settings.graceSeconds },
+  });
+  opened.onConnectionError((err) => services.seats.noteConnectionError(err));
+  await ensureAdminToken(services, dataDir, nodeId);
+
+  const nonce = randomBytes(16).toString('base64url');
+  let url = '';
+  const fdLimit = o.fdLimit ?? readFdLimit() ?? CONNECTION_POLICY.assumedFdLimit;
+  const connectionLimits = connectionBudget(fdLimit, false).client;
+  logger.info({ fdLimit, connections: connectionLimits }, 'connection caps');
+  const { app, connections } = await buildCloudApp({
+    ctx: {
+      ...services,
+      metrics: new CloudMetrics(services.seats),
+      nonce,
+      nodeId,
+      secureCookies: n.https !== undefined,
+      vendorPublicKeyPem: signer.publicKeyPem,
+      afterPasswordChange: (username) => {
+        if (username === INITIAL_ADMIN_USER) removeFile(n.db.initialPasswordPath);
+      },
+      info: async () => ({
+        nodeId,
+        version: PRODUCT_VERSION,
+        url,
+        publicUrl,
+        dialect: opened.dialect,
+        database: describeDbLocation(location),
+        databaseUp: services.seats.databaseUp,
+        poolIdPrefix,
+        vendorKeyId: signer.kid,
+        ...settings,
+        nodes: await store.nodes.live(SEAT_POLICY.nodeLiveMs),
+      }),
+    },
+    logger: logger as unknown as FastifyBaseLogger,
+    allowedHosts: allowedHostsFor(listenAt.host, o.allowedHosts, o.publicUrl),
+    https: n.https,
+    portalDir: o.portalDir ?? defaultPortalDir(),
+    listenerPolicy: { ...LISTENER_POLICY, ...o.listenerPolicy },
+    connectionLimits,
+  });
+  cleanups.push(() => app.close());
+  await app.listen({ host: listenAt.host, port: listenAt.port });
+  const port = (app.server.address() as { port: number }).port;
+  url = urlOf(n.https ? 'https' : 'http', listenAt.host, port);
+  publicUrl = o.publicUrl ?? url;
+  const startedAt = new Date(clock.now()).toISOString();
+  await store.nodes.upsert({ id: nodeId, url: publicUrl, version: PRODUCT_VERSION, startedAt });
+  services.seats.start();
+  cleanups.push(() => services.seats.stop());
+  const info: CloudRuntimeInfo = {
+    pid: process.pid,
+    nonce,
+    nodeId,
+    url,
+    poolIdPrefix,
+    vendorKeyId: signer.kid,
+    database: describeDbLocation(location),
+    startedAt,
+    version: PRODUCT_VERSION,
+  };
+  writeRuntimeInfo(dataDir, info);
+  logger.info({ url, nodeId, database: info.database }, 'Tessera Cloud node started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    publicUrl,
+    nodeId,
+    nonce,
+    dataDir,
+    dialect: opened.dialect,
+    poolIdPrefix,
+    vendorKeyId: signer.kid,
+    initialPasswordWritten: n.db.initialPasswordWritten,
+    app,
+    connections,
+    services,
+    store,
+    stop() {
+      stopping ??= (async () => {
+        await app.close().catch(() => {});
+        await services.seats.stop();
+        await opened.close().catch(() => {});
+        removeRuntimeInfo(dataDir, nonce);
+        lock.release();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** The CLI's admin token in the data dir, made again when missing or no longer valid. */
+async function ensureAdminToken(services: CloudServices, dataDir: string, nodeId: string): Promise<void> {
+  const tokenPath = join(dataDir, CLOUD_FILES.adminToken);
+  const existingToken = readTextFile(tokenPath);
+  if (!existingToken || !(await services.auth.tokenIsValid(existingToken))) {
+    const token = await services.auth.issueAdminToken(`cli@${nodeId}`);
+    writeFileAtomic(tokenPath, `${token}\n`, 0o600);
   }
 }
 
-function checkSyncSettings(interval: number, grace: number): void {
-  const p = SYNC_POLICY;
-  const short = shortSyncAllowed();
-  const minInterval = short ? 1 : p.minIntervalSeconds;
-  const minGrace = short ? 1 : p.minGraceSeconds;
-  const knob = short ? '' : ` (seconds only in tests: ${p.testEnv[1]}=1)`;
-  if (!Number.isSafeInteger(interval) || interval < minInterval || interval > p.maxIntervalSeconds) {
-    throw new TesseraError(
-      'BAD_REQUEST',
-      `--sync-interval must be ${minInterval}..${p.maxIntervalSeconds} seconds (1 day to 1 week${knob}), got ${interval}`,
-    );
-  }
-  if (!Number.isSafeInteger(grace) || grace < minGrace || grace > p.maxGraceSeconds) {
-    throw new TesseraError(
-      'BAD_REQUEST',
-      `--grace must be ${minGrace}..${p.maxGraceSeconds} seconds (1 day to 90 days${knob}), got ${grace}`,
-    );
-  }
+/**
+ * The host names the listener answers to: on loopback, the loopback names and any given; off
+ * it, only those given (all when none is); the public URL's host in any case.
+ */
+function allowedHostsFor(
+  listenHost: string,
+  allowed: readonly string[] | undefined,
+  publicUrl: string | undefined,
+): Set<string> | undefined {
+  const hosts = isLoopback(listenHost)
+    ? new Set(['localhost', '127.0.0.1', '[::1]', ...(allowed ?? []).map((h) => h.toLowerCase())])
+    : allowed && allowed.length > 0
+      ? new Set(allowed.map((h) => h.toLowerCase()))
+      : undefined;
+  if (hosts && publicUrl) hosts.add(new URL(publicUrl).hostname.toLowerCase());
+  return hosts;
 }
 
 function readTls(tls: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {

@@ -16,172 +16,181 @@ type AnyDb = Kysely<any>;
 function domain(dialect: Dialect): Migration {
   return {
     async up(db: AnyDb) {
-      await db.schema
-        .createTable('meta')
-        .addColumn('key', 'text', (c) => c.primaryKey())
-        .addColumn('value', 'text', (c) => c.notNull())
-        .execute();
-
-      await db.schema
-        .createTable('customers')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .execute();
-
-      await db.schema
-        .createTable('users')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('username', 'text', (c) => c.notNull().unique())
-        .addColumn('password_hash', 'text', (c) => c.notNull())
-        .addColumn('role', 'text', (c) => c.notNull())
-        .addColumn('customer_id', 'text', (c) => c.references('customers.id'))
-        .addColumn('must_change', 'integer', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addCheckConstraint('users_role', sql`role in ('vendor', 'customer')`)
-        .addCheckConstraint(
-          'users_customer_scope',
-          sql`(role = 'vendor' and customer_id is null) or (role = 'customer' and customer_id is not null)`,
-        )
-        .execute();
-
-      await db.schema
-        .createTable('api_tokens')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
-        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
-        .addColumn('name', 'text', (c) => c.notNull().unique())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .execute();
-
-      await db.schema
-        .createTable('sessions')
-        .addColumn('id_hash', 'text', (c) => c.primaryKey())
-        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
-        .addColumn('csrf_token', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('last_seen', 'bigint', (c) => c.notNull())
-        .execute();
-
-      await db.schema
-        .createTable('features')
-        .addColumn('name', 'text', (c) => c.primaryKey())
-        .addColumn('description', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .execute();
-
-      await db.schema
-        .createTable('entitlements')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id'))
-        .addColumn('type', 'text', (c) => c.notNull())
-        .addColumn('feature', 'text', (c) => c.notNull().references('features.name'))
-        .addColumn('count', 'integer', (c) => c.notNull())
-        .addColumn('used', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('maintenance_until', 'text')
-        .addColumn('expires', 'text')
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'text', (c) => c.notNull())
-        .addCheckConstraint('entitlements_type', sql`type in ('perpetual', 'flexible', 'subscription')`)
-        // The last word on over-allocation: whatever the code above it does, the database
-        // refuses a row with more seats taken than the entitlement holds.
-        .addCheckConstraint('entitlements_seats', sql`count >= 1 and used >= 0 and used <= count`)
-        .execute();
-      await db.schema
-        .createIndex('entitlements_by_customer')
-        .on('entitlements')
-        .columns(['customer_id', 'type', 'feature'])
-        .execute();
-
-      await db.schema
-        .createTable('servers')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id'))
-        .addColumn('host_name', 'text', (c) => c.notNull())
-        .addColumn('product_version', 'text', (c) => c.notNull())
-        .addColumn('public_key_jwk', 'text', (c) => c.notNull())
-        .addColumn('factors', 'text', (c) => c.notNull())
-        .addColumn('document', 'text', (c) => c.notNull())
-        .addColumn('registered_at', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('servers_by_customer').on('servers').column('customer_id').execute();
-
-      await db.schema
-        .createTable('deployments')
-        .addColumn('license_id', 'text', (c) => c.primaryKey())
-        .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id'))
-        .addColumn('server_id', 'text', (c) => c.notNull().references('servers.id'))
-        .addColumn('revision', 'integer', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('binding', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'text', (c) => c.notNull())
-        .addColumn('returned_at', 'text')
-        .addCheckConstraint('deployments_status', sql`status in ('active', 'returned')`)
-        .execute();
-      await db.schema.createIndex('deployments_by_customer').on('deployments').column('customer_id').execute();
-
-      await db.schema
-        .createTable('deployment_lines')
-        .addColumn('license_id', 'text', (c) => c.notNull().references('deployments.license_id'))
-        .addColumn('feature', 'text', (c) => c.notNull())
-        .addColumn('entitlement_id', 'text', (c) => c.notNull().references('entitlements.id'))
-        .addColumn('count', 'integer', (c) => c.notNull())
-        .addPrimaryKeyConstraint('deployment_lines_pk', ['license_id', 'feature'])
-        .addCheckConstraint('deployment_lines_count', sql`count >= 1`)
-        .execute();
-      await db.schema
-        .createIndex('deployment_lines_by_entitlement')
-        .on('deployment_lines')
-        .column('entitlement_id')
-        .execute();
-
-      await db.schema
-        .createTable('license_revisions')
-        .addColumn('license_id', 'text', (c) => c.notNull().references('deployments.license_id'))
-        .addColumn('revision', 'integer', (c) => c.notNull())
-        .addColumn('claims', 'text', (c) => c.notNull())
-        .addColumn('file', 'text', (c) => c.notNull())
-        .addColumn('issued_at', 'text', (c) => c.notNull())
-        .addColumn('reason', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('license_revisions_pk', ['license_id', 'revision'])
-        .execute();
-
-      await db.schema
-        .createTable('returns')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('license_id', 'text', (c) => c.notNull().unique().references('deployments.license_id'))
-        .addColumn('revision', 'integer', (c) => c.notNull())
-        .addColumn('server_id', 'text', (c) => c.notNull())
-        .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id'))
-        .addColumn('certificate_hash', 'text', (c) => c.notNull().unique())
-        .addColumn('certificate', 'text', (c) => c.notNull())
-        .addColumn('uninstalled_at', 'text', (c) => c.notNull())
-        .addColumn('returned_at', 'text', (c) => c.notNull())
-        .addColumn('seats', 'text', (c) => c.notNull())
-        .execute();
-
-      await db.schema
-        .createTable('audit')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('at', 'text', (c) => c.notNull())
-        .addColumn('actor', 'text', (c) => c.notNull())
-        .addColumn('customer_id', 'text')
-        .addColumn('action', 'text', (c) => c.notNull())
-        .addColumn('target', 'text')
-        .addColumn('outcome', 'text', (c) => c.notNull())
-        .addColumn('detail', 'text')
-        .execute();
-      await db.schema.createIndex('audit_by_customer').on('audit').columns(['customer_id', 'id']).execute();
-
-      if (dialect === 'postgres') {
-        // Entitlement rows are updated at every seat change; room on the page lets PostgreSQL
-        // update them in place (HOT) instead of growing the table and its indexes.
-        await sql`alter table entitlements set (fillfactor = 70)`.execute(db);
-      }
+      await createAccountTables(db);
+      await createLicenseTables(db, dialect);
     },
   };
+}
+
+/** The first half of the `domain` migration: settings, users, the catalog, customers, entitlements. */
+async function createAccountTables(db: AnyDb): Promise<void> {
+  await db.schema
+    .createTable('meta')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('customers')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('users')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('username', 'text', (c) => c.notNull().unique())
+    .addColumn('password_hash', 'text', (c) => c.notNull())
+    .addColumn('role', 'text', (c) => c.notNull())
+    .addColumn('customer_id', 'text', (c) => c.references('customers.id'))
+    .addColumn('must_change', 'integer', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addCheckConstraint('users_role', sql`role in ('vendor', 'customer')`)
+    .addCheckConstraint(
+      'users_customer_scope',
+      sql`(role = 'vendor' and customer_id is null) or (role = 'customer' and customer_id is not null)`,
+    )
+    .execute();
+
+  await db.schema
+    .createTable('api_tokens')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+    .addColumn('name', 'text', (c) => c.notNull().unique())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('sessions')
+    .addColumn('id_hash', 'text', (c) => c.primaryKey())
+    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+    .addColumn('csrf_token', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('last_seen', 'bigint', (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('features')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('description', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('entitlements')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id'))
+    .addColumn('type', 'text', (c) => c.notNull())
+    .addColumn('feature', 'text', (c) => c.notNull().references('features.name'))
+    .addColumn('count', 'integer', (c) => c.notNull())
+    .addColumn('used', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('maintenance_until', 'text')
+    .addColumn('expires', 'text')
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .addCheckConstraint('entitlements_type', sql`type in ('perpetual', 'flexible', 'subscription')`)
+    // The last word on over-allocation: whatever the code above it does, the database
+    // refuses a row with more seats taken than the entitlement holds.
+    .addCheckConstraint('entitlements_seats', sql`count >= 1 and used >= 0 and used <= count`)
+    .execute();
+  await db.schema
+    .createIndex('entitlements_by_customer')
+    .on('entitlements')
+    .columns(['customer_id', 'type', 'feature'])
+    .execute();
+}
+
+/** The second half of the `domain` migration: servers, deployments, revisions, returns, audit. */
+async function createLicenseTables(db: AnyDb, dialect: Dialect): Promise<void> {
+  await db.schema
+    .createTable('servers')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id'))
+    .addColumn('host_name', 'text', (c) => c.notNull())
+    .addColumn('product_version', 'text', (c) => c.notNull())
+    .addColumn('public_key_jwk', 'text', (c) => c.notNull())
+    .addColumn('factors', 'text', (c) => c.notNull())
+    .addColumn('document', 'text', (c) => c.notNull())
+    .addColumn('registered_at', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('servers_by_customer').on('servers').column('customer_id').execute();
+
+  await db.schema
+    .createTable('deployments')
+    .addColumn('license_id', 'text', (c) => c.primaryKey())
+    .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id'))
+    .addColumn('server_id', 'text', (c) => c.notNull().references('servers.id'))
+    .addColumn('revision', 'integer', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('binding', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .addColumn('returned_at', 'text')
+    .addCheckConstraint('deployments_status', sql`status in ('active', 'returned')`)
+    .execute();
+  await db.schema.createIndex('deployments_by_customer').on('deployments').column('customer_id').execute();
+
+  await db.schema
+    .createTable('deployment_lines')
+    .addColumn('license_id', 'text', (c) => c.notNull().references('deployments.license_id'))
+    .addColumn('feature', 'text', (c) => c.notNull())
+    .addColumn('entitlement_id', 'text', (c) => c.notNull().references('entitlements.id'))
+    .addColumn('count', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('deployment_lines_pk', ['license_id', 'feature'])
+    .addCheckConstraint('deployment_lines_count', sql`count >= 1`)
+    .execute();
+  await db.schema
+    .createIndex('deployment_lines_by_entitlement')
+    .on('deployment_lines')
+    .column('entitlement_id')
+    .execute();
+
+  await db.schema
+    .createTable('license_revisions')
+    .addColumn('license_id', 'text', (c) => c.notNull().references('deployments.license_id'))
+    .addColumn('revision', 'integer', (c) => c.notNull())
+    .addColumn('claims', 'text', (c) => c.notNull())
+    .addColumn('file', 'text', (c) => c.notNull())
+    .addColumn('issued_at', 'text', (c) => c.notNull())
+    .addColumn('reason', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('license_revisions_pk', ['license_id', 'revision'])
+    .execute();
+
+  await db.schema
+    .createTable('returns')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('license_id', 'text', (c) => c.notNull().unique().references('deployments.license_id'))
+    .addColumn('revision', 'integer', (c) => c.notNull())
+    .addColumn('server_id', 'text', (c) => c.notNull())
+    .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id'))
+    .addColumn('certificate_hash', 'text', (c) => c.notNull().unique())
+    .addColumn('certificate', 'text', (c) => c.notNull())
+    .addColumn('uninstalled_at', 'text', (c) => c.notNull())
+    .addColumn('returned_at', 'text', (c) => c.notNull())
+    .addColumn('seats', 'text', (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('audit')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('at', 'text', (c) => c.notNull())
+    .addColumn('actor', 'text', (c) => c.notNull())
+    .addColumn('customer_id', 'text')
+    .addColumn('action', 'text', (c) => c.notNull())
+    .addColumn('target', 'text')
+    .addColumn('outcome', 'text', (c) => c.notNull())
+    .addColumn('detail', 'text')
+    .execute();
+  await db.schema.createIndex('audit_by_customer').on('audit').columns(['customer_id', 'id']).execute();
+
+  if (dialect === 'postgres') {
+    // Entitlement rows are updated at every seat change; room on the page lets PostgreSQL
+    // update them in place (HOT) instead of growing the table and its indexes.
+    await sql`alter table entitlements set (fillfactor = 70)`.execute(db);
+  }
 }
 
 function licensingNodes(dialect: Dialect): Migration {

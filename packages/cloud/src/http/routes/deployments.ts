@@ -125,6 +125,11 @@ export function registerDeploymentRoutes(app: FastifyInstance, ctx: CloudHttpCon
     async (request) => ctx.deployments.renew(actorOf(request), request.params.id),
   );
 
+  registerReturnRoutes(app, ctx);
+}
+
+/** Returns: uninstall certificates that give a license's seats back. */
+function registerReturnRoutes(app: FastifyInstance, ctx: CloudHttpContext): void {
   app.get<{ Querystring: { customerId?: string } }>(
     '/api/v1/returns',
     {

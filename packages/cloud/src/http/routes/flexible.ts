@@ -186,6 +186,11 @@ export function registerFlexibleRoutes(app: FastifyInstance, ctx: CloudHttpConte
     async (request) => ctx.flexible.flexibleServers(actorOf(request), request.query.customerId),
   );
 
+  registerAllocationRoutes(app, ctx);
+}
+
+/** Flexible seats given to one server, and the usage servers report. */
+function registerAllocationRoutes(app: FastifyInstance, ctx: CloudHttpContext): void {
   app.get<{ Params: { id: string } }>(
     '/api/v1/servers/:id/allocations',
     {

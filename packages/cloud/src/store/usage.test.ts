@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { DIALECTS, openTestStore, type TestStore } from '../test-support/db.js';
-import type { UsageValues } from './flexible.js';
+import type { UsageValues } from './usage.js';
 
 const CUSTOMER = 'cus_usage';
 const SERVER = 'srv_usage';
@@ -43,23 +43,23 @@ for (const dialect of DIALECTS) {
 
     test('new hours, the same hours again from a newer report, and an older report late: each hour once, the newest values kept', async () => {
       const owner = (sequence: number) => ({ serverId: SERVER, customerId: CUSTOMER, sequence });
-      await t.store.transaction((tx) => tx.flexible.upsertUsage(owner(1), hours(['a', 'b'], 48, 1)));
-      await t.store.transaction((tx) => tx.flexible.upsertUsage(owner(3), hours(['a', 'b'], 48, 3)));
-      await t.store.transaction((tx) => tx.flexible.upsertUsage(owner(2), hours(['a', 'b'], 48, 2)));
+      await t.store.transaction((tx) => tx.usage.upsert(owner(1), hours(['a', 'b'], 48, 1)));
+      await t.store.transaction((tx) => tx.usage.upsert(owner(3), hours(['a', 'b'], 48, 3)));
+      await t.store.transaction((tx) => tx.usage.upsert(owner(2), hours(['a', 'b'], 48, 2)));
       const r = await totals();
       assert.equal(Number(r.n), 96);
       assert.equal(Number(r.seconds), 96 * 3 * 60, 'the newer report wins over the late older one');
       assert.equal(Number(r.sequence), 3);
       // Newer hours next to stored ones (new rows only, none of them stored yet).
       await t.store.transaction((tx) =>
-        tx.flexible.upsertUsage(
+        tx.usage.upsert(
           owner(4),
           hours(['a', 'b'], 72, 4).filter((u) => u.hour >= '2026-02-03'),
         ),
       );
       assert.equal(Number((await totals()).n), 144);
-      assert.equal(await t.store.flexible.newestHour(SERVER), '2026-02-03T23:00Z');
-      assert.equal(await t.store.flexible.newestHour('srv_none'), null);
+      assert.equal(await t.store.usage.newestHour(SERVER), '2026-02-03T23:00Z');
+      assert.equal(await t.store.usage.newestHour('srv_none'), null);
     });
 
     test('two reports of one server written at the same moment by two nodes both commit, each hour once', async () => {
@@ -70,9 +70,7 @@ for (const dialect of DIALECTS) {
       // Both find none of these hours stored when they start; the second must not insert them again.
       await Promise.all(
         [7, 8].map((sequence) =>
-          t.store.transaction((tx) =>
-            tx.flexible.upsertUsage({ serverId: server, customerId: CUSTOMER, sequence }, usage),
-          ),
+          t.store.transaction((tx) => tx.usage.upsert({ serverId: server, customerId: CUSTOMER, sequence }, usage)),
         ),
       );
       const r = (

@@ -1,49 +1,11 @@
 /**
- * The flexible-licensing tables: enrollment codes, allocations, per-server sync state, reports
- * received, usage hours and clone flags. Same code for SQLite and PostgreSQL.
+ * Reports received from License Servers and the usage hours they carry. Same code for
+ * SQLite and PostgreSQL, with the bulk upsert written per dialect.
  */
 import { createHash } from 'node:crypto';
-import { CompiledQuery, type Kysely, sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Dialect } from './db.js';
-import type { CloudDatabase } from './schema.js';
-
-type Db = Kysely<CloudDatabase>;
-
-export interface EnrollmentRecord {
-  id: string;
-  customerId: string;
-  codeHash: string;
-  createdBy: string;
-  createdAt: string;
-  expiresAt: string;
-  usedAt: string | null;
-  serverId: string | null;
-}
-
-export interface AllocationRecord {
-  serverId: string;
-  entitlementId: string;
-  customerId: string;
-  feature: string;
-  count: number;
-  licenseId: string;
-  revision: number;
-  /** The features issued under `revision` (JSON text), null before the first Sync. */
-  issued: string | null;
-  updatedAt: string;
-}
-
-export interface ServerSyncRecord {
-  serverId: string;
-  syncCounter: number;
-  lastSequence: number;
-  lastReportAt: string | null;
-  lastFactors: string | null;
-  lastSyncAt: string | null;
-  validUntil: string | null;
-  acknowledgedThrough: string | null;
-  lastSync: string | null;
-}
+import type { Db } from './repo.js';
 
 export interface UsageRow {
   serverId: string;
@@ -55,15 +17,6 @@ export interface UsageRow {
   checkouts: number;
   denials: number;
   sequence: number;
-}
-
-export interface ServerFlagRecord {
-  id: string;
-  serverId: string;
-  customerId: string;
-  kind: string;
-  at: string;
-  detail: unknown;
 }
 
 /** Whose usage hours an upsert writes: one server's report. */
@@ -130,168 +83,11 @@ const SQLITE_UPSERT_USAGE =
   `${UPSERT_USAGE_COLUMNS} select ?, u.value ->> 0, u.value ->> 1, ?, u.value ->> 2, u.value ->> 3, ` +
   `u.value ->> 4, u.value ->> 5, ? from jsonb_each(?) as u where true ${UPSERT_USAGE_CONFLICT}`;
 
-export class FlexibleRepo {
+export class UsageRepo {
   constructor(
     private readonly db: Db,
     private readonly dialect: Dialect,
   ) {}
-
-  // ------------------------------------------------------------ enrollments
-
-  async insertEnrollment(e: EnrollmentRecord): Promise<void> {
-    await this.db
-      .insertInto('enrollments')
-      .values({
-        id: e.id,
-        customer_id: e.customerId,
-        code_hash: e.codeHash,
-        created_by: e.createdBy,
-        created_at: e.createdAt,
-        expires_at: e.expiresAt,
-        used_at: e.usedAt,
-        server_id: e.serverId,
-      })
-      .execute();
-  }
-
-  async enrollmentByHash(codeHash: string): Promise<EnrollmentRecord | undefined> {
-    const r = await this.db.selectFrom('enrollments').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
-    return r && toEnrollment(r);
-  }
-
-  async listEnrollments(customerId?: string): Promise<EnrollmentRecord[]> {
-    let q = this.db.selectFrom('enrollments').selectAll().orderBy('id', 'desc');
-    if (customerId !== undefined) q = q.where('customer_id', '=', customerId);
-    return (await q.execute()).map(toEnrollment);
-  }
-
-  /**
-   * Consumes a code: one conditional UPDATE, so of two nodes taking the same code at once
-   * exactly one succeeds. True when this call consumed it.
-   */
-  async consumeEnrollment(codeHash: string, serverId: string, now: string): Promise<boolean> {
-    const r = await this.db
-      .updateTable('enrollments')
-      .set({ used_at: now, server_id: serverId })
-      .where('code_hash', '=', codeHash)
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
-  }
-
-  // ------------------------------------------------------------ allocations
-
-  async allocationsOfServer(serverId: string): Promise<AllocationRecord[]> {
-    const rows = await this.db
-      .selectFrom('allocations')
-      .selectAll()
-      .where('server_id', '=', serverId)
-      .orderBy('feature')
-      .orderBy('entitlement_id')
-      .execute();
-    return rows.map(toAllocation);
-  }
-
-  async upsertAllocation(a: AllocationRecord): Promise<void> {
-    await this.db
-      .insertInto('allocations')
-      .values({
-        server_id: a.serverId,
-        entitlement_id: a.entitlementId,
-        customer_id: a.customerId,
-        feature: a.feature,
-        count: a.count,
-        license_id: a.licenseId,
-        revision: a.revision,
-        issued: a.issued,
-        updated_at: a.updatedAt,
-      })
-      .onConflict((oc) =>
-        oc.columns(['server_id', 'entitlement_id']).doUpdateSet({
-          count: a.count,
-          revision: a.revision,
-          issued: a.issued,
-          updated_at: a.updatedAt,
-        }),
-      )
-      .execute();
-  }
-
-  /** Allocation rows of one customer's servers (every customer's when undefined), zero counts included. */
-  async allocationsOfCustomer(customerId?: string): Promise<AllocationRecord[]> {
-    let q = this.db.selectFrom('allocations').selectAll();
-    if (customerId !== undefined) q = q.where('customer_id', '=', customerId);
-    const rows = await q.orderBy('server_id').orderBy('feature').orderBy('entitlement_id').execute();
-    return rows.map(toAllocation);
-  }
-
-  // ------------------------------------------------------------ sync state
-
-  async syncState(serverId: string): Promise<ServerSyncRecord | undefined> {
-    const r = await this.db.selectFrom('server_sync').selectAll().where('server_id', '=', serverId).executeTakeFirst();
-    return r && toSync(r);
-  }
-
-  /** Sync rows of one customer's servers (every customer's when undefined). */
-  async syncStatesOfCustomer(customerId?: string): Promise<ServerSyncRecord[]> {
-    let q = this.db
-      .selectFrom('server_sync')
-      .innerJoin('servers', 'servers.id', 'server_sync.server_id')
-      .selectAll('server_sync');
-    if (customerId !== undefined) q = q.where('servers.customer_id', '=', customerId);
-    return (await q.orderBy('server_sync.server_id').execute()).map(toSync);
-  }
-
-  /** Makes the server's sync row if missing (counter 0). */
-  async ensureSyncState(serverId: string): Promise<void> {
-    await this.db
-      .insertInto('server_sync')
-      .values({ server_id: serverId, sync_counter: 0, last_sequence: 0 })
-      .onConflict((oc) => oc.column('server_id').doNothing())
-      .execute();
-  }
-
-  /**
-   * Takes the server's next sync counter: `sync_counter + 1` in one UPDATE ... RETURNING,
-   * which on PostgreSQL holds the row lock until commit, so counters are exact across nodes.
-   * Also raises `last_sequence` (never lowers it) and records the report's facts.
-   */
-  async nextSyncCounter(
-    serverId: string,
-    report: { sequence: number; at: string; factors: string },
-  ): Promise<{ syncCounter: number; lastSequence: number }> {
-    const r = await this.db
-      .updateTable('server_sync')
-      .set((eb) => ({
-        sync_counter: eb('sync_counter', '+', 1),
-        last_sequence: sql<number>`case when last_sequence < ${report.sequence} then ${report.sequence} else last_sequence end`,
-        last_report_at: report.at,
-        last_factors: report.factors,
-      }))
-      .where('server_id', '=', serverId)
-      .returning(['sync_counter', 'last_sequence'])
-      .executeTakeFirstOrThrow();
-    return { syncCounter: Number(r.sync_counter), lastSequence: Number(r.last_sequence) };
-  }
-
-  async recordSync(
-    serverId: string,
-    s: { at: string; validUntil: string; acknowledgedThrough: string | null; file: string },
-  ): Promise<void> {
-    await this.db
-      .updateTable('server_sync')
-      .set({
-        last_sync_at: s.at,
-        valid_until: s.validUntil,
-        acknowledged_through: s.acknowledgedThrough,
-        last_sync: s.file,
-      })
-      .where('server_id', '=', serverId)
-      .execute();
-  }
-
-  // ------------------------------------------------------------ reports
 
   async reportHash(serverId: string, sequence: number): Promise<string | undefined> {
     const r = await this.db
@@ -319,8 +115,6 @@ export class FlexibleRepo {
     return Number(res.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 
-  // ------------------------------------------------------------ usage
-
   /**
    * Upserts usage by (server, feature, hour) with absolute values: a row is overwritten only
    * by a report of the same or a higher sequence, so a late, older report never undoes a newer one.
@@ -329,7 +123,7 @@ export class FlexibleRepo {
    * {@link USAGE_CHUNK} rows, on PostgreSQL one `unnest` statement per {@link PG_USAGE_CHUNK} rows,
    * the server, customer and sequence bound once per statement. The caller's transaction holds them all.
    */
-  async upsertUsage(owner: UsageOwner, report: readonly UsageValues[]): Promise<void> {
+  async upsert(owner: UsageOwner, report: readonly UsageValues[]): Promise<void> {
     if (report.length === 0) return;
     // Hour by hour (stable: features keep their order within an hour). A Report lists its hours
     // feature by feature; written in that order, each feature's run of hours sweeps once more
@@ -439,11 +233,7 @@ export class FlexibleRepo {
     return r.rows[0]?.h ?? null;
   }
 
-  async usage(f: {
-    customerId?: string | undefined;
-    serverId?: string | undefined;
-    from: string;
-  }): Promise<UsageRow[]> {
+  async list(f: { customerId?: string | undefined; serverId?: string | undefined; from: string }): Promise<UsageRow[]> {
     let q = this.db.selectFrom('usage_hours').selectAll().where('hour', '>=', f.from);
     if (f.customerId !== undefined) q = q.where('customer_id', '=', f.customerId);
     if (f.serverId !== undefined) q = q.where('server_id', '=', f.serverId);
@@ -460,99 +250,4 @@ export class FlexibleRepo {
       sequence: Number(r.sequence),
     }));
   }
-
-  // ------------------------------------------------------------ flags
-
-  async insertFlag(f: ServerFlagRecord): Promise<void> {
-    await this.db
-      .insertInto('server_flags')
-      .values({
-        id: f.id,
-        server_id: f.serverId,
-        customer_id: f.customerId,
-        kind: f.kind,
-        at: f.at,
-        detail: JSON.stringify(f.detail),
-      })
-      .execute();
-  }
-
-  async flagsOf(serverId: string): Promise<ServerFlagRecord[]> {
-    const rows = await this.db
-      .selectFrom('server_flags')
-      .selectAll()
-      .where('server_id', '=', serverId)
-      .orderBy('id', 'desc')
-      .limit(100)
-      .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      serverId: r.server_id,
-      customerId: r.customer_id,
-      kind: r.kind,
-      at: r.at,
-      detail: JSON.parse(r.detail) as unknown,
-    }));
-  }
-
-  /** Clone flags counted per server and kind, with the newest of each, for one customer (or all). */
-  async flagCounts(customerId?: string): Promise<{ serverId: string; kind: string; count: number; lastAt: string }[]> {
-    let q = this.db
-      .selectFrom('server_flags')
-      .select((eb) => ['server_id', 'kind', eb.fn.countAll().as('n'), eb.fn.max('at').as('last_at')])
-      .groupBy(['server_id', 'kind']);
-    if (customerId !== undefined) q = q.where('customer_id', '=', customerId);
-    const rows = await q.orderBy('server_id').orderBy('kind').execute();
-    return rows.map((r) => ({
-      serverId: r.server_id,
-      kind: r.kind,
-      count: Number(r.n),
-      lastAt: String(r.last_at),
-    }));
-  }
-
-  get dialectName(): Dialect {
-    return this.dialect;
-  }
-}
-
-function toEnrollment(r: CloudDatabase['enrollments']): EnrollmentRecord {
-  return {
-    id: r.id,
-    customerId: r.customer_id,
-    codeHash: r.code_hash,
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    usedAt: r.used_at,
-    serverId: r.server_id,
-  };
-}
-
-function toAllocation(r: CloudDatabase['allocations']): AllocationRecord {
-  return {
-    serverId: r.server_id,
-    entitlementId: r.entitlement_id,
-    customerId: r.customer_id,
-    feature: r.feature,
-    count: Number(r.count),
-    licenseId: r.license_id,
-    revision: Number(r.revision),
-    issued: r.issued,
-    updatedAt: r.updated_at,
-  };
-}
-
-function toSync(r: CloudDatabase['server_sync']): ServerSyncRecord {
-  return {
-    serverId: r.server_id,
-    syncCounter: Number(r.sync_counter),
-    lastSequence: Number(r.last_sequence),
-    lastReportAt: r.last_report_at,
-    lastFactors: r.last_factors,
-    lastSyncAt: r.last_sync_at,
-    validUntil: r.valid_until,
-    acknowledgedThrough: r.acknowledged_through,
-    lastSync: r.last_sync,
-  };
 }
