@@ -1,5 +1,5 @@
 /**
- * DESIGN §8: when the database is unreachable, a node answers heartbeats of the leases it
+ * docs/cloud.md: when the database is unreachable, a node answers heartbeats of the leases it
  * holds and refuses new checkouts with 503; it recovers by itself when the database returns.
  * A private PostgreSQL (initdb + pg_ctl on its own port) is stopped under load and started again.
  */

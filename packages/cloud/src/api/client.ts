@@ -1,6 +1,6 @@
 /**
  * A small typed client of the Cloud's vendor API, for `tessera vendor ...` and scripts. One
- * method per route, named after the CLI's commands (DESIGN §7). Uses `fetch`; no Node APIs.
+ * method per route, named after the CLI's commands (docs/cli.md). Uses `fetch`; no Node APIs.
  *
  * @example
  * const cloud = new CloudApiClient({ url: 'http://127.0.0.1:8600', token: readFileSync('cloud/admin.token', 'utf8').trim() });

@@ -1,5 +1,5 @@
 /**
- * Subscription accounts (DESIGN §5): an id (`acct_...`, the HTTP Basic user name) and a
+ * Subscription accounts (docs/protocol.md): an id (`acct_...`, the HTTP Basic user name) and a
  * generated 256-bit secret, shown once and stored as SHA-256, with a ready
  * `client_property.conf` naming the Cloud's licensing nodes. Client applications present
  * them to any node; each node keeps verified accounts in memory for a few seconds, and
@@ -138,7 +138,7 @@ export class AccountService {
 }
 
 /**
- * The text of a `client_property.conf` (DESIGN §6) for a subscription account: the nodes in
+ * The text of a `client_property.conf` (docs/sdk/README.md) for a subscription account: the nodes in
  * failover order under `[GLOBAL]`, the credentials under `[AUTHENTICATION]`.
  */
 export function clientPropertiesFor(o: {

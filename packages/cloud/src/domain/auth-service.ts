@@ -1,5 +1,5 @@
 /**
- * Users and credentials of the vendor API (DESIGN §7, §9). No default password: the first
+ * Users and credentials of the vendor API (docs/cloud.md, docs/security.md). No default password: the first
  * Cloud start makes user `admin` (vendor staff) with a random password that must be changed
  * at first sign-in, and each node's data dir gets its own CLI token. The database holds only
  * hashes: scrypt for passwords, SHA-256 for tokens.

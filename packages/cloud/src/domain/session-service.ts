@@ -1,5 +1,5 @@
 /**
- * Portal sessions (DESIGN §9): sign-in with a user name and password gives a random 256-bit
+ * Portal sessions (docs/security.md): sign-in with a user name and password gives a random 256-bit
  * session id for an HttpOnly SameSite cookie, stored only as SHA-256, and a CSRF token that
  * state-changing requests must echo. Sessions live in the database, so any node serves them.
  */

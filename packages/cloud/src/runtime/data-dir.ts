@@ -12,7 +12,7 @@ import {
 
 export { DataDirLock, prepareDataDir };
 
-/** Names of the files in a Cloud node's data directory (DESIGN §3, §7). */
+/** Names of the files in a Cloud node's data directory (docs/cloud.md, docs/cli.md). */
 export const CLOUD_FILES = {
   /** The default SQLite database (`--db` overrides). */
   database: 'cloud.db',

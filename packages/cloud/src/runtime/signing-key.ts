@@ -1,5 +1,5 @@
 /**
- * The vendor signing key of a Cloud node (DESIGN §3): `DIR/vendor.key` (0600) and the
+ * The vendor signing key of a Cloud node (docs/security.md): `DIR/vendor.key` (0600) and the
  * published `DIR/vendor.pub`. Made at first start, or imported with `--signing-key FILE` (a
  * key from `tessera vendor keygen`, or another node's, so every node signs alike).
  */
