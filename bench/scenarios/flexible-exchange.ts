@@ -30,7 +30,6 @@
  * Checks after the runs: the Cloud's usage totals equal what was written on the server (every
  * hour once, whatever the resends), and the server has no hour left to report.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +41,7 @@ import type { BenchContext } from '../lib/context.js';
 import { snapshot, waitForQuiet } from '../lib/cpu.js';
 import { makeBenchDir, silentLogger } from '../lib/datadir.js';
 import { backendsOf, cpuMsOf } from '../lib/pg-backends.js';
+import { freshPgSchema, postgresProblem } from '../lib/postgres.js';
 import { BENCH_DIR, type Child, retrying, startChild } from '../lib/proc.js';
 import { type Row, row, type ScenarioReport } from '../lib/report.js';
 import { bytes, int, median, ms } from '../lib/stats.js';
@@ -54,7 +54,6 @@ const ROWS = FEATURES * HOURS;
 const ROUNDS = 3;
 const GOAL_MS = 1_000;
 const GOAL_BYTES = 2_000_000;
-const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const HOUR_MS = 3_600_000;
 /** /proc/PID/stat counts CPU time in ticks of 1/100 s (USER_HZ on Linux). */
 const TICK_MS = 10;
@@ -230,7 +229,9 @@ export async function flexibleExchange(ctx: BenchContext): Promise<ScenarioRepor
 async function measure(ctx: BenchContext, dialect: 'sqlite' | 'postgres'): Promise<Measured> {
   const dir = makeBenchDir(`flexible-${dialect}`);
   const db =
-    dialect === 'sqlite' ? { url: `sqlite:${join(dir.root, 'cloud.db')}`, drop: async () => {} } : await pgSchema();
+    dialect === 'sqlite'
+      ? { url: `sqlite:${join(dir.root, 'cloud.db')}`, drop: async () => {} }
+      : await freshPgSchema('bench_flex');
   let cloud: Child<CloudReady> | undefined;
   const cores: ServerCore[] = [];
   try {
@@ -475,34 +476,4 @@ async function nextTiming(timings: CloudTiming[], before: number): Promise<Cloud
   const t = timings[before]!;
   if (t.status !== 200) throw new Error(`POST /v1/sync answered ${t.status}`);
   return t;
-}
-
-/** Why PostgreSQL cannot be used, or undefined when it can. */
-async function postgresProblem(): Promise<string | undefined> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
-  try {
-    await c.connect();
-    await c.query('select 1');
-    return undefined;
-  } catch (err) {
-    return `no PostgreSQL at ${PG_URL} (${(err as Error).message})`;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
-/** A fresh schema of the machine's PostgreSQL for one Cloud, dropped afterwards. */
-async function pgSchema(): Promise<{ url: string; drop(): Promise<void> }> {
-  const schema = `bench_flex_${randomBytes(6).toString('hex')}`;
-  const admin = async (text: string) => {
-    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
-    await c.connect();
-    try {
-      await c.query(text);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`create schema ${schema}`);
-  return { url: `${PG_URL}?schema=${schema}`, drop: () => admin(`drop schema if exists ${schema} cascade`) };
 }

@@ -15,7 +15,6 @@
  * clients as there are seats (NO_SEATS answers expected, counted as denials) and the pool must
  * never show more than SEATS out; after the load, nothing may be left out.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +25,7 @@ import pg from 'pg';
 import { type BenchContext, connectionCounts, generatorProcesses, windows } from '../lib/context.js';
 import { describeCpu } from '../lib/cpu.js';
 import { generateLoad, quietLoad } from '../lib/load.js';
+import { freshPgSchema, PG_URL, withPgClient } from '../lib/postgres.js';
 import { BENCH_DIR, type Child, startChild } from '../lib/proc.js';
 import { type Row, row, type ScenarioReport } from '../lib/report.js';
 import { int, ms, summarize } from '../lib/stats.js';
@@ -33,7 +33,6 @@ import { int, ms, summarize } from '../lib/stats.js';
 export const SUBSCRIPTION_FEATURE = 'asr';
 export const SUBSCRIPTION_SEATS = 200;
 /** The machine's PostgreSQL (trust auth), as the Cloud's tests use it. */
-const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SAMPLE_EVERY_MS = 20;
 
 interface CloudReady {
@@ -212,33 +211,25 @@ async function makeDatabase(dialect: 'postgres' | 'sqlite', root: string): Promi
   if (dialect === 'sqlite') {
     return { dialect, url: `sqlite:${join(root, 'cloud.db')}`, backendPids: async () => [], drop: async () => {} };
   }
-  const schema = `bench_sub_${randomBytes(6).toString('hex')}`;
-  const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
-    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-    await c.connect();
-    try {
-      return await fn(c);
-    } finally {
-      await c.end();
-    }
-  };
+  let fresh: Awaited<ReturnType<typeof freshPgSchema>>;
   try {
-    await admin((c) => c.query(`create schema ${schema}`));
+    fresh = await freshPgSchema('bench_sub');
   } catch (err) {
     throw new Error(`the subscription bench needs PostgreSQL at ${PG_URL} (trust auth): ${(err as Error).message}`);
   }
+  const { schema } = fresh;
   return {
     dialect,
-    url: `${PG_URL}?schema=${schema}`,
+    url: fresh.url,
     schema,
     backendPids: () =>
-      admin(async (c) => {
+      withPgClient(async (c) => {
         const r = await c.query(
           "select pid from pg_stat_activity where backend_type = 'client backend' and datname = current_database() and pid <> pg_backend_pid()",
         );
         return r.rows.map((x: { pid: number }) => Number(x.pid));
       }),
-    drop: () => admin((c) => c.query(`drop schema if exists ${schema} cascade`)).then(() => undefined),
+    drop: fresh.drop,
   };
 }
 

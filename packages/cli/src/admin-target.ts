@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { TesseraError } from '@tessera/core';
 import type {
   Actor,
+  LeaseRow,
   LicenseTree,
   LicenseView,
   ServerCore,
@@ -37,18 +38,8 @@ import {
 
 export type { ServerInfo, UsageView };
 
-/** A seat held, as `GET /api/v1/leases` shows it. */
-export interface HeldLease {
-  leaseId: string;
-  licenseId: string;
-  feature: string;
-  count: number;
-  clientId: string;
-  host: string | null;
-  app: string | null;
-  version: string | null;
-  since: string;
-}
+/** A seat held, as `GET /api/v1/leases` shows it: the lease's row, its start as an ISO instant. */
+export type HeldLease = LeaseRow & { since: string };
 
 /** A license as installed: the tree's view of it. */
 export type InstalledLicense = LicenseView;
