@@ -124,7 +124,11 @@ export function registerServerCommands(program: Command): void {
   });
 
   registerServerProcessCommands(program, server);
+  registerServerIdCommand(program);
+}
 
+/** `tessera server-id`: Make Server ID File. */
+function registerServerIdCommand(program: Command): void {
   const serverId = program
     .command('server-id')
     .description('Make Server ID File: info.bts, signed by the server, to send to the vendor')

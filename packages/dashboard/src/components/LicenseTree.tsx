@@ -77,7 +77,7 @@ export function LicenseTree(p: LicenseTreeProps) {
   const items: ReactNode[] = [];
   const descriptions: ReactNode[] = [];
   const walk = (node: TreeNode, level: number, pos: number, size: number): void => {
-    items.push(item(node, level, pos, size));
+    items.push(treeItem(p, hadFocus, { node, level, pos, size }));
     descriptions.push(
       <span key={node.id} id={`${domIdOf(node.id)}-desc`}>
         {labelOf(node, p.nowMs)}
@@ -90,63 +90,6 @@ export function LicenseTree(p: LicenseTreeProps) {
     }
   };
 
-  const item = (node: TreeNode, level: number, pos: number, size: number): ReactNode => {
-    const isParent = node.children.length > 0;
-    const open = isParent && p.expanded.has(node.id);
-    const selected = node.id === p.selected;
-    return (
-      // biome-ignore lint/a11y/useKeyWithClickEvents: the tree's onKeyDown (on role=tree) handles every key for its items
-      <div
-        key={node.id}
-        id={domIdOf(node.id)}
-        role="treeitem"
-        aria-level={level}
-        aria-setsize={size}
-        aria-posinset={pos}
-        aria-expanded={isParent ? open : undefined}
-        aria-selected={selected}
-        aria-describedby={`${domIdOf(node.id)}-desc`}
-        tabIndex={selected ? 0 : -1}
-        className={`tree-item kind-${node.kind}${selected ? ' is-selected' : ''}`}
-        data-node={node.id}
-        onFocus={(e) => {
-          if (e.target === e.currentTarget) hadFocus.current = true;
-        }}
-        // Keyboard: the tree's onKeyDown. A click selects the item.
-        onClick={() => {
-          hadFocus.current = true;
-          p.onSelect(node.id);
-        }}
-        onDoubleClick={() => {
-          if (!isParent) return;
-          if (open) p.onCollapse(node.id);
-          else p.onExpand([node.id]);
-        }}
-      >
-        <div className="tree-row" style={{ '--level': level - 1 } as CSSProperties}>
-          <span className="tree-name">
-            {isParent ? (
-              <span
-                className={`twisty${open ? ' open' : ''}`}
-                aria-hidden="true"
-                onClick={(e) => {
-                  e.stopPropagation();
-                  hadFocus.current = true;
-                  p.onSelect(node.id);
-                  if (open) p.onCollapse(node.id);
-                  else p.onExpand([node.id]);
-                }}
-              />
-            ) : (
-              <span className="twisty leaf" aria-hidden="true" />
-            )}
-            <NodeName node={node} />
-          </span>
-          <Columns node={node} nowMs={p.nowMs} />
-        </div>
-      </div>
-    );
-  };
   walk(p.root, 1, 1, 1);
 
   return (
@@ -170,6 +113,69 @@ export function LicenseTree(p: LicenseTreeProps) {
       </div>
       {/* The row of each item in words (seats, dates), read after its name; hidden, as descriptions may be. */}
       <div hidden>{descriptions}</div>
+    </div>
+  );
+}
+
+/** One item of the tree: its row, and what a click or double click on it does. */
+function treeItem(
+  p: LicenseTreeProps,
+  hadFocus: { current: boolean },
+  { node, level, pos, size }: { node: TreeNode; level: number; pos: number; size: number },
+): ReactNode {
+  const isParent = node.children.length > 0;
+  const open = isParent && p.expanded.has(node.id);
+  const selected = node.id === p.selected;
+  return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: the tree's onKeyDown (on role=tree) handles every key for its items
+    <div
+      key={node.id}
+      id={domIdOf(node.id)}
+      role="treeitem"
+      aria-level={level}
+      aria-setsize={size}
+      aria-posinset={pos}
+      aria-expanded={isParent ? open : undefined}
+      aria-selected={selected}
+      aria-describedby={`${domIdOf(node.id)}-desc`}
+      tabIndex={selected ? 0 : -1}
+      className={`tree-item kind-${node.kind}${selected ? ' is-selected' : ''}`}
+      data-node={node.id}
+      onFocus={(e) => {
+        if (e.target === e.currentTarget) hadFocus.current = true;
+      }}
+      // Keyboard: the tree's onKeyDown. A click selects the item.
+      onClick={() => {
+        hadFocus.current = true;
+        p.onSelect(node.id);
+      }}
+      onDoubleClick={() => {
+        if (!isParent) return;
+        if (open) p.onCollapse(node.id);
+        else p.onExpand([node.id]);
+      }}
+    >
+      <div className="tree-row" style={{ '--level': level - 1 } as CSSProperties}>
+        <span className="tree-name">
+          {isParent ? (
+            <span
+              className={`twisty${open ? ' open' : ''}`}
+              aria-hidden="true"
+              onClick={(e) => {
+                e.stopPropagation();
+                hadFocus.current = true;
+                p.onSelect(node.id);
+                if (open) p.onCollapse(node.id);
+                else p.onExpand([node.id]);
+              }}
+            />
+          ) : (
+            <span className="twisty leaf" aria-hidden="true" />
+          )}
+          <NodeName node={node} />
+        </span>
+        <Columns node={node} nowMs={p.nowMs} />
+      </div>
     </div>
   );
 }

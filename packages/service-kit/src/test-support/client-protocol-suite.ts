@@ -113,75 +113,95 @@ export function clientProtocolSuite(o: ClientProtocolSuiteOptions): void {
       assert.equal((await release(a.json().leaseId)).statusCode, 204);
     });
 
-    test('malformed requests get 400 with a reason, and the product keeps serving', async () => {
-      const cases: [unknown, RegExp][] = [
-        [{ client: { id: 'x' } }, /feature/],
-        [{ feature }, /client/],
-        [{ feature, count: 0, client: { id: 'x' } }, /count/],
-        [{ feature, count: 1.5, client: { id: 'x' } }, /count/],
-        [{ feature, count: 'two', client: { id: 'x' } }, /count/],
-        [{ feature, client: { id: '' } }, /id/],
-        [{ feature, client: { id: 'x', releaseDate: '2026-02-30' } }, /releaseDate/],
-        [{ feature: 'a b', client: { id: 'x' } }, /feature/],
-        [`{"feature": "${feature}", `, /JSON|body/i],
-      ];
-      for (const [body, reason] of cases) {
-        const r = await post(body);
-        assert.equal(r.statusCode, 400, `400 for ${JSON.stringify(body)}`);
-        assert.equal(r.json().error.code, 'BAD_REQUEST');
-        assert.match(r.json().error.message, reason);
-      }
-      const wrongType = await post(`feature=${feature}`, { 'content-type': 'application/x-www-form-urlencoded' });
-      assert.equal(wrongType.statusCode, 415);
-      assert.equal(wrongType.json().error.code, 'UNSUPPORTED_MEDIA_TYPE');
-      const ok = await post({ feature, client: { id: 'still-serving' } });
-      assert.equal(ok.statusCode, 201);
-      assert.equal((await release(ok.json().leaseId)).statusCode, 204);
-    });
+    inputCases({ target: () => t, feature, post, heartbeat, release });
+  });
+}
 
-    test('an oversized body is refused with 413 and changes nothing', async () => {
-      const big = { feature, client: { id: 'x', host: 'h'.repeat(t.bodyLimit + 1) } };
-      const r = await post(big);
-      assert.equal(r.statusCode, 413);
-      assert.equal(r.json().error.code, 'PAYLOAD_TOO_LARGE');
-      assert.equal(await t.leasesHeld(), 0);
-    });
+type Inject = ClientProtocolTarget['inject'];
 
-    test('heartbeat of an unknown lease is 410 and release of one is 204', async () => {
-      const hb = await heartbeat('lease_unknown');
-      assert.equal(hb.statusCode, 410);
-      assert.equal(hb.json().error.code, 'LEASE_GONE');
-      assert.equal(hb.json().error.reason, 'UNKNOWN_LEASE');
-      assert.equal((await release('lease_unknown')).statusCode, 204);
-    });
+/** What the cases registered outside the suite's body need of it. */
+interface SuiteContext {
+  target: () => ClientProtocolTarget;
+  feature: string;
+  post: (body: unknown, headers?: Record<string, string>) => ReturnType<Inject>;
+  heartbeat: (id: string) => ReturnType<Inject>;
+  release: (id: string) => ReturnType<Inject>;
+}
 
-    test('a lease id longer than any id is refused with 400 on heartbeat and release', async () => {
-      const long = `lease_${'x'.repeat(200)}`;
-      for (const r of [await heartbeat(long), await release(long)]) {
-        assert.equal(r.statusCode, 400);
-        assert.equal(r.json().error.code, 'BAD_REQUEST');
-        assert.match(r.json().error.message, /params\.id/);
-      }
-    });
+/**
+ * The cases about input a client gets wrong (malformed, oversized, unknown ids and routes), and the
+ * published document: registered inside the suite's `describe`.
+ */
+function inputCases(c: SuiteContext): void {
+  const { feature, post, heartbeat, release } = c;
+  test('malformed requests get 400 with a reason, and the product keeps serving', async () => {
+    const cases: [unknown, RegExp][] = [
+      [{ client: { id: 'x' } }, /feature/],
+      [{ feature }, /client/],
+      [{ feature, count: 0, client: { id: 'x' } }, /count/],
+      [{ feature, count: 1.5, client: { id: 'x' } }, /count/],
+      [{ feature, count: 'two', client: { id: 'x' } }, /count/],
+      [{ feature, client: { id: '' } }, /id/],
+      [{ feature, client: { id: 'x', releaseDate: '2026-02-30' } }, /releaseDate/],
+      [{ feature: 'a b', client: { id: 'x' } }, /feature/],
+      [`{"feature": "${feature}", `, /JSON|body/i],
+    ];
+    for (const [body, reason] of cases) {
+      const r = await post(body);
+      assert.equal(r.statusCode, 400, `400 for ${JSON.stringify(body)}`);
+      assert.equal(r.json().error.code, 'BAD_REQUEST');
+      assert.match(r.json().error.message, reason);
+    }
+    const wrongType = await post(`feature=${feature}`, { 'content-type': 'application/x-www-form-urlencoded' });
+    assert.equal(wrongType.statusCode, 415);
+    assert.equal(wrongType.json().error.code, 'UNSUPPORTED_MEDIA_TYPE');
+    const ok = await post({ feature, client: { id: 'still-serving' } });
+    assert.equal(ok.statusCode, 201);
+    assert.equal((await release(ok.json().leaseId)).statusCode, 204);
+  });
 
-    test('an unknown route gets a 404 in the error envelope', async () => {
-      const r = await t.inject({ method: 'GET', url: '/v2/whatever' });
-      assert.equal(r.statusCode, 404);
-      assert.equal(r.json().error.code, 'NOT_FOUND');
-    });
+  test('an oversized body is refused with 413 and changes nothing', async () => {
+    const big = { feature, client: { id: 'x', host: 'h'.repeat(c.target().bodyLimit + 1) } };
+    const r = await post(big);
+    assert.equal(r.statusCode, 413);
+    assert.equal(r.json().error.code, 'PAYLOAD_TOO_LARGE');
+    assert.equal(await c.target().leasesHeld(), 0);
+  });
 
-    test('the client API publishes its OpenAPI document', async () => {
-      const doc = (await t.inject({ method: 'GET', url: '/openapi.json' })).json();
-      assert.ok(doc.paths['/v1/leases'].post);
-      assert.ok(doc.paths['/v1/leases/{id}/heartbeat'].post);
-      assert.ok(doc.paths['/v1/leases/{id}'].delete);
-      assert.ok(doc.paths['/v1/features'].get);
-      const checkout = doc.paths['/v1/leases'].post.responses;
-      for (const status of ['201', '400', '404', '409', '413', '415', '503']) {
-        assert.ok(checkout[status], `POST /v1/leases documents ${status}`);
-      }
-      assert.ok(doc.paths['/v1/leases/{id}/heartbeat'].post.responses['410']);
-      assert.ok(doc.paths['/v1/leases/{id}'].delete.responses['204']);
-    });
+  test('heartbeat of an unknown lease is 410 and release of one is 204', async () => {
+    const hb = await heartbeat('lease_unknown');
+    assert.equal(hb.statusCode, 410);
+    assert.equal(hb.json().error.code, 'LEASE_GONE');
+    assert.equal(hb.json().error.reason, 'UNKNOWN_LEASE');
+    assert.equal((await release('lease_unknown')).statusCode, 204);
+  });
+
+  test('a lease id longer than any id is refused with 400 on heartbeat and release', async () => {
+    const long = `lease_${'x'.repeat(200)}`;
+    for (const r of [await heartbeat(long), await release(long)]) {
+      assert.equal(r.statusCode, 400);
+      assert.equal(r.json().error.code, 'BAD_REQUEST');
+      assert.match(r.json().error.message, /params\.id/);
+    }
+  });
+
+  test('an unknown route gets a 404 in the error envelope', async () => {
+    const r = await c.target().inject({ method: 'GET', url: '/v2/whatever' });
+    assert.equal(r.statusCode, 404);
+    assert.equal(r.json().error.code, 'NOT_FOUND');
+  });
+
+  test('the client API publishes its OpenAPI document', async () => {
+    const doc = (await c.target().inject({ method: 'GET', url: '/openapi.json' })).json();
+    assert.ok(doc.paths['/v1/leases'].post);
+    assert.ok(doc.paths['/v1/leases/{id}/heartbeat'].post);
+    assert.ok(doc.paths['/v1/leases/{id}'].delete);
+    assert.ok(doc.paths['/v1/features'].get);
+    const checkout = doc.paths['/v1/leases'].post.responses;
+    for (const status of ['201', '400', '404', '409', '413', '415', '503']) {
+      assert.ok(checkout[status], `POST /v1/leases documents ${status}`);
+    }
+    assert.ok(doc.paths['/v1/leases/{id}/heartbeat'].post.responses['410']);
+    assert.ok(doc.paths['/v1/leases/{id}'].delete.responses['204']);
   });
 }
