@@ -420,7 +420,7 @@ function explainDirect(err: unknown): unknown {
     return new TesseraError(
       err.code,
       `${err.message} (no server is running, so the CLI trusts the shipped keyring and the keys given with --vendor-key)`,
-      { details: err.details },
+      err.details !== undefined ? { details: err.details } : {},
     );
   }
   return err;

@@ -164,7 +164,10 @@ function registerCertificate(license: Command): void {
 function certificateClaims(text: string): { revision?: number; uninstalledAt?: string } {
   try {
     const payload = decodeDocumentUnverified(text).payload as { revision?: number; uninstalledAt?: string };
-    return { revision: payload.revision, uninstalledAt: payload.uninstalledAt };
+    return {
+      ...(payload.revision !== undefined && { revision: payload.revision }),
+      ...(payload.uninstalledAt !== undefined && { uninstalledAt: payload.uninstalledAt }),
+    };
   } catch {
     return {};
   }

@@ -118,7 +118,13 @@ async function statusOf(flags: TargetFlags): Promise<ServerStatus> {
   if (probe.state !== 'running') return { id: dataDir, running: false, reason: notRunningReason(probe) };
   const info = await new HttpAdminTarget(probe.url, probe.token, dataDir).serverInfo();
   const runtime = runtimeOf(dataDir);
-  return { id: info.serverId, running: true, pid: runtime.pid, startedAt: runtime.startedAt, info };
+  return {
+    id: info.serverId,
+    running: true,
+    pid: runtime.pid,
+    ...(runtime.startedAt !== undefined && { startedAt: runtime.startedAt }),
+    info,
+  };
 }
 
 function humanStatus(s: ServerStatus): string[] {

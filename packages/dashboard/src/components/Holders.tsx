@@ -141,7 +141,15 @@ export function Holders(p: HoldersProps) {
 }
 
 /** One lease: who holds it, since when, how many seats; a Release button when the user may release it. */
-function HolderRow({ lease: l, nowMs, onRelease }: { lease: LeaseView; nowMs: number; onRelease?: () => void }) {
+function HolderRow({
+  lease: l,
+  nowMs,
+  onRelease,
+}: {
+  lease: LeaseView;
+  nowMs: number;
+  onRelease?: (() => void) | undefined;
+}) {
   return (
     <tr>
       <td className="mono">{l.clientId}</td>

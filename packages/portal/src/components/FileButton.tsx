@@ -8,7 +8,7 @@ export interface FileButtonProps {
   busy?: boolean;
   className?: string;
   /** What the button does, read by screen readers after its name. */
-  description?: string;
+  description?: string | undefined;
   onText: (text: string, fileName: string) => void | Promise<void>;
   onError: (err: unknown) => void;
 }

@@ -312,7 +312,12 @@ export class RouteFuzzer {
           }
         }
       })
-      .map((r) => (r.primary ? r : ({ ...r, mustBe: undefined } as FuzzRequest)));
+      .map((r) => {
+        if (r.primary) return r;
+        // Not the operation's own request: no status is promised for it.
+        const { mustBe: _promised, ...rest } = r;
+        return rest;
+      });
   }
 
   /** A path segment longer than the router keeps (414), or one that does not decode (400). */

@@ -9,12 +9,14 @@ import { type RunningServer, startLicenseServer } from '../../runtime/server.js'
 import { licenseFor, makeVendor, silentLogger, type Vendor } from '../../test-support/fixtures.js';
 
 /** A server on `dir`, started as a test would, with `flags` as its command line would give them. */
-async function start(dir: string, flags: Partial<LicenseServerOptions> = {}): Promise<RunningServer> {
+/** Start flags; one set to undefined is a flag not given (its value then comes from server.conf). */
+type Flags = { [K in keyof LicenseServerOptions]?: LicenseServerOptions[K] | undefined };
+
+async function start(dir: string, flags: Flags = {}): Promise<RunningServer> {
+  const all: Flags = { clientListen: '127.0.0.1:0', adminListen: '127.0.0.1:0', logger: silentLogger, ...flags };
+  const given = Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
   return startLicenseServer({
-    clientListen: '127.0.0.1:0',
-    adminListen: '127.0.0.1:0',
-    logger: silentLogger,
-    ...flags,
+    ...(given as Partial<LicenseServerOptions>),
     dataDir: join(dir, 'data'),
     vendorKeyFiles: [join(dir, 'vendor.pub')],
   });

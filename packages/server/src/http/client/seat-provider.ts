@@ -84,7 +84,7 @@ export class LicenseServerSeats implements SeatProvider<undefined> {
         storage
           ? `the release could not be stored (${storage.message}); the lease is still held`
           : 'the release could not be stored; the lease is still held',
-        { reason: storage?.code, cause: err },
+        { ...(storage !== undefined && { reason: storage.code }), cause: err },
       );
     }
   }
