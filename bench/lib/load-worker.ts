@@ -122,52 +122,7 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
     if (result.errorSamples.length < 5) result.errorSamples.push(what);
   };
 
-  /** One session on server `n`: checkout then release. `scheduled` is when it should have started. */
-  async function session(clientId: string, body: string, scheduled: number, n = 0): Promise<void> {
-    const client = clients[n % clients.length]!;
-    const sent = performance.now();
-    let leaseId: string | undefined;
-    try {
-      const r = await client.send('POST', '/v1/leases', body);
-      const done = performance.now();
-      if (cfg.deniedStatus !== undefined && r.status === cfg.deniedStatus) {
-        result.denied++;
-        return;
-      }
-      if (r.status !== 201) {
-        fail(`checkout ${clientId}: ${r.status} ${r.body.slice(0, 200)}`);
-        return;
-      }
-      leaseId = (JSON.parse(r.body) as { leaseId: string }).leaseId;
-      if (inWindow(done)) {
-        result.ops++;
-        result.checkouts++;
-      }
-      if (inWindow(scheduled)) {
-        result.checkoutMs.push(done - scheduled);
-        if (cfg.mode === 'open') result.checkoutSentMs.push(done - sent);
-      }
-    } catch (err) {
-      fail(`checkout ${clientId}: ${(err as Error).message}`);
-      return;
-    }
-    try {
-      const t = performance.now();
-      const r = await client.send('DELETE', `/v1/leases/${leaseId}`);
-      const done = performance.now();
-      if (r.status !== 204) {
-        fail(`release ${clientId}: ${r.status} ${r.body.slice(0, 200)}`);
-        return;
-      }
-      if (inWindow(done)) {
-        result.ops++;
-        result.releases++;
-        result.releaseMs.push(done - t);
-      }
-    } catch (err) {
-      fail(`release ${clientId}: ${(err as Error).message}`);
-    }
-  }
+  const session = sessionRunner(cfg, clients, result, inWindow, fail);
 
   if (cfg.mode === 'closed') {
     const loops: Promise<void>[] = [];
@@ -223,6 +178,61 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
   for (const t of edges) clearTimeout(t);
   for (const c of clients) c.agent.destroy();
   return result;
+}
+
+/** One session on server `n`: checkout then release. `scheduled` is when it should have started. */
+function sessionRunner(
+  cfg: LoadConfig,
+  clients: ReturnType<typeof makeClient>[],
+  result: LoadResult,
+  inWindow: (t: number) => boolean,
+  fail: (what: string) => void,
+): (clientId: string, body: string, scheduled: number, n?: number) => Promise<void> {
+  return async function session(clientId: string, body: string, scheduled: number, n = 0): Promise<void> {
+    const client = clients[n % clients.length]!;
+    const sent = performance.now();
+    let leaseId: string | undefined;
+    try {
+      const r = await client.send('POST', '/v1/leases', body);
+      const done = performance.now();
+      if (cfg.deniedStatus !== undefined && r.status === cfg.deniedStatus) {
+        result.denied++;
+        return;
+      }
+      if (r.status !== 201) {
+        fail(`checkout ${clientId}: ${r.status} ${r.body.slice(0, 200)}`);
+        return;
+      }
+      leaseId = (JSON.parse(r.body) as { leaseId: string }).leaseId;
+      if (inWindow(done)) {
+        result.ops++;
+        result.checkouts++;
+      }
+      if (inWindow(scheduled)) {
+        result.checkoutMs.push(done - scheduled);
+        if (cfg.mode === 'open') result.checkoutSentMs.push(done - sent);
+      }
+    } catch (err) {
+      fail(`checkout ${clientId}: ${(err as Error).message}`);
+      return;
+    }
+    try {
+      const t = performance.now();
+      const r = await client.send('DELETE', `/v1/leases/${leaseId}`);
+      const done = performance.now();
+      if (r.status !== 204) {
+        fail(`release ${clientId}: ${r.status} ${r.body.slice(0, 200)}`);
+        return;
+      }
+      if (inWindow(done)) {
+        result.ops++;
+        result.releases++;
+        result.releaseMs.push(done - t);
+      }
+    } catch (err) {
+      fail(`release ${clientId}: ${(err as Error).message}`);
+    }
+  };
 }
 
 // Run as a forked process: one config in, one result out.

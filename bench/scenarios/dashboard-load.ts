@@ -59,6 +59,48 @@ async function json<T>(url: string, init: { method?: string; headers?: Record<st
   return { body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
 }
 
+/** Installs the licenses and checks out the leases the page will show. */
+async function fillServer(
+  server: Awaited<ReturnType<typeof startLicenseServer>>,
+  dataDir: string,
+  vendorKey: ReturnType<typeof generateSigningKey>['privateKey'],
+  log: (message: string) => void,
+): Promise<void> {
+  const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+  const auth = { authorization: `Bearer ${token}` };
+  const serverIdFile = await server.core.licenses.makeServerIdFile(LOCAL_CLI_ACTOR);
+  log(`dashboard-load: installing ${LICENSES} licenses`);
+  const seatsPerFeature = Math.ceil(LEASES / (LICENSES * FEATURES.length)) + 5;
+  for (let i = 0; i < LICENSES; i++) {
+    const { file } = await issueLicense({
+      serverIdFile,
+      vendorKey,
+      customer: `Customer ${i % 7}`,
+      features: FEATURES.map((name) => ({ name, count: seatsPerFeature })),
+      maintenanceUntil: new Date(Date.now() + (20 + i * 9) * 86_400_000).toISOString().slice(0, 10),
+      nowMs: Date.now(),
+    });
+    await json(`${server.adminUrl}/api/v1/licenses`, { method: 'POST', headers: auth, body: { file } });
+  }
+  log(`dashboard-load: checking out ${LEASES} leases`);
+  let next = 0;
+  const worker = async () => {
+    while (next < LEASES) {
+      const i = next++;
+      await json(`${server.clientUrl}/v1/leases`, {
+        method: 'POST',
+        body: {
+          feature: FEATURES[i % FEATURES.length],
+          client: { id: `client-${i}`, host: `host-${i % 300}`, app: 'bench-app', version: '1.0.0' },
+        },
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+  if (server.core.engine.leaseCount !== LEASES)
+    throw new Error(`${server.core.engine.leaseCount} leases held, not ${LEASES}`);
+}
+
 /**
  * The scenario. Returns rows `{ what, figure, goal, met }` (and notes) for `npm run bench`.
  * @example
@@ -85,39 +127,7 @@ export async function dashboardLoad(
   });
   const browser = await launchBrowser();
   try {
-    const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
-    const auth = { authorization: `Bearer ${token}` };
-    const serverIdFile = await server.core.licenses.makeServerIdFile(LOCAL_CLI_ACTOR);
-    log(`dashboard-load: installing ${LICENSES} licenses`);
-    const seatsPerFeature = Math.ceil(LEASES / (LICENSES * FEATURES.length)) + 5;
-    for (let i = 0; i < LICENSES; i++) {
-      const { file } = await issueLicense({
-        serverIdFile,
-        vendorKey: vendor.privateKey,
-        customer: `Customer ${i % 7}`,
-        features: FEATURES.map((name) => ({ name, count: seatsPerFeature })),
-        maintenanceUntil: new Date(Date.now() + (20 + i * 9) * 86_400_000).toISOString().slice(0, 10),
-        nowMs: Date.now(),
-      });
-      await json(`${server.adminUrl}/api/v1/licenses`, { method: 'POST', headers: auth, body: { file } });
-    }
-    log(`dashboard-load: checking out ${LEASES} leases`);
-    let next = 0;
-    const worker = async () => {
-      while (next < LEASES) {
-        const i = next++;
-        await json(`${server.clientUrl}/v1/leases`, {
-          method: 'POST',
-          body: {
-            feature: FEATURES[i % FEATURES.length],
-            client: { id: `client-${i}`, host: `host-${i % 300}`, app: 'bench-app', version: '1.0.0' },
-          },
-        });
-      }
-    };
-    await Promise.all(Array.from({ length: 32 }, worker));
-    if (server.core.engine.leaseCount !== LEASES)
-      throw new Error(`${server.core.engine.leaseCount} leases held, not ${LEASES}`);
+    await fillServer(server, dataDir, vendor.privateKey, log);
 
     // A signed-in browser: sign in, change the initial password, keep the cookie.
     const initial = readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').trim();

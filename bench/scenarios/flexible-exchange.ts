@@ -34,7 +34,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { CloudApiClient } from '@tessera/cloud';
-import { hourMark, Keyring, privateKeyToPem, verifyReport, verifySync } from '@tessera/core';
+import { Keyring, privateKeyToPem, verifyReport, verifySync } from '@tessera/core';
 import { LOCAL_CLI_ACTOR, openServerCore, type ServerCore } from '@tessera/server';
 import pg from 'pg';
 import type { BenchContext } from '../lib/context.js';
@@ -45,6 +45,7 @@ import { freshPgSchema, postgresProblem } from '../lib/postgres.js';
 import { BENCH_DIR, type Child, retrying, startChild } from '../lib/proc.js';
 import { type Row, row, type ScenarioReport } from '../lib/report.js';
 import { bytes, int, median, ms } from '../lib/stats.js';
+import { writeUsage } from '../lib/usage-history.js';
 
 const FEATURES = 50;
 const DAYS = 90;
@@ -54,7 +55,6 @@ const ROWS = FEATURES * HOURS;
 const ROUNDS = 3;
 const GOAL_MS = 1_000;
 const GOAL_BYTES = 2_000_000;
-const HOUR_MS = 3_600_000;
 /** /proc/PID/stat counts CPU time in ticks of 1/100 s (USER_HZ on Linux). */
 const TICK_MS = 10;
 
@@ -122,10 +122,6 @@ export async function flexibleExchange(ctx: BenchContext): Promise<ScenarioRepor
   const all = (pick: (m: Measured) => Timed[]) => results.flatMap(pick);
   const med = (t: Timed[]) => median(t.map((x) => x.ms));
   const list = (t: Timed[]) => t.map((x) => Math.round(x.ms)).join(', ');
-  const other = (t: Timed[]) => {
-    const known = t.map((x) => x.otherPct).filter((x) => Number.isFinite(x));
-    return known.length > 0 ? `others ≤ ${Math.round(Math.max(...known))}% of a core` : 'others: too short to tell';
-  };
   const create = all((m) => m.createMs);
   const verifyR = all((m) => m.verifyReportMs);
   rows.push(
@@ -191,6 +187,16 @@ export async function flexibleExchange(ctx: BenchContext): Promise<ScenarioRepor
     ),
     row(`Sync file size (${FEATURES} flexible licenses)`, `${int(first.syncBytes)} B (${bytes(first.syncBytes)})`),
   );
+  rows.push(totalsRow(results));
+  notes.push(...measuredNotes(results));
+  notes.push(
+    'flexible-exchange: "others" is the CPU share (100% = one core) of processes other than the bench and the Cloud during the step (with the Cloud on PostgreSQL, PostgreSQL\'s own processes are among them)',
+  );
+  return { rows, notes };
+}
+
+/** The row that checks the Cloud's totals against what the servers wrote, each hour once. */
+function totalsRow(results: Measured[]): Row {
   const bad = results.flatMap((m) =>
     m.servers
       .filter(
@@ -202,14 +208,22 @@ export async function flexibleExchange(ctx: BenchContext): Promise<ScenarioRepor
       )
       .map((x) => `${m.dialect}: ${JSON.stringify(x)}`),
   );
-  rows.push(
-    row(
-      `Afterwards (${ROUNDS} Reports of the same hours from one server, 1 from another): the Cloud's usage totals per server = what it wrote (each hour once); 0 hours left to report`,
-      bad.length === 0 ? `yes (${results.map((m) => m.dialect).join(', ')})` : bad.join('; '),
-      'yes',
-      bad.length === 0,
-    ),
+  return row(
+    `Afterwards (${ROUNDS} Reports of the same hours from one server, 1 from another): the Cloud's usage totals per server = what it wrote (each hour once); 0 hours left to report`,
+    bad.length === 0 ? `yes (${results.map((m) => m.dialect).join(', ')})` : bad.join('; '),
+    'yes',
+    bad.length === 0,
   );
+}
+
+/** One note per Cloud dialect: every figure of its steps, and who else used the CPU meanwhile. */
+function measuredNotes(results: Measured[]): string[] {
+  const list = (t: Timed[]) => t.map((x) => Math.round(x.ms)).join(', ');
+  const other = (t: Timed[]) => {
+    const known = t.map((x) => x.otherPct).filter((x) => Number.isFinite(x));
+    return known.length > 0 ? `others ≤ ${Math.round(Math.max(...known))}% of a core` : 'others: too short to tell';
+  };
+  const notes: string[] = [];
   for (const m of results) {
     notes.push(
       `flexible-exchange (${m.dialect}): create ${list(m.createMs)} ms (${other(m.createMs)}); report ${int(m.reportBytes)} B; ` +
@@ -220,10 +234,43 @@ export async function flexibleExchange(ctx: BenchContext): Promise<ScenarioRepor
         `import ${list(m.importMs)} ms (${other(m.importMs)}); sync ${int(m.syncBytes)} B`,
     );
   }
-  notes.push(
-    'flexible-exchange: "others" is the CPU share (100% = one core) of processes other than the bench and the Cloud during the step (with the Cloud on PostgreSQL, PostgreSQL\'s own processes are among them)',
-  );
-  return { rows, notes };
+  return notes;
+}
+
+/** A dialect's measurements before any step has run. */
+function emptyMeasured(dialect: 'sqlite' | 'postgres'): Measured {
+  return {
+    dialect,
+    createMs: [],
+    reportBytes: 0,
+    verifyReportMs: [],
+    sendMs: [],
+    cloudMs: [],
+    warmNew: {
+      send: { ms: Number.NaN, otherPct: Number.NaN, cloudCpuMs: Number.NaN, dbCpuMs: Number.NaN },
+      cloudMs: Number.NaN,
+    },
+    verifySyncMs: [],
+    importMs: [],
+    syncBytes: 0,
+    servers: [],
+  };
+}
+
+/** One server's usage as the Cloud has it: its API's day totals, and its hour rows counted in the database. */
+async function cloudTotals(
+  api: CloudApiClient,
+  serverId: string,
+  hours: () => Promise<number>,
+): Promise<{ checkouts: number; seatSeconds: number; hours: number }> {
+  const usage = await api.usage({ serverId, bucket: 'day', days: DAYS + 2 });
+  const atCloud = { checkouts: 0, seatSeconds: 0, hours: 0 };
+  for (const t of usage.totals) {
+    atCloud.checkouts += t.checkouts;
+    atCloud.seatSeconds += t.seatSeconds;
+  }
+  atCloud.hours = await hours();
+  return atCloud;
 }
 
 async function measure(ctx: BenchContext, dialect: 'sqlite' | 'postgres'): Promise<Measured> {
@@ -283,25 +330,10 @@ async function measure(ctx: BenchContext, dialect: 'sqlite' | 'postgres'): Promi
     const b = await enrollServer(join(dir.root, 'data-b'));
 
     ctx.log(`flexible-exchange (${dialect}): writing ${int(ROWS)} usage hours into each server's database`);
-    const writtenA = writeUsage(a, features, 5);
-    const writtenB = writeUsage(b, features, 7);
+    const writtenA = writeUsage(a, features, HOURS, 5);
+    const writtenB = writeUsage(b, features, HOURS, 7);
 
-    const m: Measured = {
-      dialect,
-      createMs: [],
-      reportBytes: 0,
-      verifyReportMs: [],
-      sendMs: [],
-      cloudMs: [],
-      warmNew: {
-        send: { ms: Number.NaN, otherPct: Number.NaN, cloudCpuMs: Number.NaN, dbCpuMs: Number.NaN },
-        cloudMs: Number.NaN,
-      },
-      verifySyncMs: [],
-      importMs: [],
-      syncBytes: 0,
-      servers: [],
-    };
+    const m = emptyMeasured(dialect);
     const cloudPid = ready.pid;
     const makeReport = async (c: ServerCore): Promise<string> => {
       const made = await timed(cloudPid, () => c.flexible.createReport(LOCAL_CLI_ACTOR), ctx.log);
@@ -343,13 +375,9 @@ async function measure(ctx: BenchContext, dialect: 'sqlite' | 'postgres'): Promi
       [a, writtenA],
       [b, writtenB],
     ] as const) {
-      const usage = await api.usage({ serverId: c.identity.serverId, bucket: 'day', days: DAYS + 2 });
-      const atCloud = { checkouts: 0, seatSeconds: 0, hours: 0 };
-      for (const t of usage.totals) {
-        atCloud.checkouts += t.checkouts;
-        atCloud.seatSeconds += t.seatSeconds;
-      }
-      atCloud.hours = await cloudHours(dialect, db.url, join(dir.root, 'cloud.db'), c.identity.serverId);
+      const atCloud = await cloudTotals(api, c.identity.serverId, () =>
+        cloudHours(dialect, db.url, join(dir.root, 'cloud.db'), c.identity.serverId),
+      );
       m.servers.push({ written, atCloud, pendingAfter: c.flexible.status().pendingHours });
     }
     return m;
@@ -388,50 +416,6 @@ async function cloudHours(
   } finally {
     await c.end();
   }
-}
-
-/**
- * 90 days × 50 features of closed hours, ending with the hour before the current one, written
- * in one transaction with the server's own database handle. Values from a fixed-seed generator:
- * peak 0-40 seats, seat-seconds up to peak × 3600, checkouts 0-2,000, denials 0-50.
- */
-function writeUsage(
-  core: ServerCore,
-  features: readonly string[],
-  seed: number,
-): { checkouts: number; seatSeconds: number } {
-  const rnd = mulberry32(seed);
-  const firstHour = Math.floor(Date.now() / HOUR_MS) - HOURS;
-  const insert = core.store.db.prepare(
-    `INSERT INTO usage_hours (feature, hour, peak_seats, seat_seconds, checkouts, denials) VALUES (?, ?, ?, ?, ?, ?)`,
-  );
-  let checkouts = 0;
-  let seatSeconds = 0;
-  core.store.db.transaction(() => {
-    for (const f of features) {
-      for (let h = 0; h < HOURS; h++) {
-        const peak = Math.floor(rnd() * 41);
-        const ss = Math.floor(rnd() * (peak * 3600 + 1));
-        const co = Math.floor(rnd() * 2001);
-        const de = Math.floor(rnd() * 51);
-        insert.run(f, hourMark((firstHour + h) * HOUR_MS), peak, ss, co, de);
-        checkouts += co;
-        seatSeconds += ss;
-      }
-    }
-  })();
-  return { checkouts, seatSeconds };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Runs `fn` once the box is quiet (at most 5 s of waiting), timing it and the others' CPU meanwhile. */
