@@ -11,7 +11,8 @@ const SENTENCES: Readonly<Record<string, string>> = {
   FINGERPRINT_MISMATCH:
     'This license is bound to this server, but the machine’s hardware no longer matches the license.',
   DOC_BAD_SIGNATURE: 'The file’s signature does not verify: it was changed after it was signed, or it is damaged.',
-  DOC_UNKNOWN_KEY: 'The file is signed by a vendor key this server does not trust.',
+  DOC_UNKNOWN_KEY:
+    'The file or Sync is signed by a vendor key this server does not trust: it trusts only the keys shipped with it and those given with --vendor-key at start.',
   DOC_MALFORMED: 'This is not a Tessera license file, or it is damaged.',
   DOC_WRONG_TYPE: 'This is a Tessera file, but not of the kind this button takes.',
   DOC_INVALID: 'The file’s content is not valid.',

@@ -27,6 +27,10 @@ export interface ServerInfo {
   heartbeatSeconds: number;
   clockTampered: boolean;
   leasesHeld: number;
+  /** The mode the server last ran in, when this start came up in another one. */
+  modeChangedFrom: ServerMode | null;
+  /** Where the mode in force came from then: `flag --mode`, `server.conf` or `default`. */
+  modeSource: string | null;
 }
 
 export interface FeatureView {

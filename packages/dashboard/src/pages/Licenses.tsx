@@ -6,6 +6,7 @@ import { LicenseDetails } from '../components/LicenseDetails.js';
 import { LicenseFileInputs } from '../components/LicenseFileInputs.js';
 import { LicenseTree } from '../components/LicenseTree.js';
 import { LiveBadge } from '../components/LiveBadge.js';
+import { ModeChangedNotice } from '../components/ModeChangedNotice.js';
 import { NoLicenses } from '../components/NoLicenses.js';
 import { Notice, type NoticeData } from '../components/Notice.js';
 import { ServerDetails } from '../components/ServerDetails.js';
@@ -55,6 +56,7 @@ export function LicensesPage({ session, server }: { session: SessionView; server
           is right.
         </div>
       )}
+      <ModeChangedNotice server={server} />
       <Notice notice={notice} onClose={() => setNotice(null)} />
       <div className="licenses-layout">
         <div className="licenses-main">

@@ -7,20 +7,13 @@
 import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import {
-  type Clock,
-  ClockGuard,
-  Keyring,
-  publicKeyFromPem,
-  systemClock,
-  TesseraError,
-  thumbprint,
-} from '@tessera/core';
+import { type Clock, ClockGuard, Keyring, publicKeyFromPem, systemClock, TesseraError } from '@tessera/core';
 import pino, { type Logger } from 'pino';
 import { AuditLog, SYSTEM_ACTOR } from '../domain/audit.js';
 import { AuthService } from '../domain/auth-service.js';
 import { FlexibleService } from '../domain/flexible/flexible-service.js';
 import { flexibleLicensesAtStart } from '../domain/flexible/flexible-state.js';
+import type { KeyOrigins } from '../domain/flexible/untrusted-key.js';
 import { LeaseEngine } from '../domain/leases/lease-engine.js';
 import { LicenseService } from '../domain/license-service.js';
 import { SERVER_POLICY } from '../domain/policy.js';
@@ -82,7 +75,7 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
     const clock = o.clock ?? env.clock ?? systemClock;
     warnOfTestKnobs(env, logger);
     const identity = await loadOrCreateIdentity(dataDir);
-    const keyring = await loadKeyring(o.vendorKeyFiles ?? [], logger);
+    const { keyring, keyOrigins } = await loadKeyring(o.vendorKeyFiles ?? [], logger);
     const db = openDatabase(join(dataDir, DATA_FILES.database));
     const store = new Store(db);
     const audit = new AuditLog(store, () => clock.now());
@@ -132,6 +125,7 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
       clock,
       audit,
       keyring,
+      keyOrigins,
       identity,
       currentFactors: () => fingerprintOf(identity.serverId, readFactors()),
       serverIdFile: () => licenses.makeServerIdFile(SYSTEM_ACTOR),
@@ -238,8 +232,12 @@ export function applyLogLevel(logger: Logger, level: LogLevel): void {
   logger.level = level;
 }
 
-async function loadKeyring(extraFiles: string[], logger: Logger): Promise<Keyring> {
+async function loadKeyring(
+  extraFiles: string[],
+  logger: Logger,
+): Promise<{ keyring: Keyring; keyOrigins: KeyOrigins }> {
   const keyring = await Keyring.fromPem(readFileSync(SHIPPED_KEYRING, 'utf8'));
+  const keyOrigins = { shipped: keyring.kids(), files: [] as { file: string; kid: string }[] };
   for (const file of extraFiles) {
     let pem: string;
     try {
@@ -248,11 +246,9 @@ async function loadKeyring(extraFiles: string[], logger: Logger): Promise<Keyrin
       throw new TesseraError('BAD_REQUEST', `cannot read vendor key ${file}: ${(err as Error).message}`);
     }
     const key = publicKeyFromPem(pem);
-    await keyring.add(key);
-    logger.warn(
-      { file, kid: await thumbprint(key) },
-      'trusting an extra vendor key given with --vendor-key (development/test use)',
-    );
+    const kid = await keyring.add(key);
+    keyOrigins.files.push({ file, kid });
+    logger.warn({ file, kid }, 'trusting an extra vendor key given with --vendor-key (development/test use)');
   }
-  return keyring;
+  return { keyring, keyOrigins };
 }

@@ -21,6 +21,7 @@ import { registerOpenApi, registerOpenApiRoute } from '../http/openapi.js';
 import { applyLogLevel, openServerCore, type ServerCore } from './core.js';
 import { type RuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './data-dir.js';
 import { createListeners, installErrorRules, type Listeners } from './listeners.js';
+import { keepEnrollmentSettings, type ModeChange, noteModeAtStart, noteModeSwitch } from './mode-memory.js';
 import type { LicenseServerOptions } from './options.js';
 
 /**
@@ -39,6 +40,10 @@ export type ServerInfo = {
   heartbeatSeconds: number;
   clockTampered: boolean;
   leasesHeld: number;
+  /** The mode the server last ran in, when this start came up in another one (docs/settings.md). */
+  modeChangedFrom: LicensingMode | null;
+  /** Where the mode in force came from then: `flag --mode`, `server.conf` or `default`. */
+  modeSource: string | null;
 };
 
 export interface RunningServer {
@@ -70,6 +75,7 @@ function applySettings(core: ServerCore, online: OnlineSync, s: Settings, change
   if (has('mode', 'cloud_nodes', 'enrollment_code')) {
     core.flexible.configure(s.mode, s.cloudNodes, s.enrollmentCode ?? undefined);
   }
+  if (has('mode')) noteModeSwitch(core, s.mode);
   if (has('mode', 'cloud_nodes', 'cloud_https', 'cloud_ca_file')) {
     online.stop();
     if (isOnlineMode(s.mode)) online.start();
@@ -87,7 +93,9 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
     settings.adminTlsCert !== null && settings.adminTlsKey !== null
       ? { certFile: settings.adminTlsCert, keyFile: settings.adminTlsKey }
       : undefined;
+  const modeChange = noteModeAtStart(core);
   core.flexible.configure(settings.mode, settings.cloudNodes, settings.enrollmentCode ?? undefined);
+  keepEnrollmentSettings(core);
   const nonce = newSecret(16);
   const metrics = new ServerMetrics(core.engine);
   const usage = new UsageMeter({
@@ -121,6 +129,7 @@ export async function startLicenseServer(o: LicenseServerOptions): Promise<Runni
       usage,
       flexible: new FlexibleActions(core.flexible, online, () => core.settings.cloudConnection()),
       adminHost: adminAt.host,
+      modeChange,
       secureCookies: adminTls !== undefined,
       urls,
     });
@@ -204,6 +213,7 @@ interface ApiParts {
   flexible: FlexibleActions;
   adminHost: string;
   secureCookies: boolean;
+  modeChange: ModeChange | null;
   /** The listeners' URLs, known once they listen (the server info shows them). */
   urls: { client: string; admin: string };
 }
@@ -253,6 +263,7 @@ async function registerApis(core: ServerCore, l: Listeners, p: ApiParts): Promis
         heartbeatSeconds: core.engine.heartbeatSeconds,
         clockTampered: core.engine.clockTampered,
         leasesHeld: core.engine.leaseCount,
+        ...modeChangeInfo(p.modeChange, core.settings.settings.mode),
       }),
     },
     {
@@ -265,4 +276,13 @@ async function registerApis(core: ServerCore, l: Listeners, p: ApiParts): Promis
     p.flexible,
   );
   registerOpenApiRoute(admin);
+}
+
+/** The start's mode change, while the mode it came up in is still in force (a switch since makes it moot). */
+function modeChangeInfo(
+  change: ModeChange | null,
+  mode: LicensingMode,
+): Pick<ServerInfo, 'modeChangedFrom' | 'modeSource'> {
+  if (change === null || change.to !== mode) return { modeChangedFrom: null, modeSource: null };
+  return { modeChangedFrom: change.from, modeSource: change.source };
 }

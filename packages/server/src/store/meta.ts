@@ -28,7 +28,17 @@ export class MetaRepo {
     this.set(CLOCK_MARK_KEYS.mark, String(mark));
     this.set(CLOCK_MARK_KEYS.writtenAt, String(writtenAt));
   }
+  /** The licensing mode the server last ran in (absent before a server start recorded one). */
+  lastMode(): string | undefined {
+    return this.get(LAST_MODE_KEY);
+  }
+  setLastMode(mode: string): void {
+    this.set(LAST_MODE_KEY, mode);
+  }
 }
+
+/** Written at each start and each live mode switch, so the next start can say the mode changed. */
+const LAST_MODE_KEY = 'server.lastMode';
 
 /** Where the clock guard's mark lives in `meta`; the time it was written is a key of its own, so older versions still read the mark. */
 const CLOCK_MARK_KEYS = { mark: 'clock.highWater', writtenAt: 'clock.highWaterWrittenAt' } as const;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { generateSigningKey, issueLicense, type SyncClaims, signSync } from '@tessera/core';
+import { generateSigningKey, issueLicense, type SyncClaims, signSync, TesseraError, thumbprint } from '@tessera/core';
 import { LOCAL_CLI_ACTOR } from '../../domain/audit.js';
 import {
   adminToken,
@@ -42,7 +42,18 @@ describe('flexible licensing: applying a Sync', () => {
     await refusedWith(flex.applySync(LOCAL_CLI_ACTOR, foreign, 'file'), 'WRONG_SERVER');
     const other = generateSigningKey();
     const unknownKey = await signSync(syncClaims(s, env.clock, { syncCounter: 9, licenses: [] }), other.privateKey);
-    await refusedWith(flex.applySync(LOCAL_CLI_ACTOR, unknownKey, 'file'), 'DOC_UNKNOWN_KEY');
+    const otherKid = await thumbprint(other.publicKey);
+    await assert.rejects(flex.applySync(LOCAL_CLI_ACTOR, unknownKey, 'file'), (e: unknown) => {
+      assert.ok(e instanceof TesseraError && e.code === 'DOC_UNKNOWN_KEY', String(e));
+      // In words: which key, where the trusted ones came from, what to do.
+      assert.ok(
+        e.message.includes(`signed by vendor key ${otherKid} (its thumbprint), which this server does not trust`),
+      );
+      assert.ok(e.message.includes('The Sync File was imported.'), e.message);
+      assert.ok(e.message.includes(`1 key given with --vendor-key (${env.vendor.pubFile}: `), e.message);
+      assert.match(e.message, /start the server with --vendor-key FILE/);
+      return true;
+    });
     // Tampered: the payload of a good newer Sync swapped for one with more seats.
     const good = await signSync(syncClaims(s, env.clock, { syncCounter: 9 }), env.vendor.privateKey);
     const jws = good.split('\n').find((l) => l.split('.').length === 3 && !l.startsWith('#'))!;

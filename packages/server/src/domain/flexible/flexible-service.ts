@@ -39,6 +39,7 @@ import {
   type ReportMade,
   type SyncApplied,
 } from './flexible-state.js';
+import { explainUntrustedSync, type KeyOrigins } from './untrusted-key.js';
 
 export type { FlexibleStatus, ReportMade, SyncApplied } from './flexible-state.js';
 
@@ -50,11 +51,16 @@ export interface FlexibleServiceDeps {
   clock: Clock;
   audit: AuditLog;
   keyring: Keyring;
+  /** Where the keyring's keys came from, named when a Sync is signed by another key. */
+  keyOrigins: KeyOrigins;
   identity: { serverId: string; privateKey: KeyObject };
   currentFactors: () => FactorHashes;
   /** The server's Server ID file text, for the enrollment a first Report carries. */
   serverIdFile: () => Promise<string>;
 }
+
+/** Told that this server has just enrolled with the Cloud. */
+export type EnrolledListener = () => Promise<void>;
 
 export class FlexibleService {
   readonly repo: FlexibleRepo;
@@ -71,6 +77,7 @@ export class FlexibleService {
   private lastPersist = 0;
   /** Writes the running usage hour, so the hours a Report carries are final. */
   private flushUsage: (() => Promise<void>) | undefined;
+  private readonly enrolledListeners: EnrolledListener[] = [];
 
   constructor(private readonly d: FlexibleServiceDeps) {
     this.repo = d.store.flexible;
@@ -86,6 +93,14 @@ export class FlexibleService {
 
   setUsageFlush(flush: () => Promise<void>): void {
     this.flushUsage = flush;
+  }
+
+  /**
+   * Called once an enrollment succeeds (the first Sync applied while an enrollment code was
+   * pending), before `applySync` answers; a listener's failure is its own and fails no Sync.
+   */
+  onEnrolled(listener: EnrolledListener): void {
+    this.enrolledListeners.push(listener);
   }
 
   /** Records the mode and Cloud URLs the server runs with (the CLI reads them when no server runs). */
@@ -248,8 +263,10 @@ export class FlexibleService {
    * later Reports, the Sync is stored, and the clock guard's mark becomes the Sync's issuedAt.
    */
   async applySync(actor: Actor, fileText: string, source: 'online' | 'file'): Promise<SyncApplied> {
+    let applied: SyncApplied;
+    const enrolling = this.repo.lastSync() === undefined && this.repo.state(KEY.enrollCode) !== undefined;
     try {
-      return await this.applySyncUnaudited(actor, fileText, source);
+      applied = await this.applySyncUnaudited(actor, fileText, source);
     } catch (err) {
       const code = err instanceof TesseraError ? err.code : 'INTERNAL';
       this.d.audit.recordRefusal({
@@ -261,10 +278,16 @@ export class FlexibleService {
       });
       throw err;
     }
+    if (enrolling) {
+      for (const listener of this.enrolledListeners) await listener().catch(() => undefined);
+    }
+    return applied;
   }
 
   private async applySyncUnaudited(actor: Actor, fileText: string, source: 'online' | 'file'): Promise<SyncApplied> {
-    const { claims: sync, jws } = await verifySync(fileText, this.d.keyring);
+    const { claims: sync, jws } = await verifySync(fileText, this.d.keyring).catch((err: unknown) => {
+      throw explainUntrustedSync(err, this.d.keyOrigins, { source, cloudUrls: this.cloudUrls() });
+    });
     const serverId = this.d.identity.serverId;
     if (sync.serverId !== serverId) {
       throw new TesseraError('WRONG_SERVER', `this Sync is for server ${sync.serverId}; this server is ${serverId}`, {

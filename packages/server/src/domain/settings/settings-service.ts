@@ -72,6 +72,11 @@ export interface SettingsUpdate {
 /** Changes by key: a text value, or null to remove the key from the file (its default applies). */
 export type SettingEdits = Partial<Record<SettingKey, string | null>>;
 
+export interface UpdateOptions {
+  /** Ask the Cloud nodes' `/healthz` when the change touches them (default); off when they have just answered. */
+  probeCloud?: boolean;
+}
+
 export type SettingsApplier = (next: Settings, changed: readonly SettingKey[]) => void;
 
 /** Who changed a value written into the file by hand (found when the file is read again). */
@@ -137,6 +142,19 @@ export class SettingsService {
     return warnings;
   }
 
+  /**
+   * The values the start flags give for `keys` where the file says otherwise: what saving the
+   * flags would change (enrollment keeps the mode and the Cloud this way, docs/settings.md).
+   */
+  flaggedEdits(keys: readonly SettingKey[]): SettingEdits {
+    const edits: SettingEdits = {};
+    for (const key of keys) {
+      const value = this.flags[key];
+      if (value !== undefined && value !== this.file.values[key]) edits[key] = value;
+    }
+    return edits;
+  }
+
   /** Called with the new settings whenever a live value changes. */
   onApply(applier: SettingsApplier): void {
     this.appliers.push(applier);
@@ -173,18 +191,18 @@ export class SettingsService {
    * Saves `edits` to the file and applies what can be applied live. Any error: nothing is
    * written, nothing changes, the refusal is audited, and SETTINGS_INVALID names each key.
    */
-  update(actor: Actor, edits: SettingEdits): Promise<SettingsUpdate> {
+  update(actor: Actor, edits: SettingEdits, opts: UpdateOptions = {}): Promise<SettingsUpdate> {
     // One change at a time: each reads the file, checks, and writes it; two at once would
     // each write the file as it read it, and the later would undo the earlier.
-    const run = this.updating.then(() => this.updateNow(actor, edits));
+    const run = this.updating.then(() => this.updateNow(actor, edits, opts));
     this.updating = run.catch(() => undefined);
     return run;
   }
 
-  private async updateNow(actor: Actor, edits: SettingEdits): Promise<SettingsUpdate> {
+  private async updateNow(actor: Actor, edits: SettingEdits, opts: UpdateOptions): Promise<SettingsUpdate> {
     const before = this.file;
     const known = this.file.values;
-    const { check, nextFile, normalized } = await this.prepare(edits);
+    const { check, nextFile, normalized } = await this.prepare(edits, opts);
     const errorKeys = Object.keys(check.errors) as SettingKey[];
     if (errorKeys.length > 0) {
       this.audit.recordRefusal({
@@ -289,6 +307,7 @@ export class SettingsService {
 
   private async prepare(
     edits: SettingEdits,
+    opts: UpdateOptions = {},
   ): Promise<{ check: SettingsCheck; nextFile: RawSettings; normalized: SettingEdits }> {
     // The file as it is now: a hand edit since the last read is kept, a broken one is named.
     this.file = this.readFile();
@@ -333,7 +352,9 @@ export class SettingsService {
       if (problem) check.errors[key] = problem;
     }
     this.checkFiles(resolved.settings, normalized, check);
-    if (Object.keys(check.errors).length === 0) await this.probeCloud(resolved.settings, normalized, check);
+    if (Object.keys(check.errors).length === 0 && opts.probeCloud !== false) {
+      await this.probeCloud(resolved.settings, normalized, check);
+    }
     return { check, nextFile, normalized };
   }
 
