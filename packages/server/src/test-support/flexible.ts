@@ -37,8 +37,11 @@ export function makeEnv(): Env {
   return env;
 }
 
-export async function start(env: Env, opts: Partial<LicenseServerOptions> = {}): Promise<RunningServer> {
-  env.server = await startLicenseServer({
+/** Start options; one set to undefined is a flag not given (its value then comes from server.conf). */
+export type StartFlags = { [K in keyof LicenseServerOptions]?: LicenseServerOptions[K] | undefined };
+
+export async function start(env: Env, opts: StartFlags = {}): Promise<RunningServer> {
+  const all: StartFlags = {
     clientListen: '127.0.0.1:0',
     adminListen: '127.0.0.1:0',
     logger: silentLogger,
@@ -47,6 +50,10 @@ export async function start(env: Env, opts: Partial<LicenseServerOptions> = {}):
     leaseSeconds: 60,
     heartbeatSeconds: 20,
     ...opts,
+  };
+  const given = Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
+  env.server = await startLicenseServer({
+    ...(given as Partial<LicenseServerOptions>),
     dataDir: env.dataDir,
     vendorKeyFiles: [env.vendor.pubFile],
   });
