@@ -64,23 +64,7 @@ export function UsersTable(p: {
 
   return (
     <>
-      {shown && (
-        <section className="notice notice-ok" aria-labelledby="new-password-title">
-          <div>
-            <h3 id="new-password-title">New password of {shown.username}</h3>
-            <p>
-              <code className="mono">{shown.password}</code>
-            </p>
-            <p>
-              It is shown only this once: give it to {shown.username}, who must change it at the next sign-in. Their
-              sessions have ended.
-            </p>
-          </div>
-          <button type="button" className="small" onClick={() => setShown(null)}>
-            Done
-          </button>
-        </section>
-      )}
+      {shown && <NewPasswordNotice shown={shown} onDone={() => setShown(null)} />}
       <TableScroll label="Users">
         <table className="table">
           <thead>
@@ -96,76 +80,18 @@ export function UsersTable(p: {
             </tr>
           </thead>
           <tbody>
-            {p.users.map((u) => {
-              const mine = u.username === p.me;
-              return (
-                <tr key={u.username}>
-                  <td>
-                    {u.username}
-                    {mine && <span className="muted"> (you)</span>}
-                  </td>
-                  <td>
-                    <select
-                      aria-label={`Role of ${u.username}`}
-                      value={u.role}
-                      disabled={mine || busy !== null}
-                      title={mine ? 'Another admin must change your role' : undefined}
-                      onChange={(e) => void setRole(u, e.target.value as Role)}
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>
-                    {u.disabled ? (
-                      <span className="chip chip-bad">disabled</span>
-                    ) : u.mustChange ? (
-                      <span className="chip chip-warn">must change password</span>
-                    ) : (
-                      'enabled'
-                    )}
-                  </td>
-                  <td>{u.lastSignInAt ? localTime(u.lastSignInAt) : <span className="muted">never</span>}</td>
-                  <td>{localTime(u.createdAt)}</td>
-                  <td className="row-action nowrap">
-                    {!mine && (
-                      <>
-                        <button
-                          type="button"
-                          className="small"
-                          disabled={busy !== null}
-                          aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}
-                          onClick={() => void setDisabled(u, !u.disabled)}
-                        >
-                          {u.disabled ? 'Enable' : 'Disable'}
-                        </button>{' '}
-                        <button
-                          type="button"
-                          className="small"
-                          disabled={busy !== null}
-                          aria-label={`Reset the password of ${u.username}`}
-                          onClick={() => setResetting(u)}
-                        >
-                          Reset password
-                        </button>{' '}
-                        <button
-                          type="button"
-                          className="small danger"
-                          disabled={busy !== null}
-                          aria-label={`Delete ${u.username}`}
-                          onClick={() => setDeleting(u)}
-                        >
-                          Delete
-                        </button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
+            {p.users.map((u) => (
+              <UserTableRow
+                key={u.username}
+                user={u}
+                mine={u.username === p.me}
+                busy={busy !== null}
+                onRole={(role) => void setRole(u, role)}
+                onDisabled={(disabled) => void setDisabled(u, disabled)}
+                onReset={() => setResetting(u)}
+                onDelete={() => setDeleting(u)}
+              />
+            ))}
           </tbody>
         </table>
       </TableScroll>
@@ -197,5 +123,105 @@ export function UsersTable(p: {
         </p>
       </ConfirmDialog>
     </>
+  );
+}
+
+function NewPasswordNotice({ shown, onDone }: { shown: { username: string; password: string }; onDone: () => void }) {
+  return (
+    <section className="notice notice-ok" aria-labelledby="new-password-title">
+      <div>
+        <h3 id="new-password-title">New password of {shown.username}</h3>
+        <p>
+          <code className="mono">{shown.password}</code>
+        </p>
+        <p>
+          It is shown only this once: give it to {shown.username}, who must change it at the next sign-in. Their
+          sessions have ended.
+        </p>
+      </div>
+      <button type="button" className="small" onClick={onDone}>
+        Done
+      </button>
+    </section>
+  );
+}
+
+/** One user; the signed-in user's own row shows no actions. */
+function UserTableRow(p: {
+  user: UserView;
+  mine: boolean;
+  busy: boolean;
+  onRole: (role: Role) => void;
+  onDisabled: (disabled: boolean) => void;
+  onReset: () => void;
+  onDelete: () => void;
+}) {
+  const u = p.user;
+  return (
+    <tr>
+      <td>
+        {u.username}
+        {p.mine && <span className="muted"> (you)</span>}
+      </td>
+      <td>
+        <select
+          aria-label={`Role of ${u.username}`}
+          value={u.role}
+          disabled={p.mine || p.busy}
+          title={p.mine ? 'Another admin must change your role' : undefined}
+          onChange={(e) => p.onRole(e.target.value as Role)}
+        >
+          {ROLES.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </select>
+      </td>
+      <td>
+        {u.disabled ? (
+          <span className="chip chip-bad">disabled</span>
+        ) : u.mustChange ? (
+          <span className="chip chip-warn">must change password</span>
+        ) : (
+          'enabled'
+        )}
+      </td>
+      <td>{u.lastSignInAt ? localTime(u.lastSignInAt) : <span className="muted">never</span>}</td>
+      <td>{localTime(u.createdAt)}</td>
+      <td className="row-action nowrap">
+        {!p.mine && (
+          <>
+            <button
+              type="button"
+              className="small"
+              disabled={p.busy}
+              aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}
+              onClick={() => p.onDisabled(!u.disabled)}
+            >
+              {u.disabled ? 'Enable' : 'Disable'}
+            </button>{' '}
+            <button
+              type="button"
+              className="small"
+              disabled={p.busy}
+              aria-label={`Reset the password of ${u.username}`}
+              onClick={p.onReset}
+            >
+              Reset password
+            </button>{' '}
+            <button
+              type="button"
+              className="small danger"
+              disabled={p.busy}
+              aria-label={`Delete ${u.username}`}
+              onClick={p.onDelete}
+            >
+              Delete
+            </button>
+          </>
+        )}
+      </td>
+    </tr>
   );
 }
