@@ -35,6 +35,7 @@ import {
   TOKEN_FILE,
   transportReason,
 } from './running-process.js';
+import { coreUserAdmin, httpUserAdmin, type UserAdmin } from './user-target.js';
 
 export type { ServerInfo, UsageView };
 
@@ -91,6 +92,8 @@ export interface AdminTarget {
   settings(): Promise<SettingsListing>;
   /** Saves settings; a running server applies the live ones at once. */
   updateSettings(values: SettingEdits): Promise<SettingsUpdate>;
+  /** The server's users: list, add, role, disable / enable, reset password, delete. */
+  users(): UserAdmin;
   /** Releases what the target holds (the data-dir lock); safe to call twice. */
   close(): Promise<void>;
 }
@@ -217,6 +220,10 @@ export class HttpAdminTarget implements AdminTarget {
 
   updateSettings(values: SettingEdits): Promise<SettingsUpdate> {
     return this.call('PUT', '/api/v1/settings', { values });
+  }
+
+  users(): UserAdmin {
+    return httpUserAdmin((method, path, body) => this.call(method, path, body));
   }
 
   /** `GET /api/v1/server`: id, mode, addresses, leases held (a running server only). */
@@ -374,6 +381,10 @@ export class CoreAdminTarget implements AdminTarget {
 
   updateSettings(values: SettingEdits): Promise<SettingsUpdate> {
     return this.run(() => this.core.settings.update(this.actor, values));
+  }
+
+  users(): UserAdmin {
+    return coreUserAdmin(this.core, this.actor, (fn) => this.run(fn));
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,7 @@ import { registerLicenseCommands } from './commands/license.js';
 import { registerSeatCommands } from './commands/seats.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerUsageCommand } from './commands/usage.js';
+import { registerUserCommands } from './commands/user.js';
 import { registerVendorCommands } from './commands/vendor/index.js';
 import { describeFailure, EXIT, ExitStatus, jsonFailure, oneLine, wantsJson } from './output.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   registerServerCommands(program);
   registerLicenseCommands(program);
+  registerUserCommands(program);
   registerFlexibleCommands(program);
   registerConfigCommands(program);
   registerVendorCommands(program);

@@ -94,6 +94,14 @@ export const ERROR_CATALOG = {
   // admin
   PASSWORD_CHANGE_REQUIRED: { status: 403, message: 'the initial password must be changed first' },
   CONFLICT: { status: 409, message: 'the request conflicts with the current state' },
+  LAST_ADMIN: {
+    status: 409,
+    message: 'this would leave no enabled user with the admin role; make another user an admin first',
+  },
+  OWN_ACCOUNT: {
+    status: 409,
+    message: 'you cannot do this to your own account; ask another admin (or use `tessera user` on the data dir)',
+  },
   SETTINGS_INVALID: { status: 400, message: 'a setting is invalid; nothing was changed' },
   DATA_DIR_LOCKED: { status: 409, message: 'the data directory is in use by another process' },
 } as const satisfies Record<string, { status: number; message: string }>;

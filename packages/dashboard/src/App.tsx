@@ -92,7 +92,7 @@ function Shell({ session, onSignOut }: { session: SessionView; onSignOut: () => 
         ) : page.path === '/audit' ? (
           <AuditPage />
         ) : page.path === '/users' ? (
-          <UsersPage />
+          <UsersPage session={session} />
         ) : page.path === '/settings' ? (
           <SettingsPage />
         ) : (

@@ -29,6 +29,8 @@ const SENTENCES: Readonly<Record<string, string>> = {
   PASSWORD_CHANGE_REQUIRED: 'The password must be changed before anything else.',
   NOT_FOUND: 'That no longer exists on the server.',
   CONFLICT: 'That conflicts with what is already on the server.',
+  LAST_ADMIN: 'The server must keep at least one enabled admin: make another user an admin first.',
+  OWN_ACCOUNT: 'You cannot do this to your own account; another admin must.',
   BAD_REQUEST: 'The server could not accept that request.',
   PAYLOAD_TOO_LARGE: 'The file is too large to be a license file.',
   RATE_LIMITED: 'The server is busy; try again in a moment.',

@@ -103,7 +103,11 @@ export interface UserView {
   username: string;
   role: Role;
   mustChange: boolean;
+  /** A disabled user cannot sign in. */
+  disabled: boolean;
   createdAt: string;
+  /** The last sign-in (ISO instant), or null when the user never signed in. */
+  lastSignInAt: string | null;
 }
 
 /** One setting of `server.conf` as the admin API shows it. */

@@ -361,8 +361,51 @@ describe('the Dashboard in a browser', () => {
     await page.getByLabel(/^Manage:/).check();
     await page.getByRole('button', { name: 'Add user' }).click();
     await page.getByText('Added operator with the manage role').waitFor();
-    await page.getByRole('cell', { name: 'operator' }).waitFor();
+    await page.getByRole('cell', { name: 'operator', exact: true }).waitFor();
     await screenshot(page, '09-users');
+  });
+
+  test('Admin manages a user once added: role, disable, reset password, delete', async () => {
+    const row = page.getByRole('row', { name: /operator/ });
+    await page.getByLabel('Role of operator').selectOption('view');
+    await page.getByText('operator now has the view role.').waitFor();
+    await page.getByRole('button', { name: 'Disable operator' }).click();
+    await row.getByText('disabled', { exact: true }).waitFor();
+    const refused = await fetch(`${s.adminUrl}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'operator', password: 'operator password 1' }),
+    });
+    assert.equal(refused.status, 401, 'a disabled user cannot sign in');
+    await page.getByRole('button', { name: 'Enable operator' }).click();
+    await page.getByText('operator is enabled and may sign in again.').waitFor();
+
+    await page.getByRole('button', { name: 'Reset the password of operator' }).click();
+    await page.getByRole('dialog', { name: 'Reset the password of operator?' }).waitFor();
+    await page.getByRole('button', { name: 'Reset password', exact: true }).click();
+    const shown = page.getByRole('region', { name: 'New password of operator' });
+    const password = ((await shown.locator('code').textContent()) ?? '').trim();
+    assert.ok(password.length >= 20, 'the new password is shown');
+    const signIn = await fetch(`${s.adminUrl}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'operator', password }),
+    });
+    assert.equal(signIn.status, 201);
+    assert.equal(((await signIn.json()) as { mustChange: boolean }).mustChange, true, 'it must be changed');
+    await row.getByText(/\d/).first().waitFor();
+    await screenshot(page, '09b-user-reset');
+    await shown.getByRole('button', { name: 'Done' }).click();
+    assert.equal(await shown.count(), 0, 'the password is shown only once');
+
+    assert.equal(await page.getByRole('button', { name: 'Delete admin' }).count(), 0, 'no buttons on one’s own row');
+    await page.getByRole('button', { name: 'Delete operator' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete user operator?' });
+    await dialog.waitFor();
+    await screenshot(page, '09c-user-delete');
+    await dialog.getByRole('button', { name: 'Delete user' }).click();
+    await page.getByText('Deleted operator.').waitFor();
+    assert.equal(await page.getByRole('cell', { name: 'operator', exact: true }).count(), 0);
   });
 
   test('a View user sees the tree and holders, and the buttons that change things say why they are off', async () => {

@@ -45,7 +45,7 @@ const typesAgree: [
   Same<Dashboard.UsageFeature, Server.UsageFeatureView>,
   Same<Dashboard.UsageView, Server.UsageView>,
   Same<Dashboard.AuditEntry, Server.AuditRow>,
-  Same<Dashboard.UserView, Omit<Server.UserRow, 'passwordHash'>>,
+  Same<Dashboard.UserView, Server.UserView>,
   // Setting keys stay plain strings in the Dashboard: it shows whatever the server's catalog lists.
   Reads<Dashboard.SettingView, Server.SettingView>,
   Reads<Dashboard.SettingsUpdate, Server.SettingsUpdate>,

@@ -15,6 +15,7 @@ export type {
   SettingsUpdate,
   SettingView,
 } from './domain/settings/settings-service.js';
+export type { UserView } from './domain/user-service.js';
 export type { UsageFeatureView, UsageView } from './http/admin/usage.js';
 export { openServerCore, type ServerCore, SHIPPED_KEYRING } from './runtime/core.js';
 export { DATA_FILES, type RuntimeInfo, readRuntimeInfo } from './runtime/data-dir.js';

@@ -1,10 +1,9 @@
 import { useAction } from '@tessera/web-kit/action';
 import { api } from '@tessera/web-kit/api';
-import { TableScroll } from '@tessera/web-kit/components/TableScroll';
-import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
-import type { Role, UserView } from '../types.js';
+import { UsersTable } from '../components/UsersTable.js';
+import type { Role, SessionView, UserView } from '../types.js';
 
 const ROLE_TEXT: Record<Role, string> = {
   view: 'View: sees licenses, usage and who holds seats',
@@ -12,7 +11,7 @@ const ROLE_TEXT: Record<Role, string> = {
   admin: 'Admin: also manages users and reads the audit log',
 };
 
-export function UsersPage() {
+export function UsersPage({ session }: { session: SessionView }) {
   const [users, setUsers] = useState<UserView[] | null>(null);
   const [notice, setNotice] = useState<NoticeData | null>(null);
   const [username, setUsername] = useState('');
@@ -51,7 +50,10 @@ export function UsersPage() {
       <div className="page-head">
         <div>
           <h1>Users</h1>
-          <p className="sub">Who may sign in to this Dashboard, and what each role may do.</p>
+          <p className="sub">
+            Who may sign in to this Dashboard and what each role may do: change a role, disable, reset a password or
+            delete a user.
+          </p>
         </div>
       </div>
       <Notice notice={notice} onClose={() => setNotice(null)} />
@@ -61,30 +63,7 @@ export function UsersPage() {
           {users === null ? (
             <p className="muted">Loading…</p>
           ) : (
-            <TableScroll label="Users">
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th scope="col">User</th>
-                    <th scope="col">Role</th>
-                    <th scope="col">Password</th>
-                    <th scope="col">Added</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {users.map((u) => (
-                    <tr key={u.username}>
-                      <td>{u.username}</td>
-                      <td>
-                        <span className={`role role-${u.role}`}>{u.role}</span>
-                      </td>
-                      <td>{u.mustChange ? <span className="chip chip-warn">must change</span> : 'set'}</td>
-                      <td>{localTime(u.createdAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableScroll>
+            <UsersTable users={users} me={session.username} onChanged={load} onNotice={setNotice} />
           )}
         </section>
         <form className="card" onSubmit={add} aria-labelledby="add-user-title">

@@ -36,7 +36,8 @@ export interface AdminSecretFiles {
   adminToken: SecretFile;
 }
 
-export type PasswordCheck = { ok: true; actor: Actor; mustChange: boolean } | { ok: false };
+/** `disabled`: the password was right, but an admin disabled the user. */
+export type PasswordCheck = { ok: true; actor: Actor; mustChange: boolean } | { ok: false; disabled?: true };
 
 /**
  * Admin credentials (docs/security.md). No default password: the first start makes a random
@@ -105,6 +106,7 @@ export class AuthService {
       return { ok: false };
     }
     this.throttle.succeeded(username);
+    if (user.disabled) return { ok: false, disabled: true };
     return { ok: true, actor: { id: `user:${user.username}`, role: user.role }, mustChange: user.mustChange };
   }
 

@@ -45,7 +45,11 @@ export class SessionService {
         action: 'session.sign-in',
         outcome: 'refused:UNAUTHORIZED',
       });
-      throw new TesseraError('UNAUTHORIZED', 'wrong user name or password');
+      throw new TesseraError(
+        'UNAUTHORIZED',
+        check.disabled ? `user ${username} is disabled; an admin can enable it` : 'wrong user name or password',
+        check.disabled ? { reason: 'USER_DISABLED' } : undefined,
+      );
     }
     const now = this.now();
     this.pruneNow(now);
@@ -60,6 +64,7 @@ export class SessionService {
     storageWrite(() =>
       this.store.db.transaction(() => {
         this.repo.insert(row);
+        this.store.users.setLastSignIn(username, new Date(now).toISOString());
         this.audit.writer({ actor: check.actor, action: 'session.sign-in', outcome: 'ok' })();
       })(),
     );
@@ -73,7 +78,7 @@ export class SessionService {
     if (!row) return undefined;
     const now = this.now();
     const user = this.store.users.get(row.username);
-    if (!user || sessionExpired(row, now)) {
+    if (!user || user.disabled || sessionExpired(row, now)) {
       this.bestEffort(() => this.repo.delete(row.idHash));
       return undefined;
     }
@@ -87,7 +92,9 @@ export class SessionService {
   /** True while the session named by `idHash` is live (for long-lived streams). */
   isLive(idHash: string): boolean {
     const row = this.repo.get(idHash);
-    return row !== undefined && !sessionExpired(row, this.now()) && this.store.users.get(row.username) !== undefined;
+    if (row === undefined || sessionExpired(row, this.now())) return false;
+    const user = this.store.users.get(row.username);
+    return user !== undefined && !user.disabled;
   }
 
   /** Constant-time check of the CSRF token a request carries against its session's. */

@@ -20,6 +20,7 @@ import { SERVER_POLICY } from '../domain/policy.js';
 import { fingerprintOf, type ServerIdentity } from '../domain/server-identity.js';
 import type { LogLevel } from '../domain/settings/catalog.js';
 import { SettingsService } from '../domain/settings/settings-service.js';
+import { UserService } from '../domain/user-service.js';
 import { CommitQueue } from '../store/commit-queue.js';
 import { type Db, openDatabase } from '../store/db.js';
 import { Store } from '../store/store.js';
@@ -49,6 +50,8 @@ export interface ServerCore {
   checkpointer: WalCheckpointer;
   licenses: LicenseService;
   auth: AuthService;
+  /** Users once added: role, disable/enable, delete, password reset. */
+  users: UserService;
   audit: AuditLog;
   keyring: Keyring;
   clock: Clock;
@@ -101,7 +104,8 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
       heartbeatSeconds,
     });
     loadEngine(engine, store, clock, logger);
-    const auth = new AuthService(store, adminSecretFiles(dataDir), audit, () => clock.now());
+    const secretFiles = adminSecretFiles(dataDir);
+    const auth = new AuthService(store, secretFiles, audit, () => clock.now());
     // Awaited below, or by the server before it listens (`deferBootstrap`).
     const bootstrapping = auth.bootstrap();
     const readFactors = o.readFactors ?? readMachineFactors;
@@ -144,6 +148,7 @@ export async function openServerCore(o: ServerCoreOptions): Promise<ServerCore> 
       checkpointer,
       licenses,
       auth,
+      users: new UserService(store, audit, secretFiles),
       audit,
       keyring,
       clock,

@@ -244,6 +244,7 @@ async function registerApis(core: ServerCore, l: Listeners, p: ApiParts): Promis
       engine: core.engine,
       licenses: core.licenses,
       auth: core.auth,
+      users: core.users,
       audit: core.audit,
       store: core.store,
       settings: core.settings,

@@ -146,4 +146,14 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    name: 'user management',
+    sql: `
+      -- A disabled user cannot sign in; their sessions are ended when they are disabled.
+      ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+      -- When the user last signed in to the Dashboard (ISO instant); NULL until they do.
+      ALTER TABLE users ADD COLUMN last_sign_in_at TEXT;
+    `,
+  },
 ];

@@ -18,6 +18,7 @@ export class SessionRepo {
   private readonly touchStmt;
   private readonly deleteStmt;
   private readonly deleteOthersStmt;
+  private readonly deleteAllOfStmt;
   private readonly pruneStmt;
 
   constructor(db: Db) {
@@ -32,6 +33,7 @@ export class SessionRepo {
     this.touchStmt = db.prepare<[number, string]>('UPDATE sessions SET last_seen = ? WHERE id_hash = ?');
     this.deleteStmt = db.prepare<[string]>('DELETE FROM sessions WHERE id_hash = ?');
     this.deleteOthersStmt = db.prepare<[string, string]>('DELETE FROM sessions WHERE username = ? AND id_hash <> ?');
+    this.deleteAllOfStmt = db.prepare<[string]>('DELETE FROM sessions WHERE username = ?');
     this.pruneStmt = db.prepare<[number, number]>('DELETE FROM sessions WHERE last_seen < ? OR created_at < ?');
   }
 
@@ -50,6 +52,10 @@ export class SessionRepo {
   /** Signs a user out everywhere but one session (after a password change). */
   deleteOthersOf(username: string, keepIdHash: string): number {
     return this.deleteOthersStmt.run(username, keepIdHash).changes;
+  }
+  /** Signs a user out everywhere (disabled, deleted, or given a new password by an admin). */
+  deleteAllOf(username: string): number {
+    return this.deleteAllOfStmt.run(username).changes;
   }
   /** Drops sessions idle since `idleBeforeMs` or created before `createdBeforeMs`. */
   prune(idleBeforeMs: number, createdBeforeMs: number): number {

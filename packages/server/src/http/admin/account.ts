@@ -3,7 +3,7 @@ import { errorSchema } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { AdminApiContext } from './context.js';
 
-/** Changing one's password (the only route open before the initial one is changed) and users. */
+/** Changing one's password (the only route open before the initial one is changed). */
 export function registerAccountRoutes(app: FastifyInstance, ctx: AdminApiContext): void {
   app.post<{ Body: { currentPassword: string; newPassword: string } }>(
     '/api/v1/account/password',
@@ -31,69 +31,6 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AdminApiContext
       }
       await ctx.auth.changePassword(actor.id.slice(5), request.body.currentPassword, request.body.newPassword);
       return reply.code(204).send();
-    },
-  );
-
-  app.get(
-    '/api/v1/users',
-    {
-      config: { role: 'admin' },
-      schema: {
-        summary: 'Users and their roles',
-        tags: ['account'],
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              users: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    username: { type: 'string' },
-                    role: { type: 'string' },
-                    mustChange: { type: 'boolean' },
-                    createdAt: { type: 'string' },
-                  },
-                },
-              },
-            },
-          },
-          401: errorSchema,
-          403: errorSchema,
-        },
-      },
-    },
-    async () => ({
-      users: ctx.store.users
-        .all()
-        .map(({ username, role, mustChange, createdAt }) => ({ username, role, mustChange, createdAt })),
-    }),
-  );
-
-  app.post<{ Body: { username: string; password: string; role: 'view' | 'manage' | 'admin' } }>(
-    '/api/v1/users',
-    {
-      config: { role: 'admin' },
-      schema: {
-        summary: 'Add a user (who must change the password at first sign-in)',
-        tags: ['account'],
-        body: {
-          type: 'object',
-          required: ['username', 'password', 'role'],
-          additionalProperties: false,
-          properties: {
-            username: { type: 'string', maxLength: 32 },
-            password: { type: 'string', maxLength: MAX_PASSWORD_LENGTH },
-            role: { type: 'string', enum: ['view', 'manage', 'admin'] },
-          },
-        },
-        response: { 201: { type: 'null' }, 400: errorSchema, 401: errorSchema, 403: errorSchema, 409: errorSchema },
-      },
-    },
-    async (request, reply) => {
-      await ctx.auth.addUser(request.actor!, request.body.username, request.body.password, request.body.role);
-      return reply.code(201).send();
     },
   );
 }

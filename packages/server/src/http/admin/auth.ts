@@ -29,7 +29,12 @@ export function installAdminAuth(app: FastifyInstance, ctx: AdminApiContext, ses
       const colon = decoded.indexOf(':');
       if (colon < 0) throw new TesseraError('UNAUTHORIZED', 'malformed Basic credentials');
       const check = await ctx.auth.authenticatePassword(decoded.slice(0, colon), decoded.slice(colon + 1));
-      if (!check.ok) throw new TesseraError('UNAUTHORIZED', 'wrong user name or password');
+      if (!check.ok) {
+        throw new TesseraError(
+          'UNAUTHORIZED',
+          check.disabled ? 'this user is disabled' : 'wrong user name or password',
+        );
+      }
       if (check.mustChange && !request.routeOptions.config?.allowWhilePasswordChangeRequired) {
         throw new TesseraError('PASSWORD_CHANGE_REQUIRED', 'the initial password must be changed before anything else');
       }

@@ -3,6 +3,7 @@ import type { AuthService } from '../../domain/auth-service.js';
 import type { LeaseEngine } from '../../domain/leases/lease-engine.js';
 import type { LicenseService } from '../../domain/license-service.js';
 import type { SettingsService } from '../../domain/settings/settings-service.js';
+import type { UserService } from '../../domain/user-service.js';
 import type { Store } from '../../store/store.js';
 import type { ServerMetrics } from '../metrics.js';
 
@@ -11,6 +12,7 @@ export interface AdminApiContext {
   engine: LeaseEngine;
   licenses: LicenseService;
   auth: AuthService;
+  users: UserService;
   audit: AuditLog;
   store: Store;
   settings: SettingsService;

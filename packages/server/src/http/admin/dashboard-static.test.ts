@@ -149,6 +149,7 @@ describe('public routes of the admin API', () => {
         engine: core.engine,
         licenses: core.licenses,
         auth: core.auth,
+        users: core.users,
         audit: core.audit,
         store: core.store,
         settings: core.settings,

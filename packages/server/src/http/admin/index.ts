@@ -14,6 +14,7 @@ import { registerSessionRoutes } from './session.js';
 import { registerSettingsRoutes } from './settings.js';
 import { registerSystemRoutes } from './system.js';
 import { registerUsageRoutes } from './usage.js';
+import { registerUserRoutes } from './users.js';
 
 export { adminAuthStatuses } from './auth.js';
 export type { AdminApiContext } from './context.js';
@@ -44,6 +45,7 @@ export function registerAdminApi(
   registerLicenseRoutes(app, ctx);
   registerLeaseRoutes(app, ctx);
   registerAccountRoutes(app, ctx);
+  registerUserRoutes(app, ctx);
   registerSettingsRoutes(app, ctx.settings);
   if (flexible) registerFlexibleRoutes(app, flexible);
   if (dashboard) {
