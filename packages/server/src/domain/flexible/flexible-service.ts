@@ -284,7 +284,8 @@ export class FlexibleService {
     return applied;
   }
 
-  private async applySyncUnaudited(actor: Actor, fileText: string, source: 'online' | 'file'): Promise<SyncApplied> {
+  /** The Sync's signature, server, date, counter and report sequence checked; refused with words otherwise. */
+  private async verifiedSync(fileText: string, source: 'online' | 'file') {
     const { claims: sync, jws } = await verifySync(fileText, this.d.keyring).catch((err: unknown) => {
       throw explainUntrustedSync(err, this.d.keyOrigins, { source, cloudUrls: this.cloudUrls() });
     });
@@ -313,6 +314,12 @@ export class FlexibleService {
         `this Sync answers report ${sync.reportSequence}, but this server has written ${sequence} report(s); it belongs to another installation`,
       );
     }
+    return { sync, jws, last };
+  }
+
+  private async applySyncUnaudited(actor: Actor, fileText: string, source: 'online' | 'file'): Promise<SyncApplied> {
+    const { sync, jws, last } = await this.verifiedSync(fileText, source);
+    const serverId = this.d.identity.serverId;
     const now = this.d.clock.now();
     const factors = this.d.currentFactors();
     const perpetual = new Set(this.d.store.licenses.all().map((r) => r.licenseId));
