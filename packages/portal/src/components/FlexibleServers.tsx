@@ -1,4 +1,5 @@
 import { useAction } from '@tessera/web-kit/action';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { localTime, plural } from '@tessera/web-kit/format';
 import { useEffect, useState } from 'react';
@@ -51,9 +52,9 @@ export function FlexibleAllocations({ customerId, onChanged }: { customerId: str
         notice={
           notice ??
           (servers.error
-            ? errorNotice(servers.error, 'Loading servers')
+            ? errorNotice(servers.error, 'Loading servers', servers.reload)
             : pools.error
-              ? errorNotice(pools.error, 'Loading pools')
+              ? errorNotice(pools.error, 'Loading pools', pools.reload)
               : null)
         }
         onClose={() => setNotice(null)}
@@ -143,7 +144,15 @@ function ServerRow({
         <div className="strong">{s.hostName}</div>
         <div className="mono small muted wrap-id">{s.id}</div>
         <div className="small muted">
-          {s.enrolledAt ? `enrolled ${localTime(s.enrolledAt)}` : `registered ${localTime(s.registeredAt)}`}
+          {s.enrolledAt ? (
+            <>
+              enrolled <LocalTime at={s.enrolledAt} />
+            </>
+          ) : (
+            <>
+              registered <LocalTime at={s.registeredAt} />
+            </>
+          )}
         </div>
       </td>
       {customerName !== undefined && <td>{customerName}</td>}
@@ -173,10 +182,10 @@ function ServerRow({
       <td className="nowrap" data-field="last-sync">
         {s.sync.lastSyncAt ? (
           <>
-            <time dateTime={s.sync.lastSyncAt}>{localTime(s.sync.lastSyncAt)}</time>
+            <LocalTime at={s.sync.lastSyncAt} />
             {s.sync.validUntil && (
               <div className={lapsed ? 'small hint-bad' : 'small muted'}>
-                {lapsed ? 'lapsed' : 'valid until'} {localTime(s.sync.validUntil)}
+                {lapsed ? 'lapsed' : 'valid until'} <LocalTime at={s.sync.validUntil} />
               </div>
             )}
           </>
@@ -449,7 +458,7 @@ function Enrollment({
             <CopyButton text={made.code} label="Copy the enrollment code" />
           </div>
           <p className="small muted">
-            For {nameOf(made.customerId)} · {made.id} · valid until {localTime(made.expiresAt)}
+            For {nameOf(made.customerId)} · {made.id} · valid until <LocalTime at={made.expiresAt} />
           </p>
           <p className="small">Enter it in the server’s Dashboard, or start the server with it:</p>
           <div className="secret-line">
@@ -476,16 +485,20 @@ function Enrollment({
                   <tr key={e.id}>
                     <td className="mono small">{e.id}</td>
                     {isVendor && customerId === null && <td>{nameOf(e.customerId)}</td>}
-                    <td className="nowrap">{localTime(e.createdAt)}</td>
+                    <td className="nowrap">
+                      <LocalTime at={e.createdAt} />
+                    </td>
                     <td>
                       {e.serverId ? (
                         <span>
-                          used by <strong>{hostOf(e.serverId)}</strong> {e.usedAt ? localTime(e.usedAt) : ''}
+                          used by <strong>{hostOf(e.serverId)}</strong> {e.usedAt ? <LocalTime at={e.usedAt} /> : ''}
                         </span>
                       ) : Date.parse(e.expiresAt) < nowMs ? (
                         <span className="chip">expired</span>
                       ) : (
-                        <span className="chip chip-ok">unused, valid until {localTime(e.expiresAt)}</span>
+                        <span className="chip chip-ok">
+                          unused, valid until <LocalTime at={e.expiresAt} />
+                        </span>
                       )}
                     </td>
                   </tr>
