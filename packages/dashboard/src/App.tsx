@@ -91,8 +91,8 @@ function Shell({ session, onSignOut }: { session: SessionView; onSignOut: () => 
           </button>
         </div>
       </header>
-      <ServerDownBanner serverName="The License Server" />
       <main className={down ? 'main stale' : 'main'} id="main">
+        <ServerDownBanner serverName="The License Server" />
         {!allowed ? (
           <p className="empty">
             The {page.title} page needs the {ROLE_NAMES[page.role]} role.

@@ -97,7 +97,9 @@ describe('the Dashboard is accessible and fits a phone', () => {
     assert.deepEqual(wide, []);
   });
 
-  test('in the dark scheme too: no serious or critical axe-core violation on any page', { timeout: 60_000 }, async () => {
+  test('in the dark scheme too: no serious or critical axe-core violation on any page', {
+    timeout: 60_000,
+  }, async () => {
     const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, colorScheme: 'dark' });
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);

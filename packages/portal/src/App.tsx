@@ -104,8 +104,8 @@ function Shell({ session, onSignOut }: { session: SessionView; onSignOut: () => 
             </div>
           ))}
         </nav>
-        <ServerDownBanner serverName="The Cloud" />
         <main className={down ? 'main stale' : 'main'} id="main" tabIndex={-1} data-path={path}>
+          <ServerDownBanner serverName="The Cloud" />
           {!allowed ? <NotHere match={match} /> : <PageFor match={match} />}
         </main>
       </div>

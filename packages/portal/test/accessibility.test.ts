@@ -107,7 +107,9 @@ describe('the portal is accessible and fits a phone', () => {
     assert.deepEqual(wide, []);
   });
 
-  test('in the dark scheme too: no serious or critical axe-core violation on any page', { timeout: 90_000 }, async () => {
+  test('in the dark scheme too: no serious or critical axe-core violation on any page', {
+    timeout: 90_000,
+  }, async () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
