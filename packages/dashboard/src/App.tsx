@@ -1,6 +1,8 @@
 import { getOnce } from '@tessera/web-kit/api';
 import { Logo } from '@tessera/web-kit/components/Logo';
+import { ServerDownBanner } from '@tessera/web-kit/components/ServerDown';
 import { SessionGate } from '@tessera/web-kit/components/SessionGate';
+import { useServerDown } from '@tessera/web-kit/reachability';
 import { useEffect, useState } from 'react';
 import { navigate, usePath } from './browser.js';
 import { AccountPage } from './pages/Account.js';
@@ -18,11 +20,20 @@ const ROLE_NAMES: Record<Role, string> = { view: 'View', manage: 'Manage', admin
 
 /** The UI: sign-in, the forced password change, or the shell with the page of the address. */
 export function App() {
-  return <SessionGate serverName="The server" SignIn={SignIn} ChangePassword={ChangePassword} Shell={Shell} />;
+  return (
+    <SessionGate
+      serverName="The server"
+      appName="Tessera License Server"
+      SignIn={SignIn}
+      ChangePassword={ChangePassword}
+      Shell={Shell}
+    />
+  );
 }
 
 function Shell({ session, onSignOut }: { session: SessionView; onSignOut: () => void }) {
   const path = usePath();
+  const down = useServerDown();
   const [server, setServer] = useState<ServerInfo | null>(null);
   // Read again on each page change: the Settings page may have switched the mode.
   useEffect(() => {
@@ -80,7 +91,8 @@ function Shell({ session, onSignOut }: { session: SessionView; onSignOut: () => 
           </button>
         </div>
       </header>
-      <main className="main" id="main">
+      <main className={down ? 'main stale' : 'main'} id="main">
+        <ServerDownBanner serverName="The License Server" />
         {!allowed ? (
           <p className="empty">
             The {page.title} page needs the {ROLE_NAMES[page.role]} role.

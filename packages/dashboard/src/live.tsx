@@ -1,4 +1,5 @@
 import { api } from '@tessera/web-kit/api';
+import { checkServer, reportAnswered } from '@tessera/web-kit/reachability';
 import { useEffect, useRef, useState } from 'react';
 
 export type LiveState = 'connecting' | 'live' | 'offline';
@@ -20,6 +21,7 @@ export function useServerEvents(onChange: (kinds: string[]) => void): LiveState 
       source = new EventSource('/api/v1/events');
       source.addEventListener('ready', () => {
         setState('live');
+        reportAnswered();
         if (readyBefore) callback.current(['reconnect']);
         readyBefore = true;
       });
@@ -31,6 +33,8 @@ export function useServerEvents(onChange: (kinds: string[]) => void): LiveState 
         }
       });
       source.onerror = () => {
+        // A broken stream may mean the server stopped: ask it, which raises the stale banner if so.
+        checkServer();
         if (!source || source.readyState !== EventSource.CLOSED) {
           setState('connecting');
           return;

@@ -96,4 +96,32 @@ describe('the Dashboard is accessible and fits a phone', () => {
     await context.close();
     assert.deepEqual(wide, []);
   });
+
+  test('in the dark scheme too: no serious or critical axe-core violation on any page', {
+    timeout: 60_000,
+  }, async () => {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, colorScheme: 'dark' });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    const findings = new Map<string, AxeFinding[]>();
+    await page.goto(s.adminUrl);
+    await page.getByLabel('User name').waitFor();
+    findings.set('sign-in', await seriousAxeViolations(page));
+    await screenshot(page, 'dashboard-dark-sign-in');
+    await page.getByLabel('User name').fill('admin');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Licenses' }).waitFor();
+    for (const p of PAGES) {
+      await page.goto(`${s.adminUrl}${p.path}`);
+      await page.getByRole('heading', { name: p.title, exact: true }).first().waitFor();
+      await page.waitForLoadState('networkidle');
+      findings.set(p.path, await seriousAxeViolations(page));
+      await screenshot(page, `dashboard-dark${p.path.replaceAll('/', '-')}`);
+    }
+    await context.close();
+    const bad = [...findings].filter(([, f]) => f.length > 0);
+    assert.equal(bad.length, 0, bad.map(([where, f]) => `${where}:\n${report(f)}`).join('\n'));
+    assert.equal(findings.size, PAGES.length + 1, 'every page was checked');
+  });
 });

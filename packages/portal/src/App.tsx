@@ -1,5 +1,7 @@
 import { Logo } from '@tessera/web-kit/components/Logo';
+import { ServerDownBanner } from '@tessera/web-kit/components/ServerDown';
 import { SessionGate } from '@tessera/web-kit/components/SessionGate';
+import { useServerDown } from '@tessera/web-kit/reachability';
 import { useEffect, useMemo } from 'react';
 import { Link, navigate, useLocation } from './browser.js';
 import { Portal, type PortalContext, useLoad } from './data.js';
@@ -23,11 +25,20 @@ import type { CustomerView, SessionView } from './types.js';
 
 /** The UI: sign-in, the forced password change, or the shell with the page of the address. */
 export function App() {
-  return <SessionGate serverName="The Cloud" SignIn={SignIn} ChangePassword={ChangePassword} Shell={Shell} />;
+  return (
+    <SessionGate
+      serverName="The Cloud"
+      appName="Tessera licensing portal"
+      SignIn={SignIn}
+      ChangePassword={ChangePassword}
+      Shell={Shell}
+    />
+  );
 }
 
 function Shell({ session, onSignOut }: { session: SessionView; onSignOut: () => void }) {
   const { path } = useLocation();
+  const down = useServerDown();
   const customers = useLoad<CustomerView[]>('/api/v1/customers');
   const ctx: PortalContext = useMemo(
     () => ({
@@ -93,7 +104,8 @@ function Shell({ session, onSignOut }: { session: SessionView; onSignOut: () => 
             </div>
           ))}
         </nav>
-        <main className="main" id="main" tabIndex={-1} data-path={path}>
+        <main className={down ? 'main stale' : 'main'} id="main" tabIndex={-1} data-path={path}>
+          <ServerDownBanner serverName="The Cloud" />
           {!allowed ? <NotHere match={match} /> : <PageFor match={match} />}
         </main>
       </div>

@@ -106,4 +106,28 @@ describe('the portal is accessible and fits a phone', () => {
     await context.close();
     assert.deepEqual(wide, []);
   });
+
+  test('in the dark scheme too: no serious or critical axe-core violation on any page', {
+    timeout: 90_000,
+  }, async () => {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    const findings = new Map<string, AxeFinding[]>();
+    await page.goto(s.url);
+    await page.getByLabel('User name').waitFor();
+    findings.set('sign-in', await seriousAxeViolations(page));
+    await screenshot(page, 'dark-sign-in');
+    await signIn(page, PASSWORD);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    for (const p of paths) {
+      await visit(page, p.path);
+      findings.set(p.path, await seriousAxeViolations(page));
+      await screenshot(page, `dark-${p.id}`);
+    }
+    await context.close();
+    const bad = [...findings].filter(([, f]) => f.length > 0);
+    assert.equal(bad.length, 0, bad.map(([where, f]) => `${where}:\n${report(f)}`).join('\n'));
+    assert.equal(findings.size, PAGES.length + 1, 'every page was checked');
+  });
 });

@@ -4,6 +4,7 @@
  * state-changing request. Errors become {@link ApiError} with the server's code, message,
  * `details` and `reason`.
  */
+import { isUnreachableStatus, reportAnswered, reportUnreachable } from './reachability.js';
 
 export class ApiError extends Error {
   constructor(
@@ -65,8 +66,11 @@ async function answer<T>(pending: Promise<FetchResponse>, o: RequestOptions): Pr
   try {
     res = await pending;
   } catch (err) {
+    reportUnreachable();
     throw new ApiError('NETWORK', err instanceof Error ? err.message : String(err), 0);
   }
+  if (isUnreachableStatus(res.status)) reportUnreachable();
+  else reportAnswered();
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   if (res.ok && o.text) return text as T;

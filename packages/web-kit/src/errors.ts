@@ -14,6 +14,8 @@ export interface NoticeData {
   detail?: string;
   /** What was being done, e.g. "Install License". */
   action?: string;
+  /** Loads again: a failed load offers a Retry button that calls it. */
+  retry?: () => void;
 }
 
 export interface ErrorWords {
@@ -21,8 +23,11 @@ export interface ErrorWords {
   sentenceFor(code: string, reason?: string): string;
   /** The text shown for a failed action: the sentence, then the server's message with its code. */
   describeError(code: string, serverMessage: string | undefined, reason?: string): { sentence: string; detail: string };
-  /** The notice for a failed action (any thrown value; an {@link ApiError} carries code and reason). */
-  errorNotice(err: unknown, action?: string): NoticeData;
+  /**
+   * The notice for a failed action (any thrown value; an {@link ApiError} carries code and reason).
+   * @param retry for a failed load ("Loading the licenses"): what the notice's Retry button does
+   */
+  errorNotice(err: unknown, action?: string, retry?: () => void): NoticeData;
 }
 
 /**
@@ -37,12 +42,12 @@ export function errorWords(sentences: Readonly<Record<string, string>>, fallback
     const detail = serverMessage && serverMessage.trim() !== '' ? `${serverMessage} (${tag})` : tag;
     return { sentence: sentenceFor(code, reason), detail };
   };
-  const errorNotice = (err: unknown, action?: string): NoticeData => {
+  const errorNotice = (err: unknown, action?: string, retry?: () => void): NoticeData => {
     const code = err instanceof ApiError ? err.code : ((err as { code?: string }).code ?? 'INTERNAL');
     const reason = err instanceof ApiError ? err.reason : undefined;
     const message = err instanceof Error ? err.message : String(err);
     const { sentence, detail } = describeError(code, message, reason);
-    return { kind: 'error', text: sentence, detail, ...(action ? { action } : {}) };
+    return { kind: 'error', text: sentence, detail, ...(action ? { action } : {}), ...(retry ? { retry } : {}) };
   };
   return { sentenceFor, describeError, errorNotice };
 }

@@ -33,12 +33,29 @@ export function relativeDays(date: string, nowMs: number): string {
   return d > 0 ? `in ${d} days` : `${-d} days ago`;
 }
 
-/** An instant in the viewer's local time, to the minute: "2026-03-10 14:05". */
-export function localTime(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
+/** The viewer's time zone as a short name at an instant: "EST", "CET", "GMT+5:30", "UTC". */
+export function zoneName(at: string | number | Date): string {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return '';
+  return (
+    new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' })
+      .formatToParts(d)
+      .find((p) => p.type === 'timeZoneName')?.value ?? ''
+  );
+}
+
+/**
+ * An instant as both UIs show it: the viewer's local time to the minute, with the zone, e.g.
+ * "2026-03-10 09:05 EST". The one rule for times on screen and in messages; the ISO instant goes in
+ * a tooltip (components/LocalTime). Text that is no instant comes back as it is.
+ */
+export function localTime(at: string | number | Date): string {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return String(at);
   const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  const zone = zoneName(d);
+  const text = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  return zone ? `${text} ${zone}` : text;
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {

@@ -149,3 +149,25 @@ export async function sidewaysOverflow(page: Page): Promise<{ px: number; widest
     return { px, widest };
   })()`)) as { px: number; widest: string[] };
 }
+
+/**
+ * An instant as the UIs show it in a zone (web-kit's localTime run there): "2026-03-10 09:05 EST", for
+ * checking a page opened with that `timezoneId` and the en-US locale.
+ */
+export function expectedLocalTime(iso: string, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    })
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
+}

@@ -1,4 +1,4 @@
-import { localTime } from '@tessera/web-kit/format';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { Fragment, type ReactNode, useSyncExternalStore } from 'react';
 import { ACTION_LABELS, ACTION_ROLES, ACTIONS_BY_MODE, type ActionId } from '../actions.js';
 import { roleAtLeast } from '../routes.js';
@@ -98,19 +98,17 @@ export function ButtonColumn({ server, role, actions, sync }: ButtonColumnProps)
             const at = sync?.lastSyncAt ?? null;
             return (
               <>
-                <span className="sync-last">
-                  Last sync: {at ? <time dateTime={at}>{localTime(at)}</time> : 'never'}
-                </span>
+                <span className="sync-last">Last sync: {at ? <LocalTime at={at} /> : 'never'}</span>
                 {sync?.validUntil && (
                   <span className={`sync-valid${sync.expired ? ' expired' : ''}`}>
-                    {sync.expired ? 'Expired' : 'Valid until'}{' '}
-                    <time dateTime={sync.validUntil}>{localTime(sync.validUntil)}</time>
+                    {sync.expired ? 'Expired' : 'Valid until'} <LocalTime at={sync.validUntil} />
                     {sync.expired ? ': flexible seats are refused' : ''}
                   </span>
                 )}
                 {sync?.lastFailure && (
                   <span className="sync-failure" data-sync-failure="">
-                    Last failure ({localTime(sync.lastFailure.at)}): {sync.lastFailure.message}
+                    Last failure (<LocalTime at={sync.lastFailure.at} />
+                    ): {sync.lastFailure.message}
                   </span>
                 )}
               </>

@@ -1,8 +1,9 @@
 import { useAction } from '@tessera/web-kit/action';
 import { api } from '@tessera/web-kit/api';
 import { ConfirmDialog } from '@tessera/web-kit/components/ConfirmDialog';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
-import { localTime, plural } from '@tessera/web-kit/format';
+import { plural } from '@tessera/web-kit/format';
 import { useEffect, useState } from 'react';
 import { duration } from '../format.js';
 import type { LeaseView } from '../types.js';
@@ -39,7 +40,7 @@ export function Holders(p: HoldersProps) {
         if (current) setLeases(r.leases.filter((l) => l.licenseId === p.licenseId));
       },
       (err) => {
-        if (current) p.onNotice(errorNotice(err, 'Loading the seat holders'));
+        if (current) p.onNotice(errorNotice(err, 'Loading the seat holders', () => setReload((n) => n + 1)));
       },
     );
     return () => {
@@ -158,8 +159,8 @@ function HolderRow({
         {l.app ?? <span className="muted">—</span>}
         {l.version && <span className="muted"> {l.version}</span>}
       </td>
-      <td title={localTime(l.since)}>
-        {localTime(l.since)} <span className="muted">({duration(nowMs - Date.parse(l.since))})</span>
+      <td>
+        <LocalTime at={l.since} /> <span className="muted">({duration(nowMs - Date.parse(l.since))})</span>
       </td>
       <td className="num">{l.count}</td>
       {onRelease && (

@@ -1,4 +1,4 @@
-import { localTime } from '@tessera/web-kit/format';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { featureList } from '../license-messages.js';
 import type { LicenseView } from '../types.js';
 
@@ -17,9 +17,13 @@ export function LicenseDetails({ license }: { license: LicenseView }) {
         <dt>Revision</dt>
         <dd>{license.revision}</dd>
         <dt>Issued</dt>
-        <dd>{localTime(license.issuedAt)}</dd>
+        <dd>
+          <LocalTime at={license.issuedAt} />
+        </dd>
         <dt>Installed</dt>
-        <dd>{localTime(license.installedAt)}</dd>
+        <dd>
+          <LocalTime at={license.installedAt} />
+        </dd>
         <dt>Features</dt>
         <dd>{featureList(license)}</dd>
       </dl>

@@ -1,4 +1,5 @@
-import { type DateState, dateState, plural, relativeDays } from '@tessera/web-kit/format';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
+import { type DateState, dateState, localTime, plural, relativeDays } from '@tessera/web-kit/format';
 import { type CSSProperties, type KeyboardEvent, type ReactNode, useEffect, useRef } from 'react';
 import {
   earliest,
@@ -199,7 +200,9 @@ function NodeName({ node }: { node: TreeNode }) {
         <span className="node-title mono">{l.licenseId}</span>
         <span className="chip">{l.mode}</span>
         <span className="meta">rev {l.revision}</span>
-        <span className="meta">issued {l.issuedAt.slice(0, 10)}</span>
+        <span className="meta">
+          issued <LocalTime at={l.issuedAt} />
+        </span>
         <span className="meta">{l.customer}</span>
         <FeatureTotals node={node} />
       </span>
@@ -327,7 +330,7 @@ export function labelOf(node: TreeNode, nowMs: number): string {
   }
   if (node.kind === 'license') {
     const l = node.license;
-    return `License ${l.licenseId}, ${l.mode}, revision ${l.revision}, issued ${l.issuedAt.slice(0, 10)}: ${seats}${dates}`;
+    return `License ${l.licenseId}, ${l.mode}, revision ${l.revision}, issued ${localTime(l.issuedAt)}: ${seats}${dates}`;
   }
   return `Feature ${node.feature.name}: ${seats}${dates}`;
 }

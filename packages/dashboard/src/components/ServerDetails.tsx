@@ -1,6 +1,6 @@
 import { api } from '@tessera/web-kit/api';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { downloadText } from '@tessera/web-kit/files';
-import { localTime } from '@tessera/web-kit/format';
 import type { LicenseTree, ServerInfo } from '../types.js';
 import { errorNotice, type NoticeData } from './Notice.js';
 
@@ -51,7 +51,7 @@ export function ServerDetails({
           <ul className="plain-list">
             {tree.uninstalled.map((u) => (
               <li key={u.licenseId}>
-                <span className="mono">{u.licenseId}</span> rev {u.revision}, {localTime(u.uninstalledAt)}{' '}
+                <span className="mono">{u.licenseId}</span> rev {u.revision}, <LocalTime at={u.uninstalledAt} />{' '}
                 <button
                   type="button"
                   className="small ghost"

@@ -37,6 +37,8 @@ export function useLicenseTree(onNotice: (n: NoticeData) => void): LicenseTreeSt
   const loading = useRef<Promise<Tree | null> | null>(null);
   const again = useRef(false);
   const firstLoad = useRef(true);
+  // What a failed load's Retry calls (a ref: load cannot name itself as a dependency).
+  const loadAgain = useRef<() => Promise<Tree | null>>(async () => null);
   const notice = useRef(onNotice);
   notice.current = onNotice;
 
@@ -55,7 +57,7 @@ export function useLicenseTree(onNotice: (n: NoticeData) => void): LicenseTreeSt
           setNowMs(Date.now());
         } while (again.current);
       } catch (err) {
-        notice.current(errorNotice(err, 'Loading the licenses'));
+        notice.current(errorNotice(err, 'Loading the licenses', () => void loadAgain.current()));
       } finally {
         loading.current = null;
       }
@@ -65,6 +67,7 @@ export function useLicenseTree(onNotice: (n: NoticeData) => void): LicenseTreeSt
     return loading.current;
   }, []);
 
+  loadAgain.current = load;
   useEffect(() => {
     void load().then((t) => {
       if (!t || !firstLoad.current) return;

@@ -1,4 +1,4 @@
-import { localTime } from '@tessera/web-kit/format';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import type { SessionView } from '../types.js';
 import { ChangePassword } from './ChangePassword.js';
 
@@ -9,7 +9,12 @@ export function AccountPage({ session }: { session: SessionView }) {
         <h1>Account</h1>
         <p className="sub">
           Signed in as <strong>{session.username}</strong> ({session.role} role).
-          {session.expiresAt && <> The session ends at {localTime(session.expiresAt)} unless you keep using it.</>}
+          {session.expiresAt && (
+            <>
+              {' '}
+              The session ends at <LocalTime at={session.expiresAt} /> unless you keep using it.
+            </>
+          )}
         </p>
       </div>
       <ChangePassword forced={false} username={session.username} onChanged={() => undefined} />

@@ -6,7 +6,7 @@ import { useAction } from '@tessera/web-kit/action';
  */
 
 import { ApiError, api } from '@tessera/web-kit/api';
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
 import type { SettingsUpdate, SettingView } from '../types.js';
 
@@ -70,6 +70,8 @@ export function SettingsPage() {
     } else setNotice(errorNotice(err, what));
   });
 
+  // What a failed load's Retry calls (a ref: load cannot name itself as a dependency).
+  const again = useRef<() => Promise<void>>(async () => undefined);
   const adopt = useCallback((list: SettingView[]) => {
     setSettings(list);
     setDraft(Object.fromEntries(list.map((s) => [s.key, formValue(s)])));
@@ -82,9 +84,10 @@ export function SettingsPage() {
       setFile(r.file);
       adopt(r.settings);
     } catch (err) {
-      setNotice(errorNotice(err, 'Loading settings'));
+      setNotice(errorNotice(err, 'Loading settings', () => void again.current()));
     }
   }, [adopt]);
+  again.current = load;
   useEffect(() => {
     void load();
   }, [load]);

@@ -1,5 +1,5 @@
 import { api } from '@tessera/web-kit/api';
-import { plural } from '@tessera/web-kit/format';
+import { localTime, plural, zoneName } from '@tessera/web-kit/format';
 import { useEffect, useState } from 'react';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
 import type { UsageFeature, UsageView } from '../types.js';
@@ -12,17 +12,23 @@ const PAD = { left: 34, right: 8, top: 10, bottom: 22 };
 export function UsagePage() {
   const [usage, setUsage] = useState<UsageView | null>(null);
   const [notice, setNotice] = useState<NoticeData | null>(null);
+  /** Counts Retries of a failed load: each loads again. */
+  const [attempt, setAttempt] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: attempt is the refetch trigger
   useEffect(() => {
-    api.get<UsageView>('/api/v1/usage?days=7').then(setUsage, (err) => setNotice(errorNotice(err, 'Loading usage')));
-  }, []);
+    api
+      .get<UsageView>('/api/v1/usage?days=7')
+      .then(setUsage, (err) => setNotice(errorNotice(err, 'Loading usage', () => setAttempt((n) => n + 1))));
+  }, [attempt]);
   return (
     <div className="page">
       <div className="page-head">
         <div>
           <h1>Usage</h1>
           <p className="sub">
-            Peak seats in use per hour over the last 7 days (UTC hours), against the seats licensed, and requests
-            refused for lack of seats. Hours at the licensed count with refusals are where more seats would help.
+            Peak seats in use per hour over the last 7 days (hours in your local time, {zoneName(Date.now())}), against
+            the seats licensed, and requests refused for lack of seats. Hours at the licensed count with refusals are
+            where more seats would help.
           </p>
         </div>
       </div>
@@ -60,7 +66,8 @@ function FeatureUsage({ f, fromMs, hours }: { f: UsageFeature; fromMs: number; h
   const descId = `usage-desc-${f.feature}`;
   const chartTitleId = `usage-chart-${f.feature}`;
   const days = Array.from({ length: Math.ceil(hours / 24) + 1 }, (_, i) => i * 24).filter((h) => h <= hours);
-  const label = (i: number) => new Date(fromMs + i * HOUR_MS).toISOString().slice(5, 10);
+  // Month-day of the local date at each day mark.
+  const label = (i: number) => localTime(fromMs + i * HOUR_MS).slice(5, 10);
   const summary = `Peak ${maxPeak} of ${f.licensed} licensed seats; ${plural(atCapacity, 'hour')} at the licensed count; ${plural(denials, 'request')} refused for lack of seats; ${plural(checkouts, 'checkout')}; ${seatHours} seat-hours.`;
 
   return (
@@ -114,7 +121,7 @@ function FeatureUsage({ f, fromMs, hours }: { f: UsageFeature; fromMs: number; h
               y={y(p)}
               height={PAD.top + plotH - y(p)}
             >
-              <title>{`${new Date(fromMs + i * HOUR_MS).toISOString().slice(0, 13).replace('T', ' ')}:00 UTC: peak ${p} of ${f.licensed}, ${f.checkouts[i]} checkouts, ${f.denials[i]} denials`}</title>
+              <title>{`${localTime(fromMs + i * HOUR_MS)}: peak ${p} of ${f.licensed}, ${f.checkouts[i]} checkouts, ${f.denials[i]} denials`}</title>
             </rect>
           ) : null,
         )}
@@ -128,7 +135,7 @@ function FeatureUsage({ f, fromMs, hours }: { f: UsageFeature; fromMs: number; h
               cy={PAD.top + 4}
               r={Math.min(5, 2 + Math.log2(d + 1))}
             >
-              <title>{`${new Date(fromMs + i * HOUR_MS).toISOString().slice(0, 13).replace('T', ' ')}:00 UTC: ${plural(d, 'request')} refused for lack of seats`}</title>
+              <title>{`${localTime(fromMs + i * HOUR_MS)}: ${plural(d, 'request')} refused for lack of seats`}</title>
             </circle>
           ) : null,
         )}

@@ -37,7 +37,7 @@ export function EntitlementsPanel({ customerId, nowMs }: { customerId: string | 
   return (
     <div className="entitlements">
       <Notice
-        notice={notice ?? (list.error ? errorNotice(list.error, 'Loading entitlements') : null)}
+        notice={notice ?? (list.error ? errorNotice(list.error, 'Loading entitlements', list.reload) : null)}
         onClose={() => setNotice(null)}
       />
       <div className={isVendor ? 'with-form' : ''}>

@@ -1,5 +1,5 @@
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
-import { plural } from '@tessera/web-kit/format';
+import { plural, zoneName } from '@tessera/web-kit/format';
 import { useId, useState } from 'react';
 import { query } from '../api.js';
 import { setQueryParam, useLocation } from '../browser.js';
@@ -51,7 +51,10 @@ export function FlexibleUsage({ customerId }: { customerId: string | null }) {
 
   return (
     <>
-      <Notice notice={usage.error ? errorNotice(usage.error, 'Loading usage') : null} onClose={() => undefined} />
+      <Notice
+        notice={usage.error ? errorNotice(usage.error, 'Loading usage', usage.reload) : null}
+        onClose={() => undefined}
+      />
       <section className="card usage-controls" aria-label="What to chart">
         <div className="picker">
           <label htmlFor={`${ids}-server`}>Server</label>
@@ -86,7 +89,7 @@ export function FlexibleUsage({ customerId }: { customerId: string | null }) {
         </div>
         <p className="hint">
           Peak seats in use per {bucket}, as the servers reported them (closed hours, at each sync).{' '}
-          {bucket === 'hour' ? 'Hours in your local time.' : 'Days are UTC days.'}
+          {bucket === 'hour' ? `Hours in your local time (${zoneName(Date.now())}).` : 'Days are UTC days.'}
           {!server && ' With several servers a bar adds up each server’s peak.'}
         </p>
       </section>

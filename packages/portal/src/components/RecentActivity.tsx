@@ -1,9 +1,10 @@
-import { localTime } from '@tessera/web-kit/format';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { Link } from '../browser.js';
 import { useLoad } from '../data.js';
 import { pathOf } from '../routes.js';
 import type { AuditEntry } from '../types.js';
 import { Loading } from './Bits.js';
+import { errorNotice, Notice } from './Notice.js';
 
 const ACTIONS: Record<string, string> = {
   'session.sign-in': 'signed in',
@@ -42,7 +43,10 @@ export function RecentActivity() {
       </div>
       {!audit.data ? (
         audit.error ? (
-          <p className="muted">{audit.error.message}</p>
+          <Notice
+            notice={errorNotice(audit.error, 'Loading recent activity', audit.reload)}
+            onClose={() => undefined}
+          />
         ) : (
           <Loading what="activity" />
         )
@@ -52,7 +56,7 @@ export function RecentActivity() {
         <ul className="activity">
           {audit.data.map((e) => (
             <li key={e.id}>
-              <span className="nowrap muted small">{localTime(e.at)}</span>
+              <LocalTime at={e.at} className="nowrap muted small" />
               <span>
                 <strong>{e.actor.replace(/^user:/, '')}</strong> {ACTIONS[e.action] ?? e.action}
                 {e.target && <span className="mono small muted"> {e.target}</span>}

@@ -1,5 +1,5 @@
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
-import { localTime, plural } from '@tessera/web-kit/format';
+import { localTime, plural, zoneName } from '@tessera/web-kit/format';
 import { useId } from 'react';
 import { type FeatureUsage, seatHours } from '../usage.js';
 
@@ -32,9 +32,10 @@ export function labelledBuckets(ts: readonly string[], bucket: 'hour' | 'day'): 
       if (i % step === 0) out.set(t, t.slice(5));
       return;
     }
-    // Local hours, so a zone half an hour off UTC labels its xx:30 buckets.
+    // Local hours, so a zone half an hour off UTC labels its xx:30 buckets. The zone is said once, in
+    // the chart's hint, not under every bar.
     if (new Date(t).getHours() % step === 0)
-      out.set(t, step === 24 ? localTime(t).slice(5, 10) : localTime(t).slice(5));
+      out.set(t, step === 24 ? localTime(t).slice(5, 10) : localTime(t).slice(5, 16));
   });
   return out;
 }
@@ -222,7 +223,7 @@ function UsageTable({
           <table className="table" aria-label={`Usage of ${f.feature} per ${unit}, ${scopeText}`}>
             <thead>
               <tr>
-                <th scope="col">{bucket === 'hour' ? 'Hour (local time)' : 'Day (UTC)'}</th>
+                <th scope="col">{bucket === 'hour' ? `Hour (local time, ${zoneName(Date.now())})` : 'Day (UTC)'}</th>
                 <FigureHeads />
               </tr>
             </thead>

@@ -1,9 +1,9 @@
 import { useAction } from '@tessera/web-kit/action';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 
 /** Users: who may sign in to the portal; add vendor staff or a customer's admin. */
 
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
-import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useId, useState } from 'react';
 import { api, query } from '../api.js';
 import { useCustomerName, useLoad, usePortal } from '../data.js';
@@ -54,7 +54,7 @@ export function UsersPanel({ customerId }: { customerId: string | null }) {
   return (
     <div className="users">
       <Notice
-        notice={notice ?? (users.error ? errorNotice(users.error, 'Loading users') : null)}
+        notice={notice ?? (users.error ? errorNotice(users.error, 'Loading users', users.reload) : null)}
         onClose={() => setNotice(null)}
       />
       {created?.password && <FirstPassword username={created.username} password={created.password} />}
@@ -179,7 +179,9 @@ function UsersTable({
                 )}
               </td>
               <td>{u.mustChange ? <span className="chip chip-warn">first sign-in pending</span> : 'set'}</td>
-              <td className="nowrap">{localTime(u.createdAt)}</td>
+              <td className="nowrap">
+                <LocalTime at={u.createdAt} />
+              </td>
             </tr>
           ))}
         </tbody>

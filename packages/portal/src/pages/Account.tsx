@@ -1,4 +1,4 @@
-import { localTime } from '@tessera/web-kit/format';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { PageHead } from '../components/Bits.js';
 import { usePortal } from '../data.js';
 import { ChangePassword } from './ChangePassword.js';
@@ -14,7 +14,12 @@ export function AccountPage() {
           <>
             Signed in as <strong>{session.username}</strong>,{' '}
             {isVendor ? 'vendor staff' : `an administrator of ${customer?.name ?? 'your company'}`}.
-            {session.expiresAt && <> The session ends at {localTime(session.expiresAt)} at the latest.</>}
+            {session.expiresAt && (
+              <>
+                {' '}
+                The session ends at <LocalTime at={session.expiresAt} /> at the latest.
+              </>
+            )}
           </>
         }
       />

@@ -1,6 +1,6 @@
 import { useAction } from '@tessera/web-kit/action';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
-import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api.js';
 import { Loading, PageHead } from '../components/Bits.js';
@@ -34,7 +34,7 @@ export function CatalogPage() {
         sub="The features your products check out. Entitlements and licenses name them; client applications ask for them by name."
       />
       <Notice
-        notice={notice ?? (features.error ? errorNotice(features.error, 'Loading the catalog') : null)}
+        notice={notice ?? (features.error ? errorNotice(features.error, 'Loading the catalog', features.reload) : null)}
         onClose={() => setNotice(null)}
       />
       <div className="two-col">
@@ -59,7 +59,9 @@ export function CatalogPage() {
                     <tr key={f.name}>
                       <td className="mono strong">{f.name}</td>
                       <td>{f.description || <span className="muted">—</span>}</td>
-                      <td className="nowrap">{localTime(f.createdAt)}</td>
+                      <td className="nowrap">
+                        <LocalTime at={f.createdAt} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>

@@ -19,7 +19,10 @@ export function CustomerPage({ id }: { id: string }) {
       <div className="page">
         <PageHead title="Customer" />
         {customer.error ? (
-          <Notice notice={errorNotice(customer.error, 'Loading the customer')} onClose={() => undefined} />
+          <Notice
+            notice={errorNotice(customer.error, 'Loading the customer', customer.reload)}
+            onClose={() => undefined}
+          />
         ) : (
           <Loading what="the customer" />
         )}

@@ -1,6 +1,6 @@
 import { useAction } from '@tessera/web-kit/action';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
-import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api.js';
 import { Link } from '../browser.js';
@@ -93,7 +93,9 @@ export function CustomersPage() {
                       <td className="num">{count(servers.data, c.id)}</td>
                       <td className="num">{count(deployments.data, c.id, (d) => d.status === 'active')}</td>
                       <td className="num">{count(users.data, c.id)}</td>
-                      <td className="nowrap">{localTime(c.createdAt)}</td>
+                      <td className="nowrap">
+                        <LocalTime at={c.createdAt} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>

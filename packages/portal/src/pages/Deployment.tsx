@@ -1,7 +1,8 @@
 import { useKeyedAction } from '@tessera/web-kit/action';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { downloadText } from '@tessera/web-kit/files';
-import { isoDay, localTime } from '@tessera/web-kit/format';
+import { isoDay } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api, at, query } from '../api.js';
 import { Link, useLocation } from '../browser.js';
@@ -51,7 +52,7 @@ export function DeploymentPage({ id }: { id: string }) {
   const [changing, setChanging] = useState<EntitlementView | null>(null);
   const [nowMs] = useState(() => Date.now());
 
-  if (!d) return <DeploymentLoading id={id} error={deployment.error} />;
+  if (!d) return <DeploymentLoading id={id} error={deployment.error} retry={deployment.reload} />;
 
   const download = (revision: number) =>
     run('Download license file', `dl-${revision}`, async () => {
@@ -99,8 +100,8 @@ export function DeploymentPage({ id }: { id: string }) {
       <Notice notice={notice} onClose={() => setNotice(null)} />
       {returned && (
         <div className="banner" role="note">
-          Returned {d.returnedAt ? localTime(d.returnedAt) : ''} with its uninstall certificate: its seats went back to
-          the pool. This license can no longer change or be installed again.
+          Returned {d.returnedAt ? <LocalTime at={d.returnedAt} /> : ''} with its uninstall certificate: its seats went
+          back to the pool. This license can no longer change or be installed again.
         </div>
       )}
       <div className="two-col">
@@ -147,7 +148,7 @@ export function DeploymentPage({ id }: { id: string }) {
 }
 
 /** The page before its deployment is in: the way back, and what is loading or why it failed. */
-function DeploymentLoading({ id, error }: { id: string; error: unknown }) {
+function DeploymentLoading({ id, error, retry }: { id: string; error: unknown; retry: () => void }) {
   return (
     <div className="page">
       <p className="crumbs">
@@ -155,7 +156,7 @@ function DeploymentLoading({ id, error }: { id: string; error: unknown }) {
       </p>
       <PageHead title="Deployment" />
       {error ? (
-        <Notice notice={errorNotice(error, 'Loading the deployment')} onClose={() => undefined} />
+        <Notice notice={errorNotice(error, 'Loading the deployment', retry)} onClose={() => undefined} />
       ) : (
         <Loading what="the deployment" />
       )}
@@ -188,7 +189,7 @@ function LicenseFileCard({
             {d.id}-rev{d.revision}.lic
           </div>
           <div className="muted small">
-            Revision <span data-testid="current-revision">{d.revision}</span> · issued {localTime(issuedAt)}
+            Revision <span data-testid="current-revision">{d.revision}</span> · issued <LocalTime at={issuedAt} />
           </div>
         </div>
         <button type="button" className="primary" disabled={busy !== null} onClick={onDownload}>
@@ -291,7 +292,7 @@ function Revisions({
               <strong>Revision {r.revision}</strong>
               {r.revision === d.revision && <span className="chip chip-ok">current</span>}
               <div className="muted small">
-                {localTime(r.issuedAt)} · {REASONS[r.reason] ?? r.reason}
+                <LocalTime at={r.issuedAt} /> · {REASONS[r.reason] ?? r.reason}
               </div>
             </div>
             <button
@@ -341,7 +342,7 @@ function DeploymentHead({
       sub={
         <>
           On <strong>{hostName ?? '…'}</strong> <span className="mono small">{d.serverId}</span>
-          {customer !== null && <> · {customer}</>} · created {localTime(d.createdAt)}
+          {customer !== null && <> · {customer}</>} · created <LocalTime at={d.createdAt} />
         </>
       }
     >

@@ -1,6 +1,7 @@
 import { useAction } from '@tessera/web-kit/action';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
-import { isoDay, localTime, plural } from '@tessera/web-kit/format';
+import { isoDay, plural } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api, query } from '../api.js';
 import { Link, navigate, setQueryParam, useLocation } from '../browser.js';
@@ -62,7 +63,10 @@ export function DeploymentsPage() {
         <CustomerPicker value={isVendor ? customerId : null} onChange={(id) => setQueryParam('customer', id)} />
       </PageHead>
       <Notice
-        notice={notice ?? (deployments.error ? errorNotice(deployments.error, 'Loading deployments') : null)}
+        notice={
+          notice ??
+          (deployments.error ? errorNotice(deployments.error, 'Loading deployments', deployments.reload) : null)
+        }
         onClose={() => setNotice(null)}
       />
       <div className="action-grid">
@@ -264,7 +268,9 @@ function ActiveDeployments({
                 {customerOf && <td>{customerOf(d.customerId)}</td>}
                 <td>{linesText(d.lines)}</td>
                 <td className="num">{d.revision}</td>
-                <td className="nowrap">{localTime(d.updatedAt)}</td>
+                <td className="nowrap">
+                  <LocalTime at={d.updatedAt} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -301,8 +307,12 @@ function ReturnedDeployments({ returns, hostOf }: { returns: ReturnView[]; hostO
                 </td>
                 <td>{hostOf(r.serverId)}</td>
                 <td>{linesText(r.seats)}</td>
-                <td className="nowrap">{localTime(r.uninstalledAt)}</td>
-                <td className="nowrap">{localTime(r.returnedAt)}</td>
+                <td className="nowrap">
+                  <LocalTime at={r.uninstalledAt} />
+                </td>
+                <td className="nowrap">
+                  <LocalTime at={r.returnedAt} />
+                </td>
               </tr>
             ))}
           </tbody>

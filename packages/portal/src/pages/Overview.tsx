@@ -2,8 +2,9 @@ import { plural } from '@tessera/web-kit/format';
 import { useState } from 'react';
 import { Link } from '../browser.js';
 import { Meter, PageHead, TypeChip } from '../components/Bits.js';
+import { errorNotice, Notice } from '../components/Notice.js';
 import { RecentActivity } from '../components/RecentActivity.js';
-import { useLoad, usePortal } from '../data.js';
+import { type Loaded, useLoad, usePortal } from '../data.js';
 import { poolTotals, TYPE_NAMES } from '../format.js';
 import { pathOf } from '../routes.js';
 import type {
@@ -23,6 +24,17 @@ import type {
 export function OverviewPage() {
   const { isVendor } = usePortal();
   return isVendor ? <VendorOverview /> : <CustomerOverview />;
+}
+
+/** The first of the overview's loads that failed, as a notice whose Retry loads that one again. */
+function FirstFailure({ loads }: { loads: [what: string, load: Loaded<unknown>][] }) {
+  const failed = loads.find(([, l]) => l.error !== undefined);
+  return (
+    <Notice
+      notice={failed ? errorNotice(failed[1].error, `Loading ${failed[0]}`, failed[1].reload) : null}
+      onClose={() => undefined}
+    />
+  );
 }
 
 function Tile({ n, label, href }: { n: number | undefined; label: string; href: string }) {
@@ -50,6 +62,14 @@ function CustomerOverview() {
       <PageHead
         title={me ? `Welcome, ${me.name}` : 'Welcome'}
         sub="Your licenses at a glance. Pick up where your License Server sent you."
+      />
+      <FirstFailure
+        loads={[
+          ['entitlements', entitlements],
+          ['License Servers', servers],
+          ['deployments', deployments],
+          ['subscription credentials', accounts],
+        ]}
       />
       <div className="tiles">
         <Tile n={entitlements.data?.length} label="entitlements" href={pathOf('entitlements')} />
@@ -165,6 +185,14 @@ function VendorOverview() {
   return (
     <div className="page">
       <PageHead title="Overview" sub="Your licensing business on this Cloud." />
+      <FirstFailure
+        loads={[
+          ['features', features],
+          ['entitlements', entitlements],
+          ['deployments', deployments],
+          ['users', users],
+        ]}
+      />
       <div className="tiles">
         <Tile n={customers?.length} label="customers" href={pathOf('customers')} />
         <Tile n={features.data?.length} label="features" href={pathOf('catalog')} />

@@ -1,6 +1,7 @@
 import { useAction } from '@tessera/web-kit/action';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
-import { localTime, plural } from '@tessera/web-kit/format';
+import { plural } from '@tessera/web-kit/format';
 import { useState } from 'react';
 import { api, query } from '../api.js';
 import { Link, setQueryParam, useLocation } from '../browser.js';
@@ -52,7 +53,7 @@ export function ServersPage() {
         <CustomerPicker value={isVendor ? customerId : null} onChange={(id) => setQueryParam('customer', id)} />
       </PageHead>
       <Notice
-        notice={notice ?? (servers.error ? errorNotice(servers.error, 'Loading servers') : null)}
+        notice={notice ?? (servers.error ? errorNotice(servers.error, 'Loading servers', servers.reload) : null)}
         onClose={() => setNotice(null)}
       />
       <section className="card action-card" aria-labelledby="upload-title">
@@ -113,7 +114,9 @@ export function ServersPage() {
                     <td>{s.productVersion}</td>
                     <td className="small muted">{s.factors.join(', ')}</td>
                     <td className="num">{active(s.id) ?? '…'}</td>
-                    <td className="nowrap">{localTime(s.registeredAt)}</td>
+                    <td className="nowrap">
+                      <LocalTime at={s.registeredAt} />
+                    </td>
                     <td className="row-action">
                       <Link
                         className="button small"

@@ -1,8 +1,8 @@
 import { useAction } from '@tessera/web-kit/action';
 import { ConfirmDialog } from '@tessera/web-kit/components/ConfirmDialog';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { downloadText } from '@tessera/web-kit/files';
-import { localTime } from '@tessera/web-kit/format';
 import { type FormEvent, useState } from 'react';
 import { api, at, query } from '../api.js';
 import { setQueryParam, useLocation } from '../browser.js';
@@ -187,7 +187,9 @@ function SeatsInUse({ usage, holder }: { usage: Loaded<SubscriptionUsage>; holde
           Refresh
         </button>
       </div>
-      {usage.error && <Notice notice={errorNotice(usage.error, 'Loading seats')} onClose={() => undefined} />}
+      {usage.error && (
+        <Notice notice={errorNotice(usage.error, 'Loading seats', usage.reload)} onClose={() => undefined} />
+      )}
       {!usage.data ? (
         <Loading what="seats" />
       ) : usage.data.features.length === 0 ? (
@@ -227,7 +229,9 @@ function SeatsInUse({ usage, holder }: { usage: Loaded<SubscriptionUsage>; holde
                     <td>{h.host ?? '—'}</td>
                     <td>{[h.app, h.version].filter(Boolean).join(' ') || '—'}</td>
                     <td className="num">{h.count}</td>
-                    <td className="nowrap">{localTime(h.since)}</td>
+                    <td className="nowrap">
+                      <LocalTime at={h.since} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -272,7 +276,9 @@ function AccountsTable({
                 <div className="mono small wrap-id">{a.id}</div>
                 {a.label && <div className="muted small">{a.label}</div>}
               </td>
-              <td className="nowrap">{localTime(a.createdAt)}</td>
+              <td className="nowrap">
+                <LocalTime at={a.createdAt} />
+              </td>
               <td className="row-action">
                 {a.disabledAt ? (
                   <span className="chip">disabled</span>

@@ -1,6 +1,6 @@
-import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import type { NoticeData } from '../errors.js';
-import { localTime } from '../format.js';
+import { LocalTime } from './LocalTime.js';
 import { TableScroll } from './TableScroll.js';
 
 /** What an audit entry holds on either server (the Cloud's add their customer). */
@@ -45,12 +45,14 @@ export interface AuditLog<E extends AuditEntryBase> {
  */
 export function useAuditLog<E extends AuditEntryBase>(
   source: AuditPageSource<E>,
-  errorNotice: (err: unknown, action?: string) => NoticeData,
+  errorNotice: (err: unknown, action?: string, retry?: () => void) => NoticeData,
 ): AuditLog<E> {
   const [entries, setEntries] = useState<E[] | null>(null);
   const [more, setMore] = useState(false);
   const [notice, setNotice] = useState<NoticeData | null>(null);
 
+  // The Retry of a failed page calls the current load (a ref: load cannot name itself as a dependency).
+  const again = useRef<(before?: E['id']) => Promise<void>>(async () => undefined);
   const load = useCallback(
     async (before?: E['id']) => {
       try {
@@ -58,11 +60,12 @@ export function useAuditLog<E extends AuditEntryBase>(
         setEntries((old) => (before === undefined ? page : [...(old ?? []), ...page]));
         setMore(page.length === AUDIT_PAGE_SIZE);
       } catch (err) {
-        setNotice(errorNotice(err, 'Loading the audit log'));
+        setNotice(errorNotice(err, 'Loading the audit log', () => void again.current(before)));
       }
     },
     [source, errorNotice],
   );
+  again.current = load;
   useEffect(() => {
     void load();
   }, [load]);
@@ -126,7 +129,9 @@ export function AuditTable<E extends AuditEntryBase>({
           <tbody>
             {log.entries.map((e) => (
               <tr key={e.id}>
-                <td className="nowrap">{localTime(e.at)}</td>
+                <td className="nowrap">
+                  <LocalTime at={e.at} />
+                </td>
                 <td className={codeClass}>{e.actor}</td>
                 {extraColumns.map((c) => (
                   <td key={c.header}>{c.cell(e)}</td>

@@ -18,6 +18,8 @@ type State<S> =
 export interface SessionGateProps<S extends GateSession> {
   /** The server's name in "… could not be reached", e.g. "The server". */
   serverName: string;
+  /** The app's name on the loading screen, as index.html shows it before the bundle runs. */
+  appName: string;
   SignIn: ComponentType<{ reason?: string | undefined; onSignedIn: (s: S) => void }>;
   ChangePassword: ComponentType<ChangePasswordProps>;
   Shell: ComponentType<{ session: S; onSignOut: () => void }>;
@@ -28,7 +30,13 @@ export interface SessionGateProps<S extends GateSession> {
  * forced password change while one is pending, and the app's shell otherwise. A request that
  * finds the session over (401) signs out; one that finds the password change pending asks again.
  */
-export function SessionGate<S extends GateSession>({ serverName, SignIn, ChangePassword, Shell }: SessionGateProps<S>) {
+export function SessionGate<S extends GateSession>({
+  serverName,
+  appName,
+  SignIn,
+  ChangePassword,
+  Shell,
+}: SessionGateProps<S>) {
   const [state, setState] = useState<State<S>>({ phase: 'loading' });
 
   const adopt = useCallback((session: S | null, reason?: string) => {
@@ -63,7 +71,14 @@ export function SessionGate<S extends GateSession>({ serverName, SignIn, ChangeP
     adopt(null, 'You are signed out.');
   };
 
-  if (state.phase === 'loading') return <div className="boot" aria-busy="true" />;
+  if (state.phase === 'loading') {
+    return (
+      <div className="boot" aria-busy="true">
+        <div className="boot-bar">{appName}</div>
+        <p className="boot-text">Loading…</p>
+      </div>
+    );
+  }
   if (state.phase === 'signed-out') return <SignIn reason={state.reason} onSignedIn={(s) => adopt(s)} />;
   if (state.phase === 'must-change') {
     return (
