@@ -1,8 +1,8 @@
 import { useKeyedAction } from '@tessera/web-kit/action';
 import { api } from '@tessera/web-kit/api';
 import { ConfirmDialog } from '@tessera/web-kit/components/ConfirmDialog';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
-import { localTime } from '@tessera/web-kit/format';
 import { useState } from 'react';
 import type { Role, UserView } from '../types.js';
 import { errorNotice, type NoticeData } from './Notice.js';
@@ -187,8 +187,10 @@ function UserTableRow(p: {
           'enabled'
         )}
       </td>
-      <td>{u.lastSignInAt ? localTime(u.lastSignInAt) : <span className="muted">never</span>}</td>
-      <td>{localTime(u.createdAt)}</td>
+      <td>{u.lastSignInAt ? <LocalTime at={u.lastSignInAt} /> : <span className="muted">never</span>}</td>
+      <td>
+        <LocalTime at={u.createdAt} />
+      </td>
       <td className="row-action nowrap">
         {!p.mine && (
           <>

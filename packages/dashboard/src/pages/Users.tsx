@@ -23,7 +23,7 @@ export function UsersPage({ session }: { session: SessionView }) {
     try {
       setUsers((await api.get<{ users: UserView[] }>('/api/v1/users')).users);
     } catch (err) {
-      setNotice(errorNotice(err, 'Loading users'));
+      setNotice(errorNotice(err, 'Loading users', () => void load()));
     }
   }, []);
   useEffect(() => {
