@@ -80,6 +80,14 @@ export interface UsageFeature {
   denials: number[];
   checkouts: number[];
   seatSeconds: number[];
+  refusals: UsageRefusal[];
+}
+
+/** Checkouts of one feature refused in one hour (index into the series) for one reason. */
+export interface UsageRefusal {
+  hour: number;
+  code: string;
+  count: number;
 }
 
 export interface UsageView {

@@ -141,6 +141,9 @@ export function seedUsageHistory(
     `INSERT INTO usage_hours (feature, hour, peak_seats, seat_seconds, checkouts, denials)
      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (feature, hour) DO NOTHING`,
   );
+  const refusal = db.prepare(
+    'INSERT INTO usage_refusals (feature, hour, code, count) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  );
   const thisHour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
   db.transaction(() => {
     for (const f of features) {
@@ -157,7 +160,10 @@ export function seedUsageHistory(
             : 0;
         const denials = busy && peak >= f.seats && h % 3 === 0 ? 1 + (h % 4) : 0;
         if (peak === 0) continue;
-        insert.run(f.name, `${new Date(at).toISOString().slice(0, 13)}:00:00Z`, peak, peak * 2400, peak * 3, denials);
+        const hour = `${new Date(at).toISOString().slice(0, 13)}:00:00Z`;
+        insert.run(f.name, hour, peak, peak * 2400, peak * 3, denials);
+        // Now and then a client built after the maintenance date asks too.
+        if (busy && h % 7 === 0) refusal.run(f.name, hour, 'MAINTENANCE_EXPIRED', 1);
       }
     }
   })();

@@ -87,6 +87,32 @@ describe('usage meter', () => {
     assert.equal(stored('made-up-feature', T0), undefined, 'only denials for lack of seats count');
   });
 
+  test('refusals are kept by code, resumed after a restart, and served by hours()', async () => {
+    const m1 = make();
+    engine.deny('asr');
+    engine.deny('asr', 'MAINTENANCE_EXPIRED');
+    engine.deny('asr', 'MAINTENANCE_EXPIRED');
+    engine.deny('asr', 'LICENSE_EXPIRED');
+    engine.deny('made-up-feature', 'UNKNOWN_FEATURE');
+    clock.advance(60_000);
+    await m1.stop();
+    meters.splice(0);
+    assert.deepEqual(store.usage.refusalsOf('asr', hourOf(T0)), { MAINTENANCE_EXPIRED: 2, LICENSE_EXPIRED: 1 });
+    assert.deepEqual(store.usage.refusalsOf('made-up-feature', hourOf(T0)), {}, 'no row for a made-up name');
+    const m2 = make();
+    engine.deny('asr', 'MAINTENANCE_EXPIRED');
+    clock.advance(H); // the hour closes with the resumed counts plus the new one
+    engine.deny('asr', 'CLOCK_TAMPERED');
+    const hours = m2.hours(T0, T0 + 2 * H);
+    assert.deepEqual(
+      hours.map((r) => [r.hour, r.denials, r.refusals]),
+      [
+        ['2026-03-10T09:00:00Z', 1, { LICENSE_EXPIRED: 1, MAINTENANCE_EXPIRED: 3 }],
+        ['2026-03-10T10:00:00Z', 0, { CLOCK_TAMPERED: 1 }],
+      ],
+    );
+  });
+
   test('an hour closes at its end; seats held go on into the next one', async () => {
     const m = make();
     clock.advance(30 * 60_000);

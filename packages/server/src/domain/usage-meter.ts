@@ -12,8 +12,13 @@ export const USAGE_POLICY = {
    * can lose of the rest (denials, seat time since the last write).
    */
   flushEveryMs: 10_000,
-  /** Longest range the usage API serves. */
-  maxDays: 31,
+  /** Longest range the usage API serves: the Usage page's longest choice, 90 days. */
+  maxDays: 90,
+  /**
+   * Most whole hours a roll fills in for seats held while no timer fired (a suspended
+   * machine): beyond a month the figures would be guesses.
+   */
+  maxIdleHours: 31 * 24,
 } as const;
 
 const HOUR_MS = 3600_000;
@@ -38,6 +43,8 @@ interface Running {
   seatMs: number;
   checkouts: number;
   denials: number;
+  /** Refusals by code other than NO_SEATS. */
+  refusals: Map<string, number>;
   /** When `seats` last changed or was last integrated, epoch ms. */
   since: number;
   /** Something changed since the last write. */
@@ -156,7 +163,8 @@ export class UsageMeter {
     const out: UsageHourRow[] = [];
     for (const [feature, r] of this.running) {
       this.integrate(r, now);
-      if (r.peak > 0 || r.checkouts > 0 || r.denials > 0 || r.seatMs > 0) out.push(this.rowOf(feature, this.hour, r));
+      if (r.peak > 0 || r.checkouts > 0 || r.denials > 0 || r.refusals.size > 0 || r.seatMs > 0)
+        out.push(this.rowOf(feature, this.hour, r));
     }
     return out;
   }
@@ -164,7 +172,18 @@ export class UsageMeter {
   /** Stored hours in [fromMs, toMs), with the running hour's live values in place of its stored ones. */
   hours(fromMs: number, toMs: number): UsageHourRow[] {
     const live = this.current();
-    const stored = this.repo.range(hourOf(fromMs), hourOf(toMs + HOUR_MS - 1));
+    const fromHour = hourOf(fromMs);
+    const toHour = hourOf(toMs + HOUR_MS - 1);
+    const stored = this.repo.range(fromHour, toHour);
+    const refusals = new Map<string, Record<string, number>>();
+    for (const x of this.repo.refusalRange(fromHour, toHour)) {
+      const key = `${x.feature}\n${x.hour}`;
+      refusals.set(key, { ...refusals.get(key), [x.code]: x.count });
+    }
+    for (const r of stored) {
+      const byCode = refusals.get(`${r.feature}\n${r.hour}`);
+      if (byCode) r.refusals = byCode;
+    }
     const liveKeys = new Set(live.map((r) => `${r.feature}\n${r.hour}`));
     const inRange = live.filter((r) => r.hour >= hourOf(fromMs) && Date.parse(r.hour) < toMs);
     return [...stored.filter((r) => !liveKeys.has(`${r.feature}\n${r.hour}`)), ...inRange].sort((a, b) =>
@@ -176,10 +195,12 @@ export class UsageMeter {
     const now = this.o.clock.now();
     this.roll(now);
     if (e.kind === 'denied') {
-      // Denials "for lack of seats" only: other codes name features a client merely asked for.
-      if (e.code !== 'NO_SEATS') return;
+      // A feature no license has is a name a client merely asked for: counting it would let any
+      // client grow the table with made-up names. Every other code implies a license exists.
+      if (e.code === 'UNKNOWN_FEATURE') return;
       const r = this.entry(e.feature, now);
-      r.denials += 1;
+      if (e.code === 'NO_SEATS') r.denials += 1;
+      else r.refusals.set(e.code, (r.refusals.get(e.code) ?? 0) + 1);
       r.dirty = true;
       return;
     }
@@ -206,6 +227,7 @@ export class UsageMeter {
         seatMs: (stored?.seatSeconds ?? 0) * 1000,
         checkouts: stored?.checkouts ?? 0,
         denials: stored?.denials ?? 0,
+        refusals: new Map(Object.entries(stored ? this.repo.refusalsOf(feature, this.hour) : {})),
         since: now,
         dirty: false,
       };
@@ -232,7 +254,7 @@ export class UsageMeter {
     const newHour = hourOf(now);
     const newStart = Date.parse(newHour);
     // Whole hours passed without a roll (no timer fired): the seats held stayed held all along.
-    const skipped = Math.min((newStart - this.hourEndsAt) / HOUR_MS, USAGE_POLICY.maxDays * 24);
+    const skipped = Math.min((newStart - this.hourEndsAt) / HOUR_MS, USAGE_POLICY.maxIdleHours);
     for (let i = skipped; i >= 1; i--) {
       const hour = hourOf(newStart - i * HOUR_MS);
       for (const [feature, r] of this.running) {
@@ -251,6 +273,7 @@ export class UsageMeter {
       r.seatMs = 0;
       r.checkouts = 0;
       r.denials = 0;
+      r.refusals = new Map();
       r.since = newStart;
       r.dirty = true;
     }
@@ -266,6 +289,7 @@ export class UsageMeter {
       seatSeconds: Math.round(r.seatMs / 1000),
       checkouts: r.checkouts,
       denials: r.denials,
+      ...(r.refusals.size > 0 ? { refusals: Object.fromEntries(r.refusals) } : {}),
     };
   }
 

@@ -156,4 +156,22 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE users ADD COLUMN last_sign_in_at TEXT;
     `,
   },
+  {
+    version: 5,
+    name: 'refusals by code',
+    sql: `
+      -- Checkouts refused per feature, hour and code, for the Usage page's "why": NO_SEATS stays in
+      -- usage_hours.denials (the Cloud gets that one); the others (a lapsed license or maintenance
+      -- date, a clock set back) are the operator's alone. Refusals of features no license has are
+      -- not counted, so a client cannot grow this table with made-up names.
+      CREATE TABLE usage_refusals (
+        feature TEXT NOT NULL,
+        hour    TEXT NOT NULL,     -- start of the hour, YYYY-MM-DDTHH:00:00Z
+        code    TEXT NOT NULL,
+        count   INTEGER NOT NULL,
+        PRIMARY KEY (feature, hour, code)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX usage_refusals_by_hour ON usage_refusals (hour);
+    `,
+  },
 ];

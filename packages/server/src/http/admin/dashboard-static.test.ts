@@ -89,6 +89,7 @@ describe('the Dashboard’s static files on the admin listener', () => {
     try {
       const leases = [];
       for (let i = 0; i < 4; i++) leases.push(await client.checkout('asr'));
+      assert.equal((await client.checkout('made-up')).ok, false);
       assert.deepEqual(
         leases.map((l) => l.ok),
         [true, true, true, false],
@@ -102,7 +103,14 @@ describe('the Dashboard’s static files on the admin listener', () => {
       const body = res.json() as {
         from: string;
         hours: number;
-        features: { feature: string; licensed: number; peak: number[]; denials: number[]; checkouts: number[] }[];
+        features: {
+          feature: string;
+          licensed: number;
+          peak: number[];
+          denials: number[];
+          checkouts: number[];
+          refusals: { hour: number; code: string; count: number }[];
+        }[];
       };
       assert.equal(body.hours, 168);
       const asr = body.features.find((f) => f.feature === 'asr')!;
@@ -111,9 +119,15 @@ describe('the Dashboard’s static files on the admin listener', () => {
       assert.equal(asr.peak.at(-1), 3);
       assert.equal(asr.denials.at(-1), 1);
       assert.equal(asr.checkouts.at(-1), 3);
+      assert.deepEqual(asr.refusals, [{ hour: 167, code: 'NO_SEATS', count: 1 }]);
+      assert.deepEqual(
+        body.features.map((f) => f.feature),
+        ['asr'],
+        'a feature no license has is not counted',
+      );
       const bad = await t.admin.inject({
         method: 'GET',
-        url: '/api/v1/usage?days=400',
+        url: '/api/v1/usage?days=91',
         headers: { host, authorization: `Bearer ${t.token}` },
       });
       assert.equal(bad.statusCode, 400);

@@ -20,6 +20,18 @@ export interface UsageFeatureView {
   denials: number[];
   checkouts: number[];
   seatSeconds: number[];
+  /**
+   * Every checkout refused in the range, by hour and code (NO_SEATS included, also counted in
+   * `denials`), sparse: only hours with refusals, oldest first.
+   */
+  refusals: UsageRefusalView[];
+}
+
+/** Checkouts of one feature refused in one hour (index into the series) for one reason. */
+export interface UsageRefusalView {
+  hour: number;
+  code: string;
+  count: number;
 }
 
 /** The answer of `GET /api/v1/usage`. */
@@ -33,8 +45,9 @@ const series = { type: 'array', items: { type: 'integer' } };
 
 /**
  * `GET /api/v1/usage?days=7`: per feature, one value per UTC hour (oldest first, the running
- * hour last) of peak seats, denials for lack of seats, checkouts and seat-seconds; what an
- * operator reads to decide whether to buy more seats.
+ * hour last) of peak seats, denials for lack of seats, checkouts and seat-seconds, and every
+ * refusal by code; what an operator reads to decide whether to buy more seats, and why
+ * clients were turned away.
  */
 export function registerUsageRoutes(app: FastifyInstance, o: UsageRouteOptions): void {
   app.get<{ Querystring: { days?: number } }>(
@@ -72,6 +85,17 @@ export function registerUsageRoutes(app: FastifyInstance, o: UsageRouteOptions):
                     denials: series,
                     checkouts: series,
                     seatSeconds: series,
+                    refusals: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          hour: { type: 'integer' },
+                          code: { type: 'string' },
+                          count: { type: 'integer' },
+                        },
+                      },
+                    },
                   },
                 },
               },
@@ -92,7 +116,15 @@ export function registerUsageRoutes(app: FastifyInstance, o: UsageRouteOptions):
         let e = byFeature.get(feature);
         if (!e) {
           const zeros = () => new Array<number>(hours).fill(0);
-          e = { feature, licensed: 0, peak: zeros(), denials: zeros(), checkouts: zeros(), seatSeconds: zeros() };
+          e = {
+            feature,
+            licensed: 0,
+            peak: zeros(),
+            denials: zeros(),
+            checkouts: zeros(),
+            seatSeconds: zeros(),
+            refusals: [],
+          };
           byFeature.set(feature, e);
         }
         return e;
@@ -106,6 +138,11 @@ export function registerUsageRoutes(app: FastifyInstance, o: UsageRouteOptions):
         e.denials[i] = row.denials;
         e.checkouts[i] = row.checkouts;
         e.seatSeconds[i] = row.seatSeconds;
+        const byCode: Record<string, number> = {
+          ...(row.denials > 0 ? { NO_SEATS: row.denials } : {}),
+          ...row.refusals,
+        };
+        for (const code of Object.keys(byCode).sort()) e.refusals.push({ hour: i, code, count: byCode[code]! });
       }
       return {
         from: new Date(fromMs).toISOString(),
