@@ -4,6 +4,7 @@
  * day lines fall on, the words for each refusal code, and the CSV of the hours shown. Pure: the
  * browser's time zone is the only outside input (through Date's local fields).
  */
+import { csvCell } from '@tessera/web-kit/csv';
 import { localTime } from '@tessera/web-kit/format';
 import type { UsageFeature } from './types.js';
 
@@ -116,17 +117,6 @@ export function bucketText(b: UsageBucket, licensed: number, daily: boolean): st
   return `${when}: peak ${b.peak} of ${licensed} seats, ${b.checkouts} checkouts, refused ${refusalSummary(
     [...b.refusals].sort((x, y) => y[1] - x[1]),
   )}, ${seatHours} seat-hours`;
-}
-
-/**
- * A CSV cell (RFC 4180 quoting). A cell that a spreadsheet would read as a formula (=, +, -, @,
- * tab, carriage return first) gets a leading apostrophe: feature names come from licenses, and
- * a file an operator opens must never run anything.
- */
-export function csvCell(v: string | number): string {
-  if (typeof v === 'number') return String(v);
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
 /** The hours shown, one row per feature and hour: local time and the UTC instant, every figure. */

@@ -391,6 +391,24 @@ describe('the Dashboard in a browser', () => {
     await page.goto(`${s.adminUrl}/audit`);
     await page.getByRole('cell', { name: 'license.uninstall' }).first().waitFor();
     await screenshot(page, '08-audit');
+    // Narrowed to one action, then saved: the CSV holds what the table shows.
+    await page.getByLabel('Action').fill('license.uninstall');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForFunction(
+      `((cells) => cells.length > 0 && cells.every((td) => td.textContent === 'license.uninstall'))([...document.querySelectorAll('table tbody tr td:nth-child(3)')])`,
+    );
+    const shown = await page.locator('table tbody tr').count();
+    const [saved] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    const lines = readFileSync((await saved.path())!, 'utf8')
+      .trim()
+      .split('\r\n');
+    assert.equal(lines[0], 'time_local,time_utc,actor,action,target,outcome,detail');
+    assert.equal(lines.length - 1, shown);
+    assert.ok(lines.slice(1).every((l) => l.includes(',license.uninstall,')));
+    await page.getByRole('button', { name: 'Clear' }).click();
     await page.goto(`${s.adminUrl}/users`);
     await page.getByLabel('User name').fill('operator');
     await page.getByLabel('Initial password').fill('operator password 1');

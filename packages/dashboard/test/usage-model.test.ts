@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { csvCell } from '@tessera/web-kit/csv';
 import type { UsageFeature } from '../src/types.js';
-import { csvCell, localMidnights, refusalTotals, usageBuckets, usageCsv } from '../src/usage-model.js';
+import { localMidnights, refusalTotals, usageBuckets, usageCsv } from '../src/usage-model.js';
 
 const H = 3600_000;
 

@@ -424,6 +424,30 @@ describe('the portal in a browser', () => {
     await screenshot(customer, '13-customer-overview');
   });
 
+  test('vendor staff narrow the audit log to refusals and save it as CSV', async () => {
+    await go(vendor, '/audit');
+    const rows = vendor.locator('table tbody tr');
+    await rows.first().waitFor();
+    await vendor.getByLabel('Outcome').selectOption('refused');
+    await vendor.getByRole('button', { name: 'Apply filters' }).click();
+    await vendor.getByRole('cell', { name: 'feature.add' }).first().waitFor();
+    const outcomes = await rows.locator('td .chip').allTextContents();
+    assert.ok(outcomes.length >= 1);
+    assert.ok(
+      outcomes.every((o) => o.startsWith('refused')),
+      `only refusals: ${outcomes.join(', ')}`,
+    );
+    await screenshot(vendor, '14-audit-refused');
+    const { d, text } = await downloaded(vendor, () => vendor.getByRole('button', { name: 'Export CSV' }).click());
+    assert.match(d.suggestedFilename(), /^tessera-cloud-audit-\d{4}-\d\d-\d\d\.csv$/);
+    const lines = text.trim().split('\r\n');
+    assert.equal(lines[0], 'time_local,time_utc,actor,customer,action,target,outcome,detail');
+    assert.equal(lines.length - 1, outcomes.length, 'the CSV holds what the filter matches');
+    assert.ok(lines.slice(1).every((l) => /,refused:[A-Z_]+,/.test(l)));
+    await vendor.getByText(`Saved ${outcomes.length} ${outcomes.length === 1 ? 'entry' : 'entries'}`).waitFor();
+    await vendor.getByRole('button', { name: 'Clear' }).click();
+  });
+
   test('every button, input and select has an accessible name', async () => {
     const pages: [Page, string][] = [
       ...[

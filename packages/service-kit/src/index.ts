@@ -1,3 +1,4 @@
+export * from './audit-filter.js';
 export * from './client-protocol.js';
 export * from './client-routes.js';
 export * from './data-dir.js';

@@ -1,4 +1,5 @@
 import type { Clock } from '@tessera/core';
+import type { AuditFilter } from '@tessera/service-kit';
 import type { AuditRecord } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import { type Actor, customerScope } from './actor.js';
@@ -42,11 +43,13 @@ export class AuditQuery {
   async page(
     actor: Actor,
     f: { customerId?: string | undefined; beforeId?: string | undefined; limit?: number | undefined },
+    filter: AuditFilter = {},
   ): Promise<AuditRecord[]> {
     return this.store.audit.page({
       customerId: customerScope(actor, f.customerId),
       beforeId: f.beforeId,
       limit: Math.min(Math.max(f.limit ?? AUDIT_PAGE.defaultLimit, 1), AUDIT_PAGE.maxLimit),
+      filter,
     });
   }
 }

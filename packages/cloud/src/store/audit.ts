@@ -2,6 +2,8 @@
  * The audit log.
  */
 
+import type { AuditFilter } from '@tessera/service-kit';
+import { sql } from 'kysely';
 import { type Db, json, parse } from './repo.js';
 import type { AuditRecord } from './rows.js';
 import type { AuditTable } from './schema.js';
@@ -43,10 +45,18 @@ export class AuditRepo {
     customerId?: string | undefined;
     beforeId?: string | undefined;
     limit: number;
+    filter?: AuditFilter;
   }): Promise<AuditRecord[]> {
     let q = this.db.selectFrom('audit').selectAll().orderBy('id', 'desc').limit(f.limit);
     if (f.customerId !== undefined) q = q.where('customer_id', '=', f.customerId);
     if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
+    const w = f.filter ?? {};
+    if (w.actor !== undefined) q = q.where('actor', '=', w.actor);
+    // substr, not LIKE: the same on both dialects, and `_` or `%` in the text mean themselves.
+    if (w.action !== undefined) q = q.where(sql<string>`substr(action, 1, ${w.action.length})`, '=', w.action);
+    if (w.outcome !== undefined) q = q.where('outcome', w.outcome === 'ok' ? '=' : '<>', 'ok');
+    if (w.since !== undefined) q = q.where('at', '>=', w.since);
+    if (w.until !== undefined) q = q.where('at', '<', w.until);
     return (await q.execute()).map(toAudit);
   }
 }

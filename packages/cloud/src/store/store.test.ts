@@ -42,6 +42,36 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    test('the audit log narrows by actor, action start, outcome and time', async () => {
+      const entry = (n: number, actor: string, action: string, outcome: string) => ({
+        id: `aud_filter_${String(n).padStart(3, '0')}`,
+        at: new Date(Date.UTC(2026, 0, 1, n)).toISOString(),
+        actor,
+        customerId: null,
+        action,
+        target: null,
+        outcome,
+        detail: null,
+      });
+      await t.store.audit.append(entry(1, 'user:alice', 'customer.add', 'ok'));
+      await t.store.audit.append(entry(2, 'user:bob', 'customer_x.add', 'ok'));
+      await t.store.audit.append(entry(3, 'user:alice', 'customer.remove', 'refused:CONFLICT'));
+      await t.store.audit.append(entry(4, 'user:alice', 'entitlement.add', 'ok'));
+      const ids = async (filter: Parameters<typeof t.store.audit.page>[0]['filter']) =>
+        (await t.store.audit.page({ limit: 100, filter: filter ?? {} }))
+          .filter((e) => e.id.startsWith('aud_filter_'))
+          .map((e) => Number(e.id.slice(-3)));
+      assert.deepEqual(await ids({ actor: 'user:alice' }), [4, 3, 1]);
+      assert.deepEqual(await ids({ action: 'customer.' }), [3, 1], '`.` and `_` are themselves, not patterns');
+      assert.deepEqual(await ids({ outcome: 'refused' }), [3]);
+      assert.deepEqual(await ids({ outcome: 'ok', actor: 'user:alice' }), [4, 1]);
+      assert.deepEqual(
+        await ids({ since: '2026-01-01T02:00:00.000Z', until: '2026-01-01T04:00:00.000Z' }),
+        [3, 2],
+        'since inclusive, until exclusive',
+      );
+    });
+
     test('meta keeps the first value set', async () => {
       assert.equal(await t.store.meta.setIfAbsent('k', 'one'), 'one');
       assert.equal(await t.store.meta.setIfAbsent('k', 'two'), 'one');

@@ -1,3 +1,4 @@
+import type { AuditFilter } from '@tessera/service-kit';
 import { storageWrite } from '../store/storage-errors.js';
 import type { AuditRow, Store } from '../store/store.js';
 
@@ -63,8 +64,8 @@ export class AuditLog {
     return () => this.store.audit.append(row);
   }
 
-  page(beforeId: number | undefined, limit: number): AuditRow[] {
-    return this.store.audit.page(beforeId ?? Number.MAX_SAFE_INTEGER, limit);
+  page(beforeId: number | undefined, limit: number, filter: AuditFilter = {}): AuditRow[] {
+    return this.store.audit.page(beforeId ?? Number.MAX_SAFE_INTEGER, limit, filter);
   }
 
   private row(e: AuditEntry) {

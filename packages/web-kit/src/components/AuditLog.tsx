@@ -1,5 +1,8 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { csvText } from '../csv.js';
 import type { NoticeData } from '../errors.js';
+import { downloadText } from '../files.js';
+import { localTime } from '../format.js';
 import { LocalTime } from './LocalTime.js';
 import { TableScroll } from './TableScroll.js';
 
@@ -18,8 +21,36 @@ export interface AuditEntryBase {
 /** Entries asked for at once; a full page means there may be older ones. */
 export const AUDIT_PAGE_SIZE = 100;
 
-/** One page of a server's audit log, newest first: the newest `limit`, or the `limit` before the entry `before`. */
-export type AuditPageSource<E extends AuditEntryBase> = (limit: number, before?: E['id']) => Promise<E[]>;
+/** What the log is narrowed to (both servers' `GET /api/v1/audit` take these); empty: everything. */
+export interface AuditFilter {
+  actor?: string;
+  /** An action, or its start (`license.`). */
+  action?: string;
+  outcome?: 'ok' | 'refused';
+  /** ISO instants: from (inclusive), until (exclusive). */
+  since?: string;
+  until?: string;
+}
+
+/**
+ * One page of a server's audit log, newest first, narrowed by `filter`: the newest `limit`, or
+ * the `limit` before the entry `before`.
+ */
+export type AuditPageSource<E extends AuditEntryBase> = (
+  limit: number,
+  before: E['id'] | undefined,
+  filter: AuditFilter,
+) => Promise<E[]>;
+
+/** The members of a filter as query parameters (the caller adds its own, e.g. paging). */
+export function auditFilterParams(f: AuditFilter): Record<string, string> {
+  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== ''));
+}
+
+/** Most entries one CSV export holds; an export that reaches it says so. */
+export const AUDIT_EXPORT_MAX = 100_000;
+/** Entries asked for at once while exporting: the longest page both servers serve (the License Server's 500). */
+const EXPORT_PAGE = 500;
 
 /** The audit log as loaded so far: the newest page, then older pages as asked for. */
 export interface AuditLog<E extends AuditEntryBase> {
@@ -34,6 +65,11 @@ export interface AuditLog<E extends AuditEntryBase> {
   refresh: () => void;
   /** Adds the page before the oldest entry shown. */
   older: () => void;
+  filter: AuditFilter;
+  /** Narrows the log (loads the newest page of what matches). */
+  setFilter: (f: AuditFilter) => void;
+  /** Every entry that matches the filter (to {@link AUDIT_EXPORT_MAX}), newest first, page by page. */
+  all: () => Promise<{ entries: E[]; truncated: boolean }>;
 }
 
 /**
@@ -50,20 +86,21 @@ export function useAuditLog<E extends AuditEntryBase>(
   const [entries, setEntries] = useState<E[] | null>(null);
   const [more, setMore] = useState(false);
   const [notice, setNotice] = useState<NoticeData | null>(null);
+  const [filter, setFilter] = useState<AuditFilter>({});
 
   // The Retry of a failed page calls the current load (a ref: load cannot name itself as a dependency).
   const again = useRef<(before?: E['id']) => Promise<void>>(async () => undefined);
   const load = useCallback(
     async (before?: E['id']) => {
       try {
-        const page = await source(AUDIT_PAGE_SIZE, before);
+        const page = await source(AUDIT_PAGE_SIZE, before, filter);
         setEntries((old) => (before === undefined ? page : [...(old ?? []), ...page]));
         setMore(page.length === AUDIT_PAGE_SIZE);
       } catch (err) {
         setNotice(errorNotice(err, 'Loading the audit log', () => void again.current(before)));
       }
     },
-    [source, errorNotice],
+    [source, errorNotice, filter],
   );
   again.current = load;
   useEffect(() => {
@@ -77,7 +114,66 @@ export function useAuditLog<E extends AuditEntryBase>(
     clearNotice: () => setNotice(null),
     refresh: () => void load(),
     older: () => void load(entries?.at(-1)?.id),
+    filter,
+    setFilter: (f) => {
+      setEntries(null);
+      setFilter(f);
+    },
+    all: async () => {
+      const out: E[] = [];
+      let before: E['id'] | undefined;
+      for (;;) {
+        const page = await source(EXPORT_PAGE, before, filter);
+        out.push(...page);
+        if (page.length < EXPORT_PAGE) return { entries: out, truncated: false };
+        if (out.length >= AUDIT_EXPORT_MAX) return { entries: out.slice(0, AUDIT_EXPORT_MAX), truncated: true };
+        before = page.at(-1)!.id;
+      }
+    },
   };
+}
+
+/**
+ * The audit entries as a CSV file's text: local time and the UTC instant, then who, the extra
+ * columns' text, action, target, outcome and the detail as JSON.
+ */
+export function auditCsv<E extends AuditEntryBase>(
+  entries: readonly E[],
+  extra: { header: string; text: (e: E) => string }[] = [],
+): string {
+  return csvText([
+    [
+      'time_local',
+      'time_utc',
+      'actor',
+      ...extra.map((c) => c.header.toLowerCase()),
+      'action',
+      'target',
+      'outcome',
+      'detail',
+    ],
+    ...entries.map((e) => [
+      localTime(e.at),
+      e.at,
+      e.actor,
+      ...extra.map((c) => c.text(e)),
+      e.action,
+      e.target,
+      e.outcome,
+      e.detail === null || e.detail === undefined ? '' : JSON.stringify(e.detail),
+    ]),
+  ]);
+}
+
+/** Saves the whole filtered log as CSV; returns how many entries, and whether the cap cut it. */
+export async function exportAuditCsv<E extends AuditEntryBase>(
+  log: AuditLog<E>,
+  fileName: string,
+  extra: { header: string; text: (e: E) => string }[] = [],
+): Promise<{ count: number; truncated: boolean }> {
+  const { entries, truncated } = await log.all();
+  downloadText(fileName, auditCsv(entries, extra));
+  return { count: entries.length, truncated };
 }
 
 /** A column a UI adds to the audit table. */
@@ -110,7 +206,7 @@ export function AuditTable<E extends AuditEntryBase>({
   return (
     <div className="card">
       <TableScroll label="Audit log entries">
-        <table className="table">
+        <table className="table audit-table">
           <thead>
             <tr>
               <th scope="col">Time</th>
@@ -137,7 +233,7 @@ export function AuditTable<E extends AuditEntryBase>({
                   <td key={c.header}>{c.cell(e)}</td>
                 ))}
                 <td className={codeClass}>{e.action}</td>
-                <td className={codeClass}>{e.target ?? ''}</td>
+                <td className={`${codeClass} target`}>{e.target ?? ''}</td>
                 <td>
                   <span className={e.outcome === 'ok' ? 'chip chip-ok' : 'chip chip-bad'}>
                     {e.outcome === 'ok' ? 'done' : e.outcome.replace('refused:', 'refused: ')}

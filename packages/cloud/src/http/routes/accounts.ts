@@ -1,3 +1,4 @@
+import { AUDIT_FILTER_QUERY, type AuditFilter, auditFilterOf } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../auth.js';
 import type { CloudHttpContext } from '../context.js';
@@ -51,7 +52,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: CloudHttpContex
     async (request) => ctx.accounts.disable(actorOf(request), request.params.id),
   );
 
-  app.get<{ Querystring: { customerId?: string; before?: string; limit?: number } }>(
+  app.get<{ Querystring: AuditFilter & { customerId?: string; before?: string; limit?: number } }>(
     '/api/v1/audit',
     {
       config: { cloudAuth: 'user' },
@@ -61,6 +62,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: CloudHttpContex
         querystring: {
           type: 'object',
           properties: {
+            ...AUDIT_FILTER_QUERY,
             customerId: { type: 'string', maxLength: 128 },
             before: { type: 'string', maxLength: 128 },
             limit: { type: 'integer', minimum: 1, maximum: 1000 },
@@ -88,10 +90,10 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: CloudHttpContex
       },
     },
     async (request) =>
-      ctx.audit.page(actorOf(request), {
-        customerId: request.query.customerId,
-        beforeId: request.query.before,
-        limit: request.query.limit,
-      }),
+      ctx.audit.page(
+        actorOf(request),
+        { customerId: request.query.customerId, beforeId: request.query.before, limit: request.query.limit },
+        auditFilterOf(request.query),
+      ),
   );
 }

@@ -266,6 +266,26 @@ describe('license documents through the admin API', () => {
     const audit = (await t.server.admin.inject({ method: 'GET', url: '/api/v1/audit?limit=20', headers: auth })).json()
       .entries as { action: string; outcome: string }[];
     assert.ok(audit.filter((e) => e.action === 'license.install' && e.outcome.startsWith('refused:')).length >= 7);
+    const refused = (
+      await t.server.admin.inject({
+        method: 'GET',
+        url: '/api/v1/audit?limit=100&action=license.&outcome=refused',
+        headers: auth,
+      })
+    ).json().entries as { action: string; outcome: string }[];
+    assert.ok(refused.length >= 7);
+    assert.ok(refused.every((e) => e.action.startsWith('license.') && e.outcome.startsWith('refused:')));
+    const later = (
+      await t.server.admin.inject({
+        method: 'GET',
+        url: `/api/v1/audit?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`,
+        headers: auth,
+      })
+    ).json().entries as unknown[];
+    assert.deepEqual(later, [], 'nothing from the future');
+    const bad = await t.server.admin.inject({ method: 'GET', url: '/api/v1/audit?since=yesterday', headers: auth });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.json().error.message, /since/);
   });
 
   test('renewal needs a higher revision and the same binding', async () => {

@@ -1,4 +1,4 @@
-import { errorSchema, textResponse } from '@tessera/service-kit';
+import { AUDIT_FILTER_QUERY, type AuditFilter, auditFilterOf, errorSchema, textResponse } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { SERVER_POLICY } from '../../domain/policy.js';
 import type { AdminApiContext } from './context.js';
@@ -51,7 +51,7 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: AdminApiContext)
     },
   );
 
-  app.get<{ Querystring: { before?: number; limit?: number } }>(
+  app.get<{ Querystring: AuditFilter & { before?: number; limit?: number } }>(
     '/api/v1/audit',
     {
       config: { role: 'admin' },
@@ -61,6 +61,7 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: AdminApiContext)
         querystring: {
           type: 'object',
           properties: {
+            ...AUDIT_FILTER_QUERY,
             before: { type: 'integer', minimum: 1 },
             limit: {
               type: 'integer',
@@ -91,13 +92,18 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: AdminApiContext)
               },
             },
           },
+          400: errorSchema,
           401: errorSchema,
           403: errorSchema,
         },
       },
     },
     async (request) => ({
-      entries: ctx.audit.page(request.query.before, request.query.limit ?? SERVER_POLICY.auditPageDefault),
+      entries: ctx.audit.page(
+        request.query.before,
+        request.query.limit ?? SERVER_POLICY.auditPageDefault,
+        auditFilterOf(request.query),
+      ),
     }),
   );
 }
