@@ -74,11 +74,22 @@ describe('the Dashboard in a browser', () => {
   test('sign-in with the initial password leads to the forced password change', async () => {
     await page.goto(s.adminUrl);
     await page.getByLabel('User name').fill('admin');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    assert.equal(
+      await page.getByTestId('notice-error').locator('.notice-body').textContent(),
+      'Wrong user name or password.',
+      'a wrong password says only that',
+    );
     await page.getByLabel('Password').fill(s.initialPassword);
     await screenshot(page, '01-sign-in');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
     assert.equal(await page.locator('[role="tree"]').count(), 0, 'nothing but the password change is shown');
+    assert.equal(await page.getByLabel('Initial password').count(), 0, 'the password just typed is not asked again');
+    // After a reload the page no longer knows it, and asks.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
     await page.getByLabel('Initial password').fill(s.initialPassword);
     await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
     await page.getByLabel('New password again').fill(NEW_PASSWORD);
@@ -471,7 +482,6 @@ describe('the Dashboard in a browser', () => {
       await v.getByLabel('User name').fill('viewer');
       await v.getByLabel('Password').fill('viewer password 1');
       await v.getByRole('button', { name: 'Sign in' }).click();
-      await v.getByLabel('Initial password').fill('viewer password 1');
       await v.getByLabel('New password', { exact: true }).fill('viewer password 2');
       await v.getByLabel('New password again').fill('viewer password 2');
       await v.getByRole('button', { name: 'Change password' }).click();

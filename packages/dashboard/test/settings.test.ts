@@ -30,7 +30,6 @@ describe('Dashboard Settings page', { timeout: 120_000 }, () => {
     await page.getByLabel('User name').fill('admin');
     await page.getByLabel('Password').fill(s.initialPassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Initial password').fill(s.initialPassword);
     await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
     await page.getByLabel('New password again').fill(NEW_PASSWORD);
     await page.getByRole('button', { name: 'Change password' }).click();

@@ -1,16 +1,55 @@
-/** What an empty server shows under the tree: the two steps to a first license. */
-export function NoLicenses() {
+import type { ReactNode } from 'react';
+import type { ServerMode } from '../types.js';
+
+/**
+ * What an empty server shows under the tree: the steps to a first license in the server's own
+ * mode, naming only buttons that mode has (a flexible server has no Install License).
+ */
+export function NoLicenses({ mode }: { mode: ServerMode }) {
   return (
     <div className="empty-state">
       <h2>No license is installed yet</h2>
-      <ol>
-        <li>
-          Press <strong>Make Server ID File</strong> and send <code>info.bts</code> to your vendor’s portal.
-        </li>
-        <li>
-          Press <strong>Install License</strong> and choose the license file you get back.
-        </li>
-      </ol>
+      <ol>{STEPS[mode]}</ol>
     </div>
   );
 }
+
+const STEPS: Record<ServerMode, ReactNode> = {
+  perpetual: (
+    <>
+      <li>
+        Press <strong>Make Server ID File</strong> and send <code>info.bts</code> to your vendor’s portal.
+      </li>
+      <li>
+        Press <strong>Install License</strong> and choose the license file you get back.
+      </li>
+    </>
+  ),
+  flexible: (
+    <>
+      <li>Your vendor assigns seats to this server in their licensing portal.</li>
+      <li>
+        They arrive with the next sync with the Cloud; press <strong>Resync Info</strong> to sync now.
+      </li>
+    </>
+  ),
+  pls: (
+    <>
+      <li>Your vendor assigns seats to this server in their licensing portal.</li>
+      <li>
+        They arrive with the next sync with the Cloud; press <strong>Resync Info</strong> to sync now.
+      </li>
+    </>
+  ),
+  als: (
+    <>
+      <li>
+        Press <strong>Create Report File</strong> and take the Report File to your vendor’s portal from a machine with
+        internet access.
+      </li>
+      <li>
+        Press <strong>Import Sync File</strong> and choose the Sync File the portal gives back.
+      </li>
+    </>
+  ),
+};

@@ -73,7 +73,7 @@ export function LicensesPage({ session, server }: { session: SessionView; server
           ) : (
             <div className="tree-wrap skeleton" aria-busy="true" />
           )}
-          {tree && tree.licenses.length === 0 && <NoLicenses />}
+          {tree && tree.licenses.length === 0 && <NoLicenses mode={server?.mode ?? 'perpetual'} />}
           {node?.kind === 'feature' && (
             <Holders
               key={node.id}

@@ -10,6 +10,11 @@ export interface ChangePasswordProps {
   /** The first sign-in: nothing else is open until the password is changed. */
   forced: boolean;
   username: string;
+  /**
+   * The password the user signed in with a moment ago, at a forced change: not asked again.
+   * Absent (after a reload) the form asks for it.
+   */
+  knownCurrent?: string;
   onChanged: () => void;
   onSignOut?: () => void;
 }
@@ -38,6 +43,7 @@ export function passwordPage(binding: PasswordChangeBinding): (props: ChangePass
 function ChangePasswordForm({
   forced,
   username,
+  knownCurrent,
   onChanged,
   onSignOut,
   change,
@@ -65,7 +71,7 @@ function ChangePasswordForm({
       return;
     }
     await run('Password change', async () => {
-      await change(current, next);
+      await change(knownCurrent ?? current, next);
       setCurrent('');
       setNext('');
       setAgain('');
@@ -83,17 +89,19 @@ function ChangePasswordForm({
         </p>
       )}
       <Notice notice={notice} onClose={() => setNotice(null)} />
-      <label className="field">
-        <span>{forced ? 'Initial password' : 'Current password'}</span>
-        <input
-          name="currentPassword"
-          type="password"
-          autoComplete="current-password"
-          required
-          value={current}
-          onChange={(e) => setCurrent(e.target.value)}
-        />
-      </label>
+      {knownCurrent === undefined && (
+        <label className="field">
+          <span>{forced ? 'Initial password' : 'Current password'}</span>
+          <input
+            name="currentPassword"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={current}
+            onChange={(e) => setCurrent(e.target.value)}
+          />
+        </label>
+      )}
       <label className="field">
         <span>New password</span>
         <input

@@ -12,7 +12,8 @@ export interface GateSession {
 type State<S> =
   | { phase: 'loading' }
   | { phase: 'signed-out'; reason?: string }
-  | { phase: 'must-change'; session: S }
+  /** `typed`: the password the user just signed in with (absent after a reload). */
+  | { phase: 'must-change'; session: S; typed?: string }
   | { phase: 'ready'; session: S };
 
 export interface SessionGateProps<S extends GateSession> {
@@ -20,7 +21,7 @@ export interface SessionGateProps<S extends GateSession> {
   serverName: string;
   /** The app's name on the loading screen, as index.html shows it before the bundle runs. */
   appName: string;
-  SignIn: ComponentType<{ reason?: string | undefined; onSignedIn: (s: S) => void }>;
+  SignIn: ComponentType<{ reason?: string | undefined; onSignedIn: (s: S, password: string) => void }>;
   ChangePassword: ComponentType<ChangePasswordProps>;
   Shell: ComponentType<{ session: S; onSignOut: () => void }>;
 }
@@ -39,10 +40,11 @@ export function SessionGate<S extends GateSession>({
 }: SessionGateProps<S>) {
   const [state, setState] = useState<State<S>>({ phase: 'loading' });
 
-  const adopt = useCallback((session: S | null, reason?: string) => {
+  const adopt = useCallback((session: S | null, reason?: string, typed?: string) => {
     rememberSession(session);
     if (!session) setState(reason ? { phase: 'signed-out', reason } : { phase: 'signed-out' });
-    else setState(session.mustChange ? { phase: 'must-change', session } : { phase: 'ready', session });
+    else if (!session.mustChange) setState({ phase: 'ready', session });
+    else setState(typed === undefined ? { phase: 'must-change', session } : { phase: 'must-change', session, typed });
   }, []);
 
   const refresh = useCallback(async () => {
@@ -79,12 +81,14 @@ export function SessionGate<S extends GateSession>({
       </div>
     );
   }
-  if (state.phase === 'signed-out') return <SignIn reason={state.reason} onSignedIn={(s) => adopt(s)} />;
+  if (state.phase === 'signed-out')
+    return <SignIn reason={state.reason} onSignedIn={(s, typed) => adopt(s, undefined, typed)} />;
   if (state.phase === 'must-change') {
     return (
       <ChangePassword
         forced
         username={state.session.username}
+        {...(state.typed === undefined ? {} : { knownCurrent: state.typed })}
         onChanged={() => void refresh()}
         onSignOut={() => void signOut()}
       />

@@ -8,7 +8,11 @@ import { Notice } from './Notice.js';
 export interface SignInProps<S> {
   /** Said above the form on arrival, e.g. why the last session ended. */
   reason?: string | undefined;
-  onSignedIn: (session: S) => void;
+  /**
+   * Called with the new session and the password just typed: a forced password change then
+   * need not ask for it again.
+   */
+  onSignedIn: (session: S, password: string) => void;
 }
 
 export interface SignInFormProps<S> extends SignInProps<S> {
@@ -45,14 +49,16 @@ export function SignInForm<S>({
   const [password, setPassword] = useState('');
   const [notice, setNotice] = useState<NoticeData | null>(reason ? { kind: 'ok', text: reason } : null);
   const { busy, run } = useAction((err) => {
-    setNotice(errorNotice(err));
+    // A refused password is said as that alone: not "your session has ended", no server detail.
+    const refused = (err as { code?: string }).code === 'UNAUTHORIZED';
+    setNotice(refused ? { kind: 'error', text: 'Wrong user name or password.' } : errorNotice(err));
     setPassword('');
   });
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     await run('Sign in', async () => {
-      onSignedIn(await request<S>('POST', endpoint, { username, password }, { quiet401: true }));
+      onSignedIn(await request<S>('POST', endpoint, { username, password }, { quiet401: true }), password);
     });
   };
 
