@@ -87,6 +87,13 @@ describe('the License Server process from the command line', () => {
     const stopAgain = await cli(['server', 'stop', '--data', data]);
     assert.equal(stopAgain.code, 1);
     assert.match(stopAgain.stderr, /^tessera: no License Server is running on /);
+
+    // Started again in another mode: status says it changed, and where the new one came from.
+    const als = await startServer(data, { args: ['--mode', 'als'] });
+    const changed = (await cliOk(['server', 'status', '--data', data])).stdout;
+    assert.match(changed, /mode changed perpetual when it last ran, als now \(from flag --mode\)/);
+    await cliOk(['server', 'stop', '--data', data]);
+    await als.exited;
   });
 
   test('with --json a failure is also an error object on stdout', { timeout: 30_000 }, async () => {

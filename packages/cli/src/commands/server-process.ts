@@ -140,6 +140,12 @@ function humanStatus(s: ServerStatus): string[] {
       ? [`  started      ${new Date(s.startedAt).toLocaleString(undefined, { timeZoneName: 'short' })}`]
       : []),
     ...(i.clockTampered ? ['  clock        set back: time-limited features are refused (CLOCK_TAMPERED)'] : []),
+    ...(i.modeChangedFrom
+      ? [
+          `  mode changed ${i.modeChangedFrom} when it last ran, ${i.mode} now (from ${i.modeSource ?? 'the default'}): ` +
+            'if that is not meant, set `mode` in server.conf or on the Settings page',
+        ]
+      : []),
   ];
 }
 
