@@ -17,4 +17,9 @@ export const DEMO_DEFAULTS = {
   oldLicense: { features: { asr: 2 }, maintenanceDays: -3 * 365 },
   /** Subscription seats served by the Cloud itself, for a term of a year. */
   subscription: { feature: 'asr', count: 4, termDays: 365 },
+  /** A flexible entitlement, of which the demo's flexible License Server is allocated some. */
+  flexible: { feature: 'tts', count: 6, allocated: 3 },
+  /** The flexible License Server's ports (busy ones fall back to any free one). */
+  flexibleClientPort: 7571,
+  flexibleAdminPort: 7572,
 } as const;

@@ -3,7 +3,7 @@
  * its vendor key; a License Server trusting that key; the portal flow through the Cloud's
  * vendor API, as `tessera vendor ...` runs it: a customer, perpetual entitlements, the server
  * registered from its Server ID file, deployments, license files installed on the server; a
- * subscription account; and sample client applications (the SDK) that check seats out of the
+ * flexible License Server enrolled with the Cloud and synced; a subscription account; and sample client applications (the SDK) that check seats out of the
  * License Server and of the Cloud, hold them, release them, and sometimes are refused, one
  * log line per event.
  */
@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { type LicenseClientConfig, parseClientProperties } from '@tessera/client';
 import type { CloudOptions, RunningCloud } from '@tessera/cloud';
 import { CoreAdminTarget } from './admin-target.js';
+import { startFlexibleDemoServer } from './demo/flexible-server.js';
 import { installDemoLicenses, licenseNames, portalFlow } from './demo/portal-flow.js';
 import { withPortFallback } from './demo/ports.js';
 import { type SampleClient, SampleClients } from './demo/sample-clients.js';
@@ -26,6 +27,9 @@ export interface DemoOptions {
   adminPort: number;
   /** The Cloud's port (portal, vendor API, subscription licensing). */
   cloudPort: number;
+  /** The flexible License Server's client and admin ports. */
+  flexibleClientPort?: number;
+  flexibleAdminPort?: number;
   logLevel: LogLevel;
   /** Run the sample clients (default true). */
   clients: boolean;
@@ -57,6 +61,15 @@ export interface RunningDemo {
   accountId: string;
   subscriptionConfigFile: string;
   subscriptionConfig: string;
+  /** The flexible License Server, synced with the Cloud: its data dir and Dashboard. */
+  flexible: {
+    dir: string;
+    adminUrl: string;
+    clientUrl: string;
+    serverId: string;
+    passwordFile: string;
+    password: string | undefined;
+  };
   /** Stops the sample clients (releasing their seats), then the License Server, then the Cloud. */
   stop(): Promise<void>;
 }
@@ -90,7 +103,21 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     const setup = await portalFlow(api, serverIdFile, Date.now());
     await installDemoLicenses(admin, api, setup, { licenseDir, serverDir, print: o.print });
 
-    // 4. A subscription account: its client_property.conf lists the Cloud node.
+    // 4. A flexible License Server enrolled with the Cloud, allocated seats and synced.
+    const flexibleDir = join(dir, 'flexible-server');
+    const flexible = await startFlexibleDemoServer(api, {
+      dir: flexibleDir,
+      clientPort: o.flexibleClientPort ?? DEMO_DEFAULTS.flexibleClientPort,
+      adminPort: o.flexibleAdminPort ?? DEMO_DEFAULTS.flexibleAdminPort,
+      cloudUrl: cloud.url,
+      vendorPub,
+      customerId: setup.customerId,
+      logLevel: o.logLevel,
+      print: o.print,
+    });
+    stops.push(() => flexible.stop());
+
+    // 5. A subscription account: its client_property.conf lists the Cloud node.
     const account = await api.accountAdd(setup.customerId, 'demo');
     const subscriptionConfigFile = join(dir, 'subscription', 'client_property.conf');
     mkdirSync(join(dir, 'subscription'), { recursive: true, mode: 0o700 });
@@ -99,7 +126,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       `subscription account ${account.id}: ${setup.subscription.count} ${setup.subscription.feature} seats from the Cloud`,
     );
 
-    // 5. The License Server's client_property.conf, and the sample clients.
+    // 6. The License Server's client_property.conf, and the sample clients.
     const clientPort = new URL(running.clientUrl).port;
     const clientConfig = [
       '[GLOBAL]',
@@ -143,6 +170,14 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       accountId: account.id,
       subscriptionConfigFile,
       subscriptionConfig: account.clientConfig,
+      flexible: {
+        dir: flexibleDir,
+        adminUrl: flexible.adminUrl,
+        clientUrl: flexible.clientUrl,
+        serverId: flexible.core.identity.serverId,
+        passwordFile: join(flexibleDir, DATA_FILES.initialPassword),
+        password: readSecret(join(flexibleDir, DATA_FILES.initialPassword)),
+      },
       stop() {
         stopping ??= stopAll();
         return stopping;

@@ -16,7 +16,14 @@ test('tessera demo starts a Cloud and a License Server licensed through it, prin
   delete env.NODE_TEST_CONTEXT;
   const child = spawn(
     process.execPath,
-    [CLI, 'demo', '--data', dir, '--client-port', '0', '--admin-port', '0', '--cloud-port', '0'],
+    [
+      CLI,
+      'demo',
+      '--data',
+      dir,
+      ...['--client-port', '0', '--admin-port', '0', '--cloud-port', '0'],
+      ...['--flexible-client-port', '0', '--flexible-admin-port', '0'],
+    ],
     { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
@@ -41,9 +48,10 @@ test('tessera demo starts a Cloud and a License Server licensed through it, prin
     const clientUrl = /client API +(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
     assert.ok(adminUrl && clientUrl, `URLs in the banner:\n${stdout}`);
     const passwords = [...stdout.matchAll(/password +(\S+) +\(from (\S+);/g)];
-    assert.equal(passwords.length, 2, `the Dashboard's and the portal's passwords in the banner:\n${stdout}`);
+    assert.equal(passwords.length, 3, `the two Dashboards' and the portal's passwords in the banner:\n${stdout}`);
     assert.match(stdout, /user +admin/);
-    const [serverPassword, portalPassword] = passwords;
+    const [serverPassword, portalPassword, flexiblePassword] = passwords;
+    assert.equal(flexiblePassword![2], join(dir, 'flexible-server', 'initial-admin-password'));
     assert.equal(serverPassword![2], join(dir, 'server', 'initial-admin-password'));
     assert.equal(readFileSync(serverPassword![2]!, 'utf8').trim(), serverPassword![1]);
     assert.equal(portalPassword![2], join(dir, 'cloud', 'initial-admin-password'));
@@ -57,6 +65,17 @@ test('tessera demo starts a Cloud and a License Server licensed through it, prin
       'the subscription config',
     );
     assert.match(stdout, /AUTHENTICATION_PASSWORD = \S+/);
+
+    // The flexible License Server: enrolled, allocated tts=3 and synced before the banner.
+    const flexibleUrl = /flexible +(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+    assert.ok(flexibleUrl, `the flexible server's Dashboard in the banner:\n${stdout}`);
+    const flexToken = readFileSync(join(dir, 'flexible-server', 'admin.token'), 'utf8').trim();
+    const flexStatus = (await (
+      await fetch(`${flexibleUrl}/api/v1/flexible/status`, { headers: { authorization: `Bearer ${flexToken}` } })
+    ).json()) as { mode: string; enrolled: boolean; lastSync: { appliedAt: string } | null };
+    assert.deepEqual([flexStatus.mode, flexStatus.enrolled], ['flexible', true]);
+    assert.ok(flexStatus.lastSync?.appliedAt, 'it has synced: the Dashboard shows the last sync');
+    assert.match(stdout, /flexible License Server \S+: 3 tts seats of 6 allocated and synced/);
 
     const health = await fetch(`${adminUrl}/healthz`);
     assert.equal(health.status, 200);

@@ -15,6 +15,8 @@ interface DemoFlags {
   clientPort: number;
   adminPort: number;
   cloudPort: number;
+  flexibleClientPort: number;
+  flexibleAdminPort: number;
   clients: boolean;
   verbose?: boolean;
   logLevel: LogLevel;
@@ -43,6 +45,18 @@ export function registerDemoCommand(program: Command): void {
       port,
       DEMO_DEFAULTS.cloudPort,
     )
+    .option(
+      '--flexible-client-port <n>',
+      "the flexible License Server's client API port on 127.0.0.1 (a busy port falls back to any free one)",
+      port,
+      DEMO_DEFAULTS.flexibleClientPort,
+    )
+    .option(
+      '--flexible-admin-port <n>',
+      "the flexible License Server's admin API (Dashboard) port on 127.0.0.1 (a busy port falls back)",
+      port,
+      DEMO_DEFAULTS.flexibleAdminPort,
+    )
     .option('--no-clients', 'do not run the sample clients')
     .option('--verbose', "print every sample client's event (default: a summary line every 5 s)")
     .addOption(new Option('--log-level <level>', 'server log detail on stderr').choices(LOG_LEVELS).default('error'));
@@ -53,13 +67,15 @@ export function registerDemoCommand(program: Command): void {
       'a customer with perpetual entitlements (asr=10 tts=4 with maintenance a year ahead; an old contract\n' +
       "asr=2 whose maintenance ended years ago) and a subscription (asr=4), registers the server's Server\n" +
       'ID file, deploys two license files and installs them on the server, and makes a subscription\n' +
-      'account. Sample clients check seats out of the License Server and of the Cloud, hold them and\n' +
+      'account. A second License Server, in flexible mode (DIR/flexible-server), enrolls with the Cloud by a\n' +
+      'one-time code, is allocated tts=3 of a flexible entitlement of 6 and syncs: its Dashboard shows\n' +
+      'Resync Info and the last sync. Sample clients check seats out of the License Server and of the Cloud, hold them and\n' +
       'release them. It stops on Ctrl-C / SIGTERM; its files stay in the data directory.\n',
   );
   examples(demo, [
     '$ tessera demo',
     '$ npm start                       # the same, from the repository root',
-    '$ tessera demo --data ./demo-data --client-port 0 --admin-port 0 --cloud-port 0',
+    '$ tessera demo --data ./demo-data --client-port 0 --admin-port 0 --cloud-port 0 --flexible-client-port 0 --flexible-admin-port 0',
   ]);
   demo.action(async (flags: DemoFlags) => {
     const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -71,6 +87,8 @@ export function registerDemoCommand(program: Command): void {
       clientPort: flags.clientPort,
       adminPort: flags.adminPort,
       cloudPort: flags.cloudPort,
+      flexibleClientPort: flags.flexibleClientPort,
+      flexibleAdminPort: flags.flexibleAdminPort,
       clients: flags.clients,
       verbose: !!flags.verbose,
       logLevel: flags.logLevel,
@@ -100,6 +118,11 @@ export function registerDemoCommand(program: Command): void {
           ? `    password   ${running.portalPassword}  (from ${running.portalPasswordFile}; shown because this is a demo)`
           : `    password   (changed already; ${running.portalPasswordFile} is gone)`,
         `  customer     ${running.customerId}  (its licenses came through the portal flow)`,
+        `  flexible     ${running.flexible.adminUrl}  (Dashboard of a flexible License Server synced with the Cloud)`,
+        `    user       admin`,
+        running.flexible.password !== undefined
+          ? `    password   ${running.flexible.password}  (from ${running.flexible.passwordFile}; shown because this is a demo)`
+          : `    password   (changed already; ${running.flexible.passwordFile} is gone)`,
         `  client_property.conf for your own app on the License Server (written to ${running.clientConfigFile}):`,
         ...indent(running.clientConfig),
         `  client_property.conf of subscription account ${running.accountId} (written to ${running.subscriptionConfigFile}):`,

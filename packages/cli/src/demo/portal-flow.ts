@@ -30,7 +30,7 @@ export async function portalFlow(api: CloudApiClient, serverIdFile: string, nowM
   const customer = (await api.customerList()).find((c) => c.name === d.customer) ?? (await api.customerAdd(d.customer));
   const existing = await api.entitlementList({ customerId: customer.id });
   const entitlement = async (
-    type: 'perpetual' | 'subscription',
+    type: 'perpetual' | 'subscription' | 'flexible',
     feature: string,
     count: number,
     dates: { maintenanceUntil?: string; termDays?: number },
@@ -51,6 +51,7 @@ export async function portalFlow(api: CloudApiClient, serverIdFile: string, nowM
   const subscription = await entitlement('subscription', d.subscription.feature, d.subscription.count, {
     termDays: d.subscription.termDays,
   });
+  await entitlement('flexible', d.flexible.feature, d.flexible.count, {});
   const server = await api.serverRegister(customer.id, serverIdFile);
   return { customerId: customer.id, serverId: server.id, main, old, subscription };
 }
