@@ -200,6 +200,10 @@ describe('flexible and proxy buttons in a browser', () => {
     await alsPage.getByText(/Imported .*1 flexible license with 3 seats/).waitFor();
     await alsPage.locator('.sync-last time').waitFor();
     await alsPage.locator('[role="tree"]').getByText(/flex-/).first().waitFor();
+    // The license the Sync brought opens by itself: its feature shows without a click.
+    const arrived = alsPage.locator('[role="treeitem"][data-node^="lic:flex-"]').first();
+    assert.equal(await arrived.getAttribute('aria-expanded'), 'true');
+    await alsPage.locator('[role="treeitem"][data-node^="feat:flex-"][data-node$=":asr"]').first().waitFor();
     await screenshot(alsPage, 'flex-05-als-imported');
     const features = (
       await fetch(`${als.clientUrl}/v1/features`).then(

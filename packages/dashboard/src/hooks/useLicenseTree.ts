@@ -37,6 +37,8 @@ export function useLicenseTree(onNotice: (n: NoticeData) => void): LicenseTreeSt
   const loading = useRef<Promise<Tree | null> | null>(null);
   const again = useRef(false);
   const firstLoad = useRef(true);
+  /** License ids of the last load: one that appears later (a Sync brought it, say) opens by itself. */
+  const known = useRef<Set<string> | null>(null);
   // What a failed load's Retry calls (a ref: load cannot name itself as a dependency).
   const loadAgain = useRef<() => Promise<Tree | null>>(async () => null);
   const notice = useRef(onNotice);
@@ -53,6 +55,12 @@ export function useLicenseTree(onNotice: (n: NoticeData) => void): LicenseTreeSt
         do {
           again.current = false;
           latest = await getOnce<Tree>('/api/v1/licenses');
+          const ids = latest.licenses.map((l) => l.licenseId);
+          const arrived = known.current ? ids.filter((id) => !known.current?.has(id)) : [];
+          known.current = new Set(ids);
+          if (arrived.length > 0) {
+            setExpanded((s) => new Set([...s, SERVER_NODE, ...arrived.map(licenseNodeId)]));
+          }
           setTree(latest);
           setNowMs(Date.now());
         } while (again.current);
