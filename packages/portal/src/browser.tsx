@@ -52,13 +52,3 @@ export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchor
     />
   );
 }
-
-/** Copies text to the clipboard; false when the browser refuses (the text stays selectable). */
-export async function copyText(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -61,3 +61,11 @@ export function localTime(at: string | number | Date): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/**
+ * A long id shortened for a list, its start and end kept (`lic_06h55x4g…qy90`): enough to tell ids
+ * apart at a glance. Show the whole id beside a copy button wherever one is picked out.
+ */
+export function shortId(id: string, head = 12, tail = 4): string {
+  return id.length <= head + tail + 1 ? id : `${id.slice(0, head)}…${id.slice(-tail)}`;
+}

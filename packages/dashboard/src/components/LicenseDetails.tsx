@@ -1,3 +1,4 @@
+import { CopyButton } from '@tessera/web-kit/components/CopyButton';
 import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { featureList } from '../license-messages.js';
 import type { LicenseView } from '../types.js';
@@ -7,7 +8,8 @@ export function LicenseDetails({ license }: { license: LicenseView }) {
   return (
     <section className="card" aria-labelledby="license-details">
       <h2 id="license-details">
-        License <span className="mono">{license.licenseId}</span>
+        License <span className="mono">{license.licenseId}</span>{' '}
+        <CopyButton text={license.licenseId} label={`Copy the license id ${license.licenseId}`} />
       </h2>
       <dl className="facts">
         <dt>Customer</dt>

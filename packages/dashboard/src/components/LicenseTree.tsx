@@ -1,5 +1,5 @@
 import { LocalTime } from '@tessera/web-kit/components/LocalTime';
-import { type DateState, dateState, localTime, plural, relativeDays } from '@tessera/web-kit/format';
+import { type DateState, dateState, localTime, plural, relativeDays, shortId } from '@tessera/web-kit/format';
 import { type CSSProperties, type KeyboardEvent, type ReactNode, useEffect, useRef } from 'react';
 import {
   earliest,
@@ -197,7 +197,9 @@ function NodeName({ node }: { node: TreeNode }) {
     const l = node.license;
     return (
       <span className="node-label">
-        <span className="node-title mono">{l.licenseId}</span>
+        <span className="node-title mono" title={l.licenseId}>
+          {shortId(l.licenseId)}
+        </span>
         <span className="chip">{l.mode}</span>
         <span className="meta">rev {l.revision}</span>
         <span className="meta">

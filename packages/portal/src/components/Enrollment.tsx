@@ -1,11 +1,11 @@
 import { useAction } from '@tessera/web-kit/action';
+import { CopyButton } from '@tessera/web-kit/components/CopyButton';
 import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { useState } from 'react';
 import { api } from '../api.js';
 import { type Loaded, useCustomerName, usePortal } from '../data.js';
 import type { EnrollmentView, FlexibleServerView } from '../types.js';
-import { CopyButton } from './CopyButton.js';
 import { errorNotice, Notice, type NoticeData } from './Notice.js';
 
 /** How many enrollment codes the list shows (newest first). */

@@ -3,13 +3,13 @@ import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 
 /** Users: who may sign in to the portal; add vendor staff or a customer's admin. */
 
+import { CopyButton } from '@tessera/web-kit/components/CopyButton';
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { type FormEvent, useId, useState } from 'react';
 import { api, query } from '../api.js';
 import { useCustomerName, useLoad, usePortal } from '../data.js';
 import type { NewUserView, Role, UserView } from '../types.js';
 import { Loading } from './Bits.js';
-import { CopyButton } from './CopyButton.js';
 import { CustomerField } from './CustomerPicker.js';
 import { errorNotice, Notice, type NoticeData } from './Notice.js';
 

@@ -1,5 +1,6 @@
 import { useAction } from '@tessera/web-kit/action';
 import { ConfirmDialog } from '@tessera/web-kit/components/ConfirmDialog';
+import { CopyButton } from '@tessera/web-kit/components/CopyButton';
 import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { downloadText } from '@tessera/web-kit/files';
@@ -7,7 +8,6 @@ import { type FormEvent, useState } from 'react';
 import { api, at, query } from '../api.js';
 import { setQueryParam, useLocation } from '../browser.js';
 import { Empty, Loading, Meter, PageHead } from '../components/Bits.js';
-import { CopyButton } from '../components/CopyButton.js';
 import { CustomerPicker } from '../components/CustomerPicker.js';
 import { errorNotice, Notice, type NoticeData } from '../components/Notice.js';
 import { type Loaded, useCustomerName, useLoad, usePortal } from '../data.js';

@@ -1,5 +1,14 @@
 import { useEffect, useState } from 'react';
-import { copyText } from '../browser.js';
+
+/** Puts `text` on the clipboard; false when the browser refuses (no permission, not a secure page). */
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Copies `text`; says "Copied" for a moment, or that the browser refused (select the text instead). */
 export function CopyButton({ text, label }: { text: string; label: string }) {
