@@ -32,7 +32,7 @@ function accountOf(user: UserRecord): SessionAccount<Actor> {
     username: user.username,
     passwordHash: user.passwordHash,
     mustChange: user.mustChange,
-    // The Cloud has no disabled users: a user is deleted instead.
+    // The Cloud's users table has no disabled state.
     disabled: false,
     actor: actorOf(user, 'user'),
   };
