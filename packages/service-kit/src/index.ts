@@ -10,5 +10,6 @@ export * from './listener.js';
 export * from './listener-policy.js';
 export * from './request-validation.js';
 export * from './session-policy.js';
+export * from './sessions/index.js';
 export * from './static-site.js';
 export * from './test-clock.js';

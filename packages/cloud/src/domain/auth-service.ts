@@ -4,47 +4,32 @@
  * at first sign-in, and each node's data dir gets its own CLI token. The database holds only
  * hashes: scrypt for passwords, SHA-256 for tokens.
  */
-import {
-  DUMMY_PASSWORD_HASH,
-  hashPassword,
-  hashSecret,
-  newSecret,
-  passwordProblem,
-  SignInThrottle,
-  TesseraError,
-  verifyPassword,
-} from '@tessera/core';
+import { hashPassword, hashSecret, newSecret, passwordProblem, TesseraError } from '@tessera/core';
+import type { AccountDirectory, PasswordGate } from '@tessera/service-kit';
 import type { UserRecord } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import { type Actor, customerScope, requireVendor } from './actor.js';
 import { audited, type DomainContext, nowIso } from './context.js';
 import { cloudId } from './ids.js';
 import { INPUT_RULES } from './policy.js';
+import { actorOf, userAccounts, userPasswords } from './session-ports.js';
 import { type NewUserView, type UserView, userView } from './views.js';
 
 export const INITIAL_ADMIN_USER = 'admin';
 
+export { actorOf };
+
 export type PasswordCheck = { ok: true; actor: Actor; mustChange: boolean } | { ok: false };
 
-export function actorOf(user: UserRecord, via: 'user' | 'token', tokenName?: string): Actor {
-  return {
-    id: via === 'token' ? `token:${tokenName}` : `user:${user.username}`,
-    role: user.role,
-    customerId: user.customerId,
-    userId: user.id,
-    username: user.username,
-  };
-}
-
 export class AuthService {
-  /**
-   * Password guessing is slowed per user name (the License Server's rule) and per remote
-   * address; each node counts for itself (`LOGIN_THROTTLE_POLICY`, `ADDRESS_THROTTLE_POLICY`).
-   */
-  private readonly throttle: SignInThrottle;
+  /** Users as the shared session engine sees them. */
+  readonly accounts: AccountDirectory<Actor>;
+  /** Password checks and changes (the engine of service-kit, with the Cloud's throttle). */
+  readonly passwords: PasswordGate<Actor>;
 
   constructor(private readonly ctx: DomainContext) {
-    this.throttle = new SignInThrottle(() => ctx.clock.now());
+    this.accounts = userAccounts(ctx);
+    this.passwords = userPasswords(ctx);
   }
 
   /**
@@ -105,35 +90,13 @@ export class AuthService {
    * RATE_LIMITED, carrying the wait.
    */
   async authenticatePassword(username: string, password: string, address?: string): Promise<PasswordCheck> {
-    const name = username.toLowerCase();
-    this.throttle.check(name, address);
-    const user = await this.ctx.store.users.byUsername(name);
-    // Hash anyway when the user is unknown, so timing does not tell which names exist.
-    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-    if (!user || !ok) {
-      this.throttle.failed(name, address);
-      return { ok: false };
-    }
-    this.throttle.succeeded(name);
-    return { ok: true, actor: actorOf(user, 'user'), mustChange: user.mustChange };
+    const check = await this.passwords.check(username, password, address);
+    return check.ok ? { ok: true, actor: check.account.actor, mustChange: check.account.mustChange } : { ok: false };
   }
 
+  /** Changes one's own password; refusals are audited. */
   async changePassword(username: string, current: string, next: string): Promise<void> {
-    const check = await this.authenticatePassword(username, current);
-    const actor: Actor = check.ok
-      ? check.actor
-      : { id: `user:${username.slice(0, 64)}`, role: 'customer', customerId: null, userId: null, username: null };
-    await audited(this.ctx, actor, 'user.password.change', { target: username }, async () => {
-      if (!check.ok) throw new TesseraError('UNAUTHORIZED', 'the current password is wrong');
-      const problem =
-        passwordProblem(next) ?? (next === current ? 'the new password must differ from the current one' : undefined);
-      if (problem) throw new TesseraError('BAD_REQUEST', problem);
-      const hash = await hashPassword(next);
-      await this.ctx.store.transaction(async (tx) => {
-        await tx.users.setPassword(check.actor.userId as string, hash, false);
-        await this.ctx.audit.write(tx, { actor, action: 'user.password.change', target: username, outcome: 'ok' });
-      });
-    });
+    await this.passwords.change(username, current, next);
   }
 
   /**

@@ -7,6 +7,14 @@
  * listens on loopback, the Host header must name loopback too (DNS rebinding).
  */
 import { TesseraError } from '@tessera/core';
+import {
+  admitSession,
+  checkHostAndOrigin,
+  cookieOf,
+  requirePasswordChanged,
+  sessionCookieHeader,
+  splitAuthorization,
+} from '@tessera/service-kit';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { AccountContext, AccountService } from '../domain/account-service.js';
 import type { Actor } from '../domain/actor.js';
@@ -36,9 +44,7 @@ declare module 'fastify' {
 
 /** Name of the portal's session cookie. */
 export const SESSION_COOKIE = 'tessera_cloud_session';
-/** Header a cookie-authenticated state-changing request must carry. */
-export const CSRF_HEADER = 'x-csrf-token';
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export { CSRF_HEADER } from '@tessera/service-kit';
 
 /** The actor of an authenticated vendor API request. */
 export function actorOf(request: FastifyRequest): Actor {
@@ -87,7 +93,7 @@ export function installAuth(app: FastifyInstance, o: AuthHookOptions): void {
     checkHostAndOrigin(request, o.allowedHosts);
     if (!mode) return;
     const header = request.headers.authorization ?? '';
-    const [scheme, value] = splitAuth(header);
+    const [scheme, value] = splitAuthorization(header);
     let actor: Actor | undefined;
     let session: SessionInfo | undefined;
     if (scheme === 'bearer' && value) {
@@ -98,26 +104,13 @@ export function installAuth(app: FastifyInstance, o: AuthHookOptions): void {
       if (!creds) throw new TesseraError('UNAUTHORIZED', 'malformed Basic credentials');
       const check = await o.auth.authenticatePassword(creds.username, creds.password, request.ip);
       if (!check.ok) throw new TesseraError('UNAUTHORIZED', 'wrong user name or password');
-      if (check.mustChange && !request.routeOptions.config?.allowWhilePasswordChangeRequired) {
-        throw new TesseraError('PASSWORD_CHANGE_REQUIRED', 'the initial password must be changed before anything else');
-      }
+      requirePasswordChanged(request, check.mustChange);
       actor = check.actor;
     } else if (!header && sessionCookieOf(request) !== undefined) {
       const id = sessionCookieOf(request) as string;
       session = await o.sessions.authenticate(id);
       if (!session) throw new TesseraError('UNAUTHORIZED', 'your session has ended; sign in again');
-      if (!SAFE_METHODS.has(request.method)) {
-        const presented = request.headers[CSRF_HEADER];
-        if (!o.sessions.csrfMatches(session, typeof presented === 'string' ? presented : undefined)) {
-          throw new TesseraError(
-            'FORBIDDEN',
-            'missing or wrong CSRF token (X-CSRF-Token) for a cookie-authenticated request',
-          );
-        }
-      }
-      if (session.mustChange && !request.routeOptions.config?.allowWhilePasswordChangeRequired) {
-        throw new TesseraError('PASSWORD_CHANGE_REQUIRED', 'the initial password must be changed before anything else');
-      }
+      admitSession(request, session, (x, presented) => o.sessions.csrfMatches(x, presented));
       actor = session.actor;
     } else {
       throw new TesseraError('UNAUTHORIZED', 'this route needs a bearer token, user credentials or a session');
@@ -140,16 +133,10 @@ export function cloudAuthStatuses(route: RouteOptions): number[] {
   return mode ? [401, 403, 429] : [403];
 }
 
-function splitAuth(header: string): [string, string | undefined] {
-  const space = header.indexOf(' ');
-  if (space < 0) return [header.toLowerCase(), undefined];
-  return [header.slice(0, space).toLowerCase(), header.slice(space + 1).trim()];
-}
-
 /** RFC 7617 credentials from an Authorization header, or undefined. */
 export function basicCredentials(header: string | undefined): { username: string; password: string } | undefined {
   if (!header) return undefined;
-  const [scheme, value] = splitAuth(header);
+  const [scheme, value] = splitAuthorization(header);
   if (scheme !== 'basic' || !value) return undefined;
   const decoded = Buffer.from(value, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
@@ -158,44 +145,10 @@ export function basicCredentials(header: string | undefined): { username: string
 }
 
 export function sessionCookieOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim() || undefined;
-  }
-  return undefined;
-}
-
-function hostOnly(hostHeader: string): string {
-  if (hostHeader.startsWith('[')) return hostHeader.slice(0, hostHeader.indexOf(']') + 1).toLowerCase();
-  const colon = hostHeader.lastIndexOf(':');
-  return (colon >= 0 ? hostHeader.slice(0, colon) : hostHeader).toLowerCase();
-}
-
-function checkHostAndOrigin(request: FastifyRequest, allowedHosts: Set<string> | undefined): void {
-  const host = request.headers.host;
-  if (allowedHosts && (!host || !allowedHosts.has(hostOnly(host)))) {
-    throw new TesseraError('FORBIDDEN', `requests for host ${host ?? '(none)'} are not served here`);
-  }
-  const origin = request.headers.origin;
-  if (origin !== undefined) {
-    let originHost: string;
-    try {
-      originHost = new URL(origin).host;
-    } catch {
-      throw new TesseraError('FORBIDDEN', 'malformed Origin header');
-    }
-    if (!host || originHost.toLowerCase() !== host.toLowerCase()) {
-      throw new TesseraError('FORBIDDEN', `cross-origin request from ${origin} refused`);
-    }
-  }
+  return cookieOf(request, SESSION_COOKIE);
 }
 
 /** The Set-Cookie value of a portal session. */
 export function sessionCookie(value: string, maxAgeSeconds: number, secure: boolean): string {
-  const parts = [`${SESSION_COOKIE}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAgeSeconds}`];
-  if (secure) parts.push('Secure');
-  return parts.join('; ');
+  return sessionCookieHeader(SESSION_COOKIE, value, maxAgeSeconds, secure);
 }

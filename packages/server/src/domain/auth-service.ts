@@ -1,17 +1,9 @@
-import {
-  DUMMY_PASSWORD_HASH,
-  hashPassword,
-  hashSecret,
-  LOGIN_THROTTLE_POLICY,
-  newSecret,
-  passwordProblem,
-  SignInThrottle,
-  TesseraError,
-  verifyPassword,
-} from '@tessera/core';
+import { hashPassword, hashSecret, newSecret, passwordProblem, TesseraError } from '@tessera/core';
+import type { AccountDirectory, PasswordGate } from '@tessera/service-kit';
 import { storageWrite } from '../store/storage-errors.js';
 import type { Role, Store } from '../store/store.js';
 import type { Actor, AuditLog } from './audit.js';
+import { userAccounts, userPasswords } from './session-ports.js';
 
 export const INITIAL_ADMIN_USER = 'admin';
 const CLI_TOKEN_NAME = 'cli';
@@ -46,8 +38,10 @@ export type PasswordCheck = { ok: true; actor: Actor; mustChange: boolean } | { 
  * hashes (scrypt for passwords, SHA-256 for 256-bit tokens).
  */
 export class AuthService {
-  /** Per user name only: the admin listener is on loopback, where every caller has one address. */
-  private readonly throttle: SignInThrottle;
+  /** Dashboard users as the shared session engine sees them. */
+  readonly accounts: AccountDirectory<Actor>;
+  /** Password checks and changes (the engine of service-kit, with this server's throttle). */
+  readonly passwords: PasswordGate<Actor>;
 
   constructor(
     private readonly store: Store,
@@ -55,7 +49,8 @@ export class AuthService {
     private readonly audit: AuditLog,
     private readonly now: () => number,
   ) {
-    this.throttle = new SignInThrottle(now, { user: LOGIN_THROTTLE_POLICY, address: null });
+    this.accounts = userAccounts(store);
+    this.passwords = userPasswords(store, audit, now);
   }
 
   /** Makes the first admin and the CLI token when they do not exist yet. */
@@ -93,53 +88,16 @@ export class AuthService {
   /**
    * Checks a user name and password. Repeated failures for one name are throttled
    * (`LOGIN_THROTTLE_POLICY`): while blocked, even the right password is refused with
-   * RATE_LIMITED (with the wait in `Retry-After`), so guessing cannot go faster than the
-   * cooldowns allow.
+   * RATE_LIMITED (with the wait in `Retry-After`).
    */
   async authenticatePassword(username: string, password: string): Promise<PasswordCheck> {
-    this.throttle.check(username);
-    const user = this.store.users.get(username);
-    // Hash anyway when the user is unknown, so timing does not tell which names exist.
-    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-    if (!user || !ok) {
-      this.throttle.failed(username);
-      return { ok: false };
-    }
-    this.throttle.succeeded(username);
-    if (user.disabled) return { ok: false, disabled: true };
-    return { ok: true, actor: { id: `user:${user.username}`, role: user.role }, mustChange: user.mustChange };
+    const check = await this.passwords.check(username, password);
+    return check.ok ? { ok: true, actor: check.account.actor, mustChange: check.account.mustChange } : check;
   }
 
+  /** Changes one's own password (refusals audited); the initial password's file goes with the first change. */
   async changePassword(username: string, current: string, next: string): Promise<void> {
-    const check = await this.authenticatePassword(username, current);
-    const actor: Actor = check.ok ? check.actor : { id: `user:${username}`, role: 'view' };
-    if (!check.ok) {
-      this.audit.recordRefusal({
-        actor,
-        action: 'user.password.change',
-        target: username,
-        outcome: 'refused:UNAUTHORIZED',
-      });
-      throw new TesseraError('UNAUTHORIZED', 'the current password is wrong');
-    }
-    const problem =
-      passwordProblem(next) ?? (next === current ? 'the new password must differ from the current one' : undefined);
-    if (problem) {
-      this.audit.recordRefusal({
-        actor,
-        action: 'user.password.change',
-        target: username,
-        outcome: 'refused:BAD_REQUEST',
-      });
-      throw new TesseraError('BAD_REQUEST', problem);
-    }
-    const hash = await hashPassword(next);
-    storageWrite(() =>
-      this.store.db.transaction(() => {
-        this.store.users.setPassword(username, hash, false);
-        this.audit.writer({ actor, action: 'user.password.change', target: username, outcome: 'ok' })();
-      })(),
-    );
+    await this.passwords.change(username, current, next);
     if (username === INITIAL_ADMIN_USER) this.files.initialPassword.remove();
   }
 

@@ -1,5 +1,6 @@
 import { TesseraError } from '@tessera/core';
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import { checkHostAndOrigin, requirePasswordChanged, splitAuthorization } from '@tessera/service-kit';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { SessionService } from '../../domain/session-service.js';
 import type { AdminApiContext } from './context.js';
 import { hasRole } from './context.js';
@@ -15,11 +16,11 @@ import { authenticateSession, sessionCookieOf } from './session.js';
  */
 export function installAdminAuth(app: FastifyInstance, ctx: AdminApiContext, sessions?: SessionService): void {
   app.addHook('onRequest', async (request) => {
-    checkHostAndOrigin(request, ctx);
+    checkHostAndOrigin(request, ctx.allowedHosts);
     const role = request.routeOptions.config?.role;
     if (!role) return;
     const header = request.headers.authorization ?? '';
-    const [scheme, value] = splitAuth(header);
+    const [scheme, value] = splitAuthorization(header);
     if (scheme === 'bearer' && value) {
       const actor = ctx.auth.authenticateToken(value);
       if (!actor) throw new TesseraError('UNAUTHORIZED', 'the token is not valid');
@@ -35,12 +36,10 @@ export function installAdminAuth(app: FastifyInstance, ctx: AdminApiContext, ses
           check.disabled ? 'this user is disabled' : 'wrong user name or password',
         );
       }
-      if (check.mustChange && !request.routeOptions.config?.allowWhilePasswordChangeRequired) {
-        throw new TesseraError('PASSWORD_CHANGE_REQUIRED', 'the initial password must be changed before anything else');
-      }
+      requirePasswordChanged(request, check.mustChange);
       request.actor = check.actor;
     } else if (sessions && !header && sessionCookieOf(request) !== undefined) {
-      request.actor = authenticateSession(request, sessions);
+      request.actor = await authenticateSession(request, sessions);
     } else {
       throw new TesseraError('UNAUTHORIZED', 'this route needs a bearer token or user credentials');
     }
@@ -57,35 +56,4 @@ export function installAdminAuth(app: FastifyInstance, ctx: AdminApiContext, ses
 export function adminAuthStatuses(route: RouteOptions): number[] {
   // 507: any call may write (an audit entry, a session's last use) to a disk that is full.
   return route.config?.role ? [401, 403, 429, 507] : [403];
-}
-
-function splitAuth(header: string): [string, string | undefined] {
-  const space = header.indexOf(' ');
-  if (space < 0) return [header.toLowerCase(), undefined];
-  return [header.slice(0, space).toLowerCase(), header.slice(space + 1).trim()];
-}
-
-function hostOnly(hostHeader: string): string {
-  if (hostHeader.startsWith('[')) return hostHeader.slice(0, hostHeader.indexOf(']') + 1).toLowerCase();
-  const colon = hostHeader.lastIndexOf(':');
-  return (colon >= 0 ? hostHeader.slice(0, colon) : hostHeader).toLowerCase();
-}
-
-function checkHostAndOrigin(request: FastifyRequest, ctx: AdminApiContext): void {
-  const host = request.headers.host;
-  if (!host || !ctx.allowedHosts.has(hostOnly(host))) {
-    throw new TesseraError('FORBIDDEN', `requests for host ${host ?? '(none)'} are not served here`);
-  }
-  const origin = request.headers.origin;
-  if (origin !== undefined) {
-    let originHost: string;
-    try {
-      originHost = new URL(origin).host;
-    } catch {
-      throw new TesseraError('FORBIDDEN', 'malformed Origin header');
-    }
-    if (originHost.toLowerCase() !== host.toLowerCase()) {
-      throw new TesseraError('FORBIDDEN', `cross-origin request from ${origin} refused`);
-    }
-  }
 }

@@ -148,10 +148,12 @@ export function registerEventRoutes(app: FastifyInstance, o: EventRouteOptions):
       const unsubscribe = feed.subscribe((e) => {
         res.write(`event: change\nid: ${e.seq}\ndata: ${JSON.stringify(e)}\n\n`);
       });
-      const beat = setInterval(() => {
-        if (idHash && o.sessions && !o.sessions.isLive(idHash)) return end();
-        res.write(': keep-alive\n\n');
-      }, o.heartbeatMs ?? EVENTS_POLICY.heartbeatMs);
+      const heartbeat = async () => {
+        if (idHash && o.sessions && !(await o.sessions.isLive(idHash))) return end();
+        if (!ended) res.write(': keep-alive\n\n');
+      };
+      // A session that cannot be read (the database away) ends the stream; the page reconnects.
+      const beat = setInterval(() => void heartbeat().catch(end), o.heartbeatMs ?? EVENTS_POLICY.heartbeatMs);
       beat.unref();
       streams.add(end);
       // The response's close (not the request's, which ends with its empty body) is the client going away.

@@ -1,5 +1,5 @@
 import { MAX_PASSWORD_LENGTH, TesseraError } from '@tessera/core';
-import { errorSchema, SESSION_POLICY } from '@tessera/service-kit';
+import { admitSession, cookieOf, errorSchema, SESSION_POLICY, sessionCookieHeader } from '@tessera/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../domain/audit.js';
 import { SERVER_POLICY } from '../../domain/policy.js';
@@ -7,11 +7,7 @@ import type { SessionInfo, SessionService } from '../../domain/session-service.j
 
 /** Name of the Dashboard's session cookie. */
 export const SESSION_COOKIE = 'tessera_session';
-/** Header a cookie-authenticated state-changing request must carry, equal to the session's token. */
-export const CSRF_HEADER = 'x-csrf-token';
-
-/** Methods that change nothing, so need no CSRF token (RFC 9110 safe methods). */
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export { CSRF_HEADER } from '@tessera/service-kit';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,46 +18,25 @@ declare module 'fastify' {
 
 /** The session id in the request's cookie header, if any. */
 export function sessionCookieOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim() || undefined;
-  }
-  return undefined;
+  return cookieOf(request, SESSION_COOKIE);
 }
 
 /**
  * Authenticates a request by its session cookie (called by the admin auth hook when there is
- * no Authorization header). A state-changing request must echo the session's CSRF token in
- * `X-CSRF-Token`: a page on another site can make the browser send the cookie, but cannot
- * read the token. While the password must be changed, only routes that allow it are open.
+ * no Authorization header); the CSRF token and the forced password change are checked as in
+ * the Cloud (service-kit `admitSession`).
  */
-export function authenticateSession(request: FastifyRequest, sessions: SessionService): Actor {
+export async function authenticateSession(request: FastifyRequest, sessions: SessionService): Promise<Actor> {
   const id = sessionCookieOf(request);
-  const session = id ? sessions.authenticate(id) : undefined;
+  const session = id ? await sessions.authenticate(id) : undefined;
   if (!session) throw new TesseraError('UNAUTHORIZED', 'your session has ended; sign in again');
-  if (!SAFE_METHODS.has(request.method)) {
-    const presented = request.headers[CSRF_HEADER];
-    if (!sessions.csrfMatches(session, typeof presented === 'string' ? presented : undefined)) {
-      throw new TesseraError(
-        'FORBIDDEN',
-        'missing or wrong CSRF token (X-CSRF-Token) for a cookie-authenticated request',
-      );
-    }
-  }
-  if (session.mustChange && !request.routeOptions.config?.allowWhilePasswordChangeRequired) {
-    throw new TesseraError('PASSWORD_CHANGE_REQUIRED', 'the initial password must be changed before anything else');
-  }
+  admitSession(request, session, (s, presented) => sessions.csrfMatches(s, presented));
   request.session = session;
   return session.actor;
 }
 
 function cookie(value: string, maxAgeSeconds: number, secure: boolean): string {
-  const parts = [`${SESSION_COOKIE}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAgeSeconds}`];
-  if (secure) parts.push('Secure');
-  return parts.join('; ');
+  return sessionCookieHeader(SESSION_COOKIE, value, maxAgeSeconds, secure);
 }
 
 const sessionView = {
@@ -156,7 +131,7 @@ export function registerSessionRoutes(app: FastifyInstance, o: SessionRouteOptio
       },
     },
     async (request, reply) => {
-      if (request.session) o.sessions.signOut(request.session);
+      if (request.session) await o.sessions.signOut(request.session);
       clearCookie(reply, o.secureCookies);
       return reply.code(204).send();
     },
@@ -169,7 +144,7 @@ export function registerSessionRoutes(app: FastifyInstance, o: SessionRouteOptio
       request.routeOptions.url === '/api/v1/account/password' &&
       reply.statusCode === 204
     ) {
-      o.sessions.endOtherSessions(request.session);
+      await o.sessions.endOtherSessions(request.session);
     }
   });
 }
