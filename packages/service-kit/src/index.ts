@@ -8,6 +8,7 @@ export * from './listen.js';
 export * from './listener.js';
 export * from './listener-policy.js';
 export * from './request-validation.js';
+export * from './route-schema.js';
 export * from './session-policy.js';
 export * from './static-site.js';
 export * from './test-clock.js';

@@ -1,4 +1,4 @@
-import { errorSchema } from '@tessera/service-kit';
+import { errorSchema, type Static, Type, typed } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { SERVER_POLICY } from '../../domain/policy.js';
 import { hourOf, USAGE_POLICY, type UsageMeter } from '../../domain/usage-meter.js';
@@ -12,24 +12,23 @@ export interface UsageRouteOptions {
   now: () => number;
 }
 
+const series = Type.Array(Type.Integer());
+
 /** One feature's hourly series, oldest hour first. */
-export interface UsageFeatureView {
-  feature: string;
-  licensed: number;
-  peak: number[];
-  denials: number[];
-  checkouts: number[];
-  seatSeconds: number[];
-}
+const usageFeatureView = Type.Object({
+  feature: Type.String(),
+  licensed: Type.Integer(),
+  peak: series,
+  denials: series,
+  checkouts: series,
+  seatSeconds: series,
+});
 
 /** The answer of `GET /api/v1/usage`. */
-export interface UsageView {
-  from: string;
-  hours: number;
-  features: UsageFeatureView[];
-}
+const usageView = Type.Object({ from: Type.String(), hours: Type.Integer(), features: Type.Array(usageFeatureView) });
 
-const series = { type: 'array', items: { type: 'integer' } };
+export type UsageFeatureView = Static<typeof usageFeatureView>;
+export type UsageView = Static<typeof usageView>;
 
 /**
  * `GET /api/v1/usage?days=7`: per feature, one value per UTC hour (oldest first, the running
@@ -37,50 +36,19 @@ const series = { type: 'array', items: { type: 'integer' } };
  * operator reads to decide whether to buy more seats.
  */
 export function registerUsageRoutes(app: FastifyInstance, o: UsageRouteOptions): void {
-  app.get<{ Querystring: { days?: number } }>(
+  typed(app).get(
     '/api/v1/usage',
     {
       config: { role: 'view' },
       schema: {
         summary: 'Usage per feature per hour: peak seats, denials, checkouts, seat-seconds',
         tags: ['usage'],
-        querystring: {
-          type: 'object',
-          properties: {
-            days: {
-              type: 'integer',
-              minimum: 1,
-              maximum: USAGE_POLICY.maxDays,
-              default: SERVER_POLICY.usageDaysDefault,
-            },
-          },
-        },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              from: { type: 'string' },
-              hours: { type: 'integer' },
-              features: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    feature: { type: 'string' },
-                    licensed: { type: 'integer' },
-                    peak: series,
-                    denials: series,
-                    checkouts: series,
-                    seatSeconds: series,
-                  },
-                },
-              },
-            },
-          },
-          400: errorSchema,
-          401: errorSchema,
-          403: errorSchema,
-        },
+        querystring: Type.Object({
+          days: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: USAGE_POLICY.maxDays, default: SERVER_POLICY.usageDaysDefault }),
+          ),
+        }),
+        response: { 200: usageView, 400: errorSchema, 401: errorSchema, 403: errorSchema },
       },
     },
     async (request): Promise<UsageView> => {
