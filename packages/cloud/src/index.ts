@@ -8,15 +8,9 @@ export { clientPropertiesFor } from './domain/account-service.js';
 export type { Actor } from './domain/actor.js';
 export type { FeatureRequest } from './domain/deployment-service.js';
 export type { EntitlementChange, EntitlementChangeResult, NewEntitlement } from './domain/entitlement-service.js';
-export type {
-  AllocationRequest,
-  AllocationView,
-  EnrollmentView,
-  FlexibleServerView,
-} from './domain/flexible-service.js';
+export type { AllocationRequest } from './domain/flexible-service.js';
 export { ENROLLMENT_POLICY, RETURN_POLICY, SEAT_POLICY, SYNC_POLICY, shortSyncAllowed } from './domain/policy.js';
-export type { SubscriptionUsage } from './domain/seat-service.js';
-export type { SyncSettings, SyncStatusView, UsagePoint, UsageView } from './domain/sync-service.js';
+export type { SyncSettings } from './domain/sync-service.js';
 export type {
   AccountView,
   CustomerView,
@@ -33,6 +27,16 @@ export type {
   UserView,
 } from './domain/views.js';
 export { PORTAL_PAGES } from './http/portal-static.js';
+// The views below are the vendor API's response schemas (Static<>): what its routes send.
+export type { SubscriptionUsage } from './http/routes/customers.js';
+export type {
+  AllocationView,
+  EnrollmentView,
+  FlexibleServerView,
+  SyncStatusView,
+  UsagePoint,
+  UsageView,
+} from './http/routes/flexible-views.js';
 export {
   type CloudOptions,
   DEFAULT_CLOUD_LISTEN,

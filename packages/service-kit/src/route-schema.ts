@@ -13,7 +13,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { type Static, type TSchema, type TUnsafe, Type } from 'typebox';
 
-export type { Static } from 'typebox';
+export type { Static, TSchema } from 'typebox';
 export { Type } from 'typebox';
 
 /** `app` with its routes typed by their schemas. */
@@ -32,7 +32,7 @@ export function orNull<T extends TSchema & { type: string }>(schema: T): TUnsafe
 /** One of `values`, as `{ type: "string", enum: [...] }`. */
 export function oneOf<const V extends readonly string[]>(
   values: V,
-  options: { description?: string } = {},
+  options: { description?: string; default?: V[number] } = {},
 ): TUnsafe<V[number]> {
   return Type.Unsafe<V[number]>({ type: 'string', enum: [...values], ...options });
 }

@@ -1,8 +1,9 @@
 import { errorSchema, SESSION_POLICY } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
+import { userViewSchema } from '../../domain/views.js';
 import { actorOf, SESSION_COOKIE, sessionCookie, sessionOf } from '../auth.js';
 import type { CloudHttpContext } from '../context.js';
-import { errors, userSchema } from '../schemas.js';
+import { errors } from '../schemas.js';
 
 const sessionView = {
   type: 'object',
@@ -99,7 +100,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: CloudHttpContex
     '/api/v1/me',
     {
       config: { cloudAuth: 'user', allowWhilePasswordChangeRequired: true },
-      schema: { summary: 'The calling user', tags: ['session'], response: { 200: userSchema, ...errors } },
+      schema: { summary: 'The calling user', tags: ['session'], response: { 200: userViewSchema, ...errors } },
     },
     async (request) => ctx.auth.me(actorOf(request)),
   );
