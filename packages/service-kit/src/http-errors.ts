@@ -2,8 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ERROR_CATALOG, type ErrorCode, isTesseraError } from '@tessera/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import { openObject } from './route-schema.js';
+import { Type } from './typebox-builders.js';
 
 /** The error envelope of every Tessera API: `{ error: { code, message, reason?, requestId } }`. */
 export const errorSchema = Type.Object({

@@ -11,10 +11,11 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { type Static, type TSchema, type TUnsafe, Type } from 'typebox';
+import type { Static, TSchema, TUnsafe } from 'typebox';
+import { Type } from './typebox-builders.js';
 
 export type { Static, TSchema } from 'typebox';
-export { Type } from 'typebox';
+export { Type } from './typebox-builders.js';
 
 /** `app` with its routes typed by their schemas. */
 export function typed(app: FastifyInstance) {
