@@ -37,6 +37,7 @@ export type {
   UsagePoint,
   UsageView,
 } from './http/routes/flexible-views.js';
+export type { SessionView } from './http/routes/session.js';
 export {
   type CloudOptions,
   DEFAULT_CLOUD_LISTEN,

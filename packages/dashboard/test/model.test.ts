@@ -30,15 +30,7 @@ const typesAgree: [
   Same<Dashboard.Role, Server.Actor['role']>,
   Same<Dashboard.ServerMode, Server.LicensingMode>,
   Same<Dashboard.ServerInfo, Server.ServerInfo>,
-  Same<
-    Dashboard.SessionView,
-    Pick<Server.SessionInfo, 'username' | 'mustChange'> & {
-      role: Server.Actor['role'];
-      // null for the CLI's bearer token, which has no session.
-      csrfToken: Server.SessionInfo['csrfToken'] | null;
-      expiresAt: Server.SessionInfo['expiresAt'] | null;
-    }
-  >,
+  Same<Dashboard.SessionView, Server.SessionView>,
   Same<Dashboard.FeatureView, Server.LicenseFeatureView>,
   Same<Dashboard.LicenseView, Server.LicenseView>,
   Same<Dashboard.LicenseTree, Server.LicenseTree>,

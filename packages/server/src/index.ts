@@ -10,6 +10,7 @@ export type { SettingEdits, SettingSource } from './domain/settings/settings-ser
 export type { FlexibleStatus, ReportMade, SyncApplied } from './http/admin/flexible.js';
 export type { LeaseView } from './http/admin/leases.js';
 export type { LicenseFeatureView, LicenseTree, LicenseView } from './http/admin/licenses.js';
+export type { SessionView } from './http/admin/session.js';
 export type { SettingChange, SettingsUpdate, SettingView } from './http/admin/settings.js';
 export type { AuditEntry } from './http/admin/system.js';
 export type { UsageFeatureView, UsageView } from './http/admin/usage.js';
