@@ -9,6 +9,14 @@ export type { Actor } from './domain/actor.js';
 export type { FeatureRequest } from './domain/deployment-service.js';
 export type { EntitlementChange, EntitlementChangeResult, NewEntitlement } from './domain/entitlement-service.js';
 export type { AllocationRequest } from './domain/flexible-service.js';
+export type {
+  AllocationView,
+  EnrollmentView,
+  FlexibleServerView,
+  SyncStatusView,
+  UsagePoint,
+  UsageView,
+} from './domain/flexible-views.js';
 export { ENROLLMENT_POLICY, RETURN_POLICY, SEAT_POLICY, SYNC_POLICY, shortSyncAllowed } from './domain/policy.js';
 export type { SyncSettings } from './domain/sync-service.js';
 export type {
@@ -24,19 +32,10 @@ export type {
   NewUserView,
   ReturnView,
   ServerView,
+  SubscriptionUsage,
   UserView,
 } from './domain/views.js';
 export { PORTAL_PAGES } from './http/portal-static.js';
-// The views below are the vendor API's response schemas (Static<>): what its routes send.
-export type { SubscriptionUsage } from './http/routes/customers.js';
-export type {
-  AllocationView,
-  EnrollmentView,
-  FlexibleServerView,
-  SyncStatusView,
-  UsagePoint,
-  UsageView,
-} from './http/routes/flexible-views.js';
 export type { SessionView } from './http/routes/session.js';
 export {
   type CloudOptions,

@@ -166,6 +166,45 @@ export const newAccountViewSchema = Type.Object({
 });
 export type NewAccountView = Static<typeof newAccountViewSchema>;
 
+/** A customer's subscription pool: its features as `GET /v1/features` counts them, and who holds seats. */
+export const subscriptionUsageSchema = Type.Object({
+  poolId: Type.String(),
+  features: Type.Array(
+    Type.Object({
+      feature: Type.String(),
+      total: Type.Integer(),
+      inUse: Type.Integer(),
+      available: Type.Integer(),
+      licenses: Type.Array(
+        Type.Object({
+          licenseId: Type.String(),
+          count: Type.Integer(),
+          inUse: Type.Integer(),
+          expires: orNull(Type.String()),
+          maintenanceUntil: orNull(Type.String()),
+        }),
+      ),
+    }),
+  ),
+  holders: Type.Array(
+    Type.Object({
+      feature: Type.String(),
+      count: Type.Integer(),
+      entitlementId: Type.String(),
+      accountId: Type.String(),
+      clientId: Type.String(),
+      host: orNull(Type.String()),
+      app: orNull(Type.String()),
+      version: orNull(Type.String()),
+      nodeId: Type.String(),
+      since: Type.String(),
+      expiresAt: Type.String(),
+    }),
+  ),
+});
+
+export type SubscriptionUsage = Static<typeof subscriptionUsageSchema>;
+
 export function featureView(f: FeatureRecord): FeatureView {
   return { id: f.name, name: f.name, description: f.description, createdAt: f.createdAt };
 }

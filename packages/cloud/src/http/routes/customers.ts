@@ -1,48 +1,9 @@
-import { orNull, type Static, Type, typed } from '@tessera/service-kit';
+import { Type, typed } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { customerViewSchema } from '../../domain/views.js';
+import { customerViewSchema, subscriptionUsageSchema } from '../../domain/views.js';
 import { actorOf } from '../auth.js';
 import type { CloudHttpContext } from '../context.js';
 import { errors, idParam, listOf } from '../schemas.js';
-
-/** A customer's subscription pool: its features as `GET /v1/features` counts them, and who holds seats. */
-const subscriptionUsageSchema = Type.Object({
-  poolId: Type.String(),
-  features: Type.Array(
-    Type.Object({
-      feature: Type.String(),
-      total: Type.Integer(),
-      inUse: Type.Integer(),
-      available: Type.Integer(),
-      licenses: Type.Array(
-        Type.Object({
-          licenseId: Type.String(),
-          count: Type.Integer(),
-          inUse: Type.Integer(),
-          expires: orNull(Type.String()),
-          maintenanceUntil: orNull(Type.String()),
-        }),
-      ),
-    }),
-  ),
-  holders: Type.Array(
-    Type.Object({
-      feature: Type.String(),
-      count: Type.Integer(),
-      entitlementId: Type.String(),
-      accountId: Type.String(),
-      clientId: Type.String(),
-      host: orNull(Type.String()),
-      app: orNull(Type.String()),
-      version: orNull(Type.String()),
-      nodeId: Type.String(),
-      since: Type.String(),
-      expiresAt: Type.String(),
-    }),
-  ),
-});
-
-export type SubscriptionUsage = Static<typeof subscriptionUsageSchema>;
 
 /** Customers, and a customer's subscription seats in use. */
 export function registerCustomerRoutes(app: FastifyInstance, ctx: CloudHttpContext): void {

@@ -6,9 +6,6 @@
 import { MAX_DOCUMENT_BYTES } from '@tessera/core';
 import { oneOf, Type, typed } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { actorOf } from '../auth.js';
-import type { CloudHttpContext } from '../context.js';
-import { customerIdField, customerQuery, errors, featureNameSchema, idParam, listOf } from '../schemas.js';
 import {
   allocationViewSchema,
   enrollmentViewSchema,
@@ -16,7 +13,10 @@ import {
   newEnrollmentSchema,
   syncStatusViewSchema,
   usageViewSchema,
-} from './flexible-views.js';
+} from '../../domain/flexible-views.js';
+import { actorOf } from '../auth.js';
+import type { CloudHttpContext } from '../context.js';
+import { customerIdField, customerQuery, errors, featureNameSchema, idParam, listOf } from '../schemas.js';
 
 export function registerFlexibleRoutes(app: FastifyInstance, ctx: CloudHttpContext): void {
   const api = typed(app);

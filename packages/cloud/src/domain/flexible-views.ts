@@ -1,6 +1,7 @@
 /**
- * The answers of the vendor API's flexible routes (routes/flexible.ts), each written once as
- * its schema; the types the portal and the CLI read are their `Static`s.
+ * The views of flexible licensing the vendor API answers with (http/routes/flexible.ts), each
+ * written once as its schema (see views.ts): the services return these types, the routes
+ * answer with these schemas.
  */
 import { oneOf, orNull, type Static, Type } from '@tessera/service-kit';
 
