@@ -8,15 +8,17 @@ export { clientPropertiesFor } from './domain/account-service.js';
 export type { Actor } from './domain/actor.js';
 export type { FeatureRequest } from './domain/deployment-service.js';
 export type { EntitlementChange, EntitlementChangeResult, NewEntitlement } from './domain/entitlement-service.js';
+export type { AllocationRequest } from './domain/flexible-service.js';
 export type {
-  AllocationRequest,
   AllocationView,
   EnrollmentView,
   FlexibleServerView,
-} from './domain/flexible-service.js';
+  SyncStatusView,
+  UsagePoint,
+  UsageView,
+} from './domain/flexible-views.js';
 export { ENROLLMENT_POLICY, RETURN_POLICY, SEAT_POLICY, SYNC_POLICY, shortSyncAllowed } from './domain/policy.js';
-export type { SubscriptionUsage } from './domain/seat-service.js';
-export type { SyncSettings, SyncStatusView, UsagePoint, UsageView } from './domain/sync-service.js';
+export type { SyncSettings } from './domain/sync-service.js';
 export type {
   AccountView,
   CustomerView,
@@ -30,9 +32,11 @@ export type {
   NewUserView,
   ReturnView,
   ServerView,
+  SubscriptionUsage,
   UserView,
 } from './domain/views.js';
 export { PORTAL_PAGES } from './http/portal-static.js';
+export type { SessionView } from './http/routes/session.js';
 export {
   type CloudOptions,
   DEFAULT_CLOUD_LISTEN,

@@ -17,6 +17,7 @@ import type {
   NewUserView,
   ReturnView,
   ServerView,
+  SessionView,
   SubscriptionUsage,
   UsagePoint,
   UsageView,
@@ -58,7 +59,9 @@ const typesAgree: [
   Same<Portal.DeploymentWithFile, DeploymentWithFile>,
   Same<Portal.UsagePoint, UsagePoint>,
   Same<Portal.AuditEntry, AuditEntryView>,
+  Same<Portal.SessionView, SessionView>,
 ] = [
+  true,
   true,
   true,
   true,

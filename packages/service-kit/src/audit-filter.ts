@@ -1,3 +1,5 @@
+import { oneOf, Type } from './route-schema.js';
+
 /**
  * The filters of both products' audit logs (`GET /api/v1/audit`), one query shape: who did it,
  * what (an action or the start of one: `license.` for every license action), how it ended, and
@@ -20,17 +22,18 @@ export interface AuditFilter {
 
 /** The querystring members of the filter, for a route's schema (with its paging members beside). */
 export const AUDIT_FILTER_QUERY = {
-  actor: { type: 'string', minLength: 1, maxLength: 256, description: 'the actor exactly' },
-  action: {
-    type: 'string',
-    minLength: 1,
-    maxLength: 128,
-    description: 'the action, or the start of one (`license.` for every license action)',
-  },
-  outcome: { type: 'string', enum: ['ok', 'refused'], description: '`refused`: every refused outcome' },
-  since: { type: 'string', format: 'date-time', description: 'from this instant on (ISO 8601)' },
-  until: { type: 'string', format: 'date-time', description: 'before this instant (ISO 8601)' },
-} as const;
+  actor: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'the actor exactly' })),
+  action: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 128,
+      description: 'the action, or the start of one (`license.` for every license action)',
+    }),
+  ),
+  outcome: Type.Optional(oneOf(['ok', 'refused'], { description: '`refused`: every refused outcome' })),
+  since: Type.Optional(Type.String({ format: 'date-time', description: 'from this instant on (ISO 8601)' })),
+  until: Type.Optional(Type.String({ format: 'date-time', description: 'before this instant (ISO 8601)' })),
+};
 
 /**
  * The filter of a request's query, instants in the log's own form (`toISOString`, so that text

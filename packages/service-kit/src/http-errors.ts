@@ -2,25 +2,19 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ERROR_CATALOG, type ErrorCode, isTesseraError } from '@tessera/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { openObject } from './route-schema.js';
+import { Type } from './typebox-builders.js';
 
 /** The error envelope of every Tessera API: `{ error: { code, message, reason?, requestId } }`. */
-export const errorSchema = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        reason: { type: 'string' },
-        requestId: { type: 'string' },
-        details: { type: 'object', additionalProperties: true },
-      },
-      required: ['code', 'message'],
-    },
-  },
-  required: ['error'],
-};
+export const errorSchema = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    reason: Type.Optional(Type.String()),
+    requestId: Type.Optional(Type.String()),
+    details: Type.Optional(openObject),
+  }),
+});
 
 /**
  * Answers a refusal in the envelope. `details.retryAfterSeconds` (a throttle's wait) also

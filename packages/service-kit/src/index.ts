@@ -9,6 +9,7 @@ export * from './listen.js';
 export * from './listener.js';
 export * from './listener-policy.js';
 export * from './request-validation.js';
+export * from './route-schema.js';
 export * from './session-policy.js';
 export * from './sessions/index.js';
 export * from './static-site.js';

@@ -31,6 +31,7 @@ import type {
   ServerView,
   UserView,
 } from '../domain/views.js';
+import type { AuditEntryView } from '../http/routes/accounts.js';
 
 export interface CloudApiClientOptions {
   /** The Cloud's URL, e.g. `http://127.0.0.1:8600`. */
@@ -76,16 +77,8 @@ export interface CloudHealth {
   database: 'up' | 'down';
 }
 
-export interface AuditEntryView {
-  id: string;
-  at: string;
-  actor: string;
-  customerId: string | null;
-  action: string;
-  target: string | null;
-  outcome: string;
-  detail: unknown;
-}
+/** One entry of `GET /api/v1/audit`, as its route's schema says. */
+export type { AuditEntryView };
 
 export class CloudApiClient {
   private readonly base: string;

@@ -13,7 +13,7 @@ import type { CustomerService } from './customer-service.js';
 import type { DeploymentService } from './deployment-service.js';
 import { cloudId } from './ids.js';
 import { INPUT_RULES, TERM_RULES } from './policy.js';
-import { type EntitlementView, entitlementView } from './views.js';
+import { type EntitlementChangeResult, type EntitlementView, entitlementView } from './views.js';
 
 const TYPES: readonly EntitlementType[] = ['perpetual', 'flexible', 'subscription'];
 
@@ -35,12 +35,7 @@ export interface EntitlementChange {
   expires?: string | null | undefined;
 }
 
-export interface EntitlementChangeResult extends EntitlementView {
-  /** Deployments re-issued with a new revision because the entitlement's dates changed. */
-  reissued: { licenseId: string; revision: number }[];
-  /** Subscription leases revoked (newest first) because the count went below the seats in use. */
-  revokedLeases: number;
-}
+export type { EntitlementChangeResult };
 
 export class EntitlementService {
   constructor(

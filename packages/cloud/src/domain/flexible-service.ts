@@ -11,9 +11,12 @@ import type { EntitlementRecord } from '../store/rows.js';
 import { type Actor, customerScope } from './actor.js';
 import { audited, type DomainContext, nowIso } from './context.js';
 import type { CustomerService } from './customer-service.js';
+import type { AllocationView, EnrollmentView, FlexibleServerView } from './flexible-views.js';
 import { cloudId } from './ids.js';
 import { ENROLLMENT_POLICY, INPUT_RULES } from './policy.js';
 import type { ServerService } from './server-service.js';
+
+export type { AllocationView, EnrollmentView, FlexibleServerView };
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -36,15 +39,6 @@ export function enrollmentCodeHash(code: string): string {
   return createHash('sha256').update(normal).digest('base64url');
 }
 
-export interface EnrollmentView {
-  id: string;
-  customerId: string;
-  createdAt: string;
-  expiresAt: string;
-  usedAt: string | null;
-  serverId: string | null;
-}
-
 function enrollmentView(e: EnrollmentRecord): EnrollmentView {
   return {
     id: e.id,
@@ -54,17 +48,6 @@ function enrollmentView(e: EnrollmentRecord): EnrollmentView {
     usedAt: e.usedAt,
     serverId: e.serverId,
   };
-}
-
-export interface AllocationView {
-  serverId: string;
-  customerId: string;
-  /** Features with seats allocated, each with the entitlements they are drawn from. */
-  features: {
-    feature: string;
-    count: number;
-    entitlements: { entitlementId: string; count: number; licenseId: string; revision: number }[];
-  }[];
 }
 
 export function allocationView(
@@ -89,32 +72,6 @@ export function allocationView(
     });
   }
   return { serverId, customerId, features: [...byFeature.values()] };
-}
-
-/** A flexible License Server as the portal lists it: its allocation, what it last received, its sync state. */
-export interface FlexibleServerView {
-  id: string;
-  customerId: string;
-  hostName: string;
-  productVersion: string;
-  registeredAt: string;
-  /** When it enrolled with a one-time code; null for a server registered from its Server ID file. */
-  enrolledAt: string | null;
-  /**
-   * Seats per feature: `count` allocated now, `delivered` what its last Sync carried. They
-   * differ until its next sync; a feature taken away shows with count 0 until then.
-   */
-  features: { feature: string; count: number; delivered: number }[];
-  sync: {
-    syncCounter: number;
-    lastSequence: number;
-    lastReportAt: string | null;
-    lastSyncAt: string | null;
-    validUntil: string | null;
-    acknowledgedThrough: string | null;
-  };
-  /** Signs of a cloned server (docs/cloud.md, "Flexible licensing"), counted per kind. */
-  flags: { kind: string; count: number; lastAt: string }[];
 }
 
 /** Seats per feature of an allocation row's last issued features (its `issued` JSON). */

@@ -39,9 +39,11 @@ import {
 import { SeatBatcher } from './seats/seat-batcher.js';
 import type { SeatStore } from './seats/seat-store.js';
 import { freeLeases } from './seats/seat-transactions.js';
+import type { SubscriptionUsage } from './views.js';
 
 export type { CheckoutOutcome, HeartbeatOutcome, SeatLogger, SeatStats } from './seats/outcomes.js';
 export type { SeatStore } from './seats/seat-store.js';
+export type { SubscriptionUsage };
 
 export interface SeatServiceOptions extends OutageClassifier {
   store: SeatStore;
@@ -55,24 +57,6 @@ export interface SeatServiceOptions extends OutageClassifier {
 }
 
 /** A customer's subscription seats and their holders, as the portal shows them. */
-export interface SubscriptionUsage {
-  poolId: string;
-  features: FeatureView[];
-  holders: {
-    feature: string;
-    count: number;
-    entitlementId: string;
-    accountId: string;
-    clientId: string;
-    host: string | null;
-    app: string | null;
-    version: string | null;
-    nodeId: string;
-    since: string;
-    expiresAt: string;
-  }[];
-}
-
 export class SeatService {
   readonly stats: SeatStats = newSeatStats();
   private readonly ledger: OutageLedger;

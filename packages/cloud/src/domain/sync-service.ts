@@ -43,48 +43,18 @@ import { type Actor, assertVisible, customerScope, SYSTEM_ACTOR } from './actor.
 import type { DomainContext } from './context.js';
 import type { VendorSigner } from './deployment-service.js';
 import { enrollmentCodeHash } from './flexible-service.js';
+import type { SyncStatusView, UsagePoint, UsageView } from './flexible-views.js';
 import { cloudId } from './ids.js';
 import { SYNC_POLICY } from './policy.js';
 import type { ServerService } from './server-service.js';
+
+export type { SyncStatusView, UsagePoint, UsageView };
 
 export interface SyncSettings {
   /** Seconds until a server should report again (`--sync-interval`). */
   intervalSeconds: number;
   /** A Sync is valid this long after it is issued (`--grace`). */
   graceSeconds: number;
-}
-
-export interface SyncStatusView {
-  serverId: string;
-  customerId: string;
-  syncCounter: number;
-  lastSequence: number;
-  lastReportAt: string | null;
-  lastSyncAt: string | null;
-  validUntil: string | null;
-  acknowledgedThrough: string | null;
-  /** The last Sync file sent to this server, or null. */
-  lastSync: string | null;
-  flags: { id: string; kind: string; at: string; detail: unknown }[];
-}
-
-export interface UsagePoint {
-  /** Start of the bucket: an hour mark, or a day `YYYY-MM-DD`. */
-  t: string;
-  peakSeats: number;
-  seatSeconds: number;
-  checkouts: number;
-  denials: number;
-}
-
-export interface UsageView {
-  customerId: string | null;
-  serverId: string | null;
-  bucket: 'hour' | 'day';
-  /** First hour included (an hour mark). */
-  from: string;
-  series: { serverId: string; feature: string; points: UsagePoint[] }[];
-  totals: { feature: string; peakSeats: number; seatSeconds: number; checkouts: number; denials: number }[];
 }
 
 /** One kind of clone sign. */

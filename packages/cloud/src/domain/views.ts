@@ -2,16 +2,19 @@
  * What the vendor API returns: plain JSON-ready objects. Everything that was created carries
  * its id as `id` (the CLI's `--json` prints it). The portal and the CLI's API client use
  * these types; nothing here carries a secret except the one-time fields named so.
+ *
+ * Each view is written once, as the JSON schema its routes answer with (TypeBox): the type
+ * below is that schema's `Static`, the OpenAPI document shows the same object, and the
+ * response is serialized with it (a field missing here is not sent).
  */
+import { oneOf, orNull, type Static, Type } from '@tessera/service-kit';
 import type {
   AccountRecord,
   CustomerRecord,
   DeploymentLineRecord,
   DeploymentRecord,
   EntitlementRecord,
-  EntitlementType,
   FeatureRecord,
-  ReturnedSeat,
   ReturnRecord,
   ServerRecord,
   UserRecord,
@@ -19,121 +22,188 @@ import type {
 
 export type { EntitlementType } from '../store/rows.js';
 
-export interface FeatureView {
-  id: string;
-  name: string;
-  description: string;
-  createdAt: string;
-}
+export const ENTITLEMENT_TYPES = ['perpetual', 'flexible', 'subscription'] as const;
 
-export interface CustomerView {
-  id: string;
-  name: string;
-  /** The id of this customer's subscription seat pool, the same on every Cloud node. */
-  poolId: string;
-  createdAt: string;
-}
+export const featureViewSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  createdAt: Type.String(),
+});
+export type FeatureView = Static<typeof featureViewSchema>;
 
-export interface UserView {
-  id: string;
-  username: string;
-  role: 'vendor' | 'customer';
-  customerId: string | null;
-  mustChange: boolean;
-  createdAt: string;
-}
+export const customerViewSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  poolId: Type.String({
+    description: "the id of this customer's subscription seat pool, the same on every Cloud node",
+  }),
+  createdAt: Type.String(),
+});
+export type CustomerView = Static<typeof customerViewSchema>;
+
+export const userViewSchema = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  role: oneOf(['vendor', 'customer']),
+  customerId: orNull(Type.String()),
+  mustChange: Type.Boolean(),
+  createdAt: Type.String(),
+});
+export type UserView = Static<typeof userViewSchema>;
 
 /** A new user, with the generated password when none was given (shown once). */
-export interface NewUserView extends UserView {
-  password?: string;
-}
+export const newUserViewSchema = Type.Object({
+  ...userViewSchema.properties,
+  password: Type.Optional(
+    Type.String({ description: 'the generated password, shown once (only when none was given)' }),
+  ),
+});
+export type NewUserView = Static<typeof newUserViewSchema>;
 
-export interface EntitlementView {
-  id: string;
-  customerId: string;
-  type: EntitlementType;
-  feature: string;
-  count: number;
-  /** Seats taken: deployed (perpetual), held by leases now (subscription), allocated (flexible). */
-  used: number;
-  available: number;
-  maintenanceUntil: string | null;
-  expires: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export const entitlementViewSchema = Type.Object({
+  id: Type.String(),
+  customerId: Type.String(),
+  type: oneOf(ENTITLEMENT_TYPES),
+  feature: Type.String(),
+  count: Type.Integer(),
+  used: Type.Integer({
+    description: 'seats taken: deployed (perpetual), held by leases now (subscription), allocated (flexible)',
+  }),
+  available: Type.Integer(),
+  maintenanceUntil: orNull(Type.String()),
+  expires: orNull(Type.String()),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+export type EntitlementView = Static<typeof entitlementViewSchema>;
 
-export interface ServerView {
-  id: string;
-  customerId: string;
-  hostName: string;
-  productVersion: string;
-  /** Names of the hardware factors the server reported (their hashes stay inside). */
-  factors: string[];
-  registeredAt: string;
-  updatedAt: string;
-}
+/** `PATCH /api/v1/entitlements/{id}`: the entitlement, and what its change did. */
+export const entitlementChangeResultSchema = Type.Object({
+  ...entitlementViewSchema.properties,
+  reissued: Type.Array(Type.Object({ licenseId: Type.String(), revision: Type.Integer() }), {
+    description: "deployments re-issued with a new revision because the entitlement's dates changed",
+  }),
+  revokedLeases: Type.Integer({
+    description: 'subscription leases revoked (newest first) because the count went below the seats in use',
+  }),
+});
+export type EntitlementChangeResult = Static<typeof entitlementChangeResultSchema>;
 
-export interface DeploymentLineView {
-  feature: string;
-  count: number;
-  entitlementId: string;
-  maintenanceUntil: string | null;
-  expires: string | null;
-}
+export const serverViewSchema = Type.Object({
+  id: Type.String(),
+  customerId: Type.String(),
+  hostName: Type.String(),
+  productVersion: Type.String(),
+  factors: Type.Array(Type.String(), {
+    description: 'names of the hardware factors the server reported (their hashes stay inside)',
+  }),
+  registeredAt: Type.String(),
+  updatedAt: Type.String(),
+});
+export type ServerView = Static<typeof serverViewSchema>;
 
-export interface DeploymentView {
-  /** The license id (`lic_...`). */
-  id: string;
-  licenseId: string;
-  customerId: string;
-  serverId: string;
-  revision: number;
-  status: 'active' | 'returned';
-  lines: DeploymentLineView[];
-  revisions: { revision: number; issuedAt: string; reason: string }[];
-  createdAt: string;
-  updatedAt: string;
-  returnedAt: string | null;
-}
+export const deploymentLineViewSchema = Type.Object({
+  feature: Type.String(),
+  count: Type.Integer(),
+  entitlementId: Type.String(),
+  maintenanceUntil: orNull(Type.String()),
+  expires: orNull(Type.String()),
+});
+export type DeploymentLineView = Static<typeof deploymentLineViewSchema>;
+
+export const deploymentViewSchema = Type.Object({
+  id: Type.String({ description: 'the license id' }),
+  licenseId: Type.String(),
+  customerId: Type.String(),
+  serverId: Type.String(),
+  revision: Type.Integer(),
+  status: oneOf(['active', 'returned']),
+  lines: Type.Array(deploymentLineViewSchema),
+  revisions: Type.Array(Type.Object({ revision: Type.Integer(), issuedAt: Type.String(), reason: Type.String() })),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+  returnedAt: orNull(Type.String()),
+});
+export type DeploymentView = Static<typeof deploymentViewSchema>;
 
 /** A deployment together with the license file of its current revision. */
-export interface DeploymentWithFile extends DeploymentView {
-  /** The `.lic` file text of `revision`. */
-  file: string;
-  /** Suggested file name. */
-  fileName: string;
-}
+export const deploymentWithFileSchema = Type.Object({
+  ...deploymentViewSchema.properties,
+  file: Type.String({ description: 'the license file (.lic) of `revision`' }),
+  fileName: Type.String({ description: 'a file name to save it as' }),
+});
+export type DeploymentWithFile = Static<typeof deploymentWithFileSchema>;
 
-export interface ReturnView {
-  id: string;
-  licenseId: string;
-  revision: number;
-  serverId: string;
-  customerId: string;
-  uninstalledAt: string;
-  returnedAt: string;
-  seats: ReturnedSeat[];
-}
+export const returnViewSchema = Type.Object({
+  id: Type.String(),
+  licenseId: Type.String(),
+  revision: Type.Integer(),
+  serverId: Type.String(),
+  customerId: Type.String(),
+  uninstalledAt: Type.String(),
+  returnedAt: Type.String(),
+  seats: Type.Array(Type.Object({ feature: Type.String(), count: Type.Integer(), entitlementId: Type.String() })),
+});
+export type ReturnView = Static<typeof returnViewSchema>;
 
-export interface AccountView {
-  id: string;
-  /** The HTTP Basic user name (the account id). */
-  username: string;
-  customerId: string;
-  poolId: string;
-  label: string;
-  createdAt: string;
-  disabledAt: string | null;
-}
+export const accountViewSchema = Type.Object({
+  id: Type.String(),
+  username: Type.String({ description: 'the HTTP Basic user name (the account id)' }),
+  customerId: Type.String(),
+  poolId: Type.String(),
+  label: Type.String(),
+  createdAt: Type.String(),
+  disabledAt: orNull(Type.String()),
+});
+export type AccountView = Static<typeof accountViewSchema>;
 
 /** A new subscription account: the secret and the generated configuration are shown once. */
-export interface NewAccountView extends AccountView {
-  /** The generated 256-bit secret; only its SHA-256 is stored. */
-  password: string;
-  /** A ready `client_property.conf` with the node addresses and these credentials. */
-  clientConfig: string;
-}
+export const newAccountViewSchema = Type.Object({
+  ...accountViewSchema.properties,
+  password: Type.String({ description: 'the generated secret, shown once' }),
+  clientConfig: Type.String({ description: 'a ready client_property.conf, shown once' }),
+});
+export type NewAccountView = Static<typeof newAccountViewSchema>;
+
+/** A customer's subscription pool: its features as `GET /v1/features` counts them, and who holds seats. */
+export const subscriptionUsageSchema = Type.Object({
+  poolId: Type.String(),
+  features: Type.Array(
+    Type.Object({
+      feature: Type.String(),
+      total: Type.Integer(),
+      inUse: Type.Integer(),
+      available: Type.Integer(),
+      licenses: Type.Array(
+        Type.Object({
+          licenseId: Type.String(),
+          count: Type.Integer(),
+          inUse: Type.Integer(),
+          expires: orNull(Type.String()),
+          maintenanceUntil: orNull(Type.String()),
+        }),
+      ),
+    }),
+  ),
+  holders: Type.Array(
+    Type.Object({
+      feature: Type.String(),
+      count: Type.Integer(),
+      entitlementId: Type.String(),
+      accountId: Type.String(),
+      clientId: Type.String(),
+      host: orNull(Type.String()),
+      app: orNull(Type.String()),
+      version: orNull(Type.String()),
+      nodeId: Type.String(),
+      since: Type.String(),
+      expiresAt: Type.String(),
+    }),
+  ),
+});
+
+export type SubscriptionUsage = Static<typeof subscriptionUsageSchema>;
 
 export function featureView(f: FeatureRecord): FeatureView {
   return { id: f.name, name: f.name, description: f.description, createdAt: f.createdAt };

@@ -15,6 +15,7 @@ import type { SettingKey, Settings } from '../domain/settings/catalog.js';
 import { UsageMeter } from '../domain/usage-meter.js';
 import { defaultDashboardDir } from '../http/admin/dashboard-static.js';
 import { registerAdminApi } from '../http/admin/index.js';
+import type { ServerInfo } from '../http/admin/system.js';
 import { registerClientApi } from '../http/client/index.js';
 import { ServerMetrics } from '../http/metrics.js';
 import { registerOpenApi, registerOpenApiRoute } from '../http/openapi.js';
@@ -24,27 +25,7 @@ import { createListeners, installErrorRules, type Listeners } from './listeners.
 import { keepEnrollmentSettings, type ModeChange, noteModeAtStart, noteModeSwitch } from './mode-memory.js';
 import type { LicenseServerOptions } from './options.js';
 
-/**
- * `GET /api/v1/server` (with the caller added as `you`): what the Dashboard shows about this running server.
- * A type alias, not an interface, so it fits the admin API context's `Record<string, unknown>`.
- */
-export type ServerInfo = {
-  serverId: string;
-  poolId: string;
-  mode: LicensingMode;
-  version: string;
-  clientUrl: string;
-  adminUrl: string;
-  portalUrl: string | null;
-  leaseSeconds: number;
-  heartbeatSeconds: number;
-  clockTampered: boolean;
-  leasesHeld: number;
-  /** The mode the server last ran in, when this start came up in another one (docs/settings.md). */
-  modeChangedFrom: LicensingMode | null;
-  /** Where the mode in force came from then: `flag --mode`, `server.conf` or `default`. */
-  modeSource: string | null;
-};
+export type { ServerInfo };
 
 export interface RunningServer {
   core: ServerCore;

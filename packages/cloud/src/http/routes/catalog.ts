@@ -1,75 +1,74 @@
+import { oneOf, Type, typed } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
+import { featureViewSchema, newUserViewSchema, userViewSchema } from '../../domain/views.js';
 import { actorOf } from '../auth.js';
 import type { CloudHttpContext } from '../context.js';
-import { errors, featureNameSchema, featureSchema, listOf, userSchema } from '../schemas.js';
+import { customerIdField, customerQuery, errors, featureNameSchema, listOf } from '../schemas.js';
 
 /** The feature catalog and users. */
 export function registerCatalogRoutes(app: FastifyInstance, ctx: CloudHttpContext): void {
-  app.get(
+  const api = typed(app);
+  api.get(
     '/api/v1/features',
     {
       config: { cloudAuth: 'user' },
       schema: {
         summary: 'The feature catalog',
         tags: ['catalog'],
-        response: { 200: listOf(featureSchema), ...errors },
+        response: { 200: listOf(featureViewSchema), ...errors },
       },
     },
     async () => ctx.catalog.list(),
   );
 
-  app.post<{ Body: { name: string; description?: string } }>(
+  api.post(
     '/api/v1/features',
     {
       config: { cloudAuth: 'vendor' },
       schema: {
         summary: 'Add a feature to the catalog (vendor staff)',
         tags: ['catalog'],
-        body: {
-          type: 'object',
-          required: ['name'],
-          additionalProperties: false,
-          properties: { name: featureNameSchema, description: { type: 'string', maxLength: 500 } },
-        },
-        response: { 201: featureSchema, ...errors },
+        body: Type.Object(
+          { name: featureNameSchema, description: Type.Optional(Type.String({ maxLength: 500 })) },
+          { additionalProperties: false },
+        ),
+        response: { 201: featureViewSchema, ...errors },
       },
     },
     async (request, reply) => reply.code(201).send(await ctx.catalog.add(actorOf(request), request.body)),
   );
 
-  app.get<{ Querystring: { customerId?: string } }>(
+  api.get(
     '/api/v1/users',
     {
       config: { cloudAuth: 'user' },
       schema: {
         summary: "Users: every user for vendor staff, one's own customer's otherwise",
         tags: ['users'],
-        querystring: { type: 'object', properties: { customerId: { type: 'string', maxLength: 128 } } },
-        response: { 200: listOf(userSchema), ...errors },
+        querystring: customerQuery,
+        response: { 200: listOf(userViewSchema), ...errors },
       },
     },
     async (request) => ctx.auth.listUsers(actorOf(request), request.query.customerId),
   );
 
-  app.post<{ Body: { username: string; password?: string; role: 'vendor' | 'customer'; customerId?: string } }>(
+  api.post(
     '/api/v1/users',
     {
       config: { cloudAuth: 'user' },
       schema: {
         summary: 'Add a user: vendor staff, or a user of a customer (a password is generated when none is given)',
         tags: ['users'],
-        body: {
-          type: 'object',
-          required: ['username', 'role'],
-          additionalProperties: false,
-          properties: {
-            username: { type: 'string', maxLength: 64 },
-            password: { type: 'string', maxLength: 1024 },
-            role: { type: 'string', enum: ['vendor', 'customer'] },
-            customerId: { type: 'string', maxLength: 128 },
+        body: Type.Object(
+          {
+            username: Type.String({ maxLength: 64 }),
+            password: Type.Optional(Type.String({ maxLength: 1024 })),
+            role: oneOf(['vendor', 'customer']),
+            customerId: Type.Optional(customerIdField),
           },
-        },
-        response: { 201: userSchema, ...errors },
+          { additionalProperties: false },
+        ),
+        response: { 201: newUserViewSchema, ...errors },
       },
     },
     async (request, reply) => {

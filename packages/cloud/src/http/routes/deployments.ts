@@ -1,59 +1,56 @@
-import { textResponse } from '@tessera/service-kit';
+import { Type, textResponse, typed } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import type { FeatureRequest } from '../../domain/deployment-service.js';
+import { deploymentViewSchema, deploymentWithFileSchema, returnViewSchema } from '../../domain/views.js';
 import { actorOf } from '../auth.js';
 import type { CloudHttpContext } from '../context.js';
-import {
-  deploymentSchema,
-  documentBody,
-  errors,
-  featureRequestSchema,
-  idParam,
-  listOf,
-  returnSchema,
-} from '../schemas.js';
+import { customerQuery, documentBody, errors, featureRequestSchema, idParam, listOf } from '../schemas.js';
+
+/** `renew` answers whether anything changed (a new revision) besides the deployment. */
+const renewedSchema = Type.Object({
+  ...deploymentWithFileSchema.properties,
+  changed: Type.Boolean({ description: 'a new revision was issued' }),
+});
 
 const LICENSE_FILE_TYPE = 'text/plain; charset=utf-8';
 
 /** Deployments (perpetual license files) and returns (uninstall certificates). */
 export function registerDeploymentRoutes(app: FastifyInstance, ctx: CloudHttpContext): void {
-  app.get<{ Querystring: { customerId?: string; serverId?: string } }>(
+  const api = typed(app);
+  api.get<{ Querystring: { customerId?: string; serverId?: string } }>(
     '/api/v1/deployments',
     {
       config: { cloudAuth: 'user' },
       schema: {
         summary: 'Deployments (one license file each)',
         tags: ['deployments'],
-        querystring: {
-          type: 'object',
-          properties: { customerId: { type: 'string', maxLength: 128 }, serverId: { type: 'string', maxLength: 128 } },
-        },
-        response: { 200: listOf(deploymentSchema), ...errors },
+        querystring: Type.Object({
+          customerId: Type.Optional(Type.String({ maxLength: 128 })),
+          serverId: Type.Optional(Type.String({ maxLength: 128 })),
+        }),
+        response: { 200: listOf(deploymentViewSchema), ...errors },
       },
     },
     async (request) => ctx.deployments.list(actorOf(request), request.query),
   );
 
-  app.post<{ Body: { serverId: string; features: FeatureRequest[] } }>(
+  api.post(
     '/api/v1/deployments',
     {
       config: { cloudAuth: 'user' },
       schema: {
         summary: 'Create a deployment on a registered server: draws perpetual seats, returns the signed license file',
         tags: ['deployments'],
-        body: {
-          type: 'object',
-          required: ['serverId', 'features'],
-          additionalProperties: false,
-          properties: { serverId: { type: 'string', maxLength: 128 }, features: featureRequestSchema },
-        },
-        response: { 201: deploymentSchema, ...errors },
+        body: Type.Object(
+          { serverId: Type.String({ maxLength: 128 }), features: featureRequestSchema },
+          { additionalProperties: false },
+        ),
+        response: { 201: deploymentWithFileSchema, ...errors },
       },
     },
     async (request, reply) => reply.code(201).send(await ctx.deployments.deploy(actorOf(request), request.body)),
   );
 
-  app.get<{ Params: { id: string } }>(
+  api.get(
     '/api/v1/deployments/:id',
     {
       config: { cloudAuth: 'user' },
@@ -61,13 +58,13 @@ export function registerDeploymentRoutes(app: FastifyInstance, ctx: CloudHttpCon
         summary: 'One deployment',
         tags: ['deployments'],
         params: idParam,
-        response: { 200: deploymentSchema, ...errors },
+        response: { 200: deploymentViewSchema, ...errors },
       },
     },
     async (request) => ctx.deployments.get(actorOf(request), request.params.id),
   );
 
-  app.get<{ Params: { id: string }; Querystring: { revision?: number } }>(
+  api.get(
     '/api/v1/deployments/:id/file',
     {
       config: { cloudAuth: 'user' },
@@ -75,7 +72,7 @@ export function registerDeploymentRoutes(app: FastifyInstance, ctx: CloudHttpCon
         summary: 'Download the license file (current revision, or ?revision=N)',
         tags: ['deployments'],
         params: idParam,
-        querystring: { type: 'object', properties: { revision: { type: 'integer', minimum: 1 } } },
+        querystring: Type.Object({ revision: Type.Optional(Type.Integer({ minimum: 1 })) }),
         response: {
           200: textResponse(LICENSE_FILE_TYPE, 'the .lic file, as `tessera license install` takes it'),
           ...errors,
@@ -91,7 +88,7 @@ export function registerDeploymentRoutes(app: FastifyInstance, ctx: CloudHttpCon
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { features: FeatureRequest[] } }>(
+  api.post(
     '/api/v1/deployments/:id/licenses',
     {
       config: { cloudAuth: 'user' },
@@ -99,19 +96,14 @@ export function registerDeploymentRoutes(app: FastifyInstance, ctx: CloudHttpCon
         summary: 'Add licenses to a deployment: the next revision of its license (install with Renew License)',
         tags: ['deployments'],
         params: idParam,
-        body: {
-          type: 'object',
-          required: ['features'],
-          additionalProperties: false,
-          properties: { features: featureRequestSchema },
-        },
-        response: { 200: deploymentSchema, ...errors },
+        body: Type.Object({ features: featureRequestSchema }, { additionalProperties: false }),
+        response: { 200: deploymentWithFileSchema, ...errors },
       },
     },
     async (request) => ctx.deployments.addLicenses(actorOf(request), request.params.id, request.body.features),
   );
 
-  app.post<{ Params: { id: string } }>(
+  api.post(
     '/api/v1/deployments/:id/renew',
     {
       config: { cloudAuth: 'user' },
@@ -119,7 +111,7 @@ export function registerDeploymentRoutes(app: FastifyInstance, ctx: CloudHttpCon
         summary: "Re-issue with the entitlements' current dates (next revision if anything changed)",
         tags: ['deployments'],
         params: idParam,
-        response: { 200: deploymentSchema, ...errors },
+        response: { 200: renewedSchema, ...errors },
       },
     },
     async (request) => ctx.deployments.renew(actorOf(request), request.params.id),
@@ -130,21 +122,22 @@ export function registerDeploymentRoutes(app: FastifyInstance, ctx: CloudHttpCon
 
 /** Returns: uninstall certificates that give a license's seats back. */
 function registerReturnRoutes(app: FastifyInstance, ctx: CloudHttpContext): void {
-  app.get<{ Querystring: { customerId?: string } }>(
+  const api = typed(app);
+  api.get<{ Querystring: { customerId?: string } }>(
     '/api/v1/returns',
     {
       config: { cloudAuth: 'user' },
       schema: {
         summary: 'Returned licenses (uninstall certificates taken back)',
         tags: ['deployments'],
-        querystring: { type: 'object', properties: { customerId: { type: 'string', maxLength: 128 } } },
-        response: { 200: listOf(returnSchema), ...errors },
+        querystring: customerQuery,
+        response: { 200: listOf(returnViewSchema), ...errors },
       },
     },
     async (request) => ctx.deployments.listReturns(actorOf(request), request.query.customerId),
   );
 
-  app.post<{ Body: { certificate: string } }>(
+  api.post(
     '/api/v1/returns',
     {
       config: { cloudAuth: 'user' },
@@ -152,7 +145,7 @@ function registerReturnRoutes(app: FastifyInstance, ctx: CloudHttpContext): void
         summary: "Return a license with its uninstall certificate: its seats go back to the customer's pool, once",
         tags: ['deployments'],
         body: documentBody('certificate', 'the text of the .uninstall file'),
-        response: { 201: returnSchema, ...errors },
+        response: { 201: returnViewSchema, ...errors },
       },
     },
     async (request, reply) =>

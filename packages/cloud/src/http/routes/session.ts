@@ -1,20 +1,25 @@
-import { errorSchema, SESSION_POLICY } from '@tessera/service-kit';
+import { errorSchema, noContent, oneOf, orNull, SESSION_POLICY, type Static, Type, typed } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
+import { userViewSchema } from '../../domain/views.js';
 import { actorOf, SESSION_COOKIE, sessionCookie, sessionOf } from '../auth.js';
 import type { CloudHttpContext } from '../context.js';
-import { errors, userSchema } from '../schemas.js';
+import { errors } from '../schemas.js';
 
-const sessionView = {
-  type: 'object',
-  properties: {
-    username: { type: 'string' },
-    role: { type: 'string', enum: ['vendor', 'customer'] },
-    customerId: { type: ['string', 'null'] },
-    mustChange: { type: 'boolean' },
-    csrfToken: { type: ['string', 'null'] },
-    expiresAt: { type: ['string', 'null'] },
-  },
-} as const;
+const sessionView = Type.Object({
+  username: Type.String(),
+  role: oneOf(['vendor', 'customer']),
+  customerId: orNull(Type.String()),
+  mustChange: Type.Boolean(),
+  csrfToken: orNull(Type.String({ description: 'null for a token or Basic caller, which has no session' })),
+  expiresAt: orNull(Type.String()),
+});
+
+/** A sign-in's answer and `GET /api/v1/session`. */
+export type SessionView = Static<typeof sessionView>;
+
+/** User names and passwords as the vendor API takes them. */
+const username = Type.String({ maxLength: 64 });
+const password = Type.String({ maxLength: 1024 });
 
 /**
  * Portal sessions (`POST /api/v1/session` signs in and is public; `GET` says who; `DELETE`
@@ -22,19 +27,15 @@ const sessionView = {
  */
 export function registerSessionRoutes(app: FastifyInstance, ctx: CloudHttpContext): void {
   const maxAge = Math.floor(SESSION_POLICY.maxAgeMs / 1000);
+  const api = typed(app);
 
-  app.post<{ Body: { username: string; password: string } }>(
+  api.post(
     '/api/v1/session',
     {
       schema: {
         summary: 'Sign in to the portal: sets an HttpOnly, SameSite=Strict session cookie',
         tags: ['session'],
-        body: {
-          type: 'object',
-          required: ['username', 'password'],
-          additionalProperties: false,
-          properties: { username: { type: 'string', maxLength: 64 }, password: { type: 'string', maxLength: 1024 } },
-        },
+        body: Type.Object({ username, password }, { additionalProperties: false }),
         response: { 200: sessionView, ...errors, 429: errorSchema },
       },
     },
@@ -56,7 +57,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: CloudHttpContex
     },
   );
 
-  app.get(
+  api.get(
     '/api/v1/session',
     {
       config: { cloudAuth: 'user', allowWhilePasswordChangeRequired: true },
@@ -81,11 +82,11 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: CloudHttpContex
     },
   );
 
-  app.delete(
+  api.delete(
     '/api/v1/session',
     {
       config: { cloudAuth: 'user', allowWhilePasswordChangeRequired: true },
-      schema: { summary: 'Sign out', tags: ['session'], response: { 204: { type: 'null' }, ...errors } },
+      schema: { summary: 'Sign out', tags: ['session'], response: { 204: noContent, ...errors } },
     },
     async (request, reply) => {
       const session = sessionOf(request);
@@ -95,29 +96,24 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: CloudHttpContex
     },
   );
 
-  app.get(
+  api.get(
     '/api/v1/me',
     {
       config: { cloudAuth: 'user', allowWhilePasswordChangeRequired: true },
-      schema: { summary: 'The calling user', tags: ['session'], response: { 200: userSchema, ...errors } },
+      schema: { summary: 'The calling user', tags: ['session'], response: { 200: userViewSchema, ...errors } },
     },
     async (request) => ctx.auth.me(actorOf(request)),
   );
 
-  app.post<{ Body: { current: string; next: string } }>(
+  api.post(
     '/api/v1/me/password',
     {
       config: { cloudAuth: 'user', allowWhilePasswordChangeRequired: true },
       schema: {
         summary: "Change the caller's password (required before anything else after the first sign-in)",
         tags: ['session'],
-        body: {
-          type: 'object',
-          required: ['current', 'next'],
-          additionalProperties: false,
-          properties: { current: { type: 'string', maxLength: 1024 }, next: { type: 'string', maxLength: 1024 } },
-        },
-        response: { 204: { type: 'null' }, ...errors },
+        body: Type.Object({ current: password, next: password }, { additionalProperties: false }),
+        response: { 204: noContent, ...errors },
       },
     },
     async (request, reply) => {

@@ -1,27 +1,25 @@
 import { MAX_PASSWORD_LENGTH, TesseraError } from '@tessera/core';
-import { errorSchema } from '@tessera/service-kit';
+import { errorSchema, noContent, Type, typed } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { AdminApiContext } from './context.js';
 
 /** Changing one's password (the only route open before the initial one is changed). */
 export function registerAccountRoutes(app: FastifyInstance, ctx: AdminApiContext): void {
-  app.post<{ Body: { currentPassword: string; newPassword: string } }>(
+  typed(app).post(
     '/api/v1/account/password',
     {
       config: { role: 'view', allowWhilePasswordChangeRequired: true },
       schema: {
         summary: 'Change the signed-in user’s password',
         tags: ['account'],
-        body: {
-          type: 'object',
-          required: ['currentPassword', 'newPassword'],
-          additionalProperties: false,
-          properties: {
-            currentPassword: { type: 'string', maxLength: MAX_PASSWORD_LENGTH },
-            newPassword: { type: 'string', maxLength: MAX_PASSWORD_LENGTH },
+        body: Type.Object(
+          {
+            currentPassword: Type.String({ maxLength: MAX_PASSWORD_LENGTH }),
+            newPassword: Type.String({ maxLength: MAX_PASSWORD_LENGTH }),
           },
-        },
-        response: { 204: { type: 'null' }, 400: errorSchema, 401: errorSchema, 403: errorSchema },
+          { additionalProperties: false },
+        ),
+        response: { 204: noContent, 400: errorSchema, 401: errorSchema, 403: errorSchema },
       },
     },
     async (request, reply) => {

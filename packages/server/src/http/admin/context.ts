@@ -6,6 +6,7 @@ import type { SettingsService } from '../../domain/settings/settings-service.js'
 import type { UserService } from '../../domain/user-service.js';
 import type { Store } from '../../store/store.js';
 import type { ServerMetrics } from '../metrics.js';
+import type { ServerInfo } from './system.js';
 
 /** What the admin API's handlers need. */
 export interface AdminApiContext {
@@ -22,7 +23,7 @@ export interface AdminApiContext {
   serverId: string;
   /** Host names (without port) the admin API answers to; others are refused (DNS rebinding). */
   allowedHosts: Set<string>;
-  info: () => Record<string, unknown>;
+  info: () => ServerInfo;
 }
 
 export type Role = Actor['role'];

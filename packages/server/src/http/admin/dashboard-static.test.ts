@@ -171,7 +171,7 @@ describe('public routes of the admin API', () => {
         nonce: 'n',
         serverId: core.identity.serverId,
         allowedHosts: new Set([host]),
-        info: () => ({ portalUrl: null }),
+        info: () => assert.fail('only the route table is read here'),
       },
       {
         sessions: undefined as never,

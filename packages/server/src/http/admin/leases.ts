@@ -1,47 +1,39 @@
 import { TesseraError } from '@tessera/core';
-import { errorSchema } from '@tessera/service-kit';
+import { errorSchema, noContent, orNull, type Static, Type, typed } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { SERVER_POLICY } from '../../domain/policy.js';
 import type { AdminApiContext } from './context.js';
 
+const leaseView = Type.Object({
+  leaseId: Type.String(),
+  licenseId: Type.String(),
+  feature: Type.String(),
+  count: Type.Integer(),
+  clientId: Type.String(),
+  host: orNull(Type.String()),
+  app: orNull(Type.String()),
+  version: orNull(Type.String()),
+  releaseDate: Type.String(),
+  since: Type.String(),
+});
+
+export type LeaseView = Static<typeof leaseView>;
+
 /** Who holds seats, and releasing one by hand. */
 export function registerLeaseRoutes(app: FastifyInstance, ctx: AdminApiContext): void {
-  app.get<{ Querystring: { feature: string } }>(
+  const api = typed(app);
+  api.get(
     '/api/v1/leases',
     {
       config: { role: 'view' },
       schema: {
         summary: 'Leases held for a feature: client id, host, app, since',
         tags: ['leases'],
-        querystring: {
-          type: 'object',
-          required: ['feature'],
-          properties: { feature: { type: 'string', minLength: 1, maxLength: SERVER_POLICY.maxFeatureNameLength } },
-        },
+        querystring: Type.Object({
+          feature: Type.String({ minLength: 1, maxLength: SERVER_POLICY.maxFeatureNameLength }),
+        }),
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              leases: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    leaseId: { type: 'string' },
-                    licenseId: { type: 'string' },
-                    feature: { type: 'string' },
-                    count: { type: 'integer' },
-                    clientId: { type: 'string' },
-                    host: { type: ['string', 'null'] },
-                    app: { type: ['string', 'null'] },
-                    version: { type: ['string', 'null'] },
-                    releaseDate: { type: 'string' },
-                    since: { type: 'string' },
-                  },
-                },
-              },
-            },
-          },
+          200: Type.Object({ leases: Type.Array(leaseView) }),
           401: errorSchema,
           403: errorSchema,
         },
@@ -55,15 +47,15 @@ export function registerLeaseRoutes(app: FastifyInstance, ctx: AdminApiContext):
     }),
   );
 
-  app.delete<{ Params: { id: string } }>(
+  api.delete(
     '/api/v1/leases/:id',
     {
       config: { role: 'manage' },
       schema: {
         summary: 'Release a seat held by a client; it hears REVOKED_BY_ADMIN at its next heartbeat',
         tags: ['leases'],
-        params: { type: 'object', properties: { id: { type: 'string', maxLength: SERVER_POLICY.maxIdLength } } },
-        response: { 204: { type: 'null' }, 401: errorSchema, 403: errorSchema, 404: errorSchema, 507: errorSchema },
+        params: Type.Object({ id: Type.String({ maxLength: SERVER_POLICY.maxIdLength }) }),
+        response: { 204: noContent, 401: errorSchema, 403: errorSchema, 404: errorSchema, 507: errorSchema },
       },
     },
     async (request, reply) => {

@@ -1,5 +1,17 @@
 import { MAX_PASSWORD_LENGTH, TesseraError } from '@tessera/core';
-import { admitSession, cookieOf, errorSchema, SESSION_POLICY, sessionCookieHeader } from '@tessera/service-kit';
+import {
+  admitSession,
+  cookieOf,
+  errorSchema,
+  noContent,
+  oneOf,
+  orNull,
+  SESSION_POLICY,
+  type Static,
+  sessionCookieHeader,
+  Type,
+  typed,
+} from '@tessera/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../domain/audit.js';
 import { SERVER_POLICY } from '../../domain/policy.js';
@@ -39,18 +51,18 @@ function cookie(value: string, maxAgeSeconds: number, secure: boolean): string {
   return sessionCookieHeader(SESSION_COOKIE, value, maxAgeSeconds, secure);
 }
 
-const sessionView = {
-  type: 'object',
-  properties: {
-    username: { type: 'string' },
-    role: { type: 'string', enum: ['view', 'manage', 'admin'] },
-    mustChange: { type: 'boolean' },
-    csrfToken: { type: ['string', 'null'] },
-    expiresAt: { type: ['string', 'null'] },
-  },
-};
+const sessionView = Type.Object({
+  username: Type.String(),
+  role: oneOf(['view', 'manage', 'admin']),
+  mustChange: Type.Boolean(),
+  csrfToken: orNull(Type.String({ description: 'null for a token or Basic caller, which has no session' })),
+  expiresAt: orNull(Type.String()),
+});
 
-function viewOf(session: SessionInfo) {
+/** `GET /api/v1/session` and a sign-in's answer. */
+export type SessionView = Static<typeof sessionView>;
+
+function viewOf(session: SessionInfo): SessionView {
   return {
     username: session.username,
     role: session.actor.role,
@@ -72,8 +84,9 @@ export interface SessionRouteOptions {
  */
 export function registerSessionRoutes(app: FastifyInstance, o: SessionRouteOptions): void {
   const maxAge = Math.floor(SESSION_POLICY.maxAgeMs / 1000);
+  const api = typed(app);
 
-  app.post<{ Body: { username: string; password: string } }>(
+  api.post(
     '/api/v1/session',
     {
       // Public: this is how one gets credentials. SameSite=Strict, the Origin check and the
@@ -81,15 +94,13 @@ export function registerSessionRoutes(app: FastifyInstance, o: SessionRouteOptio
       schema: {
         summary: 'Sign in to the Dashboard: sets an HttpOnly, SameSite=Strict session cookie',
         tags: ['session'],
-        body: {
-          type: 'object',
-          required: ['username', 'password'],
-          additionalProperties: false,
-          properties: {
-            username: { type: 'string', minLength: 1, maxLength: SERVER_POLICY.maxSignInNameLength },
-            password: { type: 'string', minLength: 1, maxLength: MAX_PASSWORD_LENGTH },
+        body: Type.Object(
+          {
+            username: Type.String({ minLength: 1, maxLength: SERVER_POLICY.maxSignInNameLength }),
+            password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }),
           },
-        },
+          { additionalProperties: false },
+        ),
         response: { 201: sessionView, 400: errorSchema, 401: errorSchema, 403: errorSchema, 429: errorSchema },
       },
     },
@@ -101,7 +112,7 @@ export function registerSessionRoutes(app: FastifyInstance, o: SessionRouteOptio
     },
   );
 
-  app.get(
+  api.get(
     '/api/v1/session',
     {
       config: { role: 'view', allowWhilePasswordChangeRequired: true },
@@ -120,14 +131,14 @@ export function registerSessionRoutes(app: FastifyInstance, o: SessionRouteOptio
     },
   );
 
-  app.delete(
+  api.delete(
     '/api/v1/session',
     {
       config: { role: 'view', allowWhilePasswordChangeRequired: true },
       schema: {
         summary: 'Sign out: ends the session and clears its cookie',
         tags: ['session'],
-        response: { 204: { type: 'null' }, 401: errorSchema, 403: errorSchema },
+        response: { 204: noContent, 401: errorSchema, 403: errorSchema },
       },
     },
     async (request, reply) => {

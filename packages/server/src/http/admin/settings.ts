@@ -1,48 +1,64 @@
-import { errorSchema } from '@tessera/service-kit';
+import { errorSchema, mapOf, oneOf, orNull, type Static, Type, typed } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { SERVER_POLICY } from '../../domain/policy.js';
 import { SETTING_KEYS } from '../../domain/settings/catalog.js';
-import type { SettingEdits, SettingsService } from '../../domain/settings/settings-service.js';
+import type { SettingsService } from '../../domain/settings/settings-service.js';
 
-const settingSchema = {
-  type: 'object',
-  properties: {
-    key: { type: 'string' },
-    flag: { type: ['string', 'null'] },
-    description: { type: 'string' },
-    apply: { type: 'string', enum: ['live', 'restart'] },
-    secret: { type: 'boolean' },
-    default: { type: ['string', 'null'] },
-    value: { type: ['string', 'null'] },
-    saved: { type: ['string', 'null'] },
-    source: { type: 'string', enum: ['default', 'file', 'flag'] },
-    pinnedBy: { type: ['string', 'null'] },
-    restartPending: { type: 'boolean' },
-  },
-};
+const settingKey = oneOf(SETTING_KEYS);
+const apply = oneOf(['live', 'restart']);
 
-const byKey = { type: 'object', additionalProperties: { type: 'string' } };
+const settingView = Type.Object({
+  key: settingKey,
+  flag: orNull(Type.String()),
+  description: Type.String(),
+  apply,
+  secret: Type.Boolean(),
+  default: orNull(Type.String()),
+  value: orNull(Type.String({ description: 'in force now (secrets masked)' })),
+  saved: orNull(Type.String({ description: 'in the file (secrets masked); null when the file does not set it' })),
+  source: oneOf(['default', 'file', 'flag']),
+  pinnedBy: orNull(Type.String({ description: 'the start flag that pins the value in force' })),
+  restartPending: Type.Boolean({ description: 'a restart-only value differs from the one in force' }),
+});
+
+const settingChange = Type.Object({
+  key: settingKey,
+  old: orNull(Type.String()),
+  new: orNull(Type.String()),
+  apply,
+  pinnedBy: orNull(Type.String()),
+});
+
+const byKey = mapOf(Type.String());
+
+const settingsUpdate = Type.Object({
+  changes: Type.Array(settingChange),
+  warnings: byKey,
+  restartNeeded: Type.Array(settingKey),
+  settings: Type.Array(settingView),
+});
+
+export type SettingView = Static<typeof settingView>;
+export type SettingChange = Static<typeof settingChange>;
+export type SettingsUpdate = Static<typeof settingsUpdate>;
 
 /** `{ values: { key: "text" | null } }`: null (or "") removes the key, so its default applies. */
-const editsBody = {
-  type: 'object',
-  required: ['values'],
-  additionalProperties: false,
-  properties: {
-    values: {
-      // Keys are checked by the settings service, which names an unknown one and lists those
-      // there are (a schema listing them would say less).
-      type: 'object',
+const editsBody = Type.Object(
+  {
+    // Keys are checked by the settings service, which names an unknown one and lists those
+    // there are (a schema listing them would say less).
+    values: mapOf(orNull(Type.String({ maxLength: SERVER_POLICY.maxSettingValueLength })), {
       minProperties: 1,
       maxProperties: SETTING_KEYS.length,
-      additionalProperties: { type: ['string', 'null'], maxLength: SERVER_POLICY.maxSettingValueLength },
-    },
+    }),
   },
-};
+  { additionalProperties: false },
+);
 
 /** The Settings page and `tessera config`: `DIR/server.conf` under the start flags (Admin role). */
 export function registerSettingsRoutes(app: FastifyInstance, settings: SettingsService): void {
-  app.get(
+  const api = typed(app);
+  api.get(
     '/api/v1/settings',
     {
       config: { role: 'admin' },
@@ -50,10 +66,7 @@ export function registerSettingsRoutes(app: FastifyInstance, settings: SettingsS
         summary: 'Every setting: the value in force, the saved one, and where it comes from',
         tags: ['settings'],
         response: {
-          200: {
-            type: 'object',
-            properties: { file: { type: 'string' }, settings: { type: 'array', items: settingSchema } },
-          },
+          200: Type.Object({ file: Type.String(), settings: Type.Array(settingView) }),
           401: errorSchema,
           403: errorSchema,
         },
@@ -62,7 +75,7 @@ export function registerSettingsRoutes(app: FastifyInstance, settings: SettingsS
     async () => ({ file: settings.path, settings: settings.view() }),
   );
 
-  app.post<{ Body: { values: SettingEdits } }>(
+  api.post(
     '/api/v1/settings/check',
     {
       config: { role: 'admin' },
@@ -71,7 +84,7 @@ export function registerSettingsRoutes(app: FastifyInstance, settings: SettingsS
         tags: ['settings'],
         body: editsBody,
         response: {
-          200: { type: 'object', properties: { errors: byKey, warnings: byKey } },
+          200: Type.Object({ errors: byKey, warnings: byKey }),
           400: errorSchema,
           401: errorSchema,
           403: errorSchema,
@@ -81,7 +94,7 @@ export function registerSettingsRoutes(app: FastifyInstance, settings: SettingsS
     async (request) => settings.check(request.body.values),
   );
 
-  app.put<{ Body: { values: SettingEdits } }>(
+  api.put(
     '/api/v1/settings',
     {
       config: { role: 'admin' },
@@ -89,32 +102,7 @@ export function registerSettingsRoutes(app: FastifyInstance, settings: SettingsS
         summary: 'Save settings to server.conf and apply what applies live; any invalid value changes nothing',
         tags: ['settings'],
         body: editsBody,
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              changes: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    key: { type: 'string' },
-                    old: { type: ['string', 'null'] },
-                    new: { type: ['string', 'null'] },
-                    apply: { type: 'string' },
-                    pinnedBy: { type: ['string', 'null'] },
-                  },
-                },
-              },
-              warnings: byKey,
-              restartNeeded: { type: 'array', items: { type: 'string' } },
-              settings: { type: 'array', items: settingSchema },
-            },
-          },
-          400: errorSchema,
-          401: errorSchema,
-          403: errorSchema,
-        },
+        response: { 200: settingsUpdate, 400: errorSchema, 401: errorSchema, 403: errorSchema },
       },
     },
     async (request) => settings.update(request.actor!, request.body.values),

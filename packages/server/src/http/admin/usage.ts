@@ -1,4 +1,4 @@
-import { errorSchema } from '@tessera/service-kit';
+import { errorSchema, type Static, Type, typed } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { SERVER_POLICY } from '../../domain/policy.js';
 import { hourOf, USAGE_POLICY, type UsageMeter } from '../../domain/usage-meter.js';
@@ -12,36 +12,32 @@ export interface UsageRouteOptions {
   now: () => number;
 }
 
-/** One feature's hourly series, oldest hour first. */
-export interface UsageFeatureView {
-  feature: string;
-  licensed: number;
-  peak: number[];
-  denials: number[];
-  checkouts: number[];
-  seatSeconds: number[];
-  /**
-   * Every checkout refused in the range, by hour and code (NO_SEATS included, also counted in
-   * `denials`), sparse: only hours with refusals, oldest first.
-   */
-  refusals: UsageRefusalView[];
-}
+const series = Type.Array(Type.Integer());
 
-/** Checkouts of one feature refused in one hour (index into the series) for one reason. */
-export interface UsageRefusalView {
-  hour: number;
-  code: string;
-  count: number;
-}
+/** One feature's hourly series, oldest hour first. */
+/**
+ * Checkouts of one feature refused in one hour (index into the series) for one reason; a
+ * feature's list holds every refusal of the range (NO_SEATS included, also counted in
+ * `denials`), sparse: only hours with refusals, oldest first.
+ */
+const usageRefusalView = Type.Object({ hour: Type.Integer(), code: Type.String(), count: Type.Integer() });
+
+const usageFeatureView = Type.Object({
+  feature: Type.String(),
+  licensed: Type.Integer(),
+  peak: series,
+  denials: series,
+  checkouts: series,
+  seatSeconds: series,
+  refusals: Type.Array(usageRefusalView),
+});
 
 /** The answer of `GET /api/v1/usage`. */
-export interface UsageView {
-  from: string;
-  hours: number;
-  features: UsageFeatureView[];
-}
+const usageView = Type.Object({ from: Type.String(), hours: Type.Integer(), features: Type.Array(usageFeatureView) });
 
-const series = { type: 'array', items: { type: 'integer' } };
+export type UsageFeatureView = Static<typeof usageFeatureView>;
+export type UsageView = Static<typeof usageView>;
+export type UsageRefusalView = Static<typeof usageRefusalView>;
 
 /**
  * `GET /api/v1/usage?days=7`: per feature, one value per UTC hour (oldest first, the running
@@ -50,61 +46,19 @@ const series = { type: 'array', items: { type: 'integer' } };
  * clients were turned away.
  */
 export function registerUsageRoutes(app: FastifyInstance, o: UsageRouteOptions): void {
-  app.get<{ Querystring: { days?: number } }>(
+  typed(app).get(
     '/api/v1/usage',
     {
       config: { role: 'view' },
       schema: {
         summary: 'Usage per feature per hour: peak seats, denials, checkouts, seat-seconds',
         tags: ['usage'],
-        querystring: {
-          type: 'object',
-          properties: {
-            days: {
-              type: 'integer',
-              minimum: 1,
-              maximum: USAGE_POLICY.maxDays,
-              default: SERVER_POLICY.usageDaysDefault,
-            },
-          },
-        },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              from: { type: 'string' },
-              hours: { type: 'integer' },
-              features: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    feature: { type: 'string' },
-                    licensed: { type: 'integer' },
-                    peak: series,
-                    denials: series,
-                    checkouts: series,
-                    seatSeconds: series,
-                    refusals: {
-                      type: 'array',
-                      items: {
-                        type: 'object',
-                        properties: {
-                          hour: { type: 'integer' },
-                          code: { type: 'string' },
-                          count: { type: 'integer' },
-                        },
-                      },
-                    },
-                  },
-                },
-              },
-            },
-          },
-          400: errorSchema,
-          401: errorSchema,
-          403: errorSchema,
-        },
+        querystring: Type.Object({
+          days: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: USAGE_POLICY.maxDays, default: SERVER_POLICY.usageDaysDefault }),
+          ),
+        }),
+        response: { 200: usageView, 400: errorSchema, 401: errorSchema, 403: errorSchema },
       },
     },
     async (request): Promise<UsageView> => {

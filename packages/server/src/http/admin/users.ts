@@ -1,29 +1,26 @@
 import { MAX_PASSWORD_LENGTH } from '@tessera/core';
-import { errorSchema } from '@tessera/service-kit';
+import { errorSchema, noContent, oneOf, orNull, type Static, Type, typed } from '@tessera/service-kit';
 import type { FastifyInstance } from 'fastify';
-import type { Role } from '../../store/store.js';
 import type { AdminApiContext } from './context.js';
 
 const ROLES = ['view', 'manage', 'admin'] as const;
+const role = oneOf(ROLES);
 
-const userSchema = {
-  type: 'object',
-  properties: {
-    username: { type: 'string' },
-    role: { type: 'string', enum: ROLES },
-    mustChange: { type: 'boolean' },
-    disabled: { type: 'boolean' },
-    createdAt: { type: 'string' },
-    lastSignInAt: { type: ['string', 'null'] },
-  },
-} as const;
+const userView = Type.Object({
+  username: Type.String(),
+  role,
+  mustChange: Type.Boolean(),
+  disabled: Type.Boolean(),
+  createdAt: Type.String(),
+  lastSignInAt: orNull(Type.String()),
+});
 
-const usernameParams = {
-  type: 'object',
-  required: ['username'],
-  additionalProperties: false,
-  properties: { username: { type: 'string', minLength: 1, maxLength: 32 } },
-} as const;
+export type UserView = Static<typeof userView>;
+
+const usernameParams = Type.Object(
+  { username: Type.String({ minLength: 1, maxLength: 32 }) },
+  { additionalProperties: false },
+);
 
 /** What a refusal of a user action can answer, besides the guard's statuses. */
 const refusals = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
@@ -33,7 +30,8 @@ const refusals = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: er
  * delete. Each action is audited by the user service, with the old and the new value.
  */
 export function registerUserRoutes(app: FastifyInstance, ctx: AdminApiContext): void {
-  app.get(
+  const api = typed(app);
+  api.get(
     '/api/v1/users',
     {
       config: { role: 'admin' },
@@ -41,7 +39,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: AdminApiContext): 
         summary: 'Users: role, disabled, must change the password, last sign-in',
         tags: ['users'],
         response: {
-          200: { type: 'object', properties: { users: { type: 'array', items: userSchema } } },
+          200: Type.Object({ users: Type.Array(userView) }),
           401: errorSchema,
           403: errorSchema,
         },
@@ -50,24 +48,22 @@ export function registerUserRoutes(app: FastifyInstance, ctx: AdminApiContext): 
     async () => ({ users: ctx.users.list() }),
   );
 
-  app.post<{ Body: { username: string; password: string; role: Role } }>(
+  api.post(
     '/api/v1/users',
     {
       config: { role: 'admin' },
       schema: {
         summary: 'Add a user (who must change the password at first sign-in)',
         tags: ['users'],
-        body: {
-          type: 'object',
-          required: ['username', 'password', 'role'],
-          additionalProperties: false,
-          properties: {
-            username: { type: 'string', maxLength: 32 },
-            password: { type: 'string', maxLength: MAX_PASSWORD_LENGTH },
-            role: { type: 'string', enum: ROLES },
+        body: Type.Object(
+          {
+            username: Type.String({ maxLength: 32 }),
+            password: Type.String({ maxLength: MAX_PASSWORD_LENGTH }),
+            role,
           },
-        },
-        response: { 201: { type: 'null' }, 400: errorSchema, 401: errorSchema, 403: errorSchema, 409: errorSchema },
+          { additionalProperties: false },
+        ),
+        response: { 201: noContent, 400: errorSchema, 401: errorSchema, 403: errorSchema, 409: errorSchema },
       },
     },
     async (request, reply) => {
@@ -76,7 +72,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: AdminApiContext): 
     },
   );
 
-  app.put<{ Params: { username: string }; Body: { role: Role } }>(
+  api.put(
     '/api/v1/users/:username/role',
     {
       config: { role: 'admin' },
@@ -84,13 +80,8 @@ export function registerUserRoutes(app: FastifyInstance, ctx: AdminApiContext): 
         summary: 'Change a user’s role (never the last enabled admin’s, nor your own)',
         tags: ['users'],
         params: usernameParams,
-        body: {
-          type: 'object',
-          required: ['role'],
-          additionalProperties: false,
-          properties: { role: { type: 'string', enum: ROLES } },
-        },
-        response: { 200: userSchema, ...refusals },
+        body: Type.Object({ role }, { additionalProperties: false }),
+        response: { 200: userView, ...refusals },
       },
     },
     async (request) => ctx.users.setRole(request.actor!, request.params.username, request.body.role),
@@ -100,7 +91,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: AdminApiContext): 
     ['disable', true],
     ['enable', false],
   ] as const) {
-    app.post<{ Params: { username: string } }>(
+    api.post(
       `/api/v1/users/:username/${verb}`,
       {
         config: { role: 'admin' },
@@ -110,14 +101,14 @@ export function registerUserRoutes(app: FastifyInstance, ctx: AdminApiContext): 
             : 'Enable a disabled user again',
           tags: ['users'],
           params: usernameParams,
-          response: { 200: userSchema, ...refusals },
+          response: { 200: userView, ...refusals },
         },
       },
       async (request) => ctx.users.setDisabled(request.actor!, request.params.username, disabled),
     );
   }
 
-  app.post<{ Params: { username: string } }>(
+  api.post(
     '/api/v1/users/:username/reset-password',
     {
       config: { role: 'admin' },
@@ -126,7 +117,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: AdminApiContext): 
         tags: ['users'],
         params: usernameParams,
         response: {
-          200: { type: 'object', properties: { username: { type: 'string' }, password: { type: 'string' } } },
+          200: Type.Object({ username: Type.String(), password: Type.String() }),
           ...refusals,
         },
       },
@@ -134,7 +125,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: AdminApiContext): 
     async (request) => ctx.users.resetPassword(request.actor!, request.params.username),
   );
 
-  app.delete<{ Params: { username: string } }>(
+  api.delete(
     '/api/v1/users/:username',
     {
       config: { role: 'admin' },
@@ -142,7 +133,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: AdminApiContext): 
         summary: 'Delete a user (never the last enabled admin, nor yourself); their sessions end',
         tags: ['users'],
         params: usernameParams,
-        response: { 204: { type: 'null' }, ...refusals },
+        response: { 204: noContent, ...refusals },
       },
     },
     async (request, reply) => {
