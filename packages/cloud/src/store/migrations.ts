@@ -346,11 +346,32 @@ function flexible(): Migration {
   };
 }
 
+/**
+ * `usage_hours` on PostgreSQL, for Reports of 100,000 hours (issue 15). Its foreign key to
+ * `servers` fired a trigger per row (a third of PostgreSQL's CPU for new hours); the only writer,
+ * `UsageRepo.upsert`, now takes the lock that trigger took (`FOR KEY SHARE` on the server's row)
+ * once per Report and refuses an unknown server, so every row still names a server that cannot
+ * vanish before the rows commit. `fillfactor` 70 leaves room on each page, so a newer Report
+ * repeating stored hours updates them in place (HOT: no new index entries, as no indexed column
+ * changes); at 100 each update moved the row and added entries to both indexes. SQLite keeps its
+ * foreign key (its check is an index probe, not a trigger) and has no fillfactor: nothing to do.
+ */
+function usageBulkWrites(dialect: Dialect): Migration {
+  return {
+    async up(db: AnyDb) {
+      if (dialect !== 'postgres') return;
+      await sql`alter table usage_hours drop constraint usage_hours_server_id_fkey`.execute(db);
+      await sql`alter table usage_hours set (fillfactor = 70)`.execute(db);
+    },
+  };
+}
+
 /** The migrations, by name; names sort in the order they run. */
 export function cloudMigrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_domain': domain(dialect),
     '0002_licensing_nodes': licensingNodes(dialect),
     '0003_flexible': flexible(),
+    '0004_usage_bulk_writes': usageBulkWrites(dialect),
   };
 }

@@ -62,6 +62,34 @@ for (const dialect of DIALECTS) {
       assert.equal(await t.store.usage.newestHour('srv_none'), null);
     });
 
+    test('usage hours of a server the Cloud does not know are refused, and none is stored', async () => {
+      // PostgreSQL checks this once per Report (no per-row foreign key there), SQLite by its foreign key.
+      await assert.rejects(
+        t.store.transaction((tx) =>
+          tx.usage.upsert({ serverId: 'srv_unknown', customerId: CUSTOMER, sequence: 1 }, hours(['a'], 5, 1)),
+        ),
+        dialect === 'postgres' ? /no server srv_unknown/ : /FOREIGN KEY/,
+      );
+      const n = await sql<{
+        n: number | string;
+      }>`select count(*) as n from usage_hours where server_id = 'srv_unknown'`.execute(t.store.db);
+      assert.equal(Number(n.rows[0]!.n), 0);
+    });
+
+    test('feature names with quotes, backslashes, commas and braces are stored as they are', async () => {
+      const server = `${SERVER}_3`;
+      await sql`insert into servers (id, customer_id, host_name, product_version, public_key_jwk, factors, document, registered_at, updated_at)
+        values (${server}, ${CUSTOMER}, 'h', '1', '{}', '{}', 'doc', ${NOW}, ${NOW})`.execute(t.store.db);
+      const names = ['q"uote', 'back\\slash', 'com,ma', '{brace}', 'NULL', ' spaced '];
+      await t.store.transaction((tx) =>
+        tx.usage.upsert({ serverId: server, customerId: CUSTOMER, sequence: 1 }, hours(names, 3, 2)),
+      );
+      const stored = await t.store.usage.list({ serverId: server, from: '2026-01-01' });
+      assert.deepEqual([...new Set(stored.map((u) => u.feature))].sort(), [...names].sort());
+      assert.equal(stored.length, names.length * 3);
+      assert.ok(stored.every((u) => u.seatSeconds === 120 && u.peakSeats === 2));
+    });
+
     test('two reports of one server written at the same moment by two nodes both commit, each hour once', async () => {
       const server = `${SERVER}_2`;
       await sql`insert into servers (id, customer_id, host_name, product_version, public_key_jwk, factors, document, registered_at, updated_at)

@@ -3,6 +3,7 @@
  * SQLite and PostgreSQL, with the bulk upsert written per dialect.
  */
 import { createHash } from 'node:crypto';
+import { TesseraError } from '@tessera/core';
 import { CompiledQuery, sql } from 'kysely';
 import type { Dialect } from './db.js';
 import type { Db } from './repo.js';
@@ -76,6 +77,26 @@ const PG_USAGE_LOCK_CLASS = 7_569;
 /** The server's usage-lock number: the first 4 bytes of SHA-256 of its id, as a signed 32-bit integer. */
 function usageLockKey(serverId: string): number {
   return createHash('sha256').update(serverId).digest().readInt32BE(0);
+}
+
+/**
+ * A PostgreSQL array literal of integers (safe integers: a Report's counts are checked so).
+ * Written with one join: node-pg turns a JS array into the same literal element by element,
+ * each number stringified, run through two regex replaces and quoted, which for 648,000
+ * values (108,000 hours × 6 columns) cost the Cloud ~0.15 s of CPU per Report.
+ */
+function pgIntegerArray(values: readonly number[]): string {
+  return `{${values.join(',')}}`;
+}
+
+/**
+ * A PostgreSQL array literal of texts, every element quoted, `\` and `"` escaped in one pass
+ * over the joined text. The elements are joined with NUL, which no PostgreSQL text can hold
+ * (feature names and hour marks of a verified Report are plain ASCII), then NUL becomes `","`.
+ */
+function pgTextArray(values: readonly string[]): string {
+  if (values.length === 0) return '{}';
+  return `{"${values.join('\0').replace(/[\\"]/g, '\\$&').replaceAll('\0', '","')}"}`;
 }
 
 // `where true`: SQLite needs it to tell an INSERT ... SELECT's ON CONFLICT from a join's ON.
@@ -175,6 +196,14 @@ export class UsageRepo {
     await this.db.executeQuery(
       CompiledQuery.raw('select pg_advisory_xact_lock($1, $2)', [PG_USAGE_LOCK_CLASS, usageLockKey(owner.serverId)]),
     );
+    // What the dropped foreign key checked row by row (migration 0004), once: the server exists,
+    // and holding its row's key-share lock until commit, it cannot be deleted under these rows.
+    const server = await this.db.executeQuery(
+      CompiledQuery.raw('select 1 from servers where id = $1 for key share', [owner.serverId]),
+    );
+    if (server.rows.length === 0) {
+      throw new TesseraError('NOT_FOUND', `no server ${owner.serverId}: its usage hours are not stored`);
+    }
     // Sorted by hour: the first and the last bound every hour of the report.
     const features = [...new Set(hours.map((u) => u.feature))];
     const stored = await this.db.executeQuery<{ stored: boolean }>(
@@ -203,12 +232,12 @@ export class UsageRepo {
           owner.serverId,
           owner.customerId,
           owner.sequence,
-          feature,
-          hour,
-          peak,
-          seconds,
-          checkouts,
-          denials,
+          pgTextArray(feature),
+          pgTextArray(hour),
+          pgIntegerArray(peak),
+          pgIntegerArray(seconds),
+          pgIntegerArray(checkouts),
+          pgIntegerArray(denials),
         ]),
       );
     }

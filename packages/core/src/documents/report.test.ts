@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { deflateRawSync } from 'node:zlib';
 import { DOC_TYPES, decodeDocumentUnverified, signDocument } from './jws.js';
 import {
   decodeReportUnverified,
@@ -175,6 +176,7 @@ describe('reports', () => {
       [[{ ...u, hour: '2026-03-02T10:00:00Z' }], /had not ended/],
       [[{ ...u, hour: '2026-03-02T08:30:00Z' }], /usage\[0\]\.hour must be an hour mark/],
       [[u, { ...u }], /repeats feature asr.en/],
+      [[u, { ...u, hour: '2026-03-02T09:00:00Z' }, { ...u }], /usage\[2\] repeats feature asr.en/],
       [[{ ...u, seatSeconds: 3 * 3600 + 1 }], /seatSeconds .* more than peakSeats/],
       [[{ ...u, checkouts: -1 }], /checkouts must be an integer/],
     ];
@@ -230,5 +232,32 @@ describe('reports', () => {
       server.privateKey,
     );
     await rejectsWith(verifyReport(garbage, server.publicKey), 'DOC_INVALID', /is not packed usage/);
+  });
+
+  it('a packed payload naming one feature twice cannot repeat an hour through it', async () => {
+    const server = await newServer();
+    const text = await signReport(claimsFor(server), server.privateKey);
+    const payload = decodeDocumentUnverified(text).payload as { usage: Record<string, unknown> };
+    // Two indexes, one name: each index's hours rise, yet both carry asr.en at 08:00.
+    const columns = {
+      features: ['asr.en', 'asr.en'],
+      f: [0, 1],
+      h: [492344, 0],
+      p: [1, 1],
+      s: [0, 0],
+      c: [0, 0],
+      d: [0, 0],
+    };
+    const data = deflateRawSync(JSON.stringify(columns)).toString('base64url');
+    const twice = await signDocument(
+      DOC_TYPES.report,
+      { ...payload, usage: { ...payload.usage, hours: 2, data } },
+      server.privateKey,
+    );
+    await rejectsWith(
+      verifyReport(twice, server.publicKey),
+      'DOC_INVALID',
+      /usage\[1\] repeats feature asr.en hour 2026-03-02T08:00:00Z/,
+    );
   });
 });

@@ -130,6 +130,22 @@ describe('WAL checkpointer', () => {
     assert.deepEqual(failures, []);
   });
 
+  test('before a restart holds commits, long checkpoints are followed by catch-up ones with commits going on', async () => {
+    // Every checkpoint counts as long here (over -1 ms): each restart comes after catchUpMax of them.
+    start({ restartFrames: 30, catchUpOverMs: -1, catchUpMax: 2 });
+    await commitsUntil(() => results.filter((r) => r.held).length >= 2);
+    const held = results.flatMap((r, i) => (r.held ? [i] : []));
+    assert.ok(held.length >= 2, `held checkpoints: ${held.length} of ${results.length}`);
+    for (const i of held) {
+      const before = results.slice(Math.max(0, i - 3), i);
+      assert.ok(
+        before.length === 3 && before.every((r) => !r.held && r.busy === 0 && r.log >= 30 && r.checkpointed === r.log),
+        `checkpoint ${i} (held) comes after one full copy of a long WAL and 2 catch-ups: ${JSON.stringify(before)}`,
+      );
+    }
+    assert.deepEqual(failures, []);
+  });
+
   test('closing closes the worker connection first, so closing the database checkpoints and removes the WAL file', async () => {
     start();
     await commits(20);

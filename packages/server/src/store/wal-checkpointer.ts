@@ -21,6 +21,16 @@ export const CHECKPOINT_POLICY = {
   restartFrames: 2_000,
   /** Commits are held for that checkpoint at most this long; then they go on and the restart waits. */
   holdMaxMs: 50,
+  /**
+   * Before that held checkpoint, a checkpoint longer than this is followed by another with
+   * commits going on: the held one then copies only what was committed during a short one.
+   * After a reader kept the WAL from being copied for a while, the first checkpoint copies
+   * thousands of pages, and a held checkpoint right after it had what was committed during that
+   * long copy to copy and fsync while the commits waited.
+   */
+  catchUpOverMs: 10,
+  /** At most this many such checkpoints in a row; then the restart holds commits anyway (a slow disk). */
+  catchUpMax: 3,
   /** How long closing waits for the worker to close its connection. */
   closeWaitMs: 2_000,
   /** SQLite's own automatic checkpoint (its default), put back if the worker fails. */
@@ -79,8 +89,8 @@ export interface WalCheckpointerOptions {
  * once the worker's connection is open. After each commit, a checkpoint is asked for when
  * none is running and the last is `intervalMs` old (a timer catches the last writes of a
  * burst). A WAL longer than `restartFrames` whose frames are all copied but those of the
- * commits made meanwhile gets one more checkpoint with commits held, so the next write starts
- * the WAL again from its beginning (without that, a server that always writes would never let
+ * commits made meanwhile gets one more checkpoint with commits held (after up to `catchUpMax`
+ * more without, while each takes over `catchUpOverMs`), so the next write starts the WAL again from its beginning (without that, a server that always writes would never let
  * it restart, and it would only grow).
  */
 export class WalCheckpointer {
@@ -99,6 +109,8 @@ export class WalCheckpointer {
   private ready = false;
   private observers: CheckpointObserver[] = [];
   private commits = 0;
+  /** Checkpoints run in a row, commits going on, before a restart (see `catchUpOverMs`). */
+  private catchUps = 0;
 
   constructor(private readonly o: WalCheckpointerOptions) {
     this.policy = { ...CHECKPOINT_POLICY, ...o.policy };
@@ -192,11 +204,20 @@ export class WalCheckpointer {
     const result = { busy: m.busy, log: m.log, checkpointed: m.checkpointed, ms: m.ms, held: m.held };
     for (const ob of this.observers) ob.onCheckpoint?.(result);
     // Every frame there was when it began is copied, but the WAL is long: copy the few the
-    // commits added meanwhile with commits held, so the next write restarts it.
+    // commits added meanwhile with commits held, so the next write restarts it. If this
+    // checkpoint was long, those are many: copy them first with commits going on.
     if (!m.held && m.busy === 0 && m.log >= this.policy.restartFrames && m.checkpointed === m.log) {
+      if (m.ms > this.policy.catchUpOverMs && this.catchUps < this.policy.catchUpMax) {
+        this.catchUps++;
+        this.request(false);
+        return;
+      }
+      this.catchUps = 0;
       this.startHold();
       this.request(true);
+      return;
     }
+    this.catchUps = 0;
   }
 
   private startHold(): void {
