@@ -4,6 +4,7 @@ export { FlexibleActions } from './domain/flexible/flexible-actions.js';
 export type { FlexibleStatus, ReportMade, SyncApplied } from './domain/flexible/flexible-state.js';
 export type { CheckoutOutcome, EngineEvent, HeartbeatOutcome } from './domain/leases/lease-engine.js';
 export { LeaseEngine } from './domain/leases/lease-engine.js';
+export type { SeatHolderView, SeatsPage, SeatsReleased } from './domain/leases/seat-holders.js';
 export type { LicenseFeatureView, LicenseTree, LicenseView } from './domain/license-service.js';
 export { LICENSING_MODES, type LicensingMode } from './domain/licensing-mode.js';
 export type { SessionInfo } from './domain/session-service.js';
