@@ -1,4 +1,6 @@
 /** The Sessions page's query (sort, filters, page) and the admin API addresses it makes: pure, no React. */
+import { manyOf } from './format.js';
+import type { SeatsReleased } from './types.js';
 
 export const SORT_KEYS = ['feature', 'count', 'user', 'host', 'app', 'version', 'license', 'since'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -72,4 +74,11 @@ export function withFilter(
   change: Partial<Pick<SeatsQuery, 'feature' | 'user' | 'host' | 'search' | 'limit'>>,
 ): SeatsQuery {
   return { ...q, ...change, page: 1 };
+}
+
+/** What a release did, in words: how many, and how many had already ended. */
+export function releasedText(r: SeatsReleased): string {
+  const hear = r.released === 1 ? 'its application hears' : 'their applications hear';
+  const gone = r.notFound.length > 0 ? ` ${manyOf(r.notFound.length, 'lease')} had already ended.` : '';
+  return `Released ${manyOf(r.released, 'seat')}; ${hear} so at the next heartbeat.${gone}`;
 }

@@ -2,7 +2,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { exportUrl, FIRST_QUERY, pageCount, SORT_KEYS, seatsUrl, sortBy, withFilter } from '../src/seats.js';
+import {
+  exportUrl,
+  FIRST_QUERY,
+  pageCount,
+  releasedText,
+  SORT_KEYS,
+  seatsUrl,
+  sortBy,
+  withFilter,
+} from '../src/seats.js';
 
 describe('the Sessions query', () => {
   test('the first page asked is the one public/early.js starts before the bundle runs', () => {
@@ -32,6 +41,17 @@ describe('the Sessions query', () => {
     assert.equal(pageCount(50, 50), 1);
     assert.equal(pageCount(51, 50), 2);
     assert.equal(pageCount(100_000, 50), 2000);
+  });
+
+  test('a release says how many, and how many had already ended', () => {
+    assert.equal(
+      releasedText({ released: 1, notFound: [] }),
+      'Released 1 seat; its application hears so at the next heartbeat.',
+    );
+    assert.equal(
+      releasedText({ released: 1200, notFound: ['a', 'b'] }),
+      'Released 1,200 seats; their applications hear so at the next heartbeat. 2 leases had already ended.',
+    );
   });
 
   test('the sort keys are the server’s', async () => {

@@ -167,6 +167,7 @@ export function registerSeatRoutes(app: FastifyInstance, ctx: AdminApiContext): 
           400: errorSchema,
           401: errorSchema,
           403: errorSchema,
+          503: errorSchema,
           507: errorSchema,
         },
       },
