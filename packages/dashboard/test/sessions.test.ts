@@ -148,6 +148,7 @@ describe('the Sessions page', () => {
 
   test('one seat is released from its row, after a confirmation', async () => {
     await page.getByRole('button', { name: 'First' }).click();
+    await page.getByText(/^Page 1 of/).waitFor();
     const target = rows().first();
     const who = (await target.locator('td:nth-child(4)').textContent()) ?? '';
     await target.getByRole('button', { name: /^Release the seat of/ }).click();

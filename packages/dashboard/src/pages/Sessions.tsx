@@ -116,10 +116,10 @@ export function SessionsPage({ session }: { session: SessionView }) {
               busy={seats.loading}
             />
             <Pager
-              page={query.page}
+              page={data.page}
               pages={pages}
               total={data.total}
-              limit={query.limit}
+              limit={data.limit}
               onPage={(page) => setQuery((q) => ({ ...q, page }))}
               onLimit={(limit) => changeFilter({ limit })}
             />
