@@ -6,7 +6,8 @@
  * Default scenarios: throughput, latency, ceiling, held-leases, cold-start, flexible-exchange
  * (a Report of 50 features × 90 days through a Cloud on SQLite and, when it is there, on
  * PostgreSQL, and its Sync back; ~45 s). Also:
- * dashboard-load (the Dashboard's first load in Chromium; needs /usr/bin/chromium), subscription
+ * dashboard-load (the Dashboard's first load in Chromium; needs /usr/bin/chromium), sessions-load
+ * (the Sessions page and its listings with 100,000 leases, in Chromium), subscription
  * (Cloud nodes on PostgreSQL and SQLite; needs PostgreSQL on 127.0.0.1:5432), sdk (each SDK's bench
  * program against bare HTTP from its language, and the heartbeat CPU of 1,000 held leases; a program
  * that is not built is a row saying so; ~2.5 min), and `all`.
@@ -27,6 +28,7 @@ import { flexibleExchange } from './scenarios/flexible-exchange.js';
 import { heldLeases } from './scenarios/held-leases.js';
 import { latency } from './scenarios/latency.js';
 import { sdk } from './scenarios/sdk.js';
+import { sessionsLoad } from './scenarios/sessions-load.js';
 import { soak } from './scenarios/soak.js';
 import { subscription } from './scenarios/subscription.js';
 import { throughput } from './scenarios/throughput.js';
@@ -39,6 +41,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioReport>> 
   'held-leases': heldLeases,
   'cold-start': coldStart,
   'dashboard-load': (ctx) => dashboardLoad({ quick: ctx.quick, log: ctx.log }),
+  'sessions-load': sessionsLoad,
   subscription,
   'flexible-exchange': flexibleExchange,
   sdk,

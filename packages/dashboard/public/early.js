@@ -4,6 +4,8 @@
 (() => {
   const paths = ['/api/v1/session', '/api/v1/server'];
   if (location.pathname === '/' || location.pathname === '/licenses') paths.push('/api/v1/licenses');
+  // The Sessions page's first page, exactly as src/seats.ts seatsUrl(FIRST_QUERY) asks for it.
+  if (location.pathname === '/sessions') paths.push('/api/v1/seats?sort=since&dir=desc&page=1&limit=50');
   const early = {};
   for (const path of paths) {
     const p = fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } });

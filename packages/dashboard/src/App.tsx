@@ -9,6 +9,7 @@ import { AccountPage } from './pages/Account.js';
 import { AuditPage } from './pages/Audit.js';
 import { ChangePassword } from './pages/ChangePassword.js';
 import { LicensesPage } from './pages/Licenses.js';
+import { SessionsPage } from './pages/Sessions.js';
 import { SettingsPage } from './pages/Settings.js';
 import { SignIn } from './pages/SignIn.js';
 import { UsagePage } from './pages/Usage.js';
@@ -99,6 +100,8 @@ function Shell({ session, onSignOut }: { session: SessionView; onSignOut: () => 
           </p>
         ) : page.path === '/licenses' ? (
           <LicensesPage session={session} server={server} />
+        ) : page.path === '/sessions' ? (
+          <SessionsPage session={session} />
         ) : page.path === '/usage' ? (
           <UsagePage />
         ) : page.path === '/audit' ? (

@@ -9,3 +9,8 @@ export function duration(ms: number): string {
   if (h < 24) return `${h} h ${min % 60} min`;
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
+
+/** "100,000 leases": a count with thousands separated (`plural` of the kit does not separate them). */
+export function manyOf(n: number, one: string): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? one : `${one}s`}`;
+}

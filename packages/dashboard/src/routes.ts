@@ -13,6 +13,7 @@ export interface PageDef {
 
 export const PAGES: readonly PageDef[] = [
   { path: '/licenses', title: 'Licenses', role: 'view' },
+  { path: '/sessions', title: 'Sessions', role: 'view' },
   { path: '/usage', title: 'Usage', role: 'view' },
   { path: '/audit', title: 'Audit log', role: 'admin' },
   { path: '/users', title: 'Users', role: 'admin' },

@@ -73,6 +73,26 @@ export interface LeaseView {
   since: string;
 }
 
+/** One held lease on the Sessions page (`GET /api/v1/seats`). */
+export interface SeatHolderView extends LeaseView {
+  /** When it lapses unless its holder heartbeats; null if it ended while being listed. */
+  expiresAt: string | null;
+}
+
+/** One page of every seat holder, with how many match in all. */
+export interface SeatsPage {
+  total: number;
+  page: number;
+  limit: number;
+  seats: SeatHolderView[];
+}
+
+/** `POST /api/v1/seats/release`: how many were released, and the ids no lease holds (any more). */
+export interface SeatsReleased {
+  released: number;
+  notFound: string[];
+}
+
 export interface UsageFeature {
   feature: string;
   licensed: number;

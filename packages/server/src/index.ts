@@ -3,6 +3,7 @@ export { type Actor, LOCAL_CLI_ACTOR } from './domain/audit.js';
 export { FlexibleActions } from './domain/flexible/flexible-actions.js';
 export type { CheckoutOutcome, EngineEvent, HeartbeatOutcome } from './domain/leases/lease-engine.js';
 export { LeaseEngine } from './domain/leases/lease-engine.js';
+export type { SeatHolderView, SeatsPage, SeatsReleased } from './domain/leases/seat-holders.js';
 export { LICENSING_MODES, type LicensingMode } from './domain/licensing-mode.js';
 export type { SessionInfo } from './domain/session-service.js';
 export { LOG_LEVELS, type LogLevel, SETTING_KEYS, type SettingKey } from './domain/settings/catalog.js';

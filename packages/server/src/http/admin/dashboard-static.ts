@@ -15,7 +15,16 @@ declare module 'fastify' {
  * Paths the Dashboard's client-side router shows; each gets `index.html`. Keep in step with
  * `packages/dashboard/src/routes.ts` (a test checks that they agree).
  */
-export const DASHBOARD_PAGES = ['/', '/licenses', '/usage', '/audit', '/users', '/settings', '/account'] as const;
+export const DASHBOARD_PAGES = [
+  '/',
+  '/licenses',
+  '/sessions',
+  '/usage',
+  '/audit',
+  '/users',
+  '/settings',
+  '/account',
+] as const;
 
 /**
  * Where the built Dashboard is: `@tessera/dashboard`'s `dist/`, found through the package

@@ -10,6 +10,7 @@ import { registerEventRoutes } from './events.js';
 import { registerFlexibleRoutes } from './flexible.js';
 import { registerLeaseRoutes } from './leases.js';
 import { registerLicenseRoutes } from './licenses.js';
+import { registerSeatRoutes } from './seats.js';
 import { registerSessionRoutes } from './session.js';
 import { registerSettingsRoutes } from './settings.js';
 import { registerSystemRoutes } from './system.js';
@@ -44,6 +45,7 @@ export function registerAdminApi(
   registerSystemRoutes(app, ctx);
   registerLicenseRoutes(app, ctx);
   registerLeaseRoutes(app, ctx);
+  registerSeatRoutes(app, ctx);
   registerAccountRoutes(app, ctx);
   registerUserRoutes(app, ctx);
   registerSettingsRoutes(app, ctx.settings);
