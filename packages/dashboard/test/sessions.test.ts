@@ -42,7 +42,6 @@ describe('the Sessions page', () => {
     await page.getByLabel('User name').fill('admin');
     await page.getByLabel('Password').fill(s.initialPassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Initial password').fill(s.initialPassword);
     await page.getByLabel('New password', { exact: true }).fill(PASSWORD);
     await page.getByLabel('New password again').fill(PASSWORD);
     await page.getByRole('button', { name: 'Change password' }).click();
@@ -202,7 +201,6 @@ describe('the Sessions page', () => {
       await v.getByLabel('User name').fill('watcher');
       await v.getByLabel('Password').fill('watcher password 1');
       await v.getByRole('button', { name: 'Sign in' }).click();
-      await v.getByLabel('Initial password').fill('watcher password 1');
       await v.getByLabel('New password', { exact: true }).fill('watcher password 2');
       await v.getByLabel('New password again').fill('watcher password 2');
       await v.getByRole('button', { name: 'Change password' }).click();
