@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { SERVER_POLICY } from '../../domain/policy.js';
 import type { AdminApiContext } from './context.js';
 
-const leaseView = Type.Object({
+/** A lease as the admin API shows it (the Sessions page's rows add their expiry). */
+export const leaseView = Type.Object({
   leaseId: Type.String(),
   licenseId: Type.String(),
   feature: Type.String(),

@@ -10,6 +10,7 @@ import {
   type SortDirection,
 } from '../../store/lease-listing.js';
 import type { AdminApiContext } from './context.js';
+import { leaseView } from './leases.js';
 
 const filterQuery = {
   feature: Type.Optional(Type.String({ minLength: 1, maxLength: SERVER_POLICY.maxFeatureNameLength })),
@@ -21,19 +22,7 @@ const filterQuery = {
 const filterQuerySchema = Type.Object(filterQuery, { additionalProperties: false });
 type FilterQuery = Static<typeof filterQuerySchema>;
 
-const seatSchema = Type.Object({
-  leaseId: Type.String(),
-  licenseId: Type.String(),
-  feature: Type.String(),
-  count: Type.Integer(),
-  clientId: Type.String(),
-  host: orNull(Type.String()),
-  app: orNull(Type.String()),
-  version: orNull(Type.String()),
-  releaseDate: Type.String(),
-  since: Type.String(),
-  expiresAt: orNull(Type.String()),
-});
+const seatSchema = Type.Object({ ...leaseView.properties, expiresAt: orNull(Type.String()) });
 
 const seatsPage = Type.Object({
   total: Type.Integer(),
