@@ -4,16 +4,20 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
 import type { LicenseServerOptions } from '../../runtime/options.js';
 import { type RunningServer, startLicenseServer } from '../../runtime/server.js';
-import { licenseFor, makeVendor, silentLogger, type Vendor } from '../../test-support/fixtures.js';
+import { licenseFor, makeVendor, type Vendor } from '../../test-support/fixtures.js';
 
 /** A server on `dir`, started as a test would, with `flags` as its command line would give them. */
 /** Start flags; one set to undefined is a flag not given (its value then comes from server.conf). */
 type Flags = { [K in keyof LicenseServerOptions]?: LicenseServerOptions[K] | undefined };
 
 async function start(dir: string, flags: Flags = {}): Promise<RunningServer> {
-  const all: Flags = { clientListen: '127.0.0.1:0', adminListen: '127.0.0.1:0', logger: silentLogger, ...flags };
+  // A logger of its own: these tests change the level at run time (log_level), and the shared
+  // silent one would then print every later test's log lines.
+  const logger = pino({ level: 'silent' });
+  const all: Flags = { clientListen: '127.0.0.1:0', adminListen: '127.0.0.1:0', logger, ...flags };
   const given = Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
   return startLicenseServer({
     ...(given as Partial<LicenseServerOptions>),
@@ -170,7 +174,7 @@ describe('settings through the admin API', () => {
 
   test("a value edited by hand while the server runs comes into force with the next change, audited as the file's", async () => {
     writeFileSync(join(dir, 'data', 'server.conf'), `${confOf(dir)}portal_url = https://by-hand.example\n`);
-    const r = await api(server, dir, 'PUT', '/api/v1/settings', { values: { log_level: 'info' } });
+    const r = await api(server, dir, 'PUT', '/api/v1/settings', { values: { log_level: 'error' } });
     assert.equal(r.status, 200);
     assert.equal((await api(server, dir, 'GET', '/api/v1/server')).body.portalUrl, 'https://by-hand.example');
     const audit = await api(server, dir, 'GET', '/api/v1/audit?limit=5');
