@@ -346,11 +346,28 @@ function flexible(): Migration {
   };
 }
 
+/**
+ * Users managed after they are added (docs/cloud.md): a disabled flag (a disabled user cannot
+ * sign in, nor use its API tokens) and the time of the last sign-in, null until the first.
+ */
+function userState(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .alterTable('users')
+        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable('users').addColumn('last_sign_in_at', 'text').execute();
+    },
+  };
+}
+
 /** The migrations, by name; names sort in the order they run. */
 export function cloudMigrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_domain': domain(dialect),
     '0002_licensing_nodes': licensingNodes(dialect),
     '0003_flexible': flexible(),
+    '0004_user_state': userState(),
   };
 }
