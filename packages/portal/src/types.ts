@@ -44,6 +44,7 @@ export interface UserView {
 
 /** A password reset by another user: shown once, to be changed at the next sign-in. */
 export interface ResetPasswordView {
+  id: string;
   username: string;
   password: string;
 }

@@ -87,7 +87,7 @@ export class UserAdminService {
         await tx.users.setPassword(user.id, hash, true);
         await tx.sessions.deleteAllOf(user.id);
       });
-      return { username: user.username, password };
+      return { id: user.id, username: user.username, password };
     });
   }
 

@@ -65,6 +65,7 @@ export type NewUserView = Static<typeof newUserViewSchema>;
 
 /** A password an admin reset: shown once, to be changed at the next sign-in. */
 export const resetPasswordViewSchema = Type.Object({
+  id: Type.String(),
   username: Type.String(),
   password: Type.String({ description: 'the new password, shown once' }),
 });
