@@ -350,6 +350,46 @@ describe('the vendor Cloud through the CLI', { timeout: 240_000 }, () => {
     assert.ok(cleared.features.every((f) => f.count === 0));
   });
 
+  test("vendor user: add, reset the password, disable, change the role, delete; never one's own account", async () => {
+    const added = await cliJson<{ id: string; username: string; password: string }>([
+      ...['vendor', 'user', 'add', 'acme-ops', '--customer', customerId],
+      ...at,
+    ]);
+    assert.equal(added.username, 'acme-ops');
+    assert.ok(added.password.length >= 18);
+    const reset = await cliJson<{ password: string }>(['vendor', 'user', 'reset-password', 'acme-ops', ...at]);
+    assert.notEqual(reset.password, added.password);
+    assert.equal(
+      (await cliJson<{ disabled: boolean }>(['vendor', 'user', 'disable', 'acme-ops', ...at])).disabled,
+      true,
+    );
+    const moved = await cliJson<{ role: string; customerId: null }>([
+      'vendor',
+      'user',
+      'role',
+      'acme-ops',
+      'vendor',
+      ...at,
+    ]);
+    assert.deepEqual([moved.role, moved.customerId], ['vendor', null]);
+    const own = await cli(['vendor', 'user', 'disable', 'admin', ...at]);
+    assert.equal(own.code, 1);
+    assert.match(oneStderrLine(own), /OWN_ACCOUNT\)$/);
+    assert.deepEqual(await cliJson(['vendor', 'user', 'delete', 'acme-ops', ...at]), {
+      id: added.id,
+      username: 'acme-ops',
+      deleted: true,
+    });
+    const listed = await cliJson<{ users: { username: string; lastSignInAt: string | null }[] }>([
+      ...['vendor', 'user', 'list'],
+      ...at,
+    ]);
+    assert.deepEqual(
+      listed.users.map((u) => u.username),
+      ['admin'],
+    );
+  });
+
   test('failures are one line on stderr with the exit code of docs/cli.md', async () => {
     const empty = makeDir(join(work, 'no-cloud'));
     const cases: [string[], number, RegExp][] = [

@@ -30,6 +30,7 @@ export type {
   FeatureView,
   NewAccountView,
   NewUserView,
+  ResetPasswordView,
   ReturnView,
   ServerView,
   SubscriptionUsage,

@@ -35,7 +35,18 @@ export interface UserView {
   role: Role;
   customerId: string | null;
   mustChange: boolean;
+  /** A disabled user cannot sign in nor use its API tokens. */
+  disabled: boolean;
   createdAt: string;
+  /** The last portal sign-in; null before the first. */
+  lastSignInAt: string | null;
+}
+
+/** A password reset by another user: shown once, to be changed at the next sign-in. */
+export interface ResetPasswordView {
+  id: string;
+  username: string;
+  password: string;
 }
 
 export interface NewUserView extends UserView {

@@ -27,6 +27,7 @@ import type {
   FeatureView,
   NewAccountView,
   NewUserView,
+  ResetPasswordView,
   ReturnView,
   ServerView,
   UserView,
@@ -151,6 +152,21 @@ export class CloudApiClient {
   }
   userList(customerId?: string): Promise<UserView[]> {
     return this.request('GET', `/api/v1/users${query({ customerId })}`);
+  }
+  /** Vendor staff (`vendor`), or a user of `customerId`; the user's API tokens are revoked. */
+  userSetRole(username: string, role: 'vendor' | 'customer', customerId?: string): Promise<UserView> {
+    return this.request('PUT', `/api/v1/users/${enc(username)}/role`, dropUndefined({ role, customerId }));
+  }
+  /** Disables (sessions end, tokens stop working) or enables a user. */
+  userSetDisabled(username: string, disabled: boolean): Promise<UserView> {
+    return this.request('POST', `/api/v1/users/${enc(username)}/${disabled ? 'disable' : 'enable'}`);
+  }
+  /** A new random password, answered once, to be changed at the next sign-in. */
+  userResetPassword(username: string): Promise<ResetPasswordView> {
+    return this.request('POST', `/api/v1/users/${enc(username)}/reset-password`);
+  }
+  userDelete(username: string): Promise<void> {
+    return this.request('DELETE', `/api/v1/users/${enc(username)}`);
   }
 
   // ---- entitlements

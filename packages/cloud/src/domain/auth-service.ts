@@ -51,6 +51,8 @@ export class AuthService {
         customerId: null,
         mustChange: true,
         createdAt: now,
+        disabled: false,
+        lastSignInAt: null,
       });
       // The password file is written before the commit: if that fails, there is no admin
       // whose password nobody knows.
@@ -64,10 +66,20 @@ export class AuthService {
     return (await this.ctx.store.tokens.userByTokenHash(hashSecret(token))) !== undefined;
   }
 
-  /** Makes (or replaces) the API token called `name` for user `admin`; returns the token. */
+  /**
+   * Makes (or replaces) the API token called `name` for user `admin`, or, once `admin` was
+   * disabled, demoted or deleted, for the oldest enabled vendor staff user (the Cloud always
+   * keeps one); returns the token.
+   */
   async issueAdminToken(name: string): Promise<string> {
-    const admin = await this.ctx.store.users.byUsername(INITIAL_ADMIN_USER);
-    if (!admin) throw new TesseraError('INTERNAL', 'the admin user does not exist');
+    const first = await this.ctx.store.users.byUsername(INITIAL_ADMIN_USER);
+    const admin =
+      first && first.role === 'vendor' && !first.disabled
+        ? first
+        : (await this.ctx.store.users.list({ role: 'vendor' }))
+            .filter((u) => !u.disabled)
+            .sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
+    if (!admin) throw new TesseraError('INTERNAL', 'the Cloud has no enabled vendor staff user');
     const token = `tca_${newSecret(32)}`;
     await this.ctx.store.tokens.replace({
       id: cloudId('tok', this.ctx.clock.now()),
@@ -139,6 +151,8 @@ export class AuthService {
         customerId,
         mustChange: true,
         createdAt: nowIso(this.ctx.clock),
+        disabled: false,
+        lastSignInAt: null,
       };
       await this.ctx.store.transaction(async (tx) => {
         await tx.users.insert(user);

@@ -18,10 +18,13 @@ import { type SeatLogger, SeatService } from './seat-service.js';
 import { ServerService } from './server-service.js';
 import { SessionService } from './session-service.js';
 import { SyncService, type SyncSettings } from './sync-service.js';
+import { UserAdminService } from './user-admin-service.js';
 
 export interface CloudServices {
   ctx: DomainContext;
   auth: AuthService;
+  /** Users once they exist: role, disable, delete, password reset. */
+  users: UserAdminService;
   sessions: SessionService;
   catalog: CatalogService;
   customers: CustomerService;
@@ -67,6 +70,7 @@ export function createServices(o: CloudServicesOptions): CloudServices {
   return {
     ctx,
     auth,
+    users: new UserAdminService(ctx),
     sessions: new SessionService(ctx, auth),
     catalog: new CatalogService(ctx),
     customers,

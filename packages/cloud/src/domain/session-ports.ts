@@ -32,8 +32,7 @@ function accountOf(user: UserRecord): SessionAccount<Actor> {
     username: user.username,
     passwordHash: user.passwordHash,
     mustChange: user.mustChange,
-    // The Cloud's users table has no disabled state.
-    disabled: false,
+    disabled: user.disabled,
     actor: actorOf(user, 'user'),
   };
 }
@@ -102,6 +101,7 @@ export function userJournal(ctx: DomainContext): AuthJournal<Actor> {
           createdAt: row.createdAt,
           lastSeen: row.lastSeen,
         });
+        await tx.users.setLastSignIn(row.subject, new Date(row.createdAt).toISOString());
         await ctx.audit.write(tx, { actor: account.actor, action: 'session.sign-in', outcome: 'ok' });
       });
     },

@@ -48,7 +48,9 @@ export const userViewSchema = Type.Object({
   role: oneOf(['vendor', 'customer']),
   customerId: orNull(Type.String()),
   mustChange: Type.Boolean(),
+  disabled: Type.Boolean({ description: 'a disabled user cannot sign in nor use its API tokens' }),
   createdAt: Type.String(),
+  lastSignInAt: orNull(Type.String({ description: 'the last portal sign-in (ISO instant); null before the first' })),
 });
 export type UserView = Static<typeof userViewSchema>;
 
@@ -60,6 +62,14 @@ export const newUserViewSchema = Type.Object({
   ),
 });
 export type NewUserView = Static<typeof newUserViewSchema>;
+
+/** A password an admin reset: shown once, to be changed at the next sign-in. */
+export const resetPasswordViewSchema = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  password: Type.String({ description: 'the new password, shown once' }),
+});
+export type ResetPasswordView = Static<typeof resetPasswordViewSchema>;
 
 export const entitlementViewSchema = Type.Object({
   id: Type.String(),
@@ -220,7 +230,9 @@ export function userView(u: UserRecord): UserView {
     role: u.role,
     customerId: u.customerId,
     mustChange: u.mustChange,
+    disabled: u.disabled,
     createdAt: u.createdAt,
+    lastSignInAt: u.lastSignInAt,
   };
 }
 

@@ -25,6 +25,7 @@ import { registerFlexibleRoutes } from './routes/flexible.js';
 import { registerServerRoutes } from './routes/servers.js';
 import { registerSessionRoutes } from './routes/session.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { registerUserRoutes } from './routes/users.js';
 
 export interface CloudAppOptions {
   ctx: CloudHttpContext;
@@ -77,6 +78,7 @@ export async function buildCloudApp(
   registerSystemRoutes(app, o.ctx);
   registerSessionRoutes(app, o.ctx);
   registerCatalogRoutes(app, o.ctx);
+  registerUserRoutes(app, o.ctx);
   registerCustomerRoutes(app, o.ctx);
   registerEntitlementRoutes(app, o.ctx);
   registerServerRoutes(app, o.ctx);

@@ -366,6 +366,22 @@ function usageBulkWrites(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Users managed after they are added (docs/cloud.md): a disabled flag (a disabled user cannot
+ * sign in, nor use its API tokens) and the time of the last sign-in, null until the first.
+ */
+function userState(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .alterTable('users')
+        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable('users').addColumn('last_sign_in_at', 'text').execute();
+    },
+  };
+}
+
 /** The migrations, by name; names sort in the order they run. */
 export function cloudMigrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -373,5 +389,6 @@ export function cloudMigrations(dialect: Dialect): Record<string, Migration> {
     '0002_licensing_nodes': licensingNodes(dialect),
     '0003_flexible': flexible(),
     '0004_usage_bulk_writes': usageBulkWrites(dialect),
+    '0005_user_state': userState(),
   };
 }

@@ -15,6 +15,8 @@ export interface UserRecord {
   customerId: string | null;
   mustChange: boolean;
   createdAt: string;
+  disabled: boolean;
+  lastSignInAt: string | null;
 }
 
 export interface SessionRecord {

@@ -25,6 +25,10 @@ export interface UserTable {
   /** 1 until the first password change. */
   must_change: number;
   created_at: string;
+  /** 1 while the user may not sign in (nor use its API tokens). */
+  disabled: number;
+  /** The last portal or Dashboard sign-in (ISO instant); null until the first. */
+  last_sign_in_at: string | null;
 }
 
 export interface ApiTokenTable {

@@ -51,6 +51,11 @@ export class SessionRepo {
     return Number(r.numDeletedRows);
   }
 
+  /** Ends every session of a user (disabled, deleted, or given a new password). */
+  async deleteAllOf(userId: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  }
+
   async prune(idleBefore: number, createdBefore: number): Promise<void> {
     await this.db
       .deleteFrom('sessions')

@@ -15,6 +15,8 @@ function toUser(r: UserTable): UserRecord {
     customerId: r.customer_id,
     mustChange: Number(r.must_change) === 1,
     createdAt: r.created_at,
+    disabled: Number(r.disabled) === 1,
+    lastSignInAt: r.last_sign_in_at,
   };
 }
 
@@ -58,6 +60,8 @@ export class UserRepo {
         customer_id: u.customerId,
         must_change: u.mustChange ? 1 : 0,
         created_at: u.createdAt,
+        disabled: u.disabled ? 1 : 0,
+        last_sign_in_at: u.lastSignInAt,
       })
       .execute();
   }
@@ -69,10 +73,50 @@ export class UserRepo {
       .where('id', '=', id)
       .execute();
   }
+
+  /** Vendor staff who may sign in: the Cloud must always keep one (LAST_ADMIN). */
+  async enabledVendorCount(): Promise<number> {
+    const r = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('role', '=', 'vendor')
+      .where('disabled', '=', 0)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /** A role and the customer that goes with it (null for vendor staff). */
+  async setRole(id: string, role: UserRecord['role'], customerId: string | null): Promise<void> {
+    await this.db.updateTable('users').set({ role, customer_id: customerId }).where('id', '=', id).execute();
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({ disabled: disabled ? 1 : 0 })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async setLastSignIn(id: string, at: string): Promise<void> {
+    await this.db.updateTable('users').set({ last_sign_in_at: at }).where('id', '=', id).execute();
+  }
+
+  /** Deletes the user with its sessions and API tokens (which refer to it). */
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('user_id', '=', id).execute();
+    await this.db.deleteFrom('api_tokens').where('user_id', '=', id).execute();
+    await this.db.deleteFrom('users').where('id', '=', id).execute();
+  }
 }
 
 export class TokenRepo {
   constructor(private readonly db: Db) {}
+
+  /** Revokes a user's API tokens (they carried the authority it no longer has). */
+  async deleteAllOf(userId: string): Promise<void> {
+    await this.db.deleteFrom('api_tokens').where('user_id', '=', userId).execute();
+  }
 
   async userByTokenHash(hash: string): Promise<{ tokenName: string; user: UserRecord } | undefined> {
     const r = await this.db
@@ -81,6 +125,8 @@ export class TokenRepo {
       .selectAll('users')
       .select('api_tokens.name as token_name')
       .where('api_tokens.token_hash', '=', hash)
+      // A disabled user's tokens stop working with it.
+      .where('users.disabled', '=', 0)
       .executeTakeFirst();
     if (!r) return undefined;
     const { token_name, ...user } = r;

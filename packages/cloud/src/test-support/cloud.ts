@@ -15,7 +15,7 @@ export interface TestCloud {
   token: string;
   /** An HTTP call through inject; `auth` is a full Authorization header value. */
   call(
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     url: string,
     body?: unknown,
     headers?: Record<string, string>,

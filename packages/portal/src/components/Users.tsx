@@ -1,10 +1,8 @@
 import { useAction } from '@tessera/web-kit/action';
-import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 
-/** Users: who may sign in to the portal; add vendor staff or a customer's admin. */
+/** Users: who may sign in to the portal; add vendor staff or a customer's admin, manage them after. */
 
 import { CopyButton } from '@tessera/web-kit/components/CopyButton';
-import { TableScroll } from '@tessera/web-kit/components/TableScroll';
 import { type FormEvent, useId, useState } from 'react';
 import { api, query } from '../api.js';
 import { useCustomerName, useLoad, usePortal } from '../data.js';
@@ -12,6 +10,7 @@ import type { NewUserView, Role, UserView } from '../types.js';
 import { Loading } from './Bits.js';
 import { CustomerField } from './CustomerPicker.js';
 import { errorNotice, Notice, type NoticeData } from './Notice.js';
+import { ManagedUsersTable } from './UserRows.js';
 
 export function UsersPanel({ customerId }: { customerId: string | null }) {
   const { isVendor } = usePortal();
@@ -58,12 +57,26 @@ export function UsersPanel({ customerId }: { customerId: string | null }) {
         onClose={() => setNotice(null)}
       />
       {created?.password && <FirstPassword username={created.username} password={created.password} />}
-      <div className="two-col">
+      <div className="users-stack">
         <section className="card" aria-labelledby={`${ids}-list`}>
           <h2 id={`${ids}-list`}>Users</h2>
-          <UsersTable users={users.data} customerOf={showCustomerColumn ? nameOf : null} />
+          {!users.data ? (
+            <Loading what="users" />
+          ) : users.data.length === 0 ? (
+            <p className="empty">No user yet.</p>
+          ) : (
+            <ManagedUsersTable
+              users={users.data}
+              customerOf={showCustomerColumn ? nameOf : null}
+              onChanged={users.reload}
+              onNotice={(n) => {
+                setCreated(null);
+                setNotice(n);
+              }}
+            />
+          )}
         </section>
-        <form className="card" onSubmit={add} aria-labelledby={`${ids}-add`}>
+        <form className="card narrow" onSubmit={add} aria-labelledby={`${ids}-add`}>
           <h2 id={`${ids}-add`}>{isVendor && customerId === null ? 'Add a user' : 'Add a customer admin'}</h2>
           {isVendor && customerId === null && (
             <fieldset className="field">
@@ -137,55 +150,5 @@ function FirstPassword({ username, password }: { username: string; password: str
         <CopyButton text={password} label={`Copy the password of ${username}`} />
       </div>
     </section>
-  );
-}
-
-/** The users, and whom each administers. */
-function UsersTable({
-  users,
-  customerOf,
-}: {
-  /** Undefined while loading. */
-  users: UserView[] | undefined;
-  /** Names a customer admin's customer; null when one customer is shown (the column says the role). */
-  customerOf: ((customerId: string) => string) | null;
-}) {
-  return !users ? (
-    <Loading what="users" />
-  ) : users.length === 0 ? (
-    <p className="empty">No user yet.</p>
-  ) : (
-    <TableScroll label="Users">
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">User</th>
-            <th scope="col">{customerOf ? 'Of' : 'Role'}</th>
-            <th scope="col">Password</th>
-            <th scope="col">Added</th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.map((u) => (
-            <tr key={u.id}>
-              <td className="strong">{u.username}</td>
-              <td>
-                {u.role === 'vendor' ? (
-                  <span className="role role-vendor">Vendor staff</span>
-                ) : customerOf ? (
-                  customerOf(u.customerId ?? '')
-                ) : (
-                  <span className="role role-customer">Customer admin</span>
-                )}
-              </td>
-              <td>{u.mustChange ? <span className="chip chip-warn">first sign-in pending</span> : 'set'}</td>
-              <td className="nowrap">
-                <LocalTime at={u.createdAt} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableScroll>
   );
 }

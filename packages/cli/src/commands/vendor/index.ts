@@ -15,6 +15,7 @@ import { registerIssue } from './issue.js';
 import { registerKeygen } from './keygen.js';
 import { registerReturn } from './return.js';
 import { registerServers } from './server.js';
+import { registerUsers } from './user.js';
 
 /** Registers `tessera vendor` with all its commands. */
 export function registerVendorCommands(program: Command): void {
@@ -37,6 +38,7 @@ export function registerVendorCommands(program: Command): void {
   registerServers(vendor);
   registerDeployments(vendor);
   registerAccounts(vendor);
+  registerUsers(vendor);
   registerReturn(vendor);
   registerFlexible(vendor);
 }

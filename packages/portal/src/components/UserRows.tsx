@@ -1,0 +1,228 @@
+import { useKeyedAction } from '@tessera/web-kit/action';
+import { ConfirmDialog } from '@tessera/web-kit/components/ConfirmDialog';
+import { CopyButton } from '@tessera/web-kit/components/CopyButton';
+import { LocalTime } from '@tessera/web-kit/components/LocalTime';
+import { TableScroll } from '@tessera/web-kit/components/TableScroll';
+import { useState } from 'react';
+import { api, at } from '../api.js';
+import { usePortal } from '../data.js';
+import type { ResetPasswordView, UserView } from '../types.js';
+import { errorNotice, type NoticeData } from './Notice.js';
+
+/** What a row's buttons change, one at a time: `role:alice`, `disable:alice`, ... */
+type Busy = `${'role' | 'disable' | 'enable' | 'reset' | 'delete'}:${string}`;
+
+/** The role select's value: `vendor`, or `customer:ID` for an admin of that customer. */
+const VENDOR = 'vendor';
+const roleValue = (u: UserView) => (u.role === 'vendor' ? VENDOR : `customer:${u.customerId ?? ''}`);
+
+/**
+ * The users with what the signed-in user may do to each: vendor staff change whom a user
+ * administers (vendor staff or one customer); anyone disables / enables, resets the password
+ * (the new one shown once) and deletes (after a dialog naming the user). The signed-in user's
+ * own row has no actions: the Cloud refuses them on one's own account (OWN_ACCOUNT).
+ */
+export function ManagedUsersTable(p: {
+  users: UserView[];
+  /** Names a customer admin's customer; null when one customer is shown. */
+  customerOf: ((customerId: string) => string) | null;
+  onChanged: () => Promise<void>;
+  onNotice: (n: NoticeData) => void;
+}) {
+  const { session, isVendor, customers } = usePortal();
+  const { busy, run } = useKeyedAction<Busy>((err, what) => p.onNotice(errorNotice(err, what)));
+  const [deleting, setDeleting] = useState<UserView | null>(null);
+  const [resetting, setResetting] = useState<UserView | null>(null);
+  const [shown, setShown] = useState<ResetPasswordView | null>(null);
+  const path = (u: UserView, rest = '') => at('/api/v1/users', u.username, rest);
+
+  const setRole = (u: UserView, value: string) =>
+    run(`Change the role of ${u.username}`, `role:${u.username}`, async () => {
+      const customerId = value === VENDOR ? undefined : value.slice('customer:'.length);
+      await api.put(path(u, '/role'), customerId ? { role: 'customer', customerId } : { role: 'vendor' });
+      const name = customers?.find((c) => c.id === customerId)?.name ?? customerId;
+      p.onNotice({
+        kind: 'ok',
+        text: `${u.username} is now ${customerId ? `an administrator of ${name}` : 'vendor staff'}; their API tokens were revoked.`,
+      });
+      await p.onChanged();
+    });
+  const setDisabled = (u: UserView, disabled: boolean) => {
+    const verb = disabled ? 'disable' : 'enable';
+    return run(`${disabled ? 'Disable' : 'Enable'} ${u.username}`, `${verb}:${u.username}`, async () => {
+      await api.post(path(u, `/${verb}`));
+      p.onNotice({
+        kind: 'ok',
+        text: disabled
+          ? `${u.username} is disabled: they cannot sign in, and their sessions have ended.`
+          : `${u.username} is enabled and may sign in again.`,
+      });
+      await p.onChanged();
+    });
+  };
+  const reset = (u: UserView) =>
+    run(`Reset the password of ${u.username}`, `reset:${u.username}`, async () => {
+      setShown(await api.post<ResetPasswordView>(path(u, '/reset-password')));
+      setResetting(null);
+      await p.onChanged();
+    });
+  const remove = (u: UserView) =>
+    run(`Delete ${u.username}`, `delete:${u.username}`, async () => {
+      await api.del(path(u));
+      setDeleting(null);
+      p.onNotice({ kind: 'ok', text: `Deleted ${u.username}.` });
+      await p.onChanged();
+    });
+
+  const rows = p.users.map((u) => {
+    const mine = u.username === session.username;
+    return (
+      <tr key={u.id}>
+        <td className="strong">
+          {u.username}
+          {mine && <span className="muted"> (you)</span>}
+        </td>
+        <td>
+          {isVendor && !mine ? (
+            <select
+              aria-label={`Role of ${u.username}`}
+              value={roleValue(u)}
+              disabled={busy !== null}
+              onChange={(e) => void setRole(u, e.target.value)}
+            >
+              <option value={VENDOR}>Vendor staff</option>
+              {(customers ?? []).map((c) => (
+                <option key={c.id} value={`customer:${c.id}`}>
+                  Admin of {c.name}
+                </option>
+              ))}
+            </select>
+          ) : u.role === 'vendor' ? (
+            <span className="role role-vendor">Vendor staff</span>
+          ) : p.customerOf ? (
+            p.customerOf(u.customerId ?? '')
+          ) : (
+            <span className="role role-customer">Customer admin</span>
+          )}
+        </td>
+        <td>
+          {u.disabled ? (
+            <span className="chip chip-bad">disabled</span>
+          ) : u.mustChange ? (
+            <span className="chip chip-warn">must change password</span>
+          ) : (
+            'enabled'
+          )}
+        </td>
+        <td className="nowrap">
+          {u.lastSignInAt ? <LocalTime at={u.lastSignInAt} /> : <span className="muted">never</span>}
+        </td>
+        <td className="nowrap">
+          <LocalTime at={u.createdAt} />
+        </td>
+        <td className="row-action nowrap">
+          {!mine && (
+            <>
+              <button
+                type="button"
+                className="small"
+                disabled={busy !== null}
+                aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}
+                onClick={() => void setDisabled(u, !u.disabled)}
+              >
+                {u.disabled ? 'Enable' : 'Disable'}
+              </button>{' '}
+              <button
+                type="button"
+                className="small"
+                disabled={busy !== null}
+                aria-label={`Reset the password of ${u.username}`}
+                onClick={() => setResetting(u)}
+              >
+                Reset password
+              </button>{' '}
+              <button
+                type="button"
+                className="small danger"
+                disabled={busy !== null}
+                aria-label={`Delete ${u.username}`}
+                onClick={() => setDeleting(u)}
+              >
+                Delete
+              </button>
+            </>
+          )}
+        </td>
+      </tr>
+    );
+  });
+
+  return (
+    <>
+      {shown && <NewPassword shown={shown} onDone={() => setShown(null)} />}
+      <TableScroll label="Users">
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">User</th>
+              <th scope="col">{p.customerOf || isVendor ? 'Administers' : 'Role'}</th>
+              <th scope="col">State</th>
+              <th scope="col">Last sign-in</th>
+              <th scope="col">Added</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>{rows}</tbody>
+        </table>
+      </TableScroll>
+      <ConfirmDialog
+        open={resetting !== null}
+        title={`Reset the password of ${resetting?.username ?? ''}?`}
+        confirmLabel="Reset password"
+        busy={busy !== null}
+        onConfirm={() => resetting && void reset(resetting)}
+        onCancel={() => setResetting(null)}
+      >
+        <p>
+          <strong>{resetting?.username}</strong> gets a new password, shown to you once, and must change it at the next
+          sign-in. Their sessions end at once.
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={deleting !== null}
+        title={`Delete user ${deleting?.username ?? ''}?`}
+        confirmLabel="Delete user"
+        danger
+        busy={busy !== null}
+        onConfirm={() => deleting && void remove(deleting)}
+        onCancel={() => setDeleting(null)}
+      >
+        <p>
+          <strong>{deleting?.username}</strong> can no longer sign in; their sessions and API tokens end at once. The
+          audit log keeps what they did. This cannot be undone; add the user again to give them access back.
+        </p>
+      </ConfirmDialog>
+    </>
+  );
+}
+
+/** A reset password, shown this once. */
+function NewPassword({ shown, onDone }: { shown: ResetPasswordView; onDone: () => void }) {
+  return (
+    <section className="secret-box" aria-label={`New password of ${shown.username}`}>
+      <p>
+        <strong>New password of {shown.username}</strong>, shown once. Hand it over safely; it must be changed at the
+        next sign-in. Their sessions have ended.
+      </p>
+      <div className="secret-line">
+        <code data-testid="reset-password">{shown.password}</code>
+        <CopyButton text={shown.password} label={`Copy the new password of ${shown.username}`} />
+        <button type="button" className="small" onClick={onDone}>
+          Done
+        </button>
+      </div>
+    </section>
+  );
+}
