@@ -67,6 +67,30 @@ describe('document files', () => {
     throwsWith(() => parseDocumentFile(wide), 'DOC_MALFORMED', /larger than/);
   });
 
+  it('are read up to exactly MAX_DOCUMENT_BYTES, and never written over it (fuzz finding)', () => {
+    // The fuzz case (seed 1707767874): an uninstall certificate whose last 32 characters (31 of
+    // the signature's 86, which leaves a base64url-shaped 55, and the final newline) were deleted,
+    // then padded by a comment to exactly the limit. The file layer reads it: the limit is
+    // inclusive and a final newline optional (verifying it fails later, on the signature length).
+    const cut = `eyJhbGciOiJFZERTQSJ9.eyJhIjoxfQ.${'s'.repeat(55)}`;
+    const room = MAX_DOCUMENT_BYTES - Buffer.byteLength(cut) - 3;
+    const atLimit = `# ${'y'.repeat(room)}\n${cut}`;
+    assert.equal(Buffer.byteLength(atLimit), MAX_DOCUMENT_BYTES);
+    const parsed = parseDocumentFile(atLimit);
+    assert.equal(parsed.jws, cut);
+    // Its canonical form adds the final newline: one byte over. The writer refuses it rather
+    // than write a file no reader takes.
+    throwsWith(
+      () => formatDocumentFile(parsed.jws, parsed.comments),
+      'DOC_MALFORMED',
+      new RegExp(`${MAX_DOCUMENT_BYTES + 1} bytes, over the ${MAX_DOCUMENT_BYTES}`),
+    );
+    // One byte less of comment, and the canonical form is exactly at the limit and reads back.
+    const written = formatDocumentFile(parsed.jws, [parsed.comments[0]!.slice(1)]);
+    assert.equal(Buffer.byteLength(written), MAX_DOCUMENT_BYTES);
+    assert.equal(parseDocumentFile(written).jws, cut);
+  });
+
   it('are not written around a string that is not a JWS', () => {
     throwsWith(() => formatDocumentFile('not a jws'), 'DOC_MALFORMED');
   });

@@ -63,6 +63,9 @@ export function assertCompactJwsShape(jws: string): void {
  * Writes a document file: each summary line as a `# ` comment, then the JWS, then a newline.
  * Control characters in summary lines become spaces, so a customer name holding a newline
  * cannot turn into a second non-comment line.
+ *
+ * @throws TesseraError DOC_MALFORMED when `jws` is not shaped like a compact JWS, or when the
+ *   file would be larger than {@link MAX_DOCUMENT_BYTES}: no reader would take it.
  */
 export function formatDocumentFile(jws: string, summaryLines: readonly string[] = []): string {
   assertCompactJwsShape(jws);
@@ -70,7 +73,17 @@ export function formatDocumentFile(jws: string, summaryLines: readonly string[] 
     const clean = line.replace(UNSAFE_IN_COMMENT_RE, ' ').trimEnd();
     return clean === '' ? '#' : `# ${clean}`;
   });
-  return `${[...comments, jws].join('\n')}\n`;
+  const file = `${[...comments, jws].join('\n')}\n`;
+  // The canonical form can be a few bytes longer than a file that parsed to these parts (the
+  // final newline, `# ` for `#`), so a file read at the limit may not be writable back.
+  const bytes = Buffer.byteLength(file, 'utf8');
+  if (bytes > MAX_DOCUMENT_BYTES) {
+    throw new TesseraError(
+      'DOC_MALFORMED',
+      `the document file would be ${bytes} bytes, over the ${MAX_DOCUMENT_BYTES} every reader takes`,
+    );
+  }
+  return file;
 }
 
 /**

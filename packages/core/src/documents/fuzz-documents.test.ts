@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { formatDocumentFile, parseDocumentFile } from './file.js';
+import { formatDocumentFile, MAX_DOCUMENT_BYTES, parseDocumentFile } from './file.js';
 import { decodeDocumentUnverified, signDocument } from './jws.js';
 import { decodeReportUnverified } from './report.js';
 import { documentKinds, type FuzzedKind, type FuzzKeys, fuzzKeys } from './test-support/fuzz-documents/kinds.js';
@@ -140,7 +140,7 @@ describe('file and unverified decoders under mutation', { timeout: fuzzSuiteTime
     return applyMutations(await k.sign(x.c as never), x.ms, k.keys);
   };
 
-  test('parseDocumentFile: DOC_MALFORMED or one line of the file, which formats and parses back the same', async () => {
+  test('parseDocumentFile: DOC_MALFORMED or one line of the file, which formats and parses back the same or, at the limit, is refused by the writer', async () => {
     const text = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 300 }),
       fc
@@ -166,7 +166,22 @@ describe('file and unverified decoders under mutation', { timeout: fuzzSuiteTime
           }
           tally.add('parseDocumentFile:accepted');
           assert.ok(t.includes(parsed.jws), 'the JWS is a part of the file');
-          const back = parseDocumentFile(formatDocumentFile(parsed.jws, parsed.comments));
+          // Writing the parts back adds at most the final newline and a space after each `#`
+          // the file left out; only that can take a file read at the limit over it, and then
+          // the writer refuses (it never writes what the reader refuses).
+          const most = Buffer.byteLength(t, 'utf8') + 1 + parsed.comments.length;
+          let formatted: string;
+          try {
+            formatted = formatDocumentFile(parsed.jws, parsed.comments);
+          } catch (e) {
+            assertTypedRefusal(e, ['DOC_MALFORMED'], 'formatDocumentFile');
+            assert.ok(most > MAX_DOCUMENT_BYTES, `formatDocumentFile refused a file of at most ${most} bytes`);
+            assert.match((e as Error).message, /over the \d+ every reader takes/);
+            tally.add('parseDocumentFile:accepted-at-limit-not-rewritable');
+            return;
+          }
+          assert.ok(Buffer.byteLength(formatted, 'utf8') <= most, 'the written file grew more than expected');
+          const back = parseDocumentFile(formatted);
           assert.equal(back.jws, parsed.jws);
           assert.equal(back.comments.length, parsed.comments.length);
         },

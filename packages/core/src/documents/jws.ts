@@ -62,6 +62,7 @@ const ED25519_SIGNATURE_CHARS = 86;
  * Signs `claims` as a document of kind `typ` with an Ed25519 private key, returning the file
  * text (summary comments, then the JWS line). The header's kid is the key's thumbprint.
  * Claims are not validated here; the per-kind signers (e.g. `signLicense`) validate first.
+ * A file over `MAX_DOCUMENT_BYTES` is refused here (DOC_MALFORMED), not left for its reader to refuse.
  */
 export async function signDocument(
   typ: DocType,
