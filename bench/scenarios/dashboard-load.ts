@@ -3,15 +3,15 @@
  * server sends it) and the time from navigation to the license tree being visible, on a
  * server holding 50 licenses and 10,000 leases.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { generateSigningKey, issueLicense, LEASE_POLICY, publicKeyToPem } from '@tessera/core';
-import { LOCAL_CLI_ACTOR, startLicenseServer } from '@tessera/server';
+import { type generateSigningKey, issueLicense } from '@tessera/core';
+import { LOCAL_CLI_ACTOR, type startLicenseServer } from '@tessera/server';
 import { launchBrowser } from '@tessera/web-kit/test/browser';
-import pino from 'pino';
+import { startBenchDashboardServer } from '../lib/dashboard-server.js';
 
 export interface DashboardBenchRow {
   what: string;
@@ -110,21 +110,7 @@ export async function dashboardLoad(
   o: DashboardBenchOptions = {},
 ): Promise<{ rows: DashboardBenchRow[]; notes: string[] }> {
   const log = o.log ?? (() => undefined);
-  const root = mkdtempSync(join(tmpdir(), 'tessera-bench-dashboard-'));
-  const vendor = generateSigningKey();
-  const vendorPub = join(root, 'vendor.pub');
-  writeFileSync(vendorPub, publicKeyToPem(vendor.publicKey));
-  const dataDir = join(root, 'data');
-  const server = await startLicenseServer({
-    dataDir,
-    vendorKeyFiles: [vendorPub],
-    clientListen: '127.0.0.1:0',
-    adminListen: '127.0.0.1:0',
-    logger: pino({ level: 'warn' }),
-    // Leases outlive the run without heartbeats.
-    leaseSeconds: LEASE_POLICY.maxLeaseSeconds,
-    heartbeatSeconds: 60,
-  });
+  const { root, dataDir, vendor, server } = await startBenchDashboardServer('dashboard');
   const browser = await launchBrowser();
   try {
     await fillServer(server, dataDir, vendor.privateKey, log);

@@ -3,14 +3,14 @@
  * first page of seat holders being visible, and what the admin API takes for the listings behind it
  * (first page, a sort by a column with no index, a search, a filter, the last page, the CSV export).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { generateSigningKey, issueLicense, LEASE_POLICY, publicKeyToPem } from '@tessera/core';
-import { LOCAL_CLI_ACTOR, startLicenseServer } from '@tessera/server';
+import { type generateSigningKey, issueLicense } from '@tessera/core';
+import { LOCAL_CLI_ACTOR, type startLicenseServer } from '@tessera/server';
 import { launchBrowser } from '@tessera/web-kit/test/browser';
-import pino from 'pino';
 import type { BenchContext } from '../lib/context.js';
+import { startBenchDashboardServer } from '../lib/dashboard-server.js';
 import { row, type ScenarioReport } from '../lib/report.js';
 
 const LEASES = 100_000;
@@ -81,21 +81,7 @@ async function median(runs: number, fn: () => Promise<unknown>): Promise<number>
 }
 
 export async function sessionsLoad(ctx: BenchContext): Promise<ScenarioReport> {
-  const root = mkdtempSync(join(tmpdir(), 'tessera-bench-sessions-'));
-  const vendor = generateSigningKey();
-  const vendorPub = join(root, 'vendor.pub');
-  writeFileSync(vendorPub, publicKeyToPem(vendor.publicKey));
-  const dataDir = join(root, 'data');
-  const server = await startLicenseServer({
-    dataDir,
-    vendorKeyFiles: [vendorPub],
-    clientListen: '127.0.0.1:0',
-    adminListen: '127.0.0.1:0',
-    logger: pino({ level: 'warn' }),
-    // Leases outlive the run without heartbeats.
-    leaseSeconds: LEASE_POLICY.maxLeaseSeconds,
-    heartbeatSeconds: 60,
-  });
+  const { root, dataDir, vendor, server } = await startBenchDashboardServer('sessions');
   const browser = await launchBrowser();
   try {
     const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
