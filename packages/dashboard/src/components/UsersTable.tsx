@@ -1,8 +1,8 @@
 import { useKeyedAction } from '@tessera/web-kit/action';
 import { api } from '@tessera/web-kit/api';
-import { ConfirmDialog } from '@tessera/web-kit/components/ConfirmDialog';
 import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
+import { UserActionDialogs } from '@tessera/web-kit/components/UserActionDialogs';
 import { useState } from 'react';
 import type { Role, UserView } from '../types.js';
 import { errorNotice, type NoticeData } from './Notice.js';
@@ -95,33 +95,18 @@ export function UsersTable(p: {
           </tbody>
         </table>
       </TableScroll>
-      <ConfirmDialog
-        open={resetting !== null}
-        title={`Reset the password of ${resetting?.username ?? ''}?`}
-        confirmLabel="Reset password"
+      <UserActionDialogs
+        resetting={resetting}
+        deleting={deleting}
         busy={busy !== null}
-        onConfirm={() => resetting && void reset(resetting)}
-        onCancel={() => setResetting(null)}
-      >
-        <p>
-          <strong>{resetting?.username}</strong> gets a new password, shown to you once, and must change it at the next
-          sign-in. Their sessions end at once.
-        </p>
-      </ConfirmDialog>
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete user ${deleting?.username ?? ''}?`}
-        confirmLabel="Delete user"
-        danger
-        busy={busy !== null}
-        onConfirm={() => deleting && void remove(deleting)}
-        onCancel={() => setDeleting(null)}
-      >
-        <p>
-          <strong>{deleting?.username}</strong> can no longer sign in, and their sessions end at once. The audit log
-          keeps what they did. This cannot be undone; add the user again to give them access back.
-        </p>
-      </ConfirmDialog>
+        onReset={(u) => void reset(u)}
+        onDelete={(u) => void remove(u)}
+        onCancel={() => {
+          setResetting(null);
+          setDeleting(null);
+        }}
+        ends="their sessions end"
+      />
     </>
   );
 }
