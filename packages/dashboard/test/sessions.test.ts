@@ -6,7 +6,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { type DashboardServer, launchBrowser, screenshot, startDashboardServer, unnamedControls } from './support.js';
+import {
+  type DashboardServer,
+  launchBrowser,
+  screenshot,
+  signInFirstTime,
+  startDashboardServer,
+  unnamedControls,
+} from './support.js';
 
 const PASSWORD = 'a long and private passphrase';
 const LEASES = 120;
@@ -38,14 +45,7 @@ describe('the Sessions page', () => {
     context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
-    await page.goto(s.adminUrl);
-    await page.getByLabel('User name').fill('admin');
-    await page.getByLabel('Password').fill(s.initialPassword);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('New password', { exact: true }).fill(PASSWORD);
-    await page.getByLabel('New password again').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Change password' }).click();
-    await page.getByRole('heading', { name: 'Licenses' }).waitFor();
+    await signInFirstTime(page, s, PASSWORD);
   });
   after(async () => {
     await browser?.close();

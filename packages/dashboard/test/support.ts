@@ -168,3 +168,15 @@ export function seedUsageHistory(
     }
   })();
 }
+
+/** Signs in as `admin` with the initial password and sets `password` at the forced change. */
+export async function signInFirstTime(page: Page, s: DashboardServer, password: string): Promise<void> {
+  await page.goto(s.adminUrl);
+  await page.getByLabel('User name').fill('admin');
+  await page.getByLabel('Password').fill(s.initialPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('New password', { exact: true }).fill(password);
+  await page.getByLabel('New password again').fill(password);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.getByRole('heading', { name: 'Licenses' }).waitFor();
+}

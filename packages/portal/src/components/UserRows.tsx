@@ -74,88 +74,21 @@ export function ManagedUsersTable(p: {
       await p.onChanged();
     });
 
-  const rows = p.users.map((u) => {
-    const mine = u.username === session.username;
-    return (
-      <tr key={u.id}>
-        <td className="strong">
-          {u.username}
-          {mine && <span className="muted"> (you)</span>}
-        </td>
-        <td>
-          {isVendor && !mine ? (
-            <select
-              aria-label={`Role of ${u.username}`}
-              value={roleValue(u)}
-              disabled={busy !== null}
-              onChange={(e) => void setRole(u, e.target.value)}
-            >
-              <option value={VENDOR}>Vendor staff</option>
-              {(customers ?? []).map((c) => (
-                <option key={c.id} value={`customer:${c.id}`}>
-                  Admin of {c.name}
-                </option>
-              ))}
-            </select>
-          ) : u.role === 'vendor' ? (
-            <span className="role role-vendor">Vendor staff</span>
-          ) : p.customerOf ? (
-            p.customerOf(u.customerId ?? '')
-          ) : (
-            <span className="role role-customer">Customer admin</span>
-          )}
-        </td>
-        <td>
-          {u.disabled ? (
-            <span className="chip chip-bad">disabled</span>
-          ) : u.mustChange ? (
-            <span className="chip chip-warn">must change password</span>
-          ) : (
-            'enabled'
-          )}
-        </td>
-        <td className="nowrap">
-          {u.lastSignInAt ? <LocalTime at={u.lastSignInAt} /> : <span className="muted">never</span>}
-        </td>
-        <td className="nowrap">
-          <LocalTime at={u.createdAt} />
-        </td>
-        <td className="row-action nowrap">
-          {!mine && (
-            <>
-              <button
-                type="button"
-                className="small"
-                disabled={busy !== null}
-                aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}
-                onClick={() => void setDisabled(u, !u.disabled)}
-              >
-                {u.disabled ? 'Enable' : 'Disable'}
-              </button>{' '}
-              <button
-                type="button"
-                className="small"
-                disabled={busy !== null}
-                aria-label={`Reset the password of ${u.username}`}
-                onClick={() => setResetting(u)}
-              >
-                Reset password
-              </button>{' '}
-              <button
-                type="button"
-                className="small danger"
-                disabled={busy !== null}
-                aria-label={`Delete ${u.username}`}
-                onClick={() => setDeleting(u)}
-              >
-                Delete
-              </button>
-            </>
-          )}
-        </td>
-      </tr>
-    );
-  });
+  const rows = p.users.map((u) => (
+    <UserRow
+      key={u.id}
+      u={u}
+      mine={u.username === session.username}
+      isVendor={isVendor}
+      customers={customers}
+      customerOf={p.customerOf}
+      busy={busy !== null}
+      onRole={(value) => void setRole(u, value)}
+      onDisabled={(disabled) => void setDisabled(u, disabled)}
+      onReset={() => setResetting(u)}
+      onDelete={() => setDeleting(u)}
+    />
+  ));
 
   return (
     <>
@@ -190,6 +123,101 @@ export function ManagedUsersTable(p: {
         ends="their sessions and API tokens end"
       />
     </>
+  );
+}
+
+/** One user's row: name, role (a select for vendor staff), state, last sign-in, and the buttons. */
+function UserRow(r: {
+  u: UserView;
+  mine: boolean;
+  isVendor: boolean;
+  customers: { id: string; name: string }[] | null | undefined;
+  customerOf: ((customerId: string) => string) | null;
+  busy: boolean;
+  onRole: (value: string) => void;
+  onDisabled: (disabled: boolean) => void;
+  onReset: () => void;
+  onDelete: () => void;
+}) {
+  const { u, mine } = r;
+  return (
+    <tr>
+      <td className="strong">
+        {u.username}
+        {mine && <span className="muted"> (you)</span>}
+      </td>
+      <td>
+        {r.isVendor && !mine ? (
+          <select
+            aria-label={`Role of ${u.username}`}
+            value={roleValue(u)}
+            disabled={r.busy}
+            onChange={(e) => r.onRole(e.target.value)}
+          >
+            <option value={VENDOR}>Vendor staff</option>
+            {(r.customers ?? []).map((c) => (
+              <option key={c.id} value={`customer:${c.id}`}>
+                Admin of {c.name}
+              </option>
+            ))}
+          </select>
+        ) : u.role === 'vendor' ? (
+          <span className="role role-vendor">Vendor staff</span>
+        ) : r.customerOf ? (
+          r.customerOf(u.customerId ?? '')
+        ) : (
+          <span className="role role-customer">Customer admin</span>
+        )}
+      </td>
+      <td>
+        {u.disabled ? (
+          <span className="chip chip-bad">disabled</span>
+        ) : u.mustChange ? (
+          <span className="chip chip-warn">must change password</span>
+        ) : (
+          'enabled'
+        )}
+      </td>
+      <td className="nowrap">
+        {u.lastSignInAt ? <LocalTime at={u.lastSignInAt} /> : <span className="muted">never</span>}
+      </td>
+      <td className="nowrap">
+        <LocalTime at={u.createdAt} />
+      </td>
+      <td className="row-action nowrap">
+        {!mine && (
+          <>
+            <button
+              type="button"
+              className="small"
+              disabled={r.busy}
+              aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}
+              onClick={() => r.onDisabled(!u.disabled)}
+            >
+              {u.disabled ? 'Enable' : 'Disable'}
+            </button>{' '}
+            <button
+              type="button"
+              className="small"
+              disabled={r.busy}
+              aria-label={`Reset the password of ${u.username}`}
+              onClick={r.onReset}
+            >
+              Reset password
+            </button>{' '}
+            <button
+              type="button"
+              className="small danger"
+              disabled={r.busy}
+              aria-label={`Delete ${u.username}`}
+              onClick={r.onDelete}
+            >
+              Delete
+            </button>
+          </>
+        )}
+      </td>
+    </tr>
   );
 }
 

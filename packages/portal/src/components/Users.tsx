@@ -78,24 +78,7 @@ export function UsersPanel({ customerId }: { customerId: string | null }) {
         </section>
         <form className="card narrow" onSubmit={add} aria-labelledby={`${ids}-add`}>
           <h2 id={`${ids}-add`}>{isVendor && customerId === null ? 'Add a user' : 'Add a customer admin'}</h2>
-          {isVendor && customerId === null && (
-            <fieldset className="field">
-              <legend>Who</legend>
-              <label className="radio">
-                <input
-                  type="radio"
-                  name="userRole"
-                  checked={role === 'customer'}
-                  onChange={() => setRole('customer')}
-                />
-                <span>An administrator of a customer: sees and manages only that customer’s licenses</span>
-              </label>
-              <label className="radio">
-                <input type="radio" name="userRole" checked={role === 'vendor'} onChange={() => setRole('vendor')} />
-                <span>Vendor staff: sees and manages every customer</span>
-              </label>
-            </fieldset>
-          )}
+          {isVendor && customerId === null && <RoleChoice role={role} onChange={setRole} />}
           {isVendor && customerId === null && role === 'customer' && (
             <CustomerField name="userCustomer" value={customer} onChange={setCustomer} />
           )}
@@ -134,6 +117,23 @@ export function UsersPanel({ customerId }: { customerId: string | null }) {
         </form>
       </div>
     </div>
+  );
+}
+
+/** Vendor staff choose whom a new user administers: one customer, or every customer as vendor staff. */
+function RoleChoice({ role, onChange }: { role: Role; onChange: (r: Role) => void }) {
+  return (
+    <fieldset className="field">
+      <legend>Who</legend>
+      <label className="radio">
+        <input type="radio" name="userRole" checked={role === 'customer'} onChange={() => onChange('customer')} />
+        <span>An administrator of a customer: sees and manages only that customer’s licenses</span>
+      </label>
+      <label className="radio">
+        <input type="radio" name="userRole" checked={role === 'vendor'} onChange={() => onChange('vendor')} />
+        <span>Vendor staff: sees and manages every customer</span>
+      </label>
+    </fieldset>
   );
 }
 

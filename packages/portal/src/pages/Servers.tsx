@@ -56,28 +56,12 @@ export function ServersPage() {
         notice={notice ?? (servers.error ? errorNotice(servers.error, 'Loading servers', servers.reload) : null)}
         onClose={() => setNotice(null)}
       />
-      <section className="card action-card" aria-labelledby="upload-title">
-        <div>
-          <h2 id="upload-title">Upload a Server ID file</h2>
-          <p className="muted">
-            On the License Server’s Dashboard, press <em>Make Server ID File</em> (or run{' '}
-            <code>tessera server-id --data DIR --out info.bts</code>) and upload the <code>info.bts</code> it saves. Its
-            signature is checked before anything is stored.
-          </p>
-        </div>
-        {isVendor && customerId === null ? (
-          <p className="hint">Choose the customer the server belongs to (top right) first.</p>
-        ) : (
-          <FileButton
-            label="Upload info.bts"
-            accept=".bts"
-            busy={busy}
-            description={isVendor ? `Registers the server for ${nameOf(customerId ?? '')}` : undefined}
-            onText={upload}
-            onError={(err) => setNotice(errorNotice(err, 'Upload Server ID file'))}
-          />
-        )}
-      </section>
+      <UploadServerIdCard
+        forCustomer={isVendor ? (customerId === null ? null : nameOf(customerId)) : undefined}
+        busy={busy}
+        onText={upload}
+        onError={(err) => setNotice(errorNotice(err, 'Upload Server ID file'))}
+      />
       {!servers.data ? (
         <Loading what="servers" />
       ) : servers.data.length === 0 ? (
@@ -134,5 +118,41 @@ export function ServersPage() {
         </section>
       )}
     </div>
+  );
+}
+
+/**
+ * Where a Server ID file is uploaded. `forCustomer`: the customer's name (vendor staff with one
+ * chosen), null (vendor staff with none chosen yet: the upload waits), or undefined (a customer's own).
+ */
+function UploadServerIdCard(p: {
+  forCustomer: string | null | undefined;
+  busy: boolean;
+  onText: (text: string, fileName: string) => Promise<void>;
+  onError: (err: unknown) => void;
+}) {
+  return (
+    <section className="card action-card" aria-labelledby="upload-title">
+      <div>
+        <h2 id="upload-title">Upload a Server ID file</h2>
+        <p className="muted">
+          On the License Server’s Dashboard, press <em>Make Server ID File</em> (or run{' '}
+          <code>tessera server-id --data DIR --out info.bts</code>) and upload the <code>info.bts</code> it saves. Its
+          signature is checked before anything is stored.
+        </p>
+      </div>
+      {p.forCustomer === null ? (
+        <p className="hint">Choose the customer the server belongs to (top right) first.</p>
+      ) : (
+        <FileButton
+          label="Upload info.bts"
+          accept=".bts"
+          busy={p.busy}
+          description={p.forCustomer === undefined ? undefined : `Registers the server for ${p.forCustomer}`}
+          onText={p.onText}
+          onError={p.onError}
+        />
+      )}
+    </section>
   );
 }
