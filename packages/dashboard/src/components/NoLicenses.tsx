@@ -14,6 +14,16 @@ export function NoLicenses({ mode }: { mode: ServerMode }) {
   );
 }
 
+/** A flexible server and a PLS both get their seats by syncing with the Cloud. */
+const SYNCED_STEPS: ReactNode = (
+  <>
+    <li>Your vendor assigns seats to this server in their licensing portal.</li>
+    <li>
+      They arrive with the next sync with the Cloud; press <strong>Resync Info</strong> to sync now.
+    </li>
+  </>
+);
+
 const STEPS: Record<ServerMode, ReactNode> = {
   perpetual: (
     <>
@@ -25,22 +35,8 @@ const STEPS: Record<ServerMode, ReactNode> = {
       </li>
     </>
   ),
-  flexible: (
-    <>
-      <li>Your vendor assigns seats to this server in their licensing portal.</li>
-      <li>
-        They arrive with the next sync with the Cloud; press <strong>Resync Info</strong> to sync now.
-      </li>
-    </>
-  ),
-  pls: (
-    <>
-      <li>Your vendor assigns seats to this server in their licensing portal.</li>
-      <li>
-        They arrive with the next sync with the Cloud; press <strong>Resync Info</strong> to sync now.
-      </li>
-    </>
-  ),
+  flexible: SYNCED_STEPS,
+  pls: SYNCED_STEPS,
   als: (
     <>
       <li>

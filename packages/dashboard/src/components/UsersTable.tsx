@@ -2,7 +2,7 @@ import { useKeyedAction } from '@tessera/web-kit/action';
 import { api } from '@tessera/web-kit/api';
 import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
-import { UserActionDialogs } from '@tessera/web-kit/components/UserActionDialogs';
+import { UserActionButtons, UserActionDialogs } from '@tessera/web-kit/components/UserActionDialogs';
 import { useState } from 'react';
 import type { Role, UserView } from '../types.js';
 import { errorNotice, type NoticeData } from './Notice.js';
@@ -178,35 +178,13 @@ function UserTableRow(p: {
       </td>
       <td className="row-action nowrap">
         {!p.mine && (
-          <>
-            <button
-              type="button"
-              className="small"
-              disabled={p.busy}
-              aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}
-              onClick={() => p.onDisabled(!u.disabled)}
-            >
-              {u.disabled ? 'Enable' : 'Disable'}
-            </button>{' '}
-            <button
-              type="button"
-              className="small"
-              disabled={p.busy}
-              aria-label={`Reset the password of ${u.username}`}
-              onClick={p.onReset}
-            >
-              Reset password
-            </button>{' '}
-            <button
-              type="button"
-              className="small danger"
-              disabled={p.busy}
-              aria-label={`Delete ${u.username}`}
-              onClick={p.onDelete}
-            >
-              Delete
-            </button>
-          </>
+          <UserActionButtons
+            user={u}
+            busy={p.busy}
+            onDisabled={p.onDisabled}
+            onReset={p.onReset}
+            onDelete={p.onDelete}
+          />
         )}
       </td>
     </tr>

@@ -2,7 +2,7 @@ import { useKeyedAction } from '@tessera/web-kit/action';
 import { CopyButton } from '@tessera/web-kit/components/CopyButton';
 import { LocalTime } from '@tessera/web-kit/components/LocalTime';
 import { TableScroll } from '@tessera/web-kit/components/TableScroll';
-import { UserActionDialogs } from '@tessera/web-kit/components/UserActionDialogs';
+import { UserActionButtons, UserActionDialogs } from '@tessera/web-kit/components/UserActionDialogs';
 import { useState } from 'react';
 import { api, at } from '../api.js';
 import { usePortal } from '../data.js';
@@ -186,35 +186,13 @@ function UserRow(r: {
       </td>
       <td className="row-action nowrap">
         {!mine && (
-          <>
-            <button
-              type="button"
-              className="small"
-              disabled={r.busy}
-              aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}
-              onClick={() => r.onDisabled(!u.disabled)}
-            >
-              {u.disabled ? 'Enable' : 'Disable'}
-            </button>{' '}
-            <button
-              type="button"
-              className="small"
-              disabled={r.busy}
-              aria-label={`Reset the password of ${u.username}`}
-              onClick={r.onReset}
-            >
-              Reset password
-            </button>{' '}
-            <button
-              type="button"
-              className="small danger"
-              disabled={r.busy}
-              aria-label={`Delete ${u.username}`}
-              onClick={r.onDelete}
-            >
-              Delete
-            </button>
-          </>
+          <UserActionButtons
+            user={u}
+            busy={r.busy}
+            onDisabled={r.onDisabled}
+            onReset={r.onReset}
+            onDelete={r.onDelete}
+          />
         )}
       </td>
     </tr>

@@ -50,3 +50,45 @@ export function UserActionDialogs<U extends { username: string }>(p: UserActionD
     </>
   );
 }
+
+/** A user row's buttons, both UIs: Disable or Enable, Reset password, Delete (the last two ask first). */
+export function UserActionButtons(p: {
+  user: { username: string; disabled: boolean };
+  busy: boolean;
+  onDisabled: (disabled: boolean) => void;
+  onReset: () => void;
+  onDelete: () => void;
+}) {
+  const u = p.user;
+  return (
+    <>
+      <button
+        type="button"
+        className="small"
+        disabled={p.busy}
+        aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}
+        onClick={() => p.onDisabled(!u.disabled)}
+      >
+        {u.disabled ? 'Enable' : 'Disable'}
+      </button>{' '}
+      <button
+        type="button"
+        className="small"
+        disabled={p.busy}
+        aria-label={`Reset the password of ${u.username}`}
+        onClick={p.onReset}
+      >
+        Reset password
+      </button>{' '}
+      <button
+        type="button"
+        className="small danger"
+        disabled={p.busy}
+        aria-label={`Delete ${u.username}`}
+        onClick={p.onDelete}
+      >
+        Delete
+      </button>
+    </>
+  );
+}
