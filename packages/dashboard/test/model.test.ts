@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type * as Server from '@tessera/server';
+import type { AuditFilter as ApiAuditFilter } from '@tessera/service-kit';
+import type { AuditFilter as UiAuditFilter } from '@tessera/web-kit/audit-filter';
 import { dateState, relativeDays } from '@tessera/web-kit/format';
 import { DASHBOARD_PAGES } from '../../server/src/http/admin/dashboard-static.js';
 import { ACTION_LABELS, ACTIONS_BY_MODE } from '../src/actions.js';
@@ -41,6 +43,8 @@ const typesAgree: [
   Same<Dashboard.UsageFeature, Server.UsageFeatureView>,
   Same<Dashboard.UsageView, Server.UsageView>,
   Same<Dashboard.AuditEntry, Server.AuditEntry>,
+  // Both UIs filter the audit log with web-kit's copy of the APIs' filter (web-kit imports no product code).
+  Same<UiAuditFilter, ApiAuditFilter>,
   Same<Dashboard.UserView, Server.UserView>,
   // Setting keys stay plain strings in the Dashboard: it shows whatever the server's catalog lists.
   Reads<Dashboard.SettingView, Server.SettingView>,
@@ -51,6 +55,7 @@ const typesAgree: [
   Reads<NonNullable<Dashboard.FlexibleStatus['lastSync']>, NonNullable<Server.FlexibleStatus['lastSync']>>,
   Reads<Dashboard.ReportMade, Server.ReportMade>,
 ] = [
+  true,
   true,
   true,
   true,

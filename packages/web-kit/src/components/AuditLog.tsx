@@ -1,4 +1,5 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import type { AuditFilter } from '../audit-filter.js';
 import { csvText } from '../csv.js';
 import type { NoticeData } from '../errors.js';
 import { downloadText } from '../files.js';
@@ -18,19 +19,10 @@ export interface AuditEntryBase {
   detail: unknown;
 }
 
+export type { AuditFilter } from '../audit-filter.js';
+
 /** Entries asked for at once; a full page means there may be older ones. */
 export const AUDIT_PAGE_SIZE = 100;
-
-/** What the log is narrowed to (both servers' `GET /api/v1/audit` take these); empty: everything. */
-export interface AuditFilter {
-  actor?: string;
-  /** An action, or its start (`license.`). */
-  action?: string;
-  outcome?: 'ok' | 'refused';
-  /** ISO instants: from (inclusive), until (exclusive). */
-  since?: string;
-  until?: string;
-}
 
 /**
  * One page of a server's audit log, newest first, narrowed by `filter`: the newest `limit`, or
