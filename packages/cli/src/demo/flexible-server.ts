@@ -56,7 +56,13 @@ export async function startFlexibleDemoServer(api: CloudApiClient, o: FlexibleDe
   try {
     const admin = new CoreAdminTarget(running.core, { id: 'cli:demo', role: 'admin' });
     const enrolled = await untilEnrolled(admin);
-    if (!enrolled) throw new Error(`the flexible server did not enroll with the Cloud in ${ENROLL_WAIT_MS / 1000} s`);
+    if (!enrolled) {
+      // A run again on a directory whose first run stopped before enrolling has no code to give.
+      throw new Error(
+        `the flexible server did not enroll with the Cloud in ${ENROLL_WAIT_MS / 1000} s` +
+          (firstRun ? '' : `; remove ${o.dir} and run the demo again to enroll it afresh`),
+      );
+    }
     const serverId = running.core.identity.serverId;
     await api.allocate(serverId, [{ feature: d.feature, count: d.allocated }]);
     await admin.flexible('resync');
