@@ -39,7 +39,7 @@ export class OnlineSync {
   start(): void {
     this.stopped = false;
     this.failures = 0;
-    this.schedule(0);
+    this.schedule(this.o.now());
   }
 
   get active(): boolean {
@@ -51,7 +51,7 @@ export class OnlineSync {
     if (this.stopped || this.running || this.failures > 0) return;
     const last = this.o.flexible.status().lastSync;
     if (!last) return;
-    this.schedule(Math.max(0, this.nextAfter(Date.parse(last.appliedAt), last.nextSyncSeconds) - this.o.now()));
+    this.schedule(this.nextAfter(Date.parse(last.appliedAt), last.nextSyncSeconds));
   }
 
   stop(): void {
@@ -66,14 +66,21 @@ export class OnlineSync {
     return this.exchange(actor);
   }
 
-  private schedule(ms: number): void {
+  /**
+   * The next exchange at `atMs`, which is what the status shows: the moment chosen, not a
+   * moment read again from the clock (which has moved on by then).
+   */
+  private schedule(atMs: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.o.flexible.nextAttemptAt = this.o.now() + ms;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.exchange(SYSTEM_ACTOR).catch(() => undefined);
-    }, ms);
+    this.o.flexible.nextAttemptAt = atMs;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.exchange(SYSTEM_ACTOR).catch(() => undefined);
+      },
+      Math.max(0, atMs - this.o.now()),
+    );
     this.timer.unref();
   }
 
@@ -91,7 +98,7 @@ export class OnlineSync {
         this.failures = 0;
         const now = this.o.now();
         const interval = this.o.flexible.status().lastSync?.nextSyncSeconds ?? SERVER_POLICY.defaultSyncIntervalSeconds;
-        this.schedule(Math.max(0, this.nextAfter(now, interval) - now));
+        this.schedule(this.nextAfter(now, interval));
         this.o.logger.info({ syncCounter: applied.syncCounter, licenses: applied.licenses }, 'synced with the Cloud');
         return applied;
       } catch (err) {
@@ -102,7 +109,7 @@ export class OnlineSync {
         const base = this.o.retryBaseMs ?? SYNC_POLICY.retryBaseMs;
         const cap = this.o.retryCapMs ?? SYNC_POLICY.retryCapMs;
         const wait = Math.min(cap, base * 2 ** Math.min(this.failures - 1, 30));
-        this.schedule(wait);
+        this.schedule(this.o.now() + wait);
         this.o.logger.warn({ code, err: message, retryInMs: wait }, 'sync with the Cloud failed');
         throw err;
       } finally {
