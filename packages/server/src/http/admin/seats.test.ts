@@ -50,9 +50,16 @@ describe('every seat holder (GET /api/v1/seats, export, bulk release)', () => {
     const p = await list('');
     assert.equal(p.total, 5);
     assert.deepEqual({ page: p.page, limit: p.limit }, { page: 1, limit: 50 });
+    // Newest first: lease ids begin with their creation time, so the listing is the ids in descending
+    // order; two leases taken in the same millisecond keep that order, not the order they were taken in.
     assert.deepEqual(
       p.seats.map((s) => s.leaseId),
-      [...taken].reverse(),
+      [...taken].sort().reverse(),
+    );
+    const since = p.seats.map((s) => Date.parse(s.since));
+    assert.ok(
+      since.every((t, i) => i === 0 || t <= since[i - 1]!),
+      'since never rises down the list',
     );
     const bob = p.seats.find((s) => s.clientId === 'bob')!;
     assert.equal(bob.count, 3);
